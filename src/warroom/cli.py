@@ -1,0 +1,523 @@
+"""`warroom ...`: the command line.  Opening the TUI is one subcommand.
+
+Exit status: 0 on success, 2 for usage errors, 1 for anything else; errors
+are one clear line on stderr, never a traceback.  Commands that do not open
+the TUI import neither Textual nor the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from warroom import __version__
+from warroom.config import Settings, load_settings
+from warroom.core.catalog import AUDIENCES, LOG_KINDS, Catalog
+from warroom.core.clock import SYSTEM_CLOCK, Clock
+from warroom.core.errors import UsageError, WarroomError
+from warroom.core.text import clean_line
+
+GLOBAL_FLAGS = ("db", "user", "server", "token")
+# Options whose value may start with "-" ("--at -5m"): argparse would take it for a flag.
+_TIME_OPTIONS = ("--at", "--started-at", "--detected-at", "--since", "--until")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"warroom: {clean_line(message)} (see `{self.prog} --help`)\n")
+        raise SystemExit(2)
+
+
+def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    group = parser.add_argument_group("global options (before or after the command)")
+    group.add_argument("--db", metavar="PATH", default=default, help="the SQLite store file")
+    group.add_argument("--as", dest="user", metavar="NAME", default=default, help="act as NAME")
+    group.add_argument("--server", metavar="URL", default=default, help="a warroom server")
+    group.add_argument("--token", metavar="T", default=default, help="the server token")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="warroom", description="A terminal war room for incident response.")
+    parser.add_argument("--version", action="version", version=f"warroom {__version__}")
+    _global_options(parser, suppress=False)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name: str, help_text: str, **kwargs: Any) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text, **kwargs)
+        _global_options(sub, suppress=True)
+        return sub
+
+    sub = command("declare", "declare a new incident; prints its reference (INC-n)")
+    sub.add_argument("title")
+    sub.add_argument("--sev", type=int, default=3, metavar="N", help="severity 1-5 (default 3)")
+    sub.add_argument("--service", metavar="NAME")
+    sub.add_argument("--lead", metavar="NAME", help="Incident Lead (default: you)")
+    sub.add_argument("--started-at", metavar="T", help="when the impact started")
+    sub.add_argument("--detected-at", metavar="T", help="when it was detected")
+    sub.add_argument("--drill", action="store_true", help="a game-day drill, not a real incident")
+    sub.add_argument("--json", action="store_true")
+
+    sub = command("log", "add a note, finding, action taken or decision to the timeline")
+    sub.add_argument("ref")
+    sub.add_argument("text")
+    sub.add_argument("--kind", choices=LOG_KINDS, default="note")
+    sub.add_argument("--at", metavar="T", help="when it happened (e.g. -5m, 03:02)")
+
+    sub = command("status", "change the status (investigating, identified, mitigated, ...)")
+    sub.add_argument("ref")
+    sub.add_argument("status")
+    sub.add_argument("--note", metavar="TEXT", help="why")
+    sub.add_argument("--duplicate-of", metavar="REF", help="with cancelled: the original")
+
+    sub = command("sev", "change the severity")
+    sub.add_argument("ref")
+    sub.add_argument("severity", type=int, metavar="N")
+    sub.add_argument("--note", metavar="TEXT", help="why")
+
+    sub = command("set", "change the title, the service or the pinned summary")
+    sub.add_argument("ref")
+    sub.add_argument("--title", metavar="T")
+    sub.add_argument("--service", metavar="S")
+    sub.add_argument("--summary", metavar="TEXT", help='"impact / hypothesis / next step"')
+
+    for name, verb in (("assign", "give"), ("release", "take")):
+        sub = command(name, f"{verb} a role (lead, responder, comms, support) to/from a person")
+        sub.add_argument("ref")
+        sub.add_argument("role")
+        sub.add_argument("person")
+    for name, verb in (("join", "joins"), ("leave", "leaves")):
+        sub = command(name, f"a person {verb} the incident")
+        sub.add_argument("ref")
+        sub.add_argument("person")
+
+    sub = command("milestone", "record a milestone (started, detected, acknowledged, ...)")
+    sub.add_argument("ref")
+    sub.add_argument("name")
+    sub.add_argument("--at", metavar="T", help="when (default now; never in the future)")
+
+    sub = command("link", "add a link: the bridge, the chat channel, a dashboard")
+    sub.add_argument("ref")
+    sub.add_argument("url")
+    sub.add_argument("--label", metavar="TEXT", default="")
+
+    sub = command("update", "record a stakeholder update")
+    sub.add_argument("ref")
+    sub.add_argument("text")
+    sub.add_argument("--audience", choices=AUDIENCES, default="internal")
+
+    sub = command("list", "open incidents, most severe first")
+    sub.add_argument("--all", action="store_true", help="also resolved, closed, cancelled")
+    sub.add_argument("--json", action="store_true")
+
+    sub = command("show", "one incident's current state")
+    sub.add_argument("ref")
+    sub.add_argument("--json", action="store_true")
+
+    sub = command("timeline", "one incident's timeline, as it happened")
+    sub.add_argument("ref")
+    form = sub.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true")
+    form.add_argument("--csv", action="store_true")
+
+    sub = command("export", "write an incident and all its events as JSON")
+    sub.add_argument("ref")
+    sub.add_argument("--out", metavar="FILE", help="default: standard output")
+
+    sub = command("import", "import an export file (importing twice changes nothing)")
+    sub.add_argument("file", help="an export file, or - for standard input")
+
+    for name, help_text in (
+        ("tui", "open the TUI: the incident list, or one incident's war room"),
+        ("watch", "the read-only wall screen (same as tui --read-only)"),
+    ):
+        sub = command(name, help_text)
+        sub.add_argument("ref", nargs="?")
+        if name == "tui":
+            sub.add_argument("--read-only", action="store_true", help="wall mode: no writing")
+
+    return parser
+
+
+def _prepare_argv(argv: Sequence[str]) -> list[str]:
+    """Join `--at -5m` into `--at=-5m` so argparse reads it as a value."""
+    out: list[str] = []
+    items = list(argv)
+    index = 0
+    while index < len(items):
+        item = items[index]
+        if item in _TIME_OPTIONS and index + 1 < len(items) and items[index + 1].startswith("-"):
+            out.append(f"{item}={items[index + 1]}")
+            index += 2
+            continue
+        out.append(item)
+        index += 1
+    return out
+
+
+class Context:
+    """What a command needs: settings, the store (opened on first use), a clock."""
+
+    def __init__(self, settings: Settings, clock: Clock = SYSTEM_CLOCK) -> None:
+        self.settings = settings
+        self.clock = clock
+        self._store: Any = None
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            from warroom.store.open import open_store
+
+            self._store = open_store(self.settings, self.clock)
+        return self._store
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.store.catalog
+
+    @property
+    def actor(self) -> str:
+        return self.settings.user
+
+    def time(self, text: str | None) -> datetime | None:
+        if text is None:
+            return None
+        from warroom.core.timeparse import parse_time
+
+        return parse_time(text, self.clock.now())
+
+    def write(self, ref: str, kind: str, data: dict[str, Any], at: datetime | None = None) -> Any:
+        from warroom.actions import write
+
+        incident_id = self.store.resolve(ref)
+        return write(self.store, incident_id, kind, self.actor, data, self.clock, at=at)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+def _say(text: str) -> None:
+    sys.stdout.write(text + ("" if text.endswith("\n") or not text else "\n"))
+
+
+def _check_severity(ctx: Context, level: int) -> None:
+    levels = list(ctx.catalog.severities)
+    if level not in ctx.catalog.severities:
+        raise UsageError(f"severity {level} is not defined; use {levels[0]}-{levels[-1]}")
+
+
+def cmd_declare(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.actions import declare, open_incidents_for_service
+    from warroom.textout import to_json
+
+    _check_severity(ctx, args.sev)
+    incident = declare(
+        ctx.store,
+        ctx.actor,
+        ctx.clock,
+        title=args.title,
+        severity=args.sev,
+        service=args.service,
+        lead=args.lead or ctx.actor,
+        started_at=ctx.time(args.started_at),
+        detected_at=ctx.time(args.detected_at),
+        drill=args.drill,
+    )
+    if incident.service:
+        others = open_incidents_for_service(ctx.store, incident.service, incident.id)
+        if others:
+            refs = ", ".join(other.ref for other in others)
+            sys.stderr.write(
+                f"warroom: warning: {clean_line(incident.service)} already has an open "
+                f"incident ({refs}); declared {incident.ref} anyway\n"
+            )
+    _say(to_json(incident.to_public(ctx.catalog)) if args.json else incident.ref)
+    return 0
+
+
+def _recorded(ctx: Context, event: Any, what: str) -> int:
+    incident = ctx.store.incident(event.incident_id)
+    _say(f"{incident.ref}: {what} (seq {event.seq})")
+    return 0
+
+
+def cmd_log(ctx: Context, args: argparse.Namespace) -> int:
+    event = ctx.write(args.ref, args.kind, {"text": args.text}, at=ctx.time(args.at))
+    return _recorded(ctx, event, f"{args.kind} recorded")
+
+
+def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
+    if args.status not in ctx.catalog.states:
+        raise UsageError(
+            f"unknown status {args.status!r}; statuses: {', '.join(ctx.catalog.state_order)}"
+        )
+    data: dict[str, Any] = {"to": args.status}
+    if args.note:
+        data["reason"] = args.note
+    if args.duplicate_of:
+        if args.status != "cancelled":
+            raise UsageError("--duplicate-of goes with the status cancelled")
+        data["duplicate_of"] = ctx.store.resolve(args.duplicate_of)
+    event = ctx.write(args.ref, "status_changed", data)
+    return _recorded(ctx, event, f"status {args.status}")
+
+
+def cmd_sev(ctx: Context, args: argparse.Namespace) -> int:
+    _check_severity(ctx, args.severity)
+    data: dict[str, Any] = {"severity": args.severity}
+    if args.note:
+        data["note"] = args.note
+    event = ctx.write(args.ref, "severity_changed", data)
+    return _recorded(ctx, event, f"severity SEV{args.severity}")
+
+
+def cmd_set(ctx: Context, args: argparse.Namespace) -> int:
+    changes = [
+        ("title_changed", {"title": args.title}, args.title),
+        ("service_changed", {"service": args.service or None}, args.service),
+        ("summary_set", {"text": args.summary}, args.summary),
+    ]
+    wanted = [(kind, data) for kind, data, given in changes if given is not None]
+    if not wanted:
+        raise UsageError("nothing to set: give --title, --service or --summary")
+    for kind, data in wanted:
+        event = ctx.write(args.ref, kind, data)
+        _recorded(ctx, event, kind.replace("_", " "))
+    return 0
+
+
+def cmd_role(ctx: Context, args: argparse.Namespace) -> int:
+    if args.role not in ctx.catalog.roles:
+        raise UsageError(f"unknown role {args.role!r}; roles: {', '.join(ctx.catalog.roles)}")
+    kind = "role_assigned" if args.command == "assign" else "role_released"
+    event = ctx.write(args.ref, kind, {"role": args.role, "person": args.person})
+    verb = "assigned" if args.command == "assign" else "released"
+    return _recorded(ctx, event, f"{clean_line(args.person)} {verb} {args.role}")
+
+
+def cmd_presence(ctx: Context, args: argparse.Namespace) -> int:
+    kind = "participant_joined" if args.command == "join" else "participant_left"
+    event = ctx.write(args.ref, kind, {"person": args.person})
+    verb = "joined" if args.command == "join" else "left"
+    return _recorded(ctx, event, f"{clean_line(args.person)} {verb}")
+
+
+def cmd_milestone(ctx: Context, args: argparse.Namespace) -> int:
+    if args.name not in ctx.catalog.milestones:
+        raise UsageError(
+            f"unknown milestone {args.name!r}; milestones: {', '.join(ctx.catalog.milestones)}"
+        )
+    event = ctx.write(args.ref, "milestone", {"name": args.name}, at=ctx.time(args.at))
+    return _recorded(ctx, event, f"milestone {args.name}")
+
+
+def cmd_link(ctx: Context, args: argparse.Namespace) -> int:
+    event = ctx.write(args.ref, "link_added", {"url": args.url, "label": args.label})
+    return _recorded(ctx, event, "link added")
+
+
+def cmd_update(ctx: Context, args: argparse.Namespace) -> int:
+    event = ctx.write(args.ref, "comms_update", {"text": args.text, "audience": args.audience})
+    return _recorded(ctx, event, f"stakeholder update ({args.audience}) recorded")
+
+
+def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.textout import incident_list, to_json
+
+    incidents = ctx.store.incidents(include_closed=args.all)
+    if args.json:
+        _say(to_json([incident.to_public(ctx.catalog) for incident in incidents]))
+    elif incidents:
+        _say(incident_list(incidents, ctx.catalog, ctx.clock.now()))
+    else:
+        what = "no incidents" if args.all else "no open incidents"
+        sys.stderr.write(f"{what}; declare one with: warroom declare TITLE --sev N\n")
+    return 0
+
+
+def cmd_show(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.textout import incident_details, to_json
+
+    incident = ctx.store.incident(ctx.store.resolve(args.ref))
+    if args.json:
+        _say(to_json(incident.to_public(ctx.catalog)))
+    else:
+        _say(incident_details(incident, ctx.catalog, ctx.clock.now()))
+    return 0
+
+
+def cmd_timeline(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.textout import timeline_csv, timeline_order, timeline_text, to_json
+
+    incident_id = ctx.store.resolve(args.ref)
+    events = ctx.store.events(incident_id)
+    if args.json:
+        _say(to_json([event.to_dict() for event in timeline_order(events)]))
+    elif args.csv:
+        sys.stdout.write(timeline_csv(events))
+    else:
+        _say(timeline_text(events, ctx.store.incident(incident_id).concurrent))
+    return 0
+
+
+def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.textout import to_json
+
+    incident_id = ctx.store.resolve(args.ref)
+    document = {
+        "format": "warroom-export",
+        "version": 1,
+        "incident": ctx.store.incident(incident_id).to_public(ctx.catalog),
+        "events": [event.to_dict() for event in ctx.store.events(incident_id)],
+    }
+    text = to_json(document) + "\n"
+    if args.out:
+        _write_file(Path(args.out), text)
+        sys.stderr.write(f"wrote {args.out}\n")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _write_file(path: Path, text: str) -> None:
+    if path.is_dir():
+        raise UsageError(f"--out {path} is a directory; give a file name")
+    temporary = path.with_name(path.name + ".tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as error:
+        raise WarroomError(f"cannot write {path}: {error.strerror}") from None
+
+
+def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.core.events import Event
+
+    try:
+        events = [
+            Event.from_dict({**raw, "seq": None, "gseq": None, "recorded_at": None})
+            for raw in _read_export(args.file)
+        ]
+    except ValueError as error:
+        raise UsageError(f"{args.file}: {error}") from None
+    if not events:
+        raise UsageError(f"{args.file} holds no events")
+    incident_ids = {event.incident_id for event in events}
+    before = {iid: _known_seq(ctx, iid) for iid in incident_ids}
+    stored = ctx.store.append_many(events)
+    new = sum(1 for event in stored if event.seq and event.seq > before[event.incident_id])
+    for incident_id in incident_ids:
+        incident = ctx.store.incident(incident_id)
+        _say(f"{incident.ref}: imported {new} new events ({len(stored) - new} already present)")
+    return 0
+
+
+def _known_seq(ctx: Context, incident_id: str) -> int:
+    from warroom.core.errors import NotFound
+
+    try:
+        return ctx.store.incident(incident_id).last_seq
+    except NotFound:
+        return 0
+
+
+def _read_export(name: str) -> list[Any]:
+    try:
+        raw = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {name}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{name} is a directory, not an export file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read {name}: {error}") from None
+    try:
+        document = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{name} is not JSON: {error}") from None
+    if not isinstance(document, dict) or document.get("format") != "warroom-export":
+        raise UsageError(f'{name} is not a warroom export (no "format": "warroom-export")')
+    if document.get("version") != 1:
+        raise UsageError(f"{name} is export version {document.get('version')!r}; this reads 1")
+    events = document.get("events")
+    if not isinstance(events, list):
+        raise UsageError(f'{name}: "events" must be a list')
+    if not all(isinstance(raw_event, dict) for raw_event in events):
+        raise UsageError(f"{name}: each event must be a JSON object")
+    return events
+
+
+def cmd_tui(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.tui.run import run_tui
+
+    read_only = args.command == "watch" or getattr(args, "read_only", False)
+    return run_tui(ctx.settings, ref=getattr(args, "ref", None), read_only=read_only)
+
+
+COMMANDS: dict[str, Callable[[Context, argparse.Namespace], int]] = {
+    "declare": cmd_declare,
+    "log": cmd_log,
+    "status": cmd_status,
+    "sev": cmd_sev,
+    "set": cmd_set,
+    "assign": cmd_role,
+    "release": cmd_role,
+    "join": cmd_presence,
+    "leave": cmd_presence,
+    "milestone": cmd_milestone,
+    "link": cmd_link,
+    "update": cmd_update,
+    "list": cmd_list,
+    "show": cmd_show,
+    "timeline": cmd_timeline,
+    "export": cmd_export,
+    "import": cmd_import,
+    "tui": cmd_tui,
+    "watch": cmd_tui,
+}
+
+
+def run(argv: Sequence[str] | None = None, clock: Clock = SYSTEM_CLOCK) -> int:
+    args = build_parser().parse_args(_prepare_argv(sys.argv[1:] if argv is None else argv))
+    flags = {name: getattr(args, name, None) for name in GLOBAL_FLAGS}
+    ctx = Context(load_settings(flags), clock)
+    try:
+        return COMMANDS[args.command or "tui"](ctx, args)
+    finally:
+        ctx.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The console script: run a command, turning every error into one line."""
+    try:
+        return run(argv)
+    except UsageError as error:
+        sys.stderr.write(f"warroom: {clean_line(str(error))}\n")
+        return 2
+    except WarroomError as error:
+        sys.stderr.write(f"warroom: {clean_line(str(error))}\n")
+        return 1
+    except ValueError as error:
+        sys.stderr.write(f"warroom: {clean_line(str(error))}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("warroom: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as error:  # the last line of defence: never a traceback
+        if os.environ.get("WARROOM_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"warroom: internal error: {type(error).__name__}: {clean_line(str(error))} "
+            "(run with WARROOM_DEBUG=1 for details)\n"
+        )
+        return 1

@@ -1,0 +1,3 @@
+"""The domain: events, their data, fold, validate, the catalog of severities,
+roles and workflow, and time handling.  Imports no Textual, no HTTP framework
+and no database driver."""

@@ -1,0 +1,27 @@
+"""The errors warroom reports to people: each carries one clear line."""
+
+from __future__ import annotations
+
+
+class WarroomError(Exception):
+    """An error with a message meant for the person at the terminal."""
+
+
+class UsageError(WarroomError):
+    """The command was given bad input (exit status 2)."""
+
+
+class Refused(WarroomError):
+    """`validate` refused an event: it is not stored."""
+
+
+class NotFound(WarroomError):
+    """No incident (or event) matches the reference given."""
+
+
+class Conflict(WarroomError):
+    """An event id that is already stored arrived with different content."""
+
+
+class StoreUnavailable(WarroomError):
+    """The store cannot be opened or reached."""

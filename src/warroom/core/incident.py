@@ -1,0 +1,165 @@
+"""The current state of one incident, as `fold` derives it from its events."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from warroom.core.catalog import Catalog
+from warroom.core.times import format_time, parse_wire_time
+
+
+@dataclass(slots=True)
+class Step:
+    """One runbook step and who checked it."""
+
+    id: str
+    text: str
+    section: str = ""
+    command: str | None = None
+    runbook: str = ""
+    added_by: str | None = None
+    checked_by: str | None = None
+    checked_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Link:
+    url: str
+    label: str
+    actor: str
+    at: datetime
+
+
+@dataclass(slots=True)
+class Incident:
+    """Folded state.  `number` (INC-n) is assigned by the store, not the log."""
+
+    id: str
+    number: int | None = None
+    title: str = ""
+    severity: int = 3
+    status: str = "investigating"
+    service: str | None = None
+    summary: str = ""
+    drill: bool = False
+    declared_by: str = ""
+    declared_at: datetime | None = None
+    duplicate_of: str | None = None
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    participants: dict[str, datetime] = field(default_factory=dict)
+    milestones: dict[str, datetime] = field(default_factory=dict)
+    explicit_milestones: list[str] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    runbooks: list[dict[str, str]] = field(default_factory=list)
+    steps: dict[str, Step] = field(default_factory=dict)
+    last_update_at: datetime | None = None
+    last_seq: int = 0
+    last_gseq: int = 0
+    updated_at: datetime | None = None
+    field_seq: dict[str, int] = field(default_factory=dict)
+    concurrent: list[int] = field(default_factory=list)
+    event_count: int = 0
+
+    @property
+    def ref(self) -> str:
+        return f"INC-{self.number}" if self.number is not None else self.id[:8]
+
+    @property
+    def lead(self) -> str | None:
+        holders = self.roles.get("lead")
+        return holders[0] if holders else None
+
+    def is_open(self, catalog: Catalog) -> bool:
+        return catalog.is_open(self.status)
+
+    def next_update_due(self, catalog: Catalog) -> datetime | None:
+        """When the next stakeholder update is due by the severity's cadence."""
+        if not self.is_open(catalog) or self.severity not in catalog.severities:
+            return None
+        minutes = catalog.severities[self.severity].update_every_minutes
+        since = self.last_update_at or self.declared_at
+        if not minutes or since is None:
+            return None
+        return since + timedelta(minutes=minutes)
+
+    def update_overdue(self, catalog: Catalog, now: datetime) -> bool:
+        due = self.next_update_due(catalog)
+        return due is not None and now > due
+
+    def steps_done(self) -> tuple[int, int]:
+        done = sum(1 for step in self.steps.values() if step.checked_by)
+        return done, len(self.steps)
+
+    # -- snapshot (de)serialisation -------------------------------------
+
+    def to_snapshot(self) -> dict[str, Any]:
+        raw = asdict(self)
+        return _times_to_text(raw)
+
+    @staticmethod
+    def from_snapshot(raw: dict[str, Any]) -> Incident:
+        values = dict(raw)
+        for name in ("declared_at", "last_update_at", "updated_at"):
+            values[name] = _time(values.get(name))
+        values["participants"] = {k: _time(v) for k, v in values["participants"].items()}
+        values["milestones"] = {k: _time(v) for k, v in values["milestones"].items()}
+        values["links"] = [Link(**{**link, "at": _time(link["at"])}) for link in values["links"]]
+        values["steps"] = {
+            key: Step(**{**step, "checked_at": _time(step.get("checked_at"))})
+            for key, step in values["steps"].items()
+        }
+        return Incident(**values)
+
+    def to_public(self, catalog: Catalog) -> dict[str, Any]:
+        """The `show --json` object (the CLI and API contract)."""
+        due = self.next_update_due(catalog)
+        return {
+            "ref": self.ref,
+            "id": self.id,
+            "title": self.title,
+            "severity": self.severity,
+            "status": self.status,
+            "service": self.service,
+            "summary": self.summary,
+            "roles": {role: list(names) for role, names in self.roles.items() if names},
+            "participants": [
+                {"name": name, "joined_at": format_time(at)}
+                for name, at in self.participants.items()
+            ],
+            "milestones": {name: format_time(at) for name, at in self.milestones.items()},
+            "links": [{"url": link.url, "label": link.label} for link in self.links],
+            "last_update_at": format_time(self.last_update_at) if self.last_update_at else None,
+            "next_update_due": format_time(due) if due else None,
+            "last_seq": self.last_seq,
+            "drill": self.drill,
+            "declared_by": self.declared_by,
+            "declared_at": format_time(self.declared_at) if self.declared_at else None,
+            "duplicate_of": self.duplicate_of,
+            "runbook": {
+                "steps": [
+                    {
+                        "id": step.id,
+                        "text": step.text,
+                        "checked_by": step.checked_by,
+                        "checked_at": format_time(step.checked_at) if step.checked_at else None,
+                    }
+                    for step in self.steps.values()
+                ],
+            },
+        }
+
+
+def _time(value: str | None) -> datetime | None:
+    return parse_wire_time(value) if value else None
+
+
+def _times_to_text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return format_time(value)
+    if isinstance(value, dict):
+        return {key: _times_to_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_times_to_text(item) for item in value]
+    return value

@@ -1,0 +1,136 @@
+"""Plain-text renderings for the command line: list, show, timeline, CSV, JSON.
+
+Every piece of untrusted text goes through `clean`/`clean_line` first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from warroom.core.catalog import Catalog
+from warroom.core.describe import KIND_LABELS, describe
+from warroom.core.events import Event
+from warroom.core.incident import Incident
+from warroom.core.text import clean_line, csv_safe
+from warroom.core.times import format_duration, format_local, format_time
+
+
+def to_json(value: Any) -> str:
+    """JSON with every non-ASCII and control character escaped: terminal-safe."""
+    return json.dumps(value, indent=2, ensure_ascii=True)
+
+
+def timeline_order(events: Iterable[Event]) -> list[Event]:
+    """Events as they happened: by occurred_at, then seq."""
+    return sorted(events, key=lambda event: (event.occurred_at, event.seq or 0))
+
+
+def incident_line(incident: Incident, catalog: Catalog, now: datetime) -> str:
+    age = (
+        format_duration((now - incident.declared_at).total_seconds())
+        if incident.declared_at
+        else "-"
+    )
+    overdue = " UPDATE OVERDUE" if incident.update_overdue(catalog, now) else ""
+    drill = " [drill]" if incident.drill else ""
+    return (
+        f"{incident.ref:<8} SEV{incident.severity}  {incident.status:<13} "
+        f"{clean_line(incident.title)}{drill}  "
+        f"lead: {clean_line(incident.lead or '-')}  age: {age}{overdue}"
+    )
+
+
+def incident_list(incidents: list[Incident], catalog: Catalog, now: datetime) -> str:
+    return "\n".join(incident_line(incident, catalog, now) for incident in incidents)
+
+
+def incident_details(incident: Incident, catalog: Catalog, now: datetime) -> str:
+    severity = catalog.severities.get(incident.severity)
+    lines = [
+        f"{incident.ref}  SEV{incident.severity} {severity.name if severity else ''}  "
+        f"{incident.status}{'  [drill]' if incident.drill else ''}",
+        clean_line(incident.title),
+        f"service: {clean_line(incident.service or '-')}    "
+        f"declared by {clean_line(incident.declared_by)}"
+        + (f" at {format_local(incident.declared_at)}" if incident.declared_at else ""),
+    ]
+    if incident.summary:
+        lines.append(f"summary: {clean_line(incident.summary)}")
+    roles = [
+        f"{catalog.roles[key].name if key in catalog.roles else key}: "
+        + ", ".join(clean_line(name) for name in names)
+        for key, names in incident.roles.items()
+        if names
+    ]
+    lines.append("roles: " + ("; ".join(roles) if roles else "none assigned"))
+    if incident.participants:
+        lines.append(
+            "participants: "
+            + ", ".join(
+                f"{clean_line(name)} ({at.astimezone():%H:%M})"
+                for name, at in incident.participants.items()
+            )
+        )
+    if incident.milestones:
+        lines.append(
+            "milestones: "
+            + ", ".join(
+                f"{name} {format_local(incident.milestones[name])}"
+                for name in catalog.milestones
+                if name in incident.milestones
+            )
+        )
+    for link in incident.links:
+        lines.append(f"link: {clean_line(link.label or 'link')} {clean_line(link.url)}")
+    due = incident.next_update_due(catalog)
+    if due is not None:
+        remaining = (due - now).total_seconds()
+        if remaining < 0:
+            lines.append(
+                f"stakeholder update OVERDUE by {format_duration(-remaining)} "
+                f"(was due {format_local(due)})"
+            )
+        else:
+            lines.append(
+                f"next stakeholder update due {format_local(due)} (in {format_duration(remaining)})"
+            )
+    if incident.steps:
+        done, total = incident.steps_done()
+        lines.append(f"runbook: {done}/{total} steps done")
+    return "\n".join(lines)
+
+
+def timeline_text(events: Iterable[Event], concurrent: Iterable[int] = ()) -> str:
+    marked = set(concurrent)
+    lines = []
+    for event in timeline_order(events):
+        flags = ("~" if event.backdated else " ") + ("!" if event.seq in marked else " ")
+        lines.append(
+            f"{format_local(event.occurred_at, seconds=True)} {flags} "
+            f"{KIND_LABELS.get(event.kind, event.kind):<9} {clean_line(event.actor):<12} "
+            f"{clean_line(describe(event))}"
+        )
+    return "\n".join(lines)
+
+
+def timeline_csv(events: Iterable[Event]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["seq", "occurred_at", "recorded_at", "kind", "actor", "text"])
+    for event in timeline_order(events):
+        writer.writerow(
+            [
+                event.seq,
+                format_time(event.occurred_at),
+                format_time(event.recorded_at) if event.recorded_at else "",
+                event.kind,
+                csv_safe(event.actor),
+                csv_safe(describe(event)),
+            ]
+        )
+    return buffer.getvalue()

@@ -1,0 +1,82 @@
+"""Shared fixtures: a real SQLite store on disk, a fixed clock, a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from warroom.core.catalog import Catalog
+from warroom.core.clock import FixedClock
+from warroom.store.sqlite import SQLiteStore
+
+FIXED_NOW = datetime(2026, 11, 26, 3, 40, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(FIXED_NOW)
+
+
+@pytest.fixture
+def catalog() -> Catalog:
+    return Catalog.default()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "warroom.db"
+
+
+@pytest.fixture
+def sqlite_store(db_path: Path, clock: FixedClock) -> Iterator[SQLiteStore]:
+    store = SQLiteStore(db_path, clock=clock)
+    yield store
+    store.close()
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def isolated_env(tmp_path: Path) -> dict[str, str]:
+    """An environment that reads no real config file and writes only under tmp_path."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
+    env.update(
+        WARROOM_DB=str(tmp_path / "warroom.db"),
+        WARROOM_CONFIG=str(tmp_path / "config.toml"),
+        WARROOM_SITE_CONFIG=str(tmp_path / "site.toml"),
+        WARROOM_USER="tester",
+        XDG_DATA_HOME=str(tmp_path / "xdg-data"),
+        XDG_CONFIG_HOME=str(tmp_path / "xdg-config"),
+    )
+    return env
+
+
+@pytest.fixture
+def warroom(isolated_env: dict[str, str], tmp_path: Path):
+    """Run the real `warroom` command in a subprocess; returns a Result."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        done = subprocess.run(
+            [sys.executable, "-m", "warroom", *args],
+            capture_output=True,
+            text=True,
+            input=input,
+            cwd=tmp_path,
+            env={**isolated_env, **(env or {})},
+            timeout=60,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    return run
