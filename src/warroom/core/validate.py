@@ -8,13 +8,14 @@ Refused with a reason a person can act on.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from warroom.core.catalog import Catalog
 from warroom.core.errors import Refused
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.kinds import NAME_MAX, check_data
+from warroom.core.times import parse_wire_time
 
 # Clocks of different machines disagree a little; beyond this, "future" is refused.
 CLOCK_SKEW = timedelta(seconds=60)
@@ -33,12 +34,8 @@ def validate(state: Incident | None, event: Event, catalog: Catalog, now: dateti
     """Check `event` against `state` (None: the incident does not exist yet)."""
     event = normalise(event)
     data = event.data
-    if event.occurred_at > now + CLOCK_SKEW:
-        what = "milestone" if event.kind == "milestone" else "event"
-        raise Refused(
-            f"{what} time {event.occurred_at:%Y-%m-%d %H:%M:%SZ} is in the future; "
-            "back-date it or leave the time out"
-        )
+    what = "milestone" if event.kind == "milestone" else "event"
+    _not_future(what, event.occurred_at, now)
     if event.base_seq < 0:
         raise Refused("base_seq must not be negative")
     if state is None:
@@ -46,10 +43,23 @@ def validate(state: Incident | None, event: Event, catalog: Catalog, now: dateti
             raise Refused("no such incident: an incident starts with a declared event")
     elif event.kind == "declared":
         raise Refused(f"{state.ref} is already declared")
+    if event.kind == "declared":
+        # `started` and `detected` are milestones too: never in the future.
+        for name in ("started", "detected"):
+            if f"{name}_at" in data:
+                _not_future(name, parse_wire_time(data[f"{name}_at"]), now)
     checker = _CHECKS.get(event.kind)
     if checker is not None:
         checker(state, data, catalog)
     return event
+
+
+def _not_future(what: str, moment: datetime, now: datetime) -> None:
+    if moment > now + CLOCK_SKEW:
+        raise Refused(
+            f"{what} time {moment.astimezone(UTC):%Y-%m-%d %H:%M:%SZ} is in the future; "
+            "back-date it or leave the time out"
+        )
 
 
 def _severity(level: int, catalog: Catalog) -> None:

@@ -39,6 +39,13 @@ class Store(Protocol):
         """An incident's events with seq > after_seq, in seq order."""
         ...
 
+    def events_before(
+        self, incident_id: str, before_seq: int | None = None, limit: int = 1000
+    ) -> list[Event]:
+        """Up to `limit` of an incident's events with seq < before_seq (None: the
+        newest), in seq order: a long timeline loads its newest screen first."""
+        ...
+
     def events_after(
         self, after_gseq: int, incident_id: str | None = None, limit: int = 1000
     ) -> list[Event]:

@@ -36,7 +36,10 @@ from warroom.store.tables import EventRow, IncidentRow
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x57415252  # "WARR": marks the file as warroom's
 BUSY_TIMEOUT_MS = 15_000
-POLL_INTERVAL = 0.02  # seconds between data_version polls while watching
+# Seconds between data_version polls while watching: quick right after a
+# change, backing off to POLL_MAX while idle (an idle watcher stays < 1% CPU).
+POLL_MIN = 0.01
+POLL_MAX = 0.05
 NETWORK_FILESYSTEMS = {
     "nfs", "nfs4", "cifs", "smb3", "smbfs", "9p", "afs", "ceph", "glusterfs",
     "lustre", "fuse.sshfs", "sshfs", "davfs", "fuse.s3fs", "fuse.gcsfuse", "ncpfs",
@@ -165,6 +168,16 @@ class SQLiteStore:
         )
         return [_row_event(row) for row in rows]
 
+    def events_before(
+        self, incident_id: str, before_seq: int | None = None, limit: int = 1000
+    ) -> list[Event]:
+        rows = self._read(
+            f"SELECT {_COLUMNS} FROM events WHERE incident_id = ? AND seq < ?"
+            " ORDER BY seq DESC LIMIT ?",
+            (incident_id, before_seq if before_seq is not None else 2**62, limit),
+        )
+        return [_row_event(row) for row in reversed(rows)]
+
     def events_after(
         self, after_gseq: int, incident_id: str | None = None, limit: int = 1000
     ) -> list[Event]:
@@ -225,6 +238,7 @@ class SQLiteStore:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         wake = self._notifier.subscribe()
         cursor = after_gseq
+        interval = POLL_MIN
         try:
             while True:
                 version = conn.execute("PRAGMA data_version").fetchone()[0]
@@ -236,11 +250,14 @@ class SQLiteStore:
                     yield item
                 if len(rows) == 1000:
                     continue
+                if rows:
+                    interval = POLL_MIN
                 while (
                     conn.execute("PRAGMA data_version").fetchone()[0] == version
                     and wake.generation == seen
                 ):
-                    await wake.wait(POLL_INTERVAL, seen)
+                    await wake.wait(interval, seen)
+                    interval = min(interval * 1.5, POLL_MAX)
         finally:
             self._notifier.unsubscribe(wake)
             conn.close()
@@ -413,29 +430,38 @@ def _unavailable(path: Path, error: Exception) -> StoreUnavailable:
 
 
 class _Wake:
-    """One watcher's wake-up: set by this process's own commits."""
+    """One watcher's wake-up: bumped by this process's own commits."""
 
     def __init__(self) -> None:
         self.generation = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._event: asyncio.Event | None = None
+        self._waiter: tuple[asyncio.AbstractEventLoop, asyncio.Future[None]] | None = None
 
     def bump(self) -> None:
         self.generation += 1
-        loop, flag = self._loop, self._event
-        if loop is not None and flag is not None:
-            loop.call_soon_threadsafe(flag.set)
+        waiter = self._waiter
+        if waiter is not None:
+            loop, future = waiter
+            loop.call_soon_threadsafe(_resolve, future)
 
     async def wait(self, timeout: float, seen: int) -> None:
         """Sleep up to `timeout`, less if a commit comes after generation `seen`."""
-        if self._event is None:
-            self._loop = asyncio.get_running_loop()
-            self._event = asyncio.Event()
-        self._event.clear()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        self._waiter = (loop, future)
         if self.generation != seen:
+            self._waiter = None
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._event.wait(), timeout)
+        timer = loop.call_later(timeout, _resolve, future)
+        try:
+            await future
+        finally:
+            timer.cancel()
+            self._waiter = None
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class _Notifier:
