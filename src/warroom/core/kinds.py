@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     ValidationError,
 )
@@ -46,7 +47,7 @@ class Declared(KindData):
     service: Name | None = None
     started_at: AwareDatetime | None = None
     detected_at: AwareDatetime | None = None
-    drill: bool = False
+    drill: StrictBool = False
     lead: Name | None = None
 
 

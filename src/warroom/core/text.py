@@ -40,8 +40,9 @@ def markdown_escape(text: str) -> str:
 
 
 def csv_safe(text: str) -> str:
-    """Clean for a CSV cell; a leading = + - @ is defused against spreadsheet formulas."""
+    """Clean for a CSV cell; a leading = + - @ or tab is defused against spreadsheet
+    formulas (OWASP's list; a carriage return is already replaced by `clean`)."""
     cleaned = clean(text)
-    if cleaned[:1] in ("=", "+", "-", "@"):
+    if cleaned[:1] in ("=", "+", "-", "@", "\t"):
         return "'" + cleaned
     return cleaned

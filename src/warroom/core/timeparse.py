@@ -77,7 +77,12 @@ def _absolute(raw: str, local_now: datetime) -> datetime:
         moment = date_parser.isoparse(raw)
     except ValueError:
         try:
-            moment = date_parser.parse(raw, default=local_now.replace(second=0, microsecond=0))
+            moment = date_parser.parse(
+                # Fields not typed come from the start of today, never from now:
+                # "3pm" is 15:00, not 15:<current minute>.
+                raw,
+                default=local_now.replace(hour=0, minute=0, second=0, microsecond=0),
+            )
         except (ValueError, OverflowError) as error:
             raise UsageError(f"cannot read the time {raw!r}; {HELP}") from error
     if moment.tzinfo is None:

@@ -43,6 +43,10 @@ def validate(state: Incident | None, event: Event, catalog: Catalog, now: dateti
             raise Refused("no such incident: an incident starts with a declared event")
     elif event.kind == "declared":
         raise Refused(f"{state.ref} is already declared")
+    elif event.base_seq > state.last_seq:
+        raise Refused(
+            f"base_seq {event.base_seq} is beyond {state.ref}'s last event ({state.last_seq})"
+        )
     if event.kind == "declared":
         # `started` and `detected` are milestones too: never in the future.
         for name in ("started", "detected"):
