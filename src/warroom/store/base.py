@@ -76,11 +76,15 @@ class Store(Protocol):
 
 
 def parse_ref(ref: str) -> tuple[int | None, str | None]:
-    """Split a reference into (number, None) or (None, lowercase id prefix)."""
+    """Split a reference into (INC number, lowercase id prefix to try next).
+
+    Six or more bare digits could be either: the number is tried first, then
+    the prefix (about 6% of ids start with six digits)."""
     text = ref.strip()
     number = _NUMBER_REF.match(text)
     if number:
-        return int(number[1]), None
+        digits_prefix = text if text.isdigit() and len(text) >= 6 else None
+        return int(number[1]), digits_prefix
     if _HEX_REF.match(text):
         return None, text.lower()
     raise NotFound(f"{ref!r} is not an incident reference; {REF_HELP}")

@@ -103,6 +103,8 @@ class SQLiteStore:
             number = conn.exec_driver_sql(
                 "SELECT COALESCE(MAX(number), 0) + 1 FROM incidents"
             ).scalar_one()
+            # Incidents declared earlier in this transaction are not saved yet.
+            number = max([number, *((s.number or 0) + 1 for s in states.values() if s)])
             state = Incident(id=event.incident_id, number=number)
             states[event.incident_id] = state
         seq = state.last_seq + 1
@@ -202,7 +204,7 @@ class SQLiteStore:
         number, prefix = parse_ref(ref)
         if number is not None:
             rows = self._read("SELECT id FROM incidents WHERE number = ?", (number,))
-        else:
+        if number is None or (not rows and prefix is not None):
             assert prefix is not None
             rows = self._read(
                 "SELECT id FROM incidents WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
@@ -275,6 +277,7 @@ class SQLiteStore:
         except DBAPIError as error:
             raise _unavailable(self.path, error) from None
         if app_id == APPLICATION_ID and version == SCHEMA_VERSION:
+            self._use_wal()
             return
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
             raise StoreUnavailable(
@@ -285,6 +288,7 @@ class SQLiteStore:
             raise StoreUnavailable(
                 f"{self.path} was written by a newer warroom (schema {version}); upgrade warroom"
             )
+        self._use_wal()
         try:
             with self._engine.begin() as conn:
                 # Re-check inside the write lock: another process may have won.
@@ -297,6 +301,17 @@ class SQLiteStore:
                 conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except DBAPIError as error:
             raise _unavailable(self.path, error) from None
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL (it stays so); only once it is known to be ours,
+        so another program's database is never changed."""
+        raw = self._engine.raw_connection()  # autocommit: no transaction may be open
+        try:
+            raw.driver_connection.execute("PRAGMA journal_mode = WAL").fetchone()
+        except sqlite3.Error as error:
+            raise _unavailable(self.path, error) from None
+        finally:
+            raw.close()
 
     def rebuild_read_model(self) -> None:
         """Recompute every incident's snapshot from its log."""
@@ -313,6 +328,13 @@ class SQLiteStore:
                 apply(state, item, self.catalog)
             for state in states.values():
                 self._save_state(conn, state)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine (WAL, busy timeout, writes as BEGIN IMMEDIATE; reads pass
+        `execution_options(warroom_read=True)`), for tables that other packages
+        keep in the same file, such as the server's tokens."""
+        return self._engine
 
     def close(self) -> None:
         self._engine.dispose()
@@ -364,7 +386,6 @@ def _make_engine(path: Path) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.close()
 

@@ -1,0 +1,42 @@
+"""The `store` fixture: every contract test runs once per backend named here.
+
+A new backend (the HTTP client against a real server, PostgreSQL) joins the
+contract suite by adding one builder to BACKENDS: a context manager that
+yields a fresh, empty Store using the given clock and cleans up afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import pytest
+
+from warroom.core.clock import FixedClock
+from warroom.store.base import Store
+from warroom.store.sqlite import SQLiteStore
+
+Builder = Callable[[Path, FixedClock], AbstractContextManager[Store]]
+
+
+@contextlib.contextmanager
+def sqlite_backend(folder: Path, clock: FixedClock) -> Iterator[Store]:
+    store = SQLiteStore(folder / "contract.db", clock=clock)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+BACKENDS: dict[str, Builder] = {
+    "sqlite": sqlite_backend,
+}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def store(request: pytest.FixtureRequest, tmp_path: Path, clock: FixedClock) -> Iterator[Store]:
+    """A fresh, empty store of each backend, on the test's FixedClock."""
+    with BACKENDS[request.param](tmp_path, clock) as built:
+        yield built
