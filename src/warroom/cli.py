@@ -114,6 +114,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("text")
     sub.add_argument("--audience", choices=AUDIENCES, default="internal")
 
+    sub = command("runbook", "runbooks: attach a Markdown checklist to an incident")
+    runbook_actions = sub.add_subparsers(
+        dest="runbook_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    attach = runbook_actions.add_parser(
+        "attach",
+        help="attach a Markdown runbook: its '- [ ]' lines become the incident's steps",
+        description="attach a Markdown runbook: its '- [ ]' lines become the incident's steps",
+    )
+    _global_options(attach, suppress=True)
+    attach.add_argument("ref")
+    attach.add_argument("file")
+    attach.add_argument("--name", metavar="NAME", help="default: its first '# ' heading")
+
     sub = command("list", "open incidents, most severe first")
     sub.add_argument("--all", action="store_true", help="also resolved, closed, cancelled")
     sub.add_argument("--json", action="store_true")
@@ -134,6 +148,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("import", "import an export file (importing twice changes nothing)")
     sub.add_argument("file", help="an export file, or - for standard input")
+
+    sub = command("serve", "run the warroom server (HTTP API and live streams) over --db")
+    sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    sub.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: any free)")
+    sub.add_argument("--heartbeat", type=float, default=15.0, metavar="S", help=argparse.SUPPRESS)
+
+    sub = command("token", "the server's access tokens (in the --db file)")
+    token_actions = sub.add_subparsers(
+        dest="token_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    for action, help_text in (
+        ("create", "make a token and print it (shown once)"),
+        ("list", "list tokens: name, role, created, revoked"),
+        ("revoke", "revoke a token by name: it stops working at once"),
+    ):
+        token_sub = token_actions.add_parser(action, help=help_text, description=help_text)
+        _global_options(token_sub, suppress=True)
+        if action == "create":
+            token_sub.add_argument(
+                "--role", required=True, choices=("viewer", "responder", "admin")
+            )
+            token_sub.add_argument("--name", required=True, help="the actor of its events")
+        elif action == "list":
+            token_sub.add_argument("--json", action="store_true")
+        else:
+            token_sub.add_argument("name")
 
     for name, help_text in (
         ("tui", "open the TUI: the incident list, or one incident's war room"),
@@ -330,6 +370,15 @@ def cmd_update(ctx: Context, args: argparse.Namespace) -> int:
     return _recorded(ctx, event, f"stakeholder update ({args.audience}) recorded")
 
 
+def cmd_runbook(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.core.runbook import read_runbook
+
+    runbook = read_runbook(Path(args.file), args.name)
+    event = ctx.write(args.ref, "runbook_attached", runbook.event_data())
+    what = f"runbook {clean_line(runbook.name)} attached ({len(runbook.steps)} steps)"
+    return _recorded(ctx, event, what)
+
+
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
     from warroom.textout import incident_list, to_json
 
@@ -455,6 +504,48 @@ def _read_export(name: str) -> list[Any]:
     return events
 
 
+def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
+    if ctx.settings.server:
+        raise UsageError("serve keeps the store itself: give --db, not --server")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port} is not a port (0-65535)")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        sys.stderr.write(
+            f"warroom: warning: serving on {clean_line(args.host)}: tokens travel in clear "
+            "text; put a TLS proxy in front\n"
+        )
+    from warroom.server.run import serve
+
+    return serve(ctx.store, host=args.host, port=args.port, heartbeat=args.heartbeat)
+
+
+def cmd_token(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.server.tokens import TokenStore
+
+    tokens = TokenStore.for_store(ctx.store)
+    if args.token_command == "create":
+        secret = tokens.create(args.name, args.role)
+        sys.stderr.write(
+            f"token {args.name} ({args.role}) created; it is shown only now, keep it:\n"
+        )
+        _say(secret)
+    elif args.token_command == "list":
+        infos = tokens.list()
+        if args.json:
+            from warroom.textout import to_json
+
+            _say(to_json([info.to_public() for info in infos]))
+        for info in [] if args.json else infos:
+            state = f"revoked {info.revoked_at}" if info.revoked else "active"
+            _say(f"{clean_line(info.name):<24} {info.role:<10} {info.created_at}  {state}")
+        if not infos and not args.json:
+            sys.stderr.write("no tokens; make one with: warroom token create --role R --name N\n")
+    else:
+        info = tokens.revoke(args.name)
+        _say(f"token {clean_line(info.name)} revoked")
+    return 0
+
+
 def cmd_tui(ctx: Context, args: argparse.Namespace) -> int:
     from warroom.tui.run import run_tui
 
@@ -475,6 +566,7 @@ COMMANDS: dict[str, Callable[[Context, argparse.Namespace], int]] = {
     "milestone": cmd_milestone,
     "link": cmd_link,
     "update": cmd_update,
+    "runbook": cmd_runbook,
     "list": cmd_list,
     "show": cmd_show,
     "timeline": cmd_timeline,
@@ -482,6 +574,8 @@ COMMANDS: dict[str, Callable[[Context, argparse.Namespace], int]] = {
     "import": cmd_import,
     "tui": cmd_tui,
     "watch": cmd_tui,
+    "serve": cmd_serve,
+    "token": cmd_token,
 }
 
 

@@ -9,7 +9,10 @@ def format_time(moment: datetime) -> str:
     """`2026-11-26T03:02:00.000000Z`: fixed width, so text order is time order."""
     if moment.tzinfo is None:
         raise ValueError("times must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(UTC)
+    # strftime's %Y does not pad years before 1000 ("1-01-01"), which
+    # fromisoformat cannot read back: pad it here.
+    return f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_wire_time(text: str) -> datetime:

@@ -1,0 +1,377 @@
+"""The HTTP API: `create_app(store)` builds the FastAPI application.
+
+Everything under `/api/v1`, described by `/api/v1/openapi.json`; `/healthz`
+for probes.  Every call but `/healthz` and the OpenAPI document needs a bearer
+token (see `warroom.server.tokens`).  The store is used only through the Store
+protocol; the token table lives in the same SQLite file.
+
+(No `from __future__ import annotations` here: FastAPI must see the route
+annotations, some of which are local to `_router`, as objects.)
+"""
+
+import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query
+from fastapi.responses import Response, StreamingResponse
+from starlette.middleware import Middleware
+
+from warroom.core.errors import UsageError
+from warroom.server.auth import requirement
+from warroom.server.errors import error_responses, install_error_handlers
+from warroom.server.hub import Hub
+from warroom.server.live import gseq_before, parse_cursor, stream, wait_for_events
+from warroom.server.middleware import MAX_BODY, AccessLog, BodyLimit
+from warroom.server.models import (
+    BatchIn,
+    BatchOut,
+    DeclaredOut,
+    DeclareIn,
+    EventIn,
+    EventOut,
+    EventsOut,
+    FeedOut,
+    HealthOut,
+    ImportIn,
+    ImportOut,
+    IncidentOut,
+    NewTokenOut,
+    TokenCreateIn,
+    TokenOut,
+    WhoAmIOut,
+    catalog_document,
+)
+from warroom.server.tokens import TokenInfo, TokenStore
+from warroom.store.base import Store
+
+API = "/api/v1"
+HEARTBEAT_SECONDS = 15.0
+MAX_WAIT_SECONDS = 30.0
+READ_LIMIT = 1000
+SSE = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}}
+
+IdempotencyKey = Annotated[
+    UUID | None,
+    Header(
+        alias="Idempotency-Key",
+        description="the event's id (a UUID), if the body does not carry it",
+    ),
+]
+LastEventId = Annotated[
+    str | None,
+    Header(alias="Last-Event-ID", description="resume after this id (sent by SSE clients)"),
+]
+
+
+def create_app(
+    store: Store | str | os.PathLike[str],
+    *,
+    tokens: TokenStore | None = None,
+    heartbeat: float = HEARTBEAT_SECONDS,
+    max_wait: float = MAX_WAIT_SECONDS,
+    max_body: int = MAX_BODY,
+) -> FastAPI:
+    """The application over `store` (a Store, or the path of an SQLite file,
+    which the app then opens and closes).  `heartbeat`: seconds between SSE
+    heartbeat comments; `max_wait`: the longest long poll."""
+    owned = not isinstance(store, Store)
+    if owned:
+        from warroom.store.sqlite import SQLiteStore
+
+        store = SQLiteStore(store)  # type: ignore[arg-type]
+    assert isinstance(store, Store)
+    tokens = tokens or TokenStore.for_store(store)
+    hub = Hub(store)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await hub.start()
+        try:
+            yield
+        finally:
+            await hub.close()
+            if owned:
+                store.close()
+
+    app = FastAPI(
+        title="warroom",
+        summary="A terminal war room for incident response: the shared server.",
+        version="1",
+        openapi_url=f"{API}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+        middleware=[Middleware(AccessLog), Middleware(BodyLimit, max_bytes=max_body)],
+    )
+    app.state.hub = hub
+    app.state.store = store
+    app.state.tokens = tokens
+    install_error_handlers(app)
+    app.include_router(_router(store, tokens, hub, heartbeat, max_wait))
+
+    @app.get("/healthz", response_model=HealthOut, responses=error_responses(), tags=["health"])
+    def healthz() -> dict[str, Any]:
+        """The server is up and its store answers."""
+        store.last_gseq()
+        return {"status": "ok"}
+
+    return app
+
+
+def _router(
+    store: Store, tokens: TokenStore, hub: Hub, heartbeat: float, max_wait: float
+) -> APIRouter:
+    Viewer = Annotated[TokenInfo, Depends(requirement(tokens, "viewer"))]
+    Responder = Annotated[TokenInfo, Depends(requirement(tokens, "responder"))]
+    Admin = Annotated[TokenInfo, Depends(requirement(tokens, "admin"))]
+    router = APIRouter(prefix=API)
+    reads = error_responses(401, 403, 404, 422)
+    writes = error_responses(401, 403, 404, 413, 422)
+
+    # -- incidents ---------------------------------------------------------
+
+    @router.get("/incidents", response_model=list[IncidentOut], responses=reads, tags=["incidents"])
+    def list_incidents(
+        token: Viewer,
+        all: Annotated[bool, Query(description="also resolved, closed and cancelled")] = False,
+    ) -> list[dict[str, Any]]:
+        """Incidents with their current state, most severe first."""
+        return [
+            incident.to_public(store.catalog) for incident in store.incidents(include_closed=all)
+        ]
+
+    @router.post(
+        "/incidents",
+        status_code=201,
+        response_model=DeclaredOut,
+        responses=writes,
+        tags=["incidents"],
+    )
+    def declare(body: DeclareIn, token: Responder, key: IdempotencyKey = None) -> dict[str, Any]:
+        """Declare an incident: append its `declared` event (the client makes
+        both ids, so a retry is safe)."""
+        event_id = _event_id(body.id, key)
+        stored = store.append(body.to_event(str(body.incident_id), token.name, event_id))
+        incident = store.incident(stored.incident_id)
+        return {"incident": incident.to_public(store.catalog), "event": stored.to_dict()}
+
+    @router.get("/incidents/{ref}", response_model=IncidentOut, responses=reads, tags=["incidents"])
+    def read_incident(ref: str, token: Viewer) -> dict[str, Any]:
+        """One incident's state (`ref`: its id, INC-n, n, or an id prefix)."""
+        return store.incident(store.resolve(ref)).to_public(store.catalog)
+
+    # -- events ------------------------------------------------------------
+
+    @router.post(
+        "/incidents/{ref}/events",
+        status_code=201,
+        response_model=EventOut,
+        responses=writes,
+        tags=["events"],
+    )
+    def append_event(
+        ref: str, body: EventIn, token: Responder, key: IdempotencyKey = None
+    ) -> dict[str, Any]:
+        """Append one event.  Its `id` is the idempotency key: sending it again
+        returns the stored event; the same id with other content is refused."""
+        incident_id = store.resolve(ref)
+        if body.incident_id is not None and str(body.incident_id) != incident_id:
+            raise UsageError(f"body.incident_id: {body.incident_id} is not the incident {ref}")
+        event = body.to_event(incident_id, token.name, _event_id(body.id, key))
+        return store.append(event).to_dict()
+
+    @router.post(
+        "/events/batch",
+        status_code=201,
+        response_model=BatchOut,
+        responses=writes,
+        tags=["events"],
+    )
+    def append_batch(body: BatchIn, token: Responder) -> Response:
+        """Append several events (of any incidents) at once: all or none."""
+        events = [
+            item.to_event(str(item.incident_id), token.name, str(item.id)) for item in body.events
+        ]
+        return _json({"events": [event.to_dict() for event in store.append_many(events)]}, 201)
+
+    @router.get(
+        "/incidents/{ref}/events", response_model=EventsOut, responses=reads, tags=["events"]
+    )
+    async def read_events(
+        ref: str,
+        token: Viewer,
+        after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        before_seq: Annotated[
+            int | None, Query(ge=1, le=2**62, description="newest first paging")
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = READ_LIMIT,
+        wait: Annotated[
+            float,
+            Query(ge=0, le=3600, description=f"long poll: seconds (at most {max_wait:g})"),
+        ] = 0,
+    ) -> dict[str, Any]:
+        """An incident's events with seq > after_seq (oldest first, up to
+        `limit`); with `wait`, hold the request until one arrives.  With
+        `before_seq`, the `limit` events just before it instead."""
+        incident_id = await _run(store.resolve, ref)
+        if before_seq is not None:
+            events = await _run(store.events_before, incident_id, before_seq, limit)
+        else:
+            wait_for = min(wait, max_wait)
+            events = await wait_for_events(hub, store, incident_id, after_seq, limit, wait_for)
+        last_seq = (await _run(store.incident, incident_id)).last_seq
+        return {"events": [event.to_dict() for event in events], "last_seq": last_seq}
+
+    @router.get("/events", response_model=FeedOut, responses=reads, tags=["events"])
+    def read_feed(
+        token: Viewer,
+        after_gseq: Annotated[int, Query(ge=0, le=2**62)] = 0,
+        incident_id: Annotated[UUID | None, Query(description="only this incident")] = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = READ_LIMIT,
+    ) -> dict[str, Any]:
+        """Events of every incident (or one) with gseq > after_gseq, in gseq order."""
+        last = store.last_gseq()
+        only = str(incident_id) if incident_id else None
+        events = store.events_after(after_gseq, only, limit)
+        return {"events": [event.to_dict() for event in events], "last_gseq": last}
+
+    # -- live streams ------------------------------------------------------
+
+    @router.get(
+        "/incidents/{ref}/stream",
+        response_class=StreamingResponse,
+        responses={**SSE, **reads},
+        tags=["live"],
+    )
+    async def incident_stream(
+        ref: str,
+        token: Viewer,
+        last_event_id: LastEventId = None,
+        after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    ) -> StreamingResponse:
+        """Server-Sent Events: the incident's events after `Last-Event-ID` (a
+        seq; or `after_seq`), then live ones; `id:` is the seq."""
+        start = _cursor(last_event_id, after_seq)
+        incident_id = await _run(store.resolve, ref)
+        after_gseq = await _run(gseq_before, store, incident_id, start)
+        body = stream(
+            hub,
+            store,
+            incident_id=incident_id,
+            after_gseq=after_gseq,
+            after_seq=start,
+            heartbeat=heartbeat,
+        )
+        return _sse(body)
+
+    @router.get(
+        "/stream",
+        response_class=StreamingResponse,
+        responses={**SSE, **reads},
+        tags=["live"],
+    )
+    async def all_stream(
+        token: Viewer,
+        last_event_id: LastEventId = None,
+        after_gseq: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    ) -> StreamingResponse:
+        """Server-Sent Events: every incident's events after `Last-Event-ID` (a
+        gseq; or `after_gseq`), then live ones; `id:` is the gseq."""
+        start = _cursor(last_event_id, after_gseq)
+        body = stream(hub, store, incident_id=None, after_gseq=start, heartbeat=heartbeat)
+        return _sse(body)
+
+    # -- who, what ---------------------------------------------------------
+
+    @router.get("/me", response_model=WhoAmIOut, responses=reads, tags=["tokens"])
+    def whoami(token: Viewer) -> dict[str, Any]:
+        """The name (the actor of what you write) and role of your token."""
+        return {"name": token.name, "role": token.role}
+
+    @router.get("/catalog", responses=reads, tags=["incidents"])
+    def catalog(token: Viewer) -> dict[str, Any]:
+        """Severities, roles and the status workflow, shaped like the data files."""
+        return catalog_document(store.catalog)
+
+    # -- admin -------------------------------------------------------------
+
+    @router.post(
+        "/import", status_code=201, response_model=ImportOut, responses=writes, tags=["admin"]
+    )
+    def import_events(body: ImportIn, token: Admin) -> Response:
+        """Import an export file's events, keeping their actors; importing
+        twice changes nothing."""
+        before = store.last_gseq()
+        events = [
+            item.to_event(str(item.incident_id), item.actor, str(item.id)) for item in body.events
+        ]
+        stored = store.append_many(events)
+        new = sum(1 for event in stored if (event.gseq or 0) > before)
+        return _json({"events": [event.to_dict() for event in stored], "new": new}, 201)
+
+    @router.get("/tokens", response_model=list[TokenOut], responses=reads, tags=["admin"])
+    def list_tokens(token: Admin) -> list[dict[str, Any]]:
+        """Every token's name, role and dates (never the token)."""
+        return [info.to_public() for info in tokens.list()]
+
+    @router.post(
+        "/tokens", status_code=201, response_model=NewTokenOut, responses=writes, tags=["admin"]
+    )
+    def create_token(body: TokenCreateIn, token: Admin) -> dict[str, Any]:
+        """Make a token; the answer is the only time it is shown."""
+        secret = tokens.create(body.name, body.role)
+        info = next(info for info in tokens.list(False) if info.name == body.name)
+        return {**info.to_public(), "token": secret}
+
+    @router.delete("/tokens/{name}", response_model=TokenOut, responses=reads, tags=["admin"])
+    def revoke_token(name: str, token: Admin) -> dict[str, Any]:
+        """Revoke the active token called `name`: it stops working at once."""
+        return tokens.revoke(name).to_public()
+
+    return router
+
+
+def _event_id(body_id: UUID | None, header: UUID | None) -> str:
+    if body_id is not None and header is not None and body_id != header:
+        raise UsageError(f"header.Idempotency-Key: {header} differs from body.id {body_id}")
+    chosen = body_id or header
+    if chosen is None:
+        raise UsageError("body.id: give the event's id (a UUID) or an Idempotency-Key header")
+    return str(chosen)
+
+
+def _cursor(last_event_id: str | None, fallback: int) -> int:
+    if last_event_id is None or not last_event_id.strip():
+        return fallback
+    cursor = parse_cursor(last_event_id)
+    if cursor is None:
+        raise UsageError(f"header.Last-Event-ID: {last_event_id[:40]!r} is not an event id")
+    return cursor
+
+
+def _json(content: Any, status: int = 200) -> Response:
+    """A large answer, encoded directly: these are the store's own dicts, so
+    re-validating them against the response model would only cost time."""
+    return Response(
+        json.dumps(content, separators=(",", ":")).encode(),
+        status_code=status,
+        media_type="application/json",
+    )
+
+
+def _sse(body: AsyncIterator[bytes]) -> StreamingResponse:
+    return StreamingResponse(
+        body,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _run(function: Any, *args: Any) -> Any:
+    from anyio import to_thread
+
+    return await to_thread.run_sync(function, *args)

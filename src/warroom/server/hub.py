@@ -1,0 +1,164 @@
+"""One `store.watch` per server, fanned out to every live subscriber.
+
+A hundred open streams share one watcher (one SQLite connection polling
+`data_version`) instead of a hundred.  The hub never decides what a
+subscriber has missed: a subscriber registers first and then reads the store
+from its own cursor, so an event committed before the read is in the read and
+one committed after it reaches the subscriber's queue; duplicates are dropped
+by gseq.  A subscriber that falls too far behind is told so and re-reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from warroom.core.events import Event
+from warroom.store.base import Store
+
+log = logging.getLogger("warroom.server")
+
+QUEUE_MAX = 10_000
+RESTART_DELAY = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One committed event, encoded once for all subscribers."""
+
+    event: Event
+    payload: str
+
+    @staticmethod
+    def of(event: Event) -> Delivery:
+        return Delivery(event, json.dumps(event.to_dict(), separators=(",", ":")))
+
+
+class Subscription:
+    """One subscriber's queue of deliveries and its wake-up."""
+
+    def __init__(self, incident_id: str | None) -> None:
+        self.incident_id = incident_id
+        self.queue: deque[Delivery] = deque()
+        self.overflowed = False
+        self._wake = asyncio.Event()
+
+    def offer(self, delivery: Delivery) -> None:
+        if self.incident_id is not None and delivery.event.incident_id != self.incident_id:
+            return
+        if len(self.queue) >= QUEUE_MAX:
+            self.overflowed = True
+            self.queue.clear()
+        else:
+            self.queue.append(delivery)
+        self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def arm(self) -> None:
+        """Call before draining the queue: a later offer wakes the next wait."""
+        self._wake.clear()
+
+    async def wait(self, timeout: float) -> bool:
+        """Wait for an offer (or the hub stopping); False after `timeout` s without one."""
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+class Hub:
+    """Runs the store's watch and hands each new event to the subscribers."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._subscribers: set[Subscription] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._cursor = 0
+        self._stopping = False
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    async def start(self) -> None:
+        self._stopping = False
+        self._ensure_running()
+
+    def subscribe(self, incident_id: str | None = None) -> Subscription:
+        """Register a subscriber (then read the store from its cursor)."""
+        self._ensure_running()
+        subscription = Subscription(incident_id)
+        self._subscribers.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscribers.discard(subscription)
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    def stop(self) -> None:
+        """End every stream and long poll soon.  Safe from a signal handler or
+        another thread."""
+        self._stopping = True
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._wake_all)
+
+    async def close(self) -> None:
+        self._stopping = True
+        self._wake_all()
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def _wake_all(self) -> None:
+        for subscription in list(self._subscribers):
+            subscription.wake()
+
+    def _ensure_running(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._task is not None and not self._task.done() and self._loop is loop:
+            return
+        if self._loop is not loop:
+            # A fresh event loop (a test client makes one per run): start over there.
+            self._subscribers.clear()
+        self._loop = loop
+        self._cursor = self.store.last_gseq()
+        self._task = loop.create_task(self._run(), name="warroom-hub")
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                async for event in self.store.watch(self._cursor):
+                    self._cursor = event.gseq or self._cursor
+                    self._dispatch(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # the store went away for a moment: keep trying
+                log.error("live events: %s; retrying", _describe(error))
+                await asyncio.sleep(RESTART_DELAY)
+
+    def _dispatch(self, event: Event) -> None:
+        if not self._subscribers:
+            return
+        delivery = Delivery.of(event)
+        for subscription in list(self._subscribers):
+            subscription.offer(delivery)
+
+
+def _describe(error: Any) -> str:
+    return f"{type(error).__name__}: {error}"
