@@ -11,6 +11,7 @@ import re
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -21,6 +22,7 @@ from pydantic import (
 )
 
 from warroom.core.errors import Refused
+from warroom.core.times import in_utc
 
 KIND_NAME = re.compile(r"^[a-z_]+$")
 
@@ -35,6 +37,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX)]
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=URL_MAX)]
 Level = Annotated[int, Field(strict=True)]
+Moment = Annotated[AwareDatetime, AfterValidator(in_utc)]
 
 
 class KindData(BaseModel):
@@ -45,8 +48,8 @@ class Declared(KindData):
     title: Title
     severity: Level
     service: Name | None = None
-    started_at: AwareDatetime | None = None
-    detected_at: AwareDatetime | None = None
+    started_at: Moment | None = None
+    detected_at: Moment | None = None
     drill: StrictBool = False
     lead: Name | None = None
 

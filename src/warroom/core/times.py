@@ -20,7 +20,15 @@ def parse_wire_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
         raise ValueError(f"time {text!r} has no timezone; use UTC with a trailing Z")
-    return moment.astimezone(UTC)
+    return in_utc(moment)
+
+
+def in_utc(moment: datetime) -> datetime:
+    """An aware time in UTC; ValueError (not OverflowError) when out of range."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"time {moment.isoformat()} is out of range") from None
 
 
 def format_duration(seconds: float | None) -> str:
