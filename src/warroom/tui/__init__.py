@@ -1,0 +1,1 @@
+"""The Textual app: screens, widgets, bindings and command palette providers."""

@@ -1,0 +1,94 @@
+"""The default keys.  Every binding has an `id`, so the config file's `[keys]`
+table (binding id = "keys") remaps it through `App.set_keymap`.
+
+    [keys]
+    note = "N"            # the war room's note key becomes shift+n
+    leave = "q,x"         # several keys, comma-separated
+
+Ids: note finding action decision comms summary status severity roles
+milestone link toggle_step search next_pane cancel leave (war room);
+declare open down up toggle_closed quit_home filter cancel_filter (home);
+quit command_palette help (everywhere); the timeline's own are `timeline.*`.
+
+Write keys are declared once: writer screens bind them to their actions;
+read-only (wall) screens bind the same ids and keys to a hint that says the
+screen is read-only, and write nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    id: str
+    key: str
+    action: str
+    description: str
+    show: bool = False
+
+
+ROOM_WRITE_KEYS: tuple[Key, ...] = (
+    Key("note", "n", "entry('note')", "Note", True),
+    Key("finding", "f", "entry('finding')", "Finding", True),
+    Key("action", "a", "entry('action')", "Action", True),
+    Key("decision", "D", "entry('decision')", "Decision", True),
+    Key("comms", "u", "comms", "Update", True),
+    Key("summary", "e", "summary", "Summary"),
+    Key("status", "s", "status", "Status", True),
+    Key("severity", "v", "severity", "Severity"),
+    Key("roles", "r", "roles", "Roles"),
+    Key("milestone", "m", "milestone", "Milestone"),
+    Key("link", "l", "link", "Link"),
+    Key("toggle_step", "space", "toggle_step", "Check step"),
+)
+
+HOME_WRITE_KEYS: tuple[Key, ...] = (Key("declare", "d", "declare", "Declare", True),)
+
+ROOM_KEYS: tuple[Key, ...] = (
+    Key("next_pane", "tab", "next_pane", "Pane"),
+    Key("cancel", "escape", "cancel", "Cancel"),
+    Key("leave", "q", "leave", "Leave", True),
+)
+
+ROOM_READER_KEYS: tuple[Key, ...] = (Key("search", "slash", "search", "Search"),)
+
+HOME_KEYS: tuple[Key, ...] = (
+    Key("open", "enter", "open", "Open", True),
+    Key("down", "j", "down", "Down"),
+    Key("up", "k", "up", "Up"),
+    Key("toggle_closed", "c", "toggle_closed", "Closed", True),
+    Key("quit_home", "q", "app.quit", "Quit"),
+)
+
+HOME_READER_KEYS: tuple[Key, ...] = (
+    Key("filter", "slash", "filter", "Filter", True),
+    Key("cancel_filter", "escape", "cancel_filter", "Cancel"),
+)
+
+APP_KEYS: tuple[Binding, ...] = (
+    Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit"),
+    Binding(
+        "ctrl+p", "command_palette", "Palette", show=False, priority=True, id="command_palette"
+    ),
+    Binding("question_mark", "keys", "Keys", id="help"),
+)
+
+READ_ONLY_ACTION = "read_only"
+
+
+def bindings(keys: tuple[Key, ...]) -> list[Binding]:
+    return [Binding(k.key, k.action, k.description, show=k.show, id=k.id) for k in keys]
+
+
+def read_only_bindings(keys: tuple[Key, ...]) -> list[Binding]:
+    """The write keys, each bound to the read-only hint instead of writing."""
+    return [Binding(k.key, READ_ONLY_ACTION, k.description, show=False, id=k.id) for k in keys]
+
+
+def default_write_keys() -> list[str]:
+    """Every default key that writes somewhere (for tests and the wall's hint)."""
+    return [k.key for k in (*HOME_WRITE_KEYS, *ROOM_WRITE_KEYS)]

@@ -1,0 +1,421 @@
+"""Modal forms: declare, status, severity, roles, milestone, link, stakeholder
+update, attach a runbook.
+
+Each form turns its fields into one job (a store write, run in a thread
+worker).  Enter saves; on success the form closes with the job's result; on
+failure it stays open with everything typed and the reason shown.  Esc closes
+without writing.  Choices come from the catalog: the status form offers only
+the moves the workflow allows from the current status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from warroom.core.catalog import Catalog
+from warroom.core.clock import Clock
+from warroom.core.errors import UsageError
+from warroom.core.events import Event
+from warroom.core.incident import Incident
+from warroom.tui.safe import safe_line
+from warroom.tui.work import JobHost, in_thread
+
+Writer = Callable[[str, dict[str, Any], datetime | None], Event]
+
+
+class FormScreen(ModalScreen[Any], JobHost):
+    """A small modal form; subclasses add fields and `job()`."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Cancel", id="form_cancel")]
+    TITLE_TEXT = ""
+    HINT = "Enter saves · Tab next field · Esc cancels"
+
+    def __init__(self) -> None:
+        super().__init__(classes="form-screen")
+        self.saving = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Static(Content.assemble((self.TITLE_TEXT, "bold")), classes="form-title")
+            yield from self.fields()
+            yield Static("", id="form-error", classes="form-error", markup=False)
+            yield Static(self.HINT, classes="form-hint", markup=False)
+
+    def fields(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.query_one("#form-error").display = False
+
+    def job(self) -> Callable[[], Any]:
+        """Check the fields (UsageError on bad input); return the blocking write."""
+        raise NotImplementedError
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_save(self) -> None:
+        if self.saving:
+            return
+        try:
+            work = self.job()
+        except (UsageError, ValueError) as error:
+            self.show_error(str(error))
+            return
+        self.saving = True
+        self.show_error(None)
+        in_thread(self, work, self._saved, self._failed, group="write")
+
+    def _saved(self, value: Any) -> None:
+        self.saving = False
+        self.dismiss(value if value is not None else True)
+
+    def _failed(self, error: Exception) -> None:
+        self.saving = False
+        self.show_error(str(error))
+
+    def show_error(self, text: str | None) -> None:
+        error = self.query_one("#form-error", Static)
+        error.display = bool(text)
+        error.update(safe_line(text or "", 2000))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_save()
+
+    @staticmethod
+    def chosen(options: OptionList) -> str | None:
+        if options.highlighted is None:
+            return None
+        option = options.get_option_at_index(options.highlighted)
+        return None if option.disabled else option.id
+
+
+def _label(text: str) -> Static:
+    return Static(text, classes="form-label", markup=False)
+
+
+class DeclareForm(FormScreen):
+    """Title; severity (default 3); service.  Enter declares, me as Incident Lead."""
+
+    TITLE_TEXT = "Declare an incident"
+
+    def __init__(self, declare: Callable[[str, int, str | None], Incident], catalog: Catalog):
+        super().__init__()
+        self._declare = declare
+        self.catalog = catalog
+
+    def fields(self) -> ComposeResult:
+        yield _label("Title: what is broken, for whom")
+        yield Input(id="title", placeholder="e.g. Checkout errors for EU users", compact=True)
+        levels = ", ".join(
+            f"{level} {severity.name.lower()}"
+            for level, severity in self.catalog.severities.items()
+        )
+        yield _label(f"Severity ({levels})")
+        yield Input("3", id="severity", restrict=r"[0-9]*", max_length=2, compact=True)
+        yield _label("Service (optional)")
+        yield Input(id="service", placeholder="e.g. checkout", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#title", Input).focus()
+
+    def job(self) -> Callable[[], Incident]:
+        title = self.query_one("#title", Input).value.strip()
+        if not title:
+            raise UsageError("the title is empty: say what is broken")
+        raw = self.query_one("#severity", Input).value.strip() or "3"
+        level = int(raw)
+        if level not in self.catalog.severities:
+            levels = list(self.catalog.severities)
+            raise UsageError(f"severity {level} is not defined; use {levels[0]}-{levels[-1]}")
+        service = self.query_one("#service", Input).value.strip() or None
+        return lambda: self._declare(title, level, service)
+
+
+class _WriteForm(FormScreen):
+    """A form that writes events to one incident through the room's writer."""
+
+    def __init__(self, incident: Incident, catalog: Catalog, writer: Writer) -> None:
+        super().__init__()
+        self.incident = incident
+        self.catalog = catalog
+        self.writer = writer
+
+
+class StatusForm(_WriteForm):
+    """Only the moves the workflow allows from the current status are offered."""
+
+    TITLE_TEXT = "Change the status"
+
+    def __init__(
+        self,
+        incident: Incident,
+        catalog: Catalog,
+        writer: Writer,
+        resolve: Callable[[str], str],
+    ) -> None:
+        super().__init__(incident, catalog, writer)
+        self.resolve = resolve
+
+    def fields(self) -> ComposeResult:
+        moves = self.catalog.allowed_moves(self.incident.status)
+        yield _label(f"From {self.incident.status} to:")
+        options = [Option(move, id=move) for move in moves] or [
+            Option(f"{self.incident.status} is final: no moves", disabled=True)
+        ]
+        yield OptionList(*options, id="moves")
+        yield _label("Why (optional)")
+        yield Input(id="reason", placeholder="e.g. rolled back the deploy", compact=True)
+        yield Static("Duplicate of", classes="form-label dup", markup=False)
+        yield Input(id="duplicate", placeholder="e.g. INC-3", classes="dup", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#moves", OptionList).focus()
+        self._show_duplicate()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._show_duplicate()
+
+    def _show_duplicate(self) -> None:
+        cancelled = self.chosen(self.query_one("#moves", OptionList)) == "cancelled"
+        for widget in self.query(".dup"):
+            widget.display = cancelled
+
+    def job(self) -> Callable[[], Event]:
+        target = self.chosen(self.query_one("#moves", OptionList))
+        if target is None:
+            raise UsageError("choose the new status")
+        data: dict[str, Any] = {"to": target}
+        reason = self.query_one("#reason", Input).value.strip()
+        if reason:
+            data["reason"] = reason
+        duplicate = self.query_one("#duplicate", Input).value.strip()
+
+        def write() -> Event:
+            if duplicate and target == "cancelled":
+                data["duplicate_of"] = self.resolve(duplicate)
+            return self.writer("status_changed", data, None)
+
+        return write
+
+
+class SeverityForm(_WriteForm):
+    TITLE_TEXT = "Change the severity"
+
+    def fields(self) -> ComposeResult:
+        yield _label(f"Now SEV{self.incident.severity}; new severity:")
+        options = [
+            Option(
+                Content.assemble((f"SEV{level} ", "bold"), safe_line(severity.name, 40)),
+                id=str(level),
+            )
+            for level, severity in self.catalog.severities.items()
+            if level != self.incident.severity
+        ]
+        yield OptionList(*options, id="levels")
+        yield _label("Why (optional)")
+        yield Input(id="note", placeholder="e.g. all regions affected", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#levels", OptionList).focus()
+
+    def job(self) -> Callable[[], Event]:
+        level = self.chosen(self.query_one("#levels", OptionList))
+        if level is None:
+            raise UsageError("choose the new severity")
+        data: dict[str, Any] = {"severity": int(level)}
+        note = self.query_one("#note", Input).value.strip()
+        if note:
+            data["note"] = note
+        return lambda: self.writer("severity_changed", data, None)
+
+
+class RolesForm(_WriteForm):
+    """Assign or release a role, join or leave: for the person named (me by default)."""
+
+    TITLE_TEXT = "Roles"
+
+    def __init__(self, incident: Incident, catalog: Catalog, writer: Writer, me: str) -> None:
+        super().__init__(incident, catalog, writer)
+        self.me = me
+
+    def fields(self) -> ComposeResult:
+        yield _label("Person")
+        yield Input(self.me, id="person", compact=True)
+        yield _label("Do")
+        yield OptionList(id="role-actions")
+
+    def on_mount(self) -> None:
+        self._fill(self.me)
+        self.query_one("#role-actions", OptionList).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "person":
+            self._fill(event.value.strip())
+
+    def _fill(self, person: str) -> None:
+        options = self.query_one("#role-actions", OptionList)
+        options.clear_options()
+        choices: list[Option] = []
+        for key, role in self.catalog.roles.items():
+            holders = self.incident.roles.get(key, [])
+            name = safe_line(role.name, 40)
+            if person in holders:
+                choices.append(Option(Content.assemble("release ", name), id=f"release:{key}"))
+            else:
+                choices.append(Option(Content.assemble("assign ", name), id=f"assign:{key}"))
+        if person in self.incident.participants:
+            choices.append(Option("leave the incident", id="leave:"))
+        else:
+            choices.append(Option("join the incident", id="join:"))
+        options.add_options(choices)
+        options.highlighted = 0
+
+    def job(self) -> Callable[[], Event]:
+        choice = self.chosen(self.query_one("#role-actions", OptionList))
+        person = self.query_one("#person", Input).value.strip()
+        if not person:
+            raise UsageError("name the person")
+        if choice is None:
+            raise UsageError("choose what to do")
+        verb, _, role = choice.partition(":")
+        kind, data = {
+            "assign": ("role_assigned", {"role": role, "person": person}),
+            "release": ("role_released", {"role": role, "person": person}),
+            "join": ("participant_joined", {"person": person}),
+            "leave": ("participant_left", {"person": person}),
+        }[verb]
+        return lambda: self.writer(kind, data, None)
+
+
+class MilestoneForm(_WriteForm):
+    """A milestone, now or back-dated ("03:02", "-5m", "10 minutes ago")."""
+
+    TITLE_TEXT = "Record a milestone"
+
+    def __init__(self, incident: Incident, catalog: Catalog, writer: Writer, clock: Clock):
+        super().__init__(incident, catalog, writer)
+        self.clock = clock
+
+    def fields(self) -> ComposeResult:
+        options = []
+        for name in self.catalog.milestones:
+            at = self.incident.milestones.get(name)
+            note = f"  (set {at.astimezone():%H:%M})" if at else ""
+            options.append(Option(Content.assemble(name, (note, "dim")), id=name))
+        yield OptionList(*options, id="milestones")
+        yield _label("When (optional; default now)")
+        yield Input(
+            id="at", placeholder="now, 03:02, -5m, 10 minutes ago, 2026-11-26 03:02", compact=True
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#milestones", OptionList).focus()
+
+    def job(self) -> Callable[[], Event]:
+        from warroom.core.timeparse import parse_time
+
+        name = self.chosen(self.query_one("#milestones", OptionList))
+        if name is None:
+            raise UsageError("choose the milestone")
+        raw = self.query_one("#at", Input).value.strip()
+        at = parse_time(raw, self.clock.now()) if raw else None
+        return lambda: self.writer("milestone", {"name": name}, at)
+
+
+class LinkForm(_WriteForm):
+    TITLE_TEXT = "Add a link"
+
+    def fields(self) -> ComposeResult:
+        yield _label("URL (the bridge, the chat channel, a dashboard)")
+        yield Input(id="url", placeholder="https://…", compact=True)
+        yield _label("Label (optional)")
+        yield Input(id="label", placeholder="e.g. bridge, channel, dashboard", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#url", Input).focus()
+
+    def job(self) -> Callable[[], Event]:
+        url = self.query_one("#url", Input).value.strip()
+        if not url:
+            raise UsageError("the URL is empty")
+        label = self.query_one("#label", Input).value.strip()
+        return lambda: self.writer("link_added", {"url": url, "label": label}, None)
+
+
+class CommsForm(_WriteForm):
+    """A stakeholder update: the audience, and the text pre-filled from the summary."""
+
+    TITLE_TEXT = "Stakeholder update"
+
+    def fields(self) -> ComposeResult:
+        yield _label("Audience")
+        yield OptionList(
+            *[Option(audience, id=audience) for audience in self.catalog.audiences],
+            id="audiences",
+        )
+        yield _label("Update")
+        yield Input(
+            self.incident.summary,
+            id="text",
+            placeholder="impact, what we do, next update",
+            select_on_focus=False,
+            compact=True,
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#audiences", OptionList).highlighted = 0
+        self.query_one("#text", Input).focus()
+
+    def job(self) -> Callable[[], Event]:
+        audience = self.chosen(self.query_one("#audiences", OptionList)) or "internal"
+        text = self.query_one("#text", Input).value.strip()
+        if not text:
+            raise UsageError("the update is empty")
+        return lambda: self.writer("comms_update", {"text": text, "audience": audience}, None)
+
+
+class AttachRunbookForm(_WriteForm):
+    """A Markdown file whose `- [ ]` lines become the incident's steps."""
+
+    TITLE_TEXT = "Attach a runbook"
+
+    def fields(self) -> ComposeResult:
+        yield _label("Markdown file (its '- [ ]' lines are the steps)")
+        yield Input(id="path", placeholder="e.g. runbooks/db-failover.md", compact=True)
+        yield _label("Name (optional; default its first '# ' heading)")
+        yield Input(id="name", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#path", Input).focus()
+
+    def job(self) -> Callable[[], Event]:
+        from warroom.core.runbook import read_runbook
+
+        raw = self.query_one("#path", Input).value.strip()
+        if not raw:
+            raise UsageError("give the runbook's file")
+        name = self.query_one("#name", Input).value.strip() or None
+        path = Path(raw).expanduser()
+
+        def write() -> Event:
+            runbook = read_runbook(path, name)
+            return self.writer("runbook_attached", runbook.event_data(), None)
+
+        return write

@@ -1,0 +1,309 @@
+"""The home screen: the incident list.
+
+Open incidents, most severe first: severity (coloured), ref, title, status,
+lead, age, and a marker when a stakeholder update is overdue.  `c` shows the
+resolved, closed and cancelled ones too.  The list follows the store live
+(`IncidentsFeed`): any event from any terminal refreshes it in a thread worker,
+never more than one refresh at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, ClassVar
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets.data_table import RowDoesNotExist
+
+from warroom.core.catalog import Catalog
+from warroom.core.clock import Clock
+from warroom.core.incident import Incident
+from warroom.core.times import format_duration
+from warroom.store.base import Store
+from warroom.tui import keys
+from warroom.tui.live import LiveEvents, LiveFeed, LiveTrouble
+from warroom.tui.safe import notify, safe_line
+from warroom.tui.widgets.header import severity_chip
+from warroom.tui.work import Coalesced, JobHost
+
+AGE_REFRESH = 15.0  # seconds between redraws of ages and overdue markers
+COLUMNS = (
+    ("sev", 6),
+    ("ref", 7),
+    ("title", 0),
+    ("status", 13),
+    ("lead", 10),
+    ("age", 7),
+    ("update", 6),
+)
+FIXED_COLUMNS = sum(width for _, width in COLUMNS) + 2 * len(COLUMNS) + 2  # padding, scrollbar
+
+
+class IncidentsFeed(JobHost):
+    """Mixin for screens showing the incident list: load it, keep it current."""
+
+    store: Store
+    include_closed: bool = False
+    incidents: list[Incident]
+    feed: LiveFeed | None = None
+    refresher: Coalesced
+    loaded: bool = False
+
+    def start_feed(self) -> None:
+        self.incidents = []
+        self.refresher = Coalesced(self, self._fetch, self._fetched, self._fetch_failed)  # type: ignore[arg-type]
+        self.refresher.request()
+
+    def _fetch(self) -> tuple[int, list[Incident]]:
+        cursor = self.store.last_gseq()  # read first: nothing later is missed
+        return cursor, self.store.incidents(include_closed=self.include_closed)
+
+    def _fetched(self, result: tuple[int, list[Incident]]) -> None:
+        cursor, self.incidents = result
+        self.loaded = True
+        self.show_incidents()
+        if self.feed is None:
+            self.feed = LiveFeed(self, self.store, cursor)  # type: ignore[arg-type]
+            self.feed.start()
+
+    def _fetch_failed(self, error: Exception) -> None:
+        notify(self, f"cannot read the incidents: {error}", severity="error")  # type: ignore[arg-type]
+
+    def show_incidents(self) -> None:
+        raise NotImplementedError
+
+    def on_live_events(self, message: LiveEvents) -> None:
+        message.stop()
+        self.refresher.request()
+
+    def on_live_trouble(self, message: LiveTrouble) -> None:
+        message.stop()
+        text = f"live updates paused: {message.error}" if message.error else "live updates resumed"
+        notify(self, text, severity="warning" if message.error else "information")  # type: ignore[arg-type]
+
+    def stop_feed(self) -> None:
+        if self.feed is not None:
+            self.feed.stop()
+            self.feed = None
+
+
+class HomeScreen(IncidentsFeed, Screen[None]):
+    """The incident list for people who write: `d` declares, enter opens."""
+
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
+        keys.HOME_KEYS + keys.HOME_READER_KEYS + keys.HOME_WRITE_KEYS
+    )
+
+    def __init__(self, store: Store, catalog: Catalog, clock: Clock, actor: str) -> None:
+        super().__init__(classes="home")
+        self.store = store
+        self.catalog = catalog
+        self.clock = clock
+        self.actor = actor
+        self.filter_text = ""
+        self.shown: list[Incident] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="home-title", markup=False)
+        yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="empty-hint", markup=False)
+        yield Input(
+            id="filter", placeholder="filter: ref, title, service, status, lead", compact=True
+        )
+        yield Footer()
+
+    @property
+    def table(self) -> DataTable[Any]:
+        return self.query_one("#incidents", DataTable)
+
+    def on_mount(self) -> None:
+        self.query_one("#filter").display = False
+        self.query_one("#empty-hint").display = False
+        self.table.focus()
+        self._title()
+        self.start_feed()
+        self.set_interval(AGE_REFRESH, self.show_incidents)
+
+    def on_screen_resume(self) -> None:
+        if self.loaded:
+            self.refresher.request()
+
+    def on_unmount(self) -> None:
+        self.stop_feed()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.loaded:
+            self.show_incidents()
+
+    # -- the list ------------------------------------------------------------------
+
+    def _title(self) -> None:
+        count = len(self.shown)
+        what = "incident" if self.include_closed else "open incident"
+        what += "" if count == 1 else "s"
+        toggle = "c: open only" if self.include_closed else "c: show closed too"
+        self.query_one("#home-title", Static).update(
+            Content.assemble(("warroom", "bold"), f"  ·  {count} {what}  ·  {toggle}")
+        )
+
+    def _matches(self, incident: Incident) -> bool:
+        if not self.filter_text:
+            return True
+        needle = self.filter_text.lower()
+        haystack = " ".join(
+            (
+                incident.ref,
+                incident.title,
+                incident.service or "",
+                incident.status,
+                incident.lead or "",
+                f"sev{incident.severity}",
+            )
+        ).lower()
+        return all(word in haystack for word in needle.split())
+
+    def show_incidents(self) -> None:
+        if not self.is_mounted:
+            return
+        table = self.table
+        now = self.clock.now()
+        self.shown = [incident for incident in self.incidents if self._matches(incident)]
+        selected = self._selected_id()
+        title_width = max(16, self.app.size.width - FIXED_COLUMNS)
+        table.clear(columns=True)
+        for label, width in COLUMNS:
+            table.add_column(label, width=width or title_width, key=label)
+        for incident in self.shown:
+            table.add_row(*self._cells(incident, now, title_width), key=incident.id)
+        if selected is not None:
+            with contextlib.suppress(RowDoesNotExist):
+                table.move_cursor(row=table.get_row_index(selected), animate=False)
+        self._title()
+        hint = self.query_one("#empty-hint", Static)
+        hint.display = not self.shown
+        table.display = bool(self.shown)
+        if not self.shown:
+            hint.update(self._empty_text())
+
+    def _empty_text(self) -> Content:
+        if self.filter_text:
+            return Content.assemble(
+                "No incident matches the filter. ", ("Esc", "bold"), " clears it."
+            )
+        return Content.assemble(
+            ("No open incidents.", "bold"),
+            "\n\nPress ",
+            ("d", "bold reverse"),
+            " to declare the first one: a title, Enter, and you are in its war room.\n"
+            "From a shell: ",
+            ('warroom declare "Checkout errors for EU users" --sev 2', "italic"),
+        )
+
+    def _cells(self, incident: Incident, now: Any, title_width: int) -> list[Content]:
+        age = (
+            format_duration((now - incident.declared_at).total_seconds())
+            if incident.declared_at
+            else "-"
+        )
+        title = safe_line(incident.title, title_width)
+        if incident.drill:
+            title = Content.assemble(("drill ", "italic"), title)
+        overdue = incident.update_overdue(self.catalog, now)
+        return [
+            severity_chip(self.catalog, incident.severity, long=False),
+            Content.assemble((incident.ref, "bold")),
+            title,
+            safe_line(incident.status, 13),
+            safe_line(incident.lead or "—", 10),
+            Content(age),
+            Content.assemble(("⚠ late", "bold #e5484d")) if overdue else Content(""),
+        ]
+
+    def _selected_id(self) -> str | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:
+            return None
+        return key.value
+
+    # -- actions -------------------------------------------------------------------
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.row_key.value:
+            self.app.open_incident(event.row_key.value)  # type: ignore[attr-defined]
+
+    def action_open(self) -> None:
+        selected = self._selected_id()
+        if selected:
+            self.app.open_incident(selected)  # type: ignore[attr-defined]
+
+    def action_down(self) -> None:
+        self.table.action_cursor_down()
+
+    def action_up(self) -> None:
+        self.table.action_cursor_up()
+
+    def action_toggle_closed(self) -> None:
+        self.include_closed = not self.include_closed
+        self.refresher.request()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_cancel_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display:
+            box.value = ""
+            box.display = False
+            self.filter_text = ""
+            self.show_incidents()
+            self.table.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter":
+            self.filter_text = event.value.strip()
+            self.show_incidents()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter":
+            event.stop()
+            self.table.focus()
+
+    def action_declare(self) -> None:
+        from warroom.actions import declare
+        from warroom.tui.screens.forms import DeclareForm
+
+        def run(title: str, severity: int, service: str | None) -> Incident:
+            return declare(
+                self.store,
+                self.actor,
+                self.clock,
+                title=title,
+                severity=severity,
+                service=service,
+                lead=self.actor,
+            )
+
+        def declared(incident: Incident | None) -> None:
+            if isinstance(incident, Incident):
+                self.app.open_incident(incident.id)  # type: ignore[attr-defined]
+
+        self.app.push_screen(DeclareForm(run, self.catalog), declared)
+
+    def palette_commands(self) -> list[tuple[str, Any]]:
+        return [
+            ("Declare an incident", self.action_declare),
+            ("Show closed incidents too / open only", self.action_toggle_closed),
+            ("Filter the list", self.action_filter),
+        ]

@@ -1,0 +1,450 @@
+"""The war room of one incident: header, roster, timeline, runbook, entry line.
+
+`RoomScreen` is the writer's room; `WallRoomScreen` (screens/wall.py) is the
+same room read-only.  Both load the incident's state and its newest screen of
+events in a thread worker, then the older events page by page in the
+background, and follow the store live through a `LiveFeed`: every event is
+applied to the local state with the same `apply` the store uses (no refold, no
+store read), and handed to the timeline.
+
+Width below NARROW_WIDTH: one pane at a time; `tab` switches between the
+timeline, the roster and the runbook.  Wider: the roster and the runbook stand
+beside the timeline and `tab` moves the focus between the three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList
+
+from warroom.actions import write as write_event
+from warroom.core.catalog import Catalog
+from warroom.core.clock import Clock
+from warroom.core.events import Event
+from warroom.core.fold import apply
+from warroom.core.incident import Incident
+from warroom.store.base import Store
+from warroom.tui import keys
+from warroom.tui.live import LiveEvents, LiveFeed, LiveTrouble
+from warroom.tui.safe import notify
+from warroom.tui.widgets.entry import EntryLine
+from warroom.tui.widgets.header import IncidentHeader
+from warroom.tui.widgets.roster import Roster
+from warroom.tui.widgets.runbook import RunbookPane
+from warroom.tui.widgets.timeline import TimelineView
+from warroom.tui.work import JobHost, in_thread
+
+NARROW_WIDTH = 110
+WIDE_WIDTH = 180
+FIRST_PAGE = 300  # the newest events, loaded before the first paint
+OLDER_PAGE = 5000  # each later page of older events
+PANES = ("timeline", "roster", "runbook")
+
+Command = tuple[str, Callable[[], Any]]
+
+
+class RoomBase(Screen[None], JobHost):
+    """What every war room has: loading, the live feed, the panes."""
+
+    read_only: ClassVar[bool] = False
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.ROOM_KEYS)
+
+    def __init__(
+        self, store: Store, catalog: Catalog, clock: Clock, actor: str, incident_id: str
+    ) -> None:
+        super().__init__(classes="room")
+        self.store = store
+        self.catalog = catalog
+        self.clock = clock
+        self.actor = actor
+        self.incident_id = incident_id
+        self.incident: Incident | None = None
+        self.feed: LiveFeed | None = None
+        self.pane = "timeline"
+        self.narrow = False
+        self.loaded = False
+        self.older_loading = False
+
+    # -- layout ------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield IncidentHeader(self.catalog, self.clock, big=self.read_only, id="header")
+        with Horizontal(id="room-body"):
+            yield TimelineView(self.catalog, id="timeline")
+            with Vertical(id="side"):
+                yield Roster(self.catalog, id="roster")
+                yield RunbookPane(id="runbook")
+        yield from self.compose_bottom()
+        yield Footer()
+
+    def compose_bottom(self) -> ComposeResult:
+        yield from ()
+
+    @property
+    def timeline(self) -> TimelineView:
+        return self.query_one("#timeline", TimelineView)
+
+    @property
+    def header(self) -> IncidentHeader:
+        return self.query_one("#header", IncidentHeader)
+
+    @property
+    def roster(self) -> Roster:
+        return self.query_one("#roster", Roster)
+
+    @property
+    def runbook(self) -> RunbookPane:
+        return self.query_one("#runbook", RunbookPane)
+
+    def on_mount(self) -> None:
+        self.timeline.border_title = "Timeline"
+        self.timeline.focus()
+        self._layout(self.app.size.width)
+        in_thread(self, self._load_first, self._first_loaded, self._load_failed, group="load")
+
+    def on_resize(self, event: events.Resize) -> None:
+        focused = self.focused
+        if focused is not None and focused.id in PANES:
+            self.pane = focused.id
+        self._layout(event.size.width)
+
+    def _layout(self, width: int) -> None:
+        self.narrow = width < NARROW_WIDTH
+        self.set_class(self.narrow, "-narrow")
+        self.set_class(width >= WIDE_WIDTH, "-wide")
+        if self.narrow:
+            self.query_one("#side").display = self.pane != "timeline"
+            self.timeline.display = self.pane == "timeline"
+            self.roster.display = self.pane == "roster"
+            self.runbook.display = self.pane == "runbook"
+        else:
+            for widget in (self.query_one("#side"), self.timeline, self.roster, self.runbook):
+                widget.display = True
+
+    def action_next_pane(self) -> None:
+        focused = self.focused
+        current = self.pane
+        for name in PANES:
+            if focused is not None and focused.id == name:
+                current = name
+        self.pane = PANES[(PANES.index(current) + 1) % len(PANES)]
+        self._layout(self.app.size.width)
+        self.query_one(f"#{self.pane}").focus()
+
+    def on_unmount(self) -> None:
+        if self.feed is not None:
+            self.feed.stop()
+
+    # -- loading -----------------------------------------------------------------
+
+    def _load_first(self) -> tuple[Incident, list[Event]]:
+        incident = self.store.incident(self.incident_id)
+        page = self.store.events_before(self.incident_id, incident.last_seq + 1, FIRST_PAGE)
+        return incident, page
+
+    def _first_loaded(self, result: tuple[Incident, list[Event]]) -> None:
+        incident, page = result
+        self.incident = incident
+        self.timeline.load(page, incident.concurrent)
+        self._show_state()
+        self.loaded = True
+        self.feed = LiveFeed(self, self.store, incident.last_gseq, self.incident_id)
+        self.feed.start()
+        if page and (page[0].seq or 1) > 1:
+            self._load_older(page[0].seq or 1)
+        self.after_load()
+
+    def after_load(self) -> None:
+        """Hook: the state is shown and the live feed runs."""
+
+    def _load_older(self, before_seq: int) -> None:
+        self.older_loading = True
+        in_thread(
+            self,
+            lambda: self.store.events_before(self.incident_id, before_seq, OLDER_PAGE),
+            self._older_loaded,
+            group="load",
+        )
+
+    def _older_loaded(self, page: list[Event]) -> None:
+        if page:
+            self.timeline.prepend(page)
+        if page and (page[0].seq or 1) > 1:
+            self._load_older(page[0].seq or 1)
+        else:
+            self.older_loading = False
+
+    def _load_failed(self, error: Exception) -> None:
+        notify(self, f"cannot open the incident: {error}", severity="error")
+        self.header.show_error(f"cannot open the incident: {error}")
+
+    # -- live --------------------------------------------------------------------
+
+    def on_live_events(self, message: LiveEvents) -> None:
+        message.stop()
+        if self.incident is None:
+            return
+        mine = [event for event in message.events if event.incident_id == self.incident_id]
+        fresh = [event for event in mine if (event.seq or 0) > self.incident.last_seq]
+        for event in fresh:
+            apply(self.incident, event, self.catalog)
+        if not fresh:
+            return
+        self.timeline.extend(fresh, self.incident.concurrent)
+        if self.read_only:
+            self.timeline.follow = True
+        self._show_state()
+
+    def on_live_trouble(self, message: LiveTrouble) -> None:
+        message.stop()
+        if message.error:
+            notify(self, f"live updates paused: {message.error}", severity="warning")
+        else:
+            notify(self, "live updates resumed")
+
+    def _show_state(self) -> None:
+        if self.incident is None:
+            return
+        self.header.show(self.incident)
+        self.roster.show(self.incident)
+        self.runbook.show(self.incident)
+
+    # -- actions shared by both rooms --------------------------------------------
+
+    def action_leave(self) -> None:
+        self.app.pop_screen()
+
+    def action_cancel(self) -> None:
+        """Esc: close what is open (nothing else)."""
+
+    def action_utc(self) -> None:
+        self.timeline.show_utc = not self.timeline.show_utc
+
+    def action_kind_filter(self) -> None:
+        self.timeline.cycle_kind_filter()
+
+    def palette_commands(self) -> list[Command]:
+        """What the command palette offers in this room."""
+        return [
+            ("Timeline: show times in UTC / local", self.action_utc),
+            ("Timeline: next kind filter", self.action_kind_filter),
+            ("Timeline: follow the newest event", self.timeline.action_scroll_end),
+            ("Leave the war room", self.action_leave),
+        ]
+
+
+class RoomScreen(RoomBase):
+    """The writer's war room: every key that writes becomes an event with me as actor."""
+
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
+        keys.ROOM_READER_KEYS + keys.ROOM_WRITE_KEYS
+    )
+
+    ENTRY_PROMPTS: ClassVar[dict[str, str]] = {
+        "note": "note",
+        "finding": "finding",
+        "action": "action taken",
+        "decision": "decision",
+        "summary": "summary (impact / hypothesis / next step)",
+        "title": "title",
+        "service": "service",
+        "search": "search",
+    }
+
+    def compose_bottom(self) -> ComposeResult:
+        drafts = getattr(self.app, "drafts", {}).setdefault(self.incident_id, {})
+        yield EntryLine(drafts, id="entry")
+
+    @property
+    def entry(self) -> EntryLine:
+        return self.query_one("#entry", EntryLine)
+
+    def after_load(self) -> None:
+        if self.incident is not None and self.actor not in self.incident.participants:
+            self._write_quietly("participant_joined", {"person": self.actor})
+
+    # -- writing -----------------------------------------------------------------
+
+    def write(self, kind: str, data: dict[str, Any], at: datetime | None = None) -> Event:
+        """Append one event as me (blocking: call it from a worker)."""
+        base_seq = self.incident.last_seq if self.incident is not None else None
+        return write_event(
+            self.store, self.incident_id, kind, self.actor, data, self.clock, at, base_seq
+        )
+
+    def _write_quietly(self, kind: str, data: dict[str, Any]) -> None:
+        in_thread(self, lambda: self.write(kind, data), lambda _: None, self._write_failed)
+
+    def _write_failed(self, error: Exception) -> None:
+        notify(self, str(error), severity="error")
+
+    def _ready(self) -> bool:
+        if self.incident is None:
+            notify(self, "still loading the incident")
+            return False
+        return True
+
+    # -- the entry line ------------------------------------------------------------
+
+    def action_entry(self, kind: str, initial: str = "") -> None:
+        if not self._ready():
+            return
+        self.entry.open(kind, self.ENTRY_PROMPTS.get(kind, kind), initial)
+
+    def action_summary(self) -> None:
+        if self._ready():
+            assert self.incident is not None
+            self.action_entry("summary", self.incident.summary)
+
+    def action_search(self) -> None:
+        self.action_entry("search")
+
+    def action_cancel(self) -> None:
+        entry = self.entry
+        if entry.is_open:
+            if entry.kind == "search":
+                self.timeline.clear_search()
+            entry.close()
+            self.timeline.focus()
+
+    def on_entry_line_commit(self, message: EntryLine.Commit) -> None:
+        message.stop()
+        kind, text = message.kind, message.text
+        if kind == "search":
+            found = self.timeline.search(text)
+            self.entry.show_message(None if found else f"no event matches {text!r}")
+            return
+        event_kind, data = self._entry_event(kind, text)
+        in_thread(
+            self,
+            lambda: self.write(event_kind, data),
+            lambda _: self._entry_committed(kind),
+            lambda error: self.entry.failed(kind, str(error)),
+            group="write",
+        )
+
+    def _entry_event(self, kind: str, text: str) -> tuple[str, dict[str, Any]]:
+        if kind == "summary":
+            return "summary_set", {"text": text}
+        if kind == "title":
+            return "title_changed", {"title": text}
+        if kind == "service":
+            return "service_changed", {"service": text.strip() or None}
+        return kind, {"text": text}
+
+    def _entry_committed(self, kind: str) -> None:
+        was_open = self.entry.is_open and self.entry.kind == kind
+        self.entry.committed(kind)
+        if was_open:
+            self.timeline.focus()
+
+    # -- forms -------------------------------------------------------------------
+
+    def _form(self, make: Callable[[Incident], Any]) -> None:
+        if not self._ready():
+            return
+        assert self.incident is not None
+        self.app.push_screen(make(self.incident), self._form_closed)
+
+    def _form_closed(self, result: Any) -> None:
+        self.timeline.focus()
+
+    def _writer(self, kind: str, data: dict[str, Any], at: datetime | None) -> Event:
+        return self.write(kind, data, at)
+
+    def action_comms(self) -> None:
+        from warroom.tui.screens.forms import CommsForm
+
+        self._form(lambda incident: CommsForm(incident, self.catalog, self._writer))
+
+    def action_status(self) -> None:
+        from warroom.tui.screens.forms import StatusForm
+
+        self._form(
+            lambda incident: StatusForm(incident, self.catalog, self._writer, self.store.resolve)
+        )
+
+    def action_severity(self) -> None:
+        from warroom.tui.screens.forms import SeverityForm
+
+        self._form(lambda incident: SeverityForm(incident, self.catalog, self._writer))
+
+    def action_roles(self) -> None:
+        from warroom.tui.screens.forms import RolesForm
+
+        self._form(lambda incident: RolesForm(incident, self.catalog, self._writer, self.actor))
+
+    def action_milestone(self) -> None:
+        from warroom.tui.screens.forms import MilestoneForm
+
+        self._form(lambda incident: MilestoneForm(incident, self.catalog, self._writer, self.clock))
+
+    def action_link(self) -> None:
+        from warroom.tui.screens.forms import LinkForm
+
+        self._form(lambda incident: LinkForm(incident, self.catalog, self._writer))
+
+    def action_attach_runbook(self) -> None:
+        from warroom.tui.screens.forms import AttachRunbookForm
+
+        self._form(lambda incident: AttachRunbookForm(incident, self.catalog, self._writer))
+
+    # -- the runbook -------------------------------------------------------------
+
+    def action_toggle_step(self) -> None:
+        if not self._ready():
+            return
+        assert self.incident is not None
+        step_id = self.runbook.selected_step
+        if step_id is None:
+            notify(self, "no runbook step selected (tab to the runbook pane)")
+            return
+        step = self.incident.steps.get(step_id)
+        if step is None:
+            return
+        kind = "step_unchecked" if step.checked_by else "step_checked"
+        self._write_quietly(kind, {"step": step_id})
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "runbook":
+            event.stop()
+            self.action_toggle_step()
+
+    def palette_commands(self) -> list[Command]:
+        return [
+            ("Note", lambda: self.action_entry("note")),
+            ("Finding", lambda: self.action_entry("finding")),
+            ("Action taken", lambda: self.action_entry("action")),
+            ("Decision", lambda: self.action_entry("decision")),
+            ("Stakeholder update", self.action_comms),
+            ("Edit the pinned summary", self.action_summary),
+            ("Change the status", self.action_status),
+            ("Change the severity", self.action_severity),
+            ("Roles: assign, release, join, leave", self.action_roles),
+            ("Record a milestone", self.action_milestone),
+            ("Add a link", self.action_link),
+            ("Edit the title", self._edit_title),
+            ("Edit the service", self._edit_service),
+            ("Attach a runbook (Markdown file)", self.action_attach_runbook),
+            ("Check or uncheck the selected runbook step", self.action_toggle_step),
+            ("Search the timeline", self.action_search),
+            *super().palette_commands(),
+        ]
+
+    def _edit_title(self) -> None:
+        if self._ready():
+            assert self.incident is not None
+            self.action_entry("title", self.incident.title)
+
+    def _edit_service(self) -> None:
+        if self._ready():
+            assert self.incident is not None
+            self.action_entry("service", self.incident.service or "")

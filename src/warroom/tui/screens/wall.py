@@ -1,0 +1,143 @@
+"""Wall mode (`warroom watch [REF]`, `warroom tui --read-only`): read-only.
+
+No input widgets and no write bindings: every key that would write is bound
+to a hint that says the screen is read-only.  The war room's banner is a tall
+block in the severity's colour; the timeline always follows the newest event.
+Without REF, every open incident is a banner, most severe first, kept current
+by the live feed.  Nothing accumulates: banners are reused by incident, the
+timeline is the room's own.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from warroom.core.catalog import Catalog
+from warroom.core.clock import Clock
+from warroom.store.base import Store
+from warroom.tui import keys
+from warroom.tui.safe import notify
+from warroom.tui.screens.home import IncidentsFeed
+from warroom.tui.screens.room import RoomBase
+from warroom.tui.widgets.header import IncidentHeader
+
+HINT_EVERY = 2.0  # seconds: the read-only hint is not repeated faster than this
+READ_ONLY_HINT = "read-only: this is a wall screen (warroom watch); write from `warroom tui`"
+
+
+def _write_keys_read_only() -> list[BindingType]:
+    seen: set[str] = set()
+    unique = []
+    for key in (*keys.HOME_WRITE_KEYS, *keys.ROOM_WRITE_KEYS):
+        if key.key not in seen:
+            seen.add(key.key)
+            unique.append(key)
+    return list(keys.read_only_bindings(tuple(unique)))
+
+
+class ReadOnlyHint:
+    """Mixin: the action every write key is bound to on a wall screen."""
+
+    _hinted_at: float = 0.0
+
+    def action_read_only(self) -> None:
+        now = time.monotonic()
+        if now - self._hinted_at < HINT_EVERY:
+            return
+        self._hinted_at = now
+        notify(self, READ_ONLY_HINT, severity="warning", timeout=3)  # type: ignore[arg-type]
+
+
+class WallRoomScreen(ReadOnlyHint, RoomBase):
+    """One incident on a wall: banner, timeline following the newest event, roster, runbook."""
+
+    read_only: ClassVar[bool] = True
+    BINDINGS: ClassVar[list[BindingType]] = _write_keys_read_only()
+
+    def on_mount(self) -> None:
+        self.add_class("-wall")
+
+    def palette_commands(self) -> list[tuple[str, Any]]:
+        return [
+            ("Timeline: show times in UTC / local", self.action_utc),
+            ("Leave the war room", self.action_leave),
+        ]
+
+
+class WallHomeScreen(ReadOnlyHint, IncidentsFeed, Screen[None]):
+    """Every open incident as a banner, most severe first."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *_write_keys_read_only(),
+        *keys.bindings((keys.Key("quit_home", "q", "app.quit", "Quit", True),)),
+    ]
+
+    def __init__(self, store: Store, catalog: Catalog, clock: Clock, actor: str) -> None:
+        super().__init__(classes="wall-home")
+        self.store = store
+        self.catalog = catalog
+        self.clock = clock
+        self.actor = actor
+        self.cards: dict[str, IncidentHeader] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="wall-title", markup=False)
+        yield VerticalScroll(id="cards")
+        yield Static("", id="empty-hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#empty-hint").display = False
+        self.start_feed()
+
+    def on_unmount(self) -> None:
+        self.stop_feed()
+
+    def show_incidents(self) -> None:
+        if not self.is_mounted:
+            return
+        incidents = self.incidents
+        self.query_one("#wall-title", Static).update(
+            Content.assemble(
+                ("warroom", "bold"),
+                f"  ·  {len(incidents)} open incident{'s' if len(incidents) != 1 else ''}"
+                "  ·  read-only wall",
+            )
+        )
+        container = self.query_one("#cards", VerticalScroll)
+        wanted = [incident.id for incident in incidents]
+        if wanted != list(self.cards):
+            for card in self.cards.values():
+                card.remove()
+            self.cards = {
+                incident.id: IncidentHeader(self.catalog, self.clock, big=True, classes="card")
+                for incident in incidents
+            }
+            container.mount_all(self.cards.values())
+        for incident in incidents:
+            card = self.cards[incident.id]
+            if card.is_mounted:
+                card.show(incident)
+            else:
+                card.call_after_refresh(card.show, incident)
+        hint = self.query_one("#empty-hint", Static)
+        hint.display = not incidents
+        container.display = bool(incidents)
+        if not incidents:
+            hint.update(
+                Content.assemble(
+                    ("No open incidents.", "bold"),
+                    "\n\nThis wall shows them as soon as one is declared.",
+                )
+            )
+
+    def palette_commands(self) -> list[tuple[str, Any]]:
+        return []

@@ -1,0 +1,126 @@
+"""The entry line at the bottom of the war room.
+
+A key opens it with that key's kind (note, finding, action, decision, the
+summary, a search...).  Enter asks the screen to commit (`EntryLine.Commit`);
+the screen calls `committed()` when the event is stored, or `failed()` with the
+reason, and then the text stays in the box with the error above it.
+
+Esc closes the line and keeps what was typed as that kind's draft: opening the
+same kind again (even after leaving the room and coming back) brings the text
+back.  Nothing typed is ever lost.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from warroom.tui.safe import safe_line
+
+
+class EntryLine(Vertical):
+    """One line of input, hidden until a key opens it."""
+
+    class Commit(Message):
+        def __init__(self, entry: EntryLine, kind: str, text: str) -> None:
+            super().__init__()
+            self.entry = entry
+            self.kind = kind
+            self.text = text
+
+    def __init__(self, drafts: dict[str, str] | None = None, *, id: str | None = None) -> None:
+        """`drafts` (kind -> text) may outlive the widget: the app keeps one per
+        incident, so leaving the room and coming back keeps them too."""
+        super().__init__(id=id)
+        self.kind: str | None = None
+        self.drafts: dict[str, str] = {} if drafts is None else drafts
+        self.busy = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="entry-error", markup=False)
+        with Horizontal(id="entry-row"):
+            yield Static("", id="entry-prompt", markup=False)
+            yield Input(id="entry-input", compact=True, select_on_focus=False)
+
+    def on_mount(self) -> None:
+        self.display = False
+        self.query_one("#entry-error").display = False
+
+    @property
+    def input(self) -> Input:
+        return self.query_one("#entry-input", Input)
+
+    @property
+    def is_open(self) -> bool:
+        return self.display and self.kind is not None
+
+    def open(self, kind: str, prompt: str, initial: str = "") -> None:
+        """Open for `kind`, restoring its draft (or `initial`), and focus the box."""
+        if self.is_open and self.kind != kind:
+            self._save_draft()
+        self.kind = kind
+        self.busy = False
+        self.query_one("#entry-prompt", Static).update(Content.assemble((f" {prompt} › ", "bold")))
+        self._set_error(None)
+        self.input.value = self.drafts.get(kind, initial)
+        self.input.cursor_position = len(self.input.value)
+        self.display = True
+        self.input.focus()
+
+    def close(self) -> None:
+        """Hide, keeping the text as this kind's draft."""
+        if self.kind is not None:
+            self._save_draft()
+        self.display = False
+        self.busy = False
+        self.kind = None
+
+    def committed(self, kind: str) -> None:
+        """The event is stored: forget the draft and close."""
+        self.drafts.pop(kind, None)
+        if self.kind == kind:
+            self.input.value = ""
+            self.kind = None
+            self.busy = False
+            self.display = False
+
+    def failed(self, kind: str, reason: str) -> None:
+        """The write failed: keep the text, show why, stay open."""
+        self.busy = False
+        if self.kind == kind and self.display:
+            self._set_error(reason)
+            self.input.focus()
+        # else: closed meanwhile; the text is in the kind's draft and comes back
+        # when the same key opens the line again.
+
+    def show_message(self, text: str | None) -> None:
+        self._set_error(text)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.kind is None or self.busy:
+            return
+        text = event.value
+        if not text.strip():
+            self._set_error("nothing to save: type the text, or Esc to cancel")
+            return
+        self.busy = self.kind != "search"
+        self._save_draft()
+        self.post_message(self.Commit(self, self.kind, text))
+
+    def _save_draft(self) -> None:
+        if self.kind is None or self.kind == "search":
+            return
+        value = self.input.value
+        if value:
+            self.drafts[self.kind] = value
+        else:
+            self.drafts.pop(self.kind, None)
+
+    def _set_error(self, text: str | None) -> None:
+        error = self.query_one("#entry-error", Static)
+        error.display = bool(text)
+        error.update(safe_line(text or "", 2000))

@@ -1,0 +1,676 @@
+"""The incident timeline: every event in the order it happened, drawn line by line.
+
+A sorted list of rows is kept in memory and only the lines on screen are drawn
+(Textual's line API), so 100k events cost no more per frame than 100.  Live
+events are placed with `bisect` (back-dated ones land in place); while the
+reader is scrolled up, inserts above the viewport shift `scroll_y` by as many
+lines, so what they are reading stays put.  Untrusted text becomes Segments of
+`clean_line` text: it is never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from operator import attrgetter
+from typing import ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.color import ColorParseError
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.content import Content
+from textual.events import Resize
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from warroom.core.catalog import LOG_KINDS, Catalog
+from warroom.core.describe import KIND_LABELS, describe
+from warroom.core.events import Event
+from warroom.core.text import clean_line
+
+# kind -> (icon, look); a look names the component class `timeline--kind-<look>`.
+_LOOKS: dict[str, tuple[str, str]] = {
+    "declared": ("✱", "declared"),
+    "title_changed": ("✎", "change"),
+    "service_changed": ("✎", "change"),
+    "summary_set": ("≡", "change"),
+    "severity_changed": ("▲", "severity"),
+    "status_changed": ("●", "status"),
+    "role_assigned": ("♦", "role"),
+    "role_released": ("◇", "role"),
+    "participant_joined": ("+", "role"),
+    "participant_left": ("-", "role"),
+    "note": ("•", "note"),
+    "finding": ("◉", "finding"),
+    "action": ("▶", "action"),
+    "decision": ("◆", "decision"),
+    "comms_update": ("✉", "comms"),
+    "milestone": ("⚑", "milestone"),
+    "link_added": ("↗", "link"),
+    "runbook_attached": ("□", "runbook"),
+    "step_checked": ("✔", "runbook"),
+    "step_unchecked": ("☐", "runbook"),
+    "step_added": ("✚", "runbook"),
+}
+_UNKNOWN_LOOK = ("?", "unknown")
+_LOOK_NAMES = sorted({look for _, look in _LOOKS.values()} | {_UNKNOWN_LOOK[1]})
+
+# The kind filters `cycle_kind_filter` steps through: (label, kinds); None = all.
+KIND_FILTERS: tuple[tuple[str, frozenset[str] | None], ...] = (
+    ("all", None),
+    ("notes, findings, actions, decisions", frozenset(LOG_KINDS)),
+    ("status & severity", frozenset({"status_changed", "severity_changed"})),
+    ("comms", frozenset({"comms_update"})),
+)
+
+LABEL_WIDTH = 9  # "milestone"
+ACTOR_MIN, ACTOR_MAX = 6, 16
+_UNSTORED = 1 << 62  # sorts events without a seq after stored ones at the same instant
+_CACHE_SIZE = 1024
+_ELLIPSIS = "…"
+
+
+def _row_key(event: Event) -> tuple[datetime, int, str]:
+    """Where an event sorts: when it happened, then its seq (then its id)."""
+    seq = event.seq if event.seq is not None else _UNSTORED
+    return (event.occurred_at, seq, event.id)
+
+
+_actor_of = attrgetter("actor")
+
+
+@dataclass(frozen=True, slots=True)
+class _Palette:
+    base: Style
+    time: Style
+    actor: Style
+    text: Style
+    marker: Style
+    match: Style
+    muted: Style
+    kinds: dict[str, Style]
+    severities: dict[int, Style]
+
+
+def _fit(text: str, cells: int) -> str:
+    """`text` cut to at most `cells` cells, with an ellipsis when cut."""
+    if cells <= 0:
+        return ""
+    text = text[: cells * 4 + 4]  # a 10 kB line costs no more than a short one
+    if cell_len(text) <= cells:
+        return text
+    return set_cell_size(text, cells - 1) + _ELLIPSIS
+
+
+def _pad(text: str, cells: int) -> str:
+    """`text` cut or padded to exactly `cells` cells."""
+    fitted = _fit(text, cells)
+    return fitted + " " * (cells - cell_len(fitted))
+
+
+class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
+    """An incident's timeline, virtualised on Textual's line API (render_line): only
+    visible lines are drawn.
+
+    Rows are ordered by `occurred_at`, then `seq`.  `follow` keeps the newest row
+    in view until the reader scrolls up; `/`-search (`search`) and a kind filter
+    (`cycle_kind_filter`) work on the same sorted rows.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "scroll_up", "Up", show=False, id="timeline.up"),
+        Binding("down,j", "scroll_down", "Down", show=False, id="timeline.down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="timeline.page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="timeline.page_down"),
+        Binding("home", "scroll_home", "Oldest", show=False, id="timeline.home"),
+        Binding("end", "scroll_end", "Follow", show=False, id="timeline.end"),
+        Binding("t", "toggle_utc", "UTC", id="timeline.utc"),
+        Binding("F", "cycle_kind_filter", "Filter", id="timeline.filter"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "timeline--time",
+        "timeline--actor",
+        "timeline--text",
+        "timeline--marker",
+        "timeline--match",
+        "timeline--muted",
+        *(f"timeline--kind-{look}" for look in _LOOK_NAMES),
+    }
+
+    DEFAULT_CSS = """
+    TimelineView {
+        background: $surface;
+        color: $foreground;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-gutter: stable;
+        &:focus { background-tint: $foreground 4%; }
+        & > .timeline--time { color: $text-muted; }
+        & > .timeline--actor { color: $text-secondary; }
+        & > .timeline--text { color: $foreground; }
+        & > .timeline--marker { color: $text-warning; text-style: italic; }
+        & > .timeline--match { background: $warning 60%; color: $foreground; text-style: bold; }
+        & > .timeline--muted { color: $text-muted; text-style: italic; }
+        & > .timeline--kind-declared { color: $text-error; text-style: bold; }
+        & > .timeline--kind-change { color: $text-primary; }
+        & > .timeline--kind-severity { color: $text-error; text-style: bold; }
+        & > .timeline--kind-status { color: $text-primary; text-style: bold; }
+        & > .timeline--kind-role { color: $text-secondary; }
+        & > .timeline--kind-note { color: $foreground; }
+        & > .timeline--kind-finding { color: $text-warning; }
+        & > .timeline--kind-action { color: $text-success; }
+        & > .timeline--kind-decision { color: $text-accent; text-style: bold; }
+        & > .timeline--kind-comms { color: $text-secondary; text-style: bold; }
+        & > .timeline--kind-milestone { color: $text-success; text-style: bold; }
+        & > .timeline--kind-link { color: $text-primary; text-style: italic; }
+        & > .timeline--kind-runbook { color: $text-success; }
+        & > .timeline--kind-unknown { color: $text-muted; }
+    }
+    """
+
+    follow: reactive[bool] = reactive(True, repaint=False)
+    """True: sticks to the newest event; False once the reader scrolls up."""
+    show_utc: reactive[bool] = reactive(False)
+    """Show times in UTC (with a `Z`) instead of the local zone."""
+
+    class FilterChanged(Message):
+        """The kind filter changed; `label` says what is shown."""
+
+        def __init__(self, kinds: frozenset[str] | None, label: str) -> None:
+            super().__init__()
+            self.kinds = kinds
+            self.label = label
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self._catalog = catalog
+        self._rows: list[Event] = []  # sorted by _row_key
+        self._view: list[Event] = self._rows  # the rows the filter lets through
+        self._filter: frozenset[str] | None = None
+        self._concurrent: set[int] = set()
+        self._actor_width = ACTOR_MIN
+        self._multi_day = False
+        self._match: Event | None = None
+        self._texts: dict[str, str] = {}  # event id -> its line of text, filled by search
+        self._pattern: re.Pattern[str] | None = None
+        self._adjusting = False  # our own scroll moves never change `follow`
+        self._strips: LRUCache[tuple[str, int, str | None], Strip] = LRUCache(_CACHE_SIZE)
+        self._palette: _Palette | None = None
+
+    # -- public interface ------------------------------------------------------
+
+    @property
+    def event_count(self) -> int:
+        """How many events the timeline holds (whatever the filter)."""
+        return len(self._rows)
+
+    @property
+    def kind_filter(self) -> frozenset[str] | None:
+        return self._filter
+
+    @property
+    def kind_filter_label(self) -> str:
+        for label, kinds in KIND_FILTERS:
+            if kinds == self._filter:
+                return label
+        return ", ".join(sorted(self._filter or ()))
+
+    @property
+    def match_event(self) -> Event | None:
+        """The event of the current search match, if any."""
+        return self._match
+
+    def visible_events(self) -> list[Event]:
+        """The events on screen now, top to bottom."""
+        top = self.scroll_offset.y
+        height = self.scrollable_content_region.height
+        return self._view[top : top + height]
+
+    def load(self, events: Sequence[Event], concurrent: Collection[int] = ()) -> None:
+        """Replace everything; the view follows the newest event again."""
+        self._rows = _dedup(sorted(events, key=_row_key))
+        self._concurrent = set(concurrent)
+        self._match = None
+        self._texts.clear()
+        self._actor_width = _actor_width(ACTOR_MIN, events)
+        self._rebuild_view()
+        self._changed(clear=True)
+        self.follow = True
+        self._scroll_to_end()
+
+    def prepend(self, events: Sequence[Event]) -> None:
+        """Add older events loaded later; what is on screen does not move."""
+        self._insert(events)
+
+    def extend(self, events: Iterable[Event], concurrent: Collection[int] = ()) -> None:
+        """Add live events, each in its place; follows them only when following.
+
+        `concurrent` adds seqs to the concurrent set (the fold never unmarks one).
+        """
+        if concurrent and not self._concurrent.issuperset(concurrent):
+            self._concurrent.update(concurrent)
+            self._strips.clear()
+        self._insert(list(events))
+
+    def set_concurrent(self, seqs: Collection[int]) -> None:
+        """Mark exactly these seqs as concurrent changes."""
+        seqs = set(seqs)
+        if seqs != self._concurrent:
+            self._concurrent = seqs
+            self._strips.clear()
+            self.refresh()
+
+    def set_kind_filter(self, kinds: frozenset[str] | None) -> None:
+        """Show only these kinds (None: all); the top row stays where it can."""
+        if kinds == self._filter:
+            return
+        anchor = None if self.follow else self._top_row()
+        self._filter = kinds
+        self._rebuild_view()
+        self._changed()
+        self._restore(anchor)
+        label = self.kind_filter_label
+        self.border_subtitle = Content(f"filter: {label}") if kinds is not None else ""
+        self.post_message(self.FilterChanged(kinds, label))
+
+    def cycle_kind_filter(self) -> None:
+        """All -> notes/findings/actions/decisions -> status & severity -> comms -> all."""
+        filters = [kinds for _, kinds in KIND_FILTERS]
+        try:
+            position = filters.index(self._filter)
+        except ValueError:
+            position = -1
+        self.set_kind_filter(filters[(position + 1) % len(filters)])
+
+    def search(self, text: str, backwards: bool = False) -> bool:
+        """Jump to the next row containing `text` (any case) and highlight it.
+
+        The search starts after the current match, or at the top (bottom, when
+        backwards) of the screen, and wraps.  False when nothing matches; an
+        empty `text` clears the highlight.
+        """
+        if not text:
+            self.clear_search()
+            return False
+        pattern = re.compile(re.escape(text), re.IGNORECASE)
+        view = self._view
+        count = len(view)
+        if not count:
+            self.clear_search()
+            return False
+        start = self._search_start(backwards)
+        step = -1 if backwards else 1
+        for offset in range(count):
+            row = view[(start + step * offset) % count]
+            if self._matches(row, pattern):
+                self._set_match(row, pattern)
+                self._reveal(self._index_of(row))
+                return True
+        self.clear_search()
+        return False
+
+    def clear_search(self) -> None:
+        """Remove the search highlight."""
+        if self._match is not None:
+            self._match = None
+            self._pattern = None
+            self.refresh()
+
+    # -- actions ---------------------------------------------------------------
+
+    def action_scroll_up(self) -> None:
+        self.scroll_to(y=self.scroll_y - 1, animate=False)
+
+    def action_scroll_down(self) -> None:
+        self.scroll_to(y=self.scroll_y + 1, animate=False)
+
+    def action_page_up(self) -> None:
+        self.scroll_to(y=self.scroll_y - self.scrollable_content_region.height, animate=False)
+
+    def action_page_down(self) -> None:
+        self.scroll_to(y=self.scroll_y + self.scrollable_content_region.height, animate=False)
+
+    def action_scroll_home(self) -> None:
+        self.scroll_to(y=0, animate=False)
+
+    def action_scroll_end(self) -> None:
+        self.follow = True
+        self._scroll_to_end()
+
+    def action_toggle_utc(self) -> None:
+        self.show_utc = not self.show_utc
+
+    def action_cycle_kind_filter(self) -> None:
+        self.cycle_kind_filter()
+
+    # -- reactives and events --------------------------------------------------
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if not self._adjusting:
+            self.follow = round(new_value) >= self.max_scroll_y
+
+    def watch_follow(self, follow: bool) -> None:
+        if follow:
+            self._scroll_to_end()
+
+    def watch_show_utc(self) -> None:
+        self._multi_day = self._spans_days()
+        self._strips.clear()
+        self.refresh()
+
+    def on_mount(self) -> None:
+        if self.follow:
+            self._scroll_to_end()
+
+    def on_resize(self, event: Resize) -> None:
+        if self.follow:
+            self._scroll_to_end()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._palette = None
+        self._strips.clear()
+
+    # -- rendering -------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        view = self._view
+        index = self.scroll_offset.y + y
+        if not 0 <= index < len(view):
+            if not view and y == 0:
+                return self._empty_line(width)
+            return Strip.blank(width, self.rich_style)
+        row = view[index]
+        query = self._pattern.pattern if row is self._match and self._pattern else None
+        key = (row.id, width, query)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_row(row, width)
+            self._strips[key] = strip
+        return strip
+
+    def _render_row(self, event: Event, width: int) -> Strip:
+        palette = self._styles()
+        base = palette.base
+        is_match = event is self._match
+        icon, look = _LOOKS.get(event.kind, _UNKNOWN_LOOK)
+        kind_style = palette.kinds[look]
+        icon_style = kind_style
+        level = event.data.get("severity")
+        if event.kind in ("severity_changed", "declared") and isinstance(level, int):
+            icon_style = kind_style + palette.severities.get(level, Style())
+        label = KIND_LABELS.get(event.kind) or clean_line(event.kind)
+        # columns carry their trailing space: fewer segments for Textual to crop and filter
+        when = self._format_time(event.occurred_at)
+        pieces: list[tuple[str, Style]] = [
+            (when + " ", palette.match if is_match else palette.time),
+            (icon + " ", icon_style),
+            (_pad(label, LABEL_WIDTH) + " ", kind_style),
+            (_pad(clean_line(event.actor), self._actor_width) + " ", palette.actor),
+        ]
+        if event.backdated and event.recorded_at is not None:
+            logged = self._format_time(event.recorded_at, seconds=False)
+            pieces.append((f"[back-dated, logged {logged}] ", palette.marker))
+        if event.seq is not None and event.seq in self._concurrent:
+            pieces.append(("[concurrent] ", palette.marker))
+        pieces.append((_line_text(event), palette.text))
+
+        segments: list[Segment] = []
+        remaining = width
+        pattern = self._pattern if is_match else None
+        for text, style in pieces:
+            if remaining <= 0:
+                break
+            fitted = _fit(text, remaining)
+            remaining -= cell_len(fitted)
+            if pattern is None:
+                segments.append(Segment(fitted, style))
+            else:
+                segments.extend(_highlight(fitted, style, pattern, palette.match))
+        if remaining > 0:
+            segments.append(Segment(" " * remaining, base))
+        return Strip(segments, width)
+
+    def _empty_line(self, width: int) -> Strip:
+        palette = self._styles()
+        if self._rows:
+            text = f"No events match the filter ({self.kind_filter_label})."
+        else:
+            text = "No events yet."
+        fitted = _fit(text, width)
+        return Strip(
+            [
+                Segment(fitted, palette.muted),
+                Segment(" " * (width - cell_len(fitted)), palette.base),
+            ],
+            width,
+        )
+
+    def _styles(self) -> _Palette:
+        if self._palette is None:
+            base = self.rich_style
+
+            def style(name: str) -> Style:
+                return base + self.get_component_rich_style(name)
+
+            self._palette = _Palette(
+                base=base,
+                time=style("timeline--time"),
+                actor=style("timeline--actor"),
+                text=style("timeline--text"),
+                marker=style("timeline--marker"),
+                match=style("timeline--match"),
+                muted=style("timeline--muted"),
+                kinds={look: style(f"timeline--kind-{look}") for look in _LOOK_NAMES},
+                severities=_severity_styles(self._catalog),
+            )
+        return self._palette
+
+    def _format_time(self, moment: datetime, seconds: bool = True) -> str:
+        if self.show_utc:
+            moment, suffix = moment.astimezone(UTC), "Z"
+        else:
+            moment, suffix = moment.astimezone(), ""
+        pattern = "%H:%M:%S" if seconds else "%H:%M"
+        if self._multi_day:
+            pattern = "%m-%d " + pattern
+        return moment.strftime(pattern) + suffix
+
+    # -- the sorted rows -------------------------------------------------------
+
+    def _insert(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        anchor = None if self.follow else self._top_row()
+        actor_width = _actor_width(self._actor_width, events)
+        if actor_width != self._actor_width:
+            self._actor_width = actor_width
+            self._strips.clear()
+        batch = _dedup(sorted(events, key=_row_key))
+        rows = self._rows
+        kinds = self._filter
+        if not rows or _row_key(batch[-1]) < _row_key(rows[0]):
+            # a page of older events, loaded in the background
+            self._rows = batch + rows
+            if kinds is None:
+                self._view = self._rows
+            else:
+                self._view = [event for event in batch if event.kind in kinds] + self._view
+        elif _row_key(batch[0]) > _row_key(rows[-1]):
+            # live events, newest last: the common case
+            rows.extend(batch)
+            if kinds is not None:
+                self._view.extend(event for event in batch if event.kind in kinds)
+        elif len(batch) <= 64:
+            # back-dated or overlapping: O(log n) to place each (plus one list insert)
+            for event in batch:
+                key = _row_key(event)
+                position = bisect_left(rows, key, key=_row_key)
+                if position < len(rows) and rows[position].id == event.id:
+                    continue  # already shown (the live feed overlaps the first load)
+                rows.insert(position, event)
+                if kinds is not None and event.kind in kinds:
+                    view = self._view
+                    view.insert(bisect_left(view, key, key=_row_key), event)
+        else:
+            # a large batch among the rows: one merge of two sorted runs
+            merged = rows + batch
+            merged.sort(key=_row_key)
+            self._rows = _dedup(merged)
+            self._rebuild_view()
+        self._changed()
+        self._restore(anchor)
+
+    def _rebuild_view(self) -> None:
+        kinds = self._filter
+        if kinds is None:
+            self._view = self._rows
+        else:
+            self._view = [event for event in self._rows if event.kind in kinds]
+
+    def _changed(self, clear: bool = False) -> None:
+        multi_day = self._spans_days()
+        if clear or multi_day != self._multi_day:
+            self._strips.clear()
+        self._multi_day = multi_day
+        self.virtual_size = Size(0, len(self._view))
+        self.refresh()
+
+    def _spans_days(self) -> bool:
+        if len(self._rows) < 2:
+            return False
+        first, last = self._rows[0].occurred_at, self._rows[-1].occurred_at
+        if self.show_utc:
+            return first.astimezone(UTC).date() != last.astimezone(UTC).date()
+        return first.astimezone().date() != last.astimezone().date()
+
+    def _index_of(self, event: Event) -> int:
+        return bisect_left(self._view, _row_key(event), key=_row_key)
+
+    def _top_row(self) -> Event | None:
+        top = self.scroll_offset.y
+        return self._view[top] if 0 <= top < len(self._view) else None
+
+    def _restore(self, anchor: Event | None) -> None:
+        """Follow the newest row, or keep `anchor` as the first line on screen."""
+        if self.follow:
+            self._scroll_to_end()
+        elif anchor is not None:
+            index = self._index_of(anchor)
+            if index >= len(self._view) or self._view[index] is not anchor:
+                index = min(index, max(len(self._view) - 1, 0))  # filtered away
+            self._scroll_quietly(index)
+
+    def _scroll_to_end(self) -> None:
+        self._scroll_quietly(self.max_scroll_y)
+
+    def _scroll_quietly(self, y: float) -> None:
+        if not self.is_mounted:
+            return
+        self._adjusting = True
+        try:
+            self.scroll_to(y=y, animate=False, force=True)
+        finally:
+            self._adjusting = False
+
+    # -- search ----------------------------------------------------------------
+
+    def _search_start(self, backwards: bool) -> int:
+        count = len(self._view)
+        if self._match is not None:
+            index = self._index_of(self._match)
+            if index < count and self._view[index] is self._match:
+                return index - 1 if backwards else index + 1
+        top = self.scroll_offset.y
+        if backwards:
+            return min(top + self.scrollable_content_region.height, count) - 1
+        return min(top, count - 1)
+
+    def _matches(self, event: Event, pattern: re.Pattern[str]) -> bool:
+        text = self._texts.get(event.id)
+        if text is None:
+            text = self._texts[event.id] = _line_text(event)
+        label = KIND_LABELS.get(event.kind, event.kind)
+        return bool(pattern.search(text) or pattern.search(event.actor) or pattern.search(label))
+
+    def _set_match(self, row: Event, pattern: re.Pattern[str]) -> None:
+        self._match = row
+        self._pattern = pattern
+        self.refresh()
+
+    def _reveal(self, index: int) -> None:
+        """Scroll so that row `index` is on screen (centred when it was not)."""
+        height = self.scrollable_content_region.height
+        top = self.scroll_offset.y
+        if top <= index < top + height:
+            return
+        self.scroll_to(y=max(index - height // 2, 0), animate=False)
+
+
+def _line_text(event: Event) -> str:
+    """The event's one line of text, safe to show."""
+    return clean_line(describe(event))
+
+
+def _highlight(text: str, style: Style, pattern: re.Pattern[str], match: Style) -> list[Segment]:
+    """Segments of `text` with every match of `pattern` in the match style."""
+    segments: list[Segment] = []
+    position = 0
+    for found in pattern.finditer(text):
+        start, end = found.span()
+        if start > position:
+            segments.append(Segment(text[position:start], style))
+        segments.append(Segment(text[start:end], style + match))
+        position = end
+    if position < len(text):
+        segments.append(Segment(text[position:], style))
+    return segments
+
+
+def _dedup(rows: list[Event]) -> list[Event]:
+    """Sorted rows without repeats of the same event (which sort side by side)."""
+    if len(rows) < 2:
+        return rows
+    unique = [rows[0]]
+    append = unique.append
+    last = rows[0].id
+    for event in rows[1:]:
+        if event.id != last:
+            append(event)
+            last = event.id
+    return unique
+
+
+def _severity_styles(catalog: Catalog) -> dict[int, Style]:
+    """Each severity's colour (from the catalog) as a style; bad colours are skipped."""
+    styles: dict[int, Style] = {}
+    for level, severity in catalog.severities.items():
+        try:
+            styles[level] = Style(color=severity.color, bold=True)
+        except ColorParseError:
+            continue
+    return styles
+
+
+def _actor_width(current: int, events: Iterable[Event]) -> int:
+    widest = max(map(len, map(_actor_of, events)), default=0)
+    return max(current, min(max(widest, ACTOR_MIN), ACTOR_MAX))

@@ -1,0 +1,117 @@
+"""Helpers for the TUI tests: a fixed realistic incident, waiting, screen text."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from textual.app import App
+from textual.pilot import Pilot
+
+from warroom.actions import declare, write
+from warroom.core.clock import FixedClock
+from warroom.core.incident import Incident
+from warroom.core.runbook import parse_runbook
+from warroom.store.base import Store
+
+NOW = datetime(2026, 11, 26, 3, 40, tzinfo=UTC)
+
+RUNBOOK = """# Checkout degradation
+
+## Triage
+- [ ] Check the error rate on the checkout dashboard
+- [ ] Compare with the last deploy `deployctl history checkout`
+
+## Mitigate
+- [ ] Roll back the last deploy `deployctl rollback checkout`
+- [ ] Drain the unhealthy region
+"""
+
+
+def at(hour: int, minute: int) -> datetime:
+    return datetime(2026, 11, 26, hour, minute, tzinfo=UTC)
+
+
+def realistic_incident(store: Store, clock: FixedClock) -> Incident:
+    """INC-1, SEV2, as it stands at 03:40 UTC: the fixture of the snapshot tests.
+
+    The clock moves with each event, so nothing is back-dated but the one
+    event meant to be.  Also declares INC-2 (SEV3, update overdue) and INC-3
+    (resolved), for the list.
+    """
+    clock.set(at(3, 2))
+    incident = declare(
+        store,
+        "alice",
+        clock,
+        "Checkout errors for EU users",
+        severity=2,
+        service="checkout",
+        lead="alice",
+        started_at=at(2, 55),
+    )
+    iid = incident.id
+
+    def log(minute: int, kind: str, actor: str, data: dict[str, Any], back: datetime | None = None):
+        clock.set(at(3, minute))
+        write(store, iid, kind, actor, data, clock, at=back)
+
+    log(4, "participant_joined", "bob", {"person": "bob"})
+    log(4, "role_assigned", "alice", {"role": "responder", "person": "bob"})
+    log(5, "link_added", "alice", {"url": "https://meet.example.com/inc-1", "label": "bridge"})
+    log(5, "link_added", "alice", {"url": "#inc-1-checkout", "label": "channel"})
+    log(6, "note", "bob", {"text": "5xx on /api/checkout since about 02:55, EU only"})
+    log(9, "milestone", "bob", {"name": "detected"}, back=at(3, 0))
+    log(10, "finding", "bob", {"text": "deploy 4812 went out to eu-west at 02:53"})
+    log(
+        12,
+        "summary_set",
+        "alice",
+        {"text": "EU checkout failing ~30%; suspect deploy 4812; rolling back"},
+    )
+    runbook = parse_runbook(RUNBOOK, "Checkout degradation")
+    log(13, "runbook_attached", "alice", runbook.event_data())
+    log(14, "step_checked", "bob", {"step": runbook.steps[0]["id"]})
+    log(15, "decision", "alice", {"text": "roll back 4812 in eu-west"})
+    log(16, "role_assigned", "alice", {"role": "comms", "person": "carol"})
+    log(18, "status_changed", "alice", {"to": "identified", "reason": "bad deploy"})
+    log(22, "action", "bob", {"text": "rollback of 4812 started in eu-west"})
+    log(23, "step_checked", "bob", {"step": runbook.steps[2]["id"]})
+    log(
+        30,
+        "comms_update",
+        "carol",
+        {"text": "EU checkout degraded; rollback under way", "audience": "customers"},
+    )
+    log(31, "participant_joined", "dave", {"person": "dave"})
+
+    clock.set(at(2, 0))
+    other = declare(
+        store, "erin", clock, "Slow search results", severity=3, service="search", lead="erin"
+    )
+    clock.set(at(1, 0))
+    done = declare(store, "frank", clock, "Login emails delayed", severity=4, lead="frank")
+    clock.set(at(1, 30))
+    write(store, done.id, "status_changed", "frank", {"to": "resolved"}, clock)
+    clock.set(NOW)
+    assert other.number == 2
+    return store.incident(iid)
+
+
+async def wait_until(
+    pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 5.0, what: str = ""
+) -> None:
+    """Let the app run until `predicate()` holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+def screen_text(app: App[Any]) -> str:
+    """What the terminal shows now, as text (every layer composed)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
