@@ -63,8 +63,8 @@ _DESCRIBE: dict[str, Callable[[dict], str]] = {
     "milestone": lambda d: f"milestone {d['name']}",
     "link_added": lambda d: f"{d.get('label') or 'link'}: {d['url']}",
     "runbook_attached": lambda d: f"runbook {d['name']} attached ({len(d['steps'])} steps)",
-    "step_checked": lambda d: f"checked step {d['step']}",
-    "step_unchecked": lambda d: f"unchecked step {d['step']}",
+    "step_checked": lambda d: f"checked: {d.get('text') or d['step']}",
+    "step_unchecked": lambda d: f"unchecked: {d.get('text') or d['step']}",
     "step_added": lambda d: f"added step: {d['step']['text']}",
 }
 

@@ -119,6 +119,7 @@ class RunbookAttached(KindData):
 
 class StepChange(KindData):
     step: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    text: OptionalText | None = None  # the step's text, so the timeline reads on its own
 
 
 class StepAdded(KindData):

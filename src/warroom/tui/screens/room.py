@@ -411,7 +411,7 @@ class RoomScreen(RoomBase):
         if step is None:
             return
         kind = "step_unchecked" if step.checked_by else "step_checked"
-        self._write_quietly(kind, {"step": step_id})
+        self._write_quietly(kind, {"step": step_id, "text": step.text})
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option_list.id == "runbook":
