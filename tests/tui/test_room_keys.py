@@ -179,14 +179,15 @@ async def test_space_checks_and_unchecks_the_selected_step(
         await pilot.press("down")  # the second step (unchecked)
         step = room.runbook.selected_step
         assert step is not None and not room.incident.steps[step].checked_by
+        text = room.incident.steps[step].text
         stored = await _write_and_wait(pilot, sqlite_store, ["space"])
         assert [(e.kind, e.actor, e.data) for e in stored] == [
-            ("step_checked", "me", {"step": step})
+            ("step_checked", "me", {"step": step, "text": text})
         ]
         await wait_until(pilot, lambda: "Runbook 3/4" in screen_text(app))
         stored = await _write_and_wait(pilot, sqlite_store, ["space"])
         assert [(e.kind, e.actor, e.data) for e in stored] == [
-            ("step_unchecked", "me", {"step": step})
+            ("step_unchecked", "me", {"step": step, "text": text})
         ]
         await wait_until(pilot, lambda: "Runbook 2/4" in screen_text(app))
 
