@@ -159,3 +159,36 @@ def test_no_forbidden_import_statement(layer: str, banned: set[str]) -> None:
 def test_the_static_check_sees_imports_inside_functions() -> None:
     sample = SRC / "core" / "timeparse.py"
     assert "dateutil" in imports_of(sample)  # imported lazily, inside a function
+
+
+def test_the_http_store_imports_no_server_or_web_framework() -> None:
+    """The http store is a client: httpx, never the server or its framework."""
+    for name in ("http.py", "outbox.py", "sse.py"):
+        found = offending(sorted(imports_of(SRC / "store" / name)), UI_AND_SERVER)
+        assert found == [], name
+    assert "httpx" in imports_of(SRC / "store" / "http.py")
+
+
+def test_a_cli_command_against_a_server_loads_the_http_store_but_not_the_server(
+    isolated_env: dict[str, str], tmp_path: Path
+) -> None:
+    dump = tmp_path / "modules.json"
+    env = {
+        **isolated_env,
+        "WARROOM_SERVER": "http://127.0.0.1:9",  # nothing listens: the command works offline
+        "WARROOM_TOKEN": "wr_unused",
+        "WARROOM_OUTBOX": str(tmp_path / "outbox.db"),
+        "WARROOM_FLUSH_SECONDS": "0",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", CLI_THEN_DUMP, str(dump), "list", "--all"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    modules = json.loads(dump.read_text())
+    assert "warroom.store.http" in modules
+    assert offending(modules, UI_AND_SERVER) == []

@@ -149,6 +149,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("import", "import an export file (importing twice changes nothing)")
     sub.add_argument("file", help="an export file, or - for standard input")
 
+    sub = command("sync", "deliver events queued for the server now; list pending and rejected")
+    sub.add_argument(
+        "--dismiss-rejected", action="store_true", help="forget rejected events after listing them"
+    )
+
     sub = command("serve", "run the warroom server (HTTP API and live streams) over --db")
     sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     sub.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: any free)")
@@ -225,6 +230,8 @@ class Context:
 
     @property
     def actor(self) -> str:
+        if self.settings.server:  # the server writes as the token's name
+            return getattr(self.store, "actor", None) or self.settings.user
         return self.settings.user
 
     def time(self, text: str | None) -> datetime | None:
@@ -241,7 +248,13 @@ class Context:
         return write(self.store, incident_id, kind, self.actor, data, self.clock, at=at)
 
     def close(self) -> None:
-        if self._store is not None:
+        if self._store is None:
+            return
+        try:
+            finish = getattr(self._store, "finish", None)  # the http store: deliver, then say
+            for line in finish() if finish is not None else ():
+                sys.stderr.write(f"{clean_line(line)}\n")
+        finally:
             self._store.close()
 
 
@@ -280,13 +293,15 @@ def cmd_declare(ctx: Context, args: argparse.Namespace) -> int:
                 f"warroom: warning: {clean_line(incident.service)} already has an open "
                 f"incident ({refs}); declared {incident.ref} anyway\n"
             )
-    _say(to_json(incident.to_public(ctx.catalog)) if args.json else incident.ref)
+    ref = incident.ref if incident.number is not None else f"{incident.ref} (pending)"
+    _say(to_json(incident.to_public(ctx.catalog)) if args.json else ref)
     return 0
 
 
 def _recorded(ctx: Context, event: Any, what: str) -> int:
     incident = ctx.store.incident(event.incident_id)
-    _say(f"{incident.ref}: {what} (seq {event.seq})")
+    where = f"seq {event.seq}" if event.seq is not None else "pending"
+    _say(f"{incident.ref}: {what} ({where})")
     return 0
 
 
@@ -409,6 +424,11 @@ def cmd_timeline(ctx: Context, args: argparse.Namespace) -> int:
 
     incident_id = ctx.store.resolve(args.ref)
     events = ctx.store.events(incident_id)
+    pending_events = getattr(ctx.store, "pending_events", None)  # the http store's outbox
+    waiting = pending_events(incident_id) if pending_events is not None else []
+    if waiting:
+        events = [*events, *waiting]
+        sys.stderr.write(f"{len(waiting)} of these events are pending delivery to the server\n")
     if args.json:
         _say(to_json([event.to_dict() for event in timeline_order(events)]))
     elif args.csv:
@@ -461,9 +481,13 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     if not events:
         raise UsageError(f"{args.file} holds no events")
     incident_ids = {event.incident_id for event in events}
-    before = {iid: _known_seq(ctx, iid) for iid in incident_ids}
-    stored = ctx.store.append_many(events)
-    new = sum(1 for event in stored if event.seq and event.seq > before[event.incident_id])
+    import_events = getattr(ctx.store, "import_events", None)
+    if import_events is not None:  # a server: its admin-only import keeps the file's actors
+        stored, new = import_events(events)
+    else:
+        before = {iid: _known_seq(ctx, iid) for iid in incident_ids}
+        stored = ctx.store.append_many(events)
+        new = sum(1 for event in stored if event.seq and event.seq > before[event.incident_id])
     for incident_id in incident_ids:
         incident = ctx.store.incident(incident_id)
         _say(f"{incident.ref}: imported {new} new events ({len(stored) - new} already present)")
@@ -519,7 +543,49 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> int:
     return serve(ctx.store, host=args.host, port=args.port, heartbeat=args.heartbeat)
 
 
+def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
+    sync = getattr(ctx.store, "sync", None)
+    if sync is None:
+        raise UsageError("sync delivers what was queued for a server: give --server URL --token T")
+    report = sync()
+    if report.delivered:
+        _say(f"delivered {report.delivered} event(s)")
+    for entry in report.pending:
+        _say(f"pending   {_outbox_line(ctx, entry)}")
+    for entry in report.rejected:
+        _say(f"rejected  {_outbox_line(ctx, entry)}: {clean_line(entry.reason or '')}")
+    if args.dismiss_rejected and report.rejected:
+        _say(f"dismissed {ctx.store.dismiss_rejected()} rejected event(s)")
+    if report.problem:
+        sys.stderr.write(f"warroom: {clean_line(report.problem)}\n")
+    if report.pending:
+        why = "server unreachable" if not report.reachable else "not delivered yet"
+        sys.stderr.write(f"{why}: {len(report.pending)} pending\n")
+        return 1
+    if not report.rejected and not report.delivered:
+        _say("nothing pending")
+    return 0
+
+
+def _outbox_line(ctx: Context, entry: Any) -> str:
+    from warroom.core.describe import describe
+    from warroom.core.errors import NotFound
+    from warroom.core.times import format_local
+
+    event = entry.event
+    try:
+        ref = ctx.store.incident(event.incident_id).ref
+    except NotFound:
+        ref = event.incident_id[:8]
+    return (
+        f"{ref:<8} {event.kind:<16} {clean_line(describe(event))} "
+        f"(queued {format_local(entry.queued_at)})"
+    )
+
+
 def cmd_token(ctx: Context, args: argparse.Namespace) -> int:
+    if ctx.settings.server:
+        raise UsageError("token: manage tokens on the server's host, with --db (not --server)")
     from warroom.server.tokens import TokenStore
 
     tokens = TokenStore.for_store(ctx.store)
@@ -576,6 +642,7 @@ COMMANDS: dict[str, Callable[[Context, argparse.Namespace], int]] = {
     "watch": cmd_tui,
     "serve": cmd_serve,
     "token": cmd_token,
+    "sync": cmd_sync,
 }
 
 
@@ -583,6 +650,11 @@ def run(argv: Sequence[str] | None = None, clock: Clock = SYSTEM_CLOCK) -> int:
     args = build_parser().parse_args(_prepare_argv(sys.argv[1:] if argv is None else argv))
     flags = {name: getattr(args, name, None) for name in GLOBAL_FLAGS}
     ctx = Context(load_settings(flags), clock)
+    if flags.get("user") and ctx.settings.server:
+        sys.stderr.write(
+            "warroom: note: --as is ignored against a server: events are written as the "
+            "token's name\n"
+        )
     try:
         return COMMANDS[args.command or "tui"](ctx, args)
     finally:

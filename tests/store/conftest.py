@@ -30,8 +30,16 @@ def sqlite_backend(folder: Path, clock: FixedClock) -> Iterator[Store]:
         store.close()
 
 
+def http_backend(folder: Path, clock: FixedClock) -> AbstractContextManager[Store]:
+    """The http store against a real `warroom serve` of its own (tests/store_http)."""
+    from tests.store_http.servers import http_backend as build
+
+    return build(folder, clock)
+
+
 BACKENDS: dict[str, Builder] = {
     "sqlite": sqlite_backend,
+    "http": http_backend,
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from warroom.config import Settings
 from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.core.errors import UsageError
@@ -9,14 +11,40 @@ from warroom.store.base import Store
 
 
 def open_store(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Store:
-    """The SQLite file of `settings.db`, or (later) the server of `settings.server`."""
+    """The server of `settings.server` (the http store, with its local outbox
+    under WARROOM_OUTBOX or the user's data folder; WARROOM_FLUSH_SECONDS: how
+    long a command tries to deliver before it exits, default 2), else the
+    SQLite file of `settings.db`."""
     if settings.server:
-        raise UsageError(
-            "--server: the client of the warroom server is not in this version yet; "
-            "use --db with a shared SQLite file"
+        from warroom.store.http import FLUSH_SECONDS, HTTPStore, outbox_path
+
+        if not settings.token:
+            raise UsageError(
+                "--server needs a token: give --token T or set WARROOM_TOKEN "
+                "(make one on the server host with `warroom token create`)"
+            )
+        return HTTPStore(
+            settings.server,
+            settings.token,
+            outbox_path(settings.server),
+            clock,
+            catalog=settings.catalog(),
+            flush_seconds=_seconds(os.environ.get("WARROOM_FLUSH_SECONDS"), FLUSH_SECONDS),
         )
     from warroom.store.sqlite import SQLiteStore
 
     return SQLiteStore(
         settings.db, settings.catalog(), clock=clock, create_parent=settings.db_is_default
     )
+
+
+def _seconds(text: str | None, default: float) -> float:
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise UsageError(f"WARROOM_FLUSH_SECONDS={text!r} is not a number of seconds") from None
+    if not 0 <= value <= 600:
+        raise UsageError(f"WARROOM_FLUSH_SECONDS={text!r}: give 0 to 600 seconds")
+    return value
