@@ -30,6 +30,11 @@ RUNBOOK = """# Checkout degradation
 """
 
 
+def _check(step: dict[str, Any]) -> dict[str, Any]:
+    """A check-off as the TUI writes it: the step's id and its text."""
+    return {"step": step["id"], "text": step["text"]}
+
+
 def at(hour: int, minute: int) -> datetime:
     return datetime(2026, 11, 26, hour, minute, tzinfo=UTC)
 
@@ -73,12 +78,12 @@ def realistic_incident(store: Store, clock: FixedClock) -> Incident:
     )
     runbook = parse_runbook(RUNBOOK, "Checkout degradation")
     log(13, "runbook_attached", "alice", runbook.event_data())
-    log(14, "step_checked", "bob", {"step": runbook.steps[0]["id"]})
+    log(14, "step_checked", "bob", _check(runbook.steps[0]))
     log(15, "decision", "alice", {"text": "roll back 4812 in eu-west"})
     log(16, "role_assigned", "alice", {"role": "comms", "person": "carol"})
     log(18, "status_changed", "alice", {"to": "identified", "reason": "bad deploy"})
     log(22, "action", "bob", {"text": "rollback of 4812 started in eu-west"})
-    log(23, "step_checked", "bob", {"step": runbook.steps[2]["id"]})
+    log(23, "step_checked", "bob", _check(runbook.steps[2]))
     log(
         30,
         "comms_update",
@@ -115,3 +120,31 @@ async def wait_until(
 def screen_text(app: App[Any]) -> str:
     """What the terminal shows now, as text (every layer composed)."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def segment_style(app: App[Any], needle: str) -> Any:
+    """The rich Style of the first on-screen segment containing `needle`."""
+    for strip in app.screen._compositor.render_strips():
+        for segment in strip:
+            if needle in segment.text and segment.style is not None:
+                return segment.style
+    raise AssertionError(f"{needle!r} is not on screen")
+
+
+def contrast(style: Any) -> float:
+    """WCAG contrast ratio of a style's text colour on its background (1 to 21)."""
+
+    def luminance(color: Any) -> float:
+        red, green, blue = (
+            channel / 255
+            for channel in color.get_truecolor()  # a rich Color
+        )
+
+        def linear(value: float) -> float:
+            return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+    assert style.color is not None and style.bgcolor is not None, style
+    first, second = sorted((luminance(style.color), luminance(style.bgcolor)), reverse=True)
+    return (first + 0.05) / (second + 0.05)

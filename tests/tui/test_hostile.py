@@ -210,3 +210,40 @@ async def test_hostile_text_typed_in_is_stored_as_typed(
         assert incident.title == "[/][@click=app.quit]x"
         assert "INC-1  [/][@click=app.quit]x" in screen_text(app)
         assert app.is_running
+
+
+async def test_hostile_text_put_in_a_box_for_editing_sends_no_escape(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    """`e` (the summary), `u` (the update, pre-filled from the summary) and the
+    palette's title edit put stored text into an input box: it shows cleaned
+    there too, and what is saved is what was shown."""
+    from textual.widgets import Input
+
+    from warroom.tui.screens.forms import CommsForm
+
+    incident_id = hostile_incident(sqlite_store, clock)
+    app = make_app(incident_id=incident_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+        room = app.screen
+        await wait_until(pilot, lambda: "me" in room.incident.participants)
+        await pilot.press("e")
+        assert_safe(room.entry.input.value)
+        assert_safe(screen_text(app))
+        assert room.entry.input.value.startswith(f"S {CLICK}")
+        await pilot.press("escape", "u")
+        await wait_until(pilot, lambda: isinstance(app.screen, CommsForm))
+        assert_safe(app.screen.query_one("#text", Input).value)
+        assert_safe(screen_text(app))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is room)
+        room.action_entry("title", room.incident.title)  # the palette's "Edit the title"
+        assert_safe(screen_text(app))
+        since = sqlite_store.last_gseq()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: bool(sqlite_store.events_after(since)))
+        [changed] = sqlite_store.events_after(since)
+        assert_safe(changed.data["title"])
+        assert changed.data["title"].startswith(f"T {CLICK}")
+        assert app.is_running

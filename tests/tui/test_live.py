@@ -120,3 +120,41 @@ async def test_ui_stays_responsive_while_the_store_is_locked(
             pilot, lambda: "queued" in screen_text(app), what="the note after the lock"
         )
         assert [e.data for e in sqlite_store.events_after(since)] == [{"text": "queued"}]
+
+
+async def test_text_typed_while_a_write_waits_is_kept(
+    make_app: Callable[..., WarroomApp],
+    sqlite_store: SQLiteStore,
+    clock: FixedClock,
+    db_path: Path,
+) -> None:
+    """Enter on a note while another process holds the lock, then go on typing:
+    the note is stored once, and what was typed after Enter stays in the box."""
+    import sqlite3
+
+    incident = realistic_incident(sqlite_store, clock)
+    app = make_app(incident_id=incident.id)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+        room = app.screen
+        await wait_until(pilot, lambda: "me" in room.incident.participants)
+        since = sqlite_store.last_gseq()
+        locker = sqlite3.connect(db_path, isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")
+        try:
+            await pilot.press("n", *"db is back", "enter")
+            await pilot.press(*" and the queue drains")
+            await pilot.pause(0.1)
+        finally:
+            locker.execute("ROLLBACK")
+            locker.close()
+        await wait_until(pilot, lambda: bool(sqlite_store.events_after(since)))
+        await wait_until(pilot, lambda: room.entry.input.value == "and the queue drains")
+        assert room.entry.display and room.entry.kind == "note"
+        assert [e.data for e in sqlite_store.events_after(since)] == [{"text": "db is back"}]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not room.entry.display)
+        assert [e.data["text"] for e in sqlite_store.events_after(since)] == [
+            "db is back",
+            "and the queue drains",
+        ]

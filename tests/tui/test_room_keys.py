@@ -17,6 +17,7 @@ from warroom.core.events import Event
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.forms import FormScreen, StatusForm
+from warroom.tui.screens.keys import KeysScreen
 from warroom.tui.screens.room import RoomScreen
 
 SIZE = (120, 36)
@@ -132,14 +133,13 @@ async def test_r_m_l_roles_milestones_and_links(
         assert [(e.kind, e.actor, e.data) for e in stored] == [
             ("role_assigned", "me", {"role": "lead", "person": "me"})
         ]
-        # m: the third milestone, acknowledged, back-dated five minutes
+        # m: the first milestone not yet set (declaring set started, detected and
+        # acknowledged), back-dated five minutes
         await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
-        stored = await _write_and_wait(
-            pilot, sqlite_store, ["down", "down", "tab", *"-5m", "enter"]
-        )
+        stored = await _write_and_wait(pilot, sqlite_store, ["tab", *"-5m", "enter"])
         assert [(e.kind, e.actor, e.data) for e in stored] == [
-            ("milestone", "me", {"name": "acknowledged"})
+            ("milestone", "me", {"name": "mitigated"})
         ]
         assert (app.clock.now() - stored[0].occurred_at).total_seconds() == 300
         # l: a link with a label
@@ -176,8 +176,8 @@ async def test_space_checks_and_unchecks_the_selected_step(
         assert "Runbook 2/4" in screen_text(app)
         await pilot.press("tab", "tab")  # timeline -> roster -> runbook
         assert app.focused is room.runbook
-        await pilot.press("down")  # the second step (unchecked)
-        step = room.runbook.selected_step
+        step = room.runbook.selected_step  # the first step not yet checked: the second
+        assert step == list(room.incident.steps)[1]
         assert step is not None and not room.incident.steps[step].checked_by
         text = room.incident.steps[step].text
         stored = await _write_and_wait(pilot, sqlite_store, ["space"])
@@ -333,17 +333,30 @@ async def test_keys_are_remapped_from_the_config(
         await wait_until(pilot, lambda: app.screen is not room)
 
 
-async def test_question_mark_shows_every_binding(
+async def test_question_mark_shows_every_binding_even_at_80x24(
     make_app: Callable[..., WarroomApp], incident_id: str
 ) -> None:
-    app = make_app(incident_id=incident_id)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await _open_room(pilot, app)
+    app = make_app(incident_id=incident_id, keymap={"milestone": "M"})
+    async with app.run_test(size=(80, 24)) as pilot:
+        room = await _open_room(pilot, app)
         await pilot.press("question_mark")
-        await wait_until(pilot, lambda: bool(app.screen.query("HelpPanel")))
+        await wait_until(pilot, lambda: isinstance(app.screen, KeysScreen))
         text = screen_text(app)
-        for description in ("Milestone", "Severity", "Roles", "Link", "Check step", "Summary"):
-            assert description in text
+        for key, description in [
+            ("n", "Note"), ("f", "Finding"), ("a", "Action"), ("D", "Decision"),
+            ("u", "Comms"), ("e", "Summary"), ("s", "Status"), ("v", "Severity"),
+            ("r", "Roles"), ("M", "Milestone"), ("l", "Link"), ("space", "Check step"),
+            ("/", "Search"), ("tab", "Pane"), ("q", "Leave"), ("t", "UTC"),
+            ("F", "Filter"), ("end", "Follow"), ("^p", "Palette"), ("^q", "Quit"),
+        ]:  # fmt: skip
+            assert f"{key} {description}" in text, f"{key} {description} is not shown"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is room)
+        assert app.focused is room.timeline
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, KeysScreen))
+        await pilot.press("question_mark")  # ? again closes it too
+        await wait_until(pilot, lambda: app.screen is room)
 
 
 async def test_narrow_terminal_switches_panes_with_tab(
@@ -361,3 +374,75 @@ async def test_narrow_terminal_switches_panes_with_tab(
         assert room.runbook.display and "Roll back the last deploy" in screen_text(app)
         await pilot.press("tab")
         assert room.timeline.display and app.focused is room.timeline
+
+
+async def test_r_then_enter_never_releases_a_role_i_hold(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = declare(sqlite_store, "me", clock, "Checkout errors", severity=2, lead="me")
+    app = make_app(incident_id=incident.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_room(pilot, app)
+        stored = await _write_and_wait(pilot, sqlite_store, ["r", "enter"])
+        assert [(e.kind, e.data) for e in stored] == [
+            ("role_assigned", {"role": "responder", "person": "me"})
+        ]
+        await pilot.press("r")  # releasing is still there, after what adds
+        await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
+        offered = [o.id for o in app.screen.query_one("#role-actions", OptionList).options]
+        assert offered.index("release:lead") > offered.index("assign:comms")
+        await pilot.press("escape")
+    assert sqlite_store.incident(incident.id).lead == "me"
+
+
+async def test_v_then_enter_escalates_by_one_level(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = declare(sqlite_store, "alice", clock, "Search slow", severity=3, lead="alice")
+    app = make_app(incident_id=incident.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_room(pilot, app)
+        stored = await _write_and_wait(pilot, sqlite_store, ["v", "enter"])
+        assert [(e.kind, e.data) for e in stored] == [("severity_changed", {"severity": 2})]
+
+
+async def test_space_away_from_the_runbook_moves_there_and_checks_nothing(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = realistic_incident(sqlite_store, clock)
+    app = make_app(incident_id=incident.id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        room = await _open_room(pilot, app)
+        since = sqlite_store.last_gseq()
+        await pilot.press("space")  # reading the timeline: nothing is toggled unseen
+        assert app.focused is room.runbook and room.runbook.display
+        await pilot.pause(0.2)
+        assert _new(sqlite_store, since) == []
+        step = room.runbook.selected_step
+        assert step is not None and not room.incident.steps[step].checked_by
+        stored = await _write_and_wait(pilot, sqlite_store, ["space"])
+        assert [(e.kind, e.data["step"]) for e in stored] == [("step_checked", step)]
+
+
+async def test_the_entry_line_says_how_to_save_and_cancel(
+    make_app: Callable[..., WarroomApp], incident_id: str
+) -> None:
+    app = make_app(incident_id=incident_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open_room(pilot, app)
+        assert "esc cancel" not in screen_text(app)
+        await pilot.press("n")
+        last_lines = "\n".join(screen_text(app).splitlines()[-3:])
+        assert "note ›" in last_lines and "⏎ save · esc cancel" in last_lines
+
+
+async def test_an_unknown_key_id_in_the_config_is_reported(
+    make_app: Callable[..., WarroomApp], incident_id: str
+) -> None:
+    app = make_app(incident_id=incident_id, keymap={"nte": "N", "finding": "F2"})
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await _open_room(pilot, app)
+        await wait_until(pilot, lambda: "names no key binding" in screen_text(app))
+        text = screen_text(app)
+        assert "names no key binding: nte" in text and "(did you mean note?)" in text
+        assert "finding" not in text  # a known id is remapped, not reported

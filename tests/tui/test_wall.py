@@ -138,3 +138,27 @@ async def test_wall_does_not_accumulate_widgets(
         await wait_until(pilot, lambda: room.timeline.event_count == events + 200)
         assert len(list(room.walk_children())) == widgets
         assert "n199" in screen_text(app)
+
+
+async def test_the_wall_palette_offers_nothing_that_writes(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    """The command palette is a way in too: on a wall it offers no write action."""
+    incident = realistic_incident(sqlite_store, clock)
+    app = make_app(incident_id=incident.id, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, WallRoomScreen) and app.screen.loaded
+        )
+        room = app.screen
+        await pilot.press("ctrl+p")
+        await wait_until(pilot, lambda: "Timeline: show times in UTC" in screen_text(app))
+        for query in ("note", "summary", "status", "edit"):
+            await pilot.press(*query)
+            await pilot.pause(0.2)
+            shown = screen_text(app)
+            for action in ("Note", "Edit the pinned summary", "Change the status", "Edit the"):
+                assert action not in shown, f"{action!r} is offered on the wall ({query})"
+            await pilot.press(*["backspace"] * len(query))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is room)

@@ -7,11 +7,13 @@ in thread workers.  Every binding has an `id`; `keymap` (the config file's
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import ClassVar
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
 
-from textual.app import App
-from textual.binding import BindingType
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
 from warroom.core.catalog import Catalog
 from warroom.core.clock import SYSTEM_CLOCK, Clock
@@ -19,9 +21,34 @@ from warroom.resources import styles_path
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.commands import WarroomCommands
+from warroom.tui.safe import notify
 from warroom.tui.screens.home import HomeScreen
+from warroom.tui.screens.keys import KeysScreen, key_lines
 from warroom.tui.screens.room import RoomBase, RoomScreen
 from warroom.tui.screens.wall import WallHomeScreen, WallRoomScreen
+
+
+def binding_ids() -> set[str]:
+    """Every binding id the config file's `[keys]` table may remap."""
+    from warroom.tui.screens.forms import FormScreen
+    from warroom.tui.widgets.timeline import TimelineView
+
+    classes = (
+        WarroomApp,
+        HomeScreen,
+        RoomScreen,
+        WallHomeScreen,
+        WallRoomScreen,
+        TimelineView,
+        FormScreen,
+        KeysScreen,
+    )
+    return {
+        binding.id
+        for cls in classes
+        for binding in cls.BINDINGS
+        if isinstance(binding, Binding) and binding.id
+    }
 
 
 class WarroomApp(App[int]):
@@ -56,10 +83,29 @@ class WarroomApp(App[int]):
     def on_mount(self) -> None:
         if self._keymap_settings:
             self.set_keymap(self._keymap_settings)
+            self._warn_unknown_keys()
         home_class = WallHomeScreen if self.read_only else HomeScreen
         self.push_screen(home_class(self.store, self.catalog, self.clock, self.actor))
         if self.start_incident is not None:
             self.open_incident(self.start_incident)
+
+    def _warn_unknown_keys(self) -> None:
+        """A typo in `[keys]` would otherwise change nothing, silently."""
+        known = binding_ids()
+        unknown = sorted(set(self._keymap_settings) - known)
+        if not unknown:
+            return
+        parts = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, known, n=1)
+            parts.append(f"{name} (did you mean {close[0]}?)" if close else name)
+        notify(
+            self,
+            f"[keys] in the configuration names no key binding: {', '.join(parts)}; "
+            "the binding ids are listed in warroom/tui/keys.py",
+            severity="warning",
+            timeout=15,
+        )
 
     def open_incident(self, incident_id: str) -> None:
         """Open an incident's war room (leaving the one that is open, if any)."""
@@ -70,9 +116,17 @@ class WarroomApp(App[int]):
         room_class = WallRoomScreen if self.read_only else RoomScreen
         self.push_screen(room_class(self.store, self.catalog, self.clock, self.actor, incident_id))
 
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's, with "Keys" opening our `?` screen instead of its side panel."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Keys":
+                yield SystemCommand("Keys", "Every key that works here", self.action_keys)
+            else:
+                yield command
+
     def action_keys(self) -> None:
-        """`?`: show (or hide) every binding of the focused widget and screen."""
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        """`?`: every key that works here, on one screen (`?` again closes it)."""
+        if isinstance(self.screen, KeysScreen):
+            self.screen.dismiss(None)
         else:
-            self.action_show_help_panel()
+            self.push_screen(KeysScreen(key_lines(self.screen)))

@@ -36,7 +36,7 @@ ROOM_WRITE_KEYS: tuple[Key, ...] = (
     Key("finding", "f", "entry('finding')", "Finding", True),
     Key("action", "a", "entry('action')", "Action", True),
     Key("decision", "D", "entry('decision')", "Decision", True),
-    Key("comms", "u", "comms", "Update", True),
+    Key("comms", "u", "comms", "Comms", True),  # a stakeholder update
     Key("summary", "e", "summary", "Summary"),
     Key("status", "s", "status", "Status", True),
     Key("severity", "v", "severity", "Severity"),

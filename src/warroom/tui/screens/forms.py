@@ -29,6 +29,7 @@ from warroom.core.errors import UsageError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.tui.safe import safe_line
+from warroom.tui.widgets.safe_input import SafeInput
 from warroom.tui.work import JobHost, in_thread
 
 Writer = Callable[[str, dict[str, Any], datetime | None], Event]
@@ -122,15 +123,15 @@ class DeclareForm(FormScreen):
 
     def fields(self) -> ComposeResult:
         yield _label("Title: what is broken, for whom")
-        yield Input(id="title", placeholder="e.g. Checkout errors for EU users", compact=True)
+        yield SafeInput(id="title", placeholder="e.g. Checkout errors for EU users", compact=True)
         levels = ", ".join(
             f"{level} {severity.name.lower()}"
             for level, severity in self.catalog.severities.items()
         )
         yield _label(f"Severity ({levels})")
-        yield Input("3", id="severity", restrict=r"[0-9]*", max_length=2, compact=True)
+        yield SafeInput("3", id="severity", restrict=r"[0-9]*", max_length=2, compact=True)
         yield _label("Service (optional)")
-        yield Input(id="service", placeholder="e.g. checkout", compact=True)
+        yield SafeInput(id="service", placeholder="e.g. checkout", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#title", Input).focus()
@@ -176,14 +177,14 @@ class StatusForm(_WriteForm):
     def fields(self) -> ComposeResult:
         moves = self.catalog.allowed_moves(self.incident.status)
         yield _label(f"From {self.incident.status} to:")
-        options = [Option(move, id=move) for move in moves] or [
-            Option(f"{self.incident.status} is final: no moves", disabled=True)
+        options = [Option(safe_line(move, 60), id=move) for move in moves] or [
+            Option(safe_line(f"{self.incident.status} is final: no moves"), disabled=True)
         ]
         yield OptionList(*options, id="moves")
         yield _label("Why (optional)")
-        yield Input(id="reason", placeholder="e.g. rolled back the deploy", compact=True)
+        yield SafeInput(id="reason", placeholder="e.g. rolled back the deploy", compact=True)
         yield Static("Duplicate of", classes="form-label dup", markup=False)
-        yield Input(id="duplicate", placeholder="e.g. INC-3", classes="dup", compact=True)
+        yield SafeInput(id="duplicate", placeholder="e.g. INC-3", classes="dup", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#moves", OptionList).focus()
@@ -230,10 +231,22 @@ class SeverityForm(_WriteForm):
         ]
         yield OptionList(*options, id="levels")
         yield _label("Why (optional)")
-        yield Input(id="note", placeholder="e.g. all regions affected", compact=True)
+        yield SafeInput(id="note", placeholder="e.g. all regions affected", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#levels", OptionList).focus()
+        levels = self.query_one("#levels", OptionList)
+        levels.highlighted = self._one_step_up(levels)
+        levels.focus()
+
+    def _one_step_up(self, levels: OptionList) -> int | None:
+        """The level one step more severe than now (else one less): `v` Enter
+        escalates by one, never straight to the top."""
+        current = self.incident.severity
+        ids = [option.id for option in levels.options]
+        more = [level for level in self.catalog.severities if level < current]
+        less = [level for level in self.catalog.severities if level > current]
+        target = max(more) if more else (min(less) if less else None)
+        return ids.index(str(target)) if str(target) in ids else (0 if ids else None)
 
     def job(self) -> Callable[[], Event]:
         level = self.chosen(self.query_one("#levels", OptionList))
@@ -257,7 +270,7 @@ class RolesForm(_WriteForm):
 
     def fields(self) -> ComposeResult:
         yield _label("Person")
-        yield Input(self.me, id="person", compact=True)
+        yield SafeInput(self.me, id="person", compact=True)
         yield _label("Do")
         yield OptionList(id="role-actions")
 
@@ -273,13 +286,17 @@ class RolesForm(_WriteForm):
         options = self.query_one("#role-actions", OptionList)
         options.clear_options()
         choices: list[Option] = []
+        releases: list[Option] = []
         for key, role in self.catalog.roles.items():
             holders = self.incident.roles.get(key, [])
             name = safe_line(role.name, 40)
             if person in holders:
-                choices.append(Option(Content.assemble("release ", name), id=f"release:{key}"))
+                releases.append(Option(Content.assemble("release ", name), id=f"release:{key}"))
             else:
                 choices.append(Option(Content.assemble("assign ", name), id=f"assign:{key}"))
+        # what takes something away comes after what adds: `r` Enter never
+        # releases a role by accident
+        choices += releases
         if person in self.incident.participants:
             choices.append(Option("leave the incident", id="leave:"))
         else:
@@ -318,15 +335,23 @@ class MilestoneForm(_WriteForm):
         for name in self.catalog.milestones:
             at = self.incident.milestones.get(name)
             note = f"  (set {at.astimezone():%H:%M})" if at else ""
-            options.append(Option(Content.assemble(name, (note, "dim")), id=name))
+            options.append(Option(Content.assemble(safe_line(name, 40), (note, "dim")), id=name))
         yield OptionList(*options, id="milestones")
         yield _label("When (optional; default now)")
-        yield Input(
+        yield SafeInput(
             id="at", placeholder="now, 03:02, -5m, 10 minutes ago, 2026-11-26 03:02", compact=True
         )
 
     def on_mount(self) -> None:
-        self.query_one("#milestones", OptionList).focus()
+        milestones = self.query_one("#milestones", OptionList)
+        # the first milestone not yet set: `m` Enter never moves one already recorded
+        unset = [
+            index
+            for index, name in enumerate(self.catalog.milestones)
+            if name not in self.incident.milestones
+        ]
+        milestones.highlighted = unset[0] if unset else 0
+        milestones.focus()
 
     def job(self) -> Callable[[], Event]:
         from warroom.core.timeparse import parse_time
@@ -344,9 +369,9 @@ class LinkForm(_WriteForm):
 
     def fields(self) -> ComposeResult:
         yield _label("URL (the bridge, the chat channel, a dashboard)")
-        yield Input(id="url", placeholder="https://…", compact=True)
+        yield SafeInput(id="url", placeholder="https://…", compact=True)
         yield _label("Label (optional)")
-        yield Input(id="label", placeholder="e.g. bridge, channel, dashboard", compact=True)
+        yield SafeInput(id="label", placeholder="e.g. bridge, channel, dashboard", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#url", Input).focus()
@@ -367,11 +392,11 @@ class CommsForm(_WriteForm):
     def fields(self) -> ComposeResult:
         yield _label("Audience")
         yield OptionList(
-            *[Option(audience, id=audience) for audience in self.catalog.audiences],
+            *[Option(safe_line(audience, 40), id=audience) for audience in self.catalog.audiences],
             id="audiences",
         )
         yield _label("Update")
-        yield Input(
+        yield SafeInput(
             self.incident.summary,
             id="text",
             placeholder="impact, what we do, next update",
@@ -398,9 +423,9 @@ class AttachRunbookForm(_WriteForm):
 
     def fields(self) -> ComposeResult:
         yield _label("Markdown file (its '- [ ]' lines are the steps)")
-        yield Input(id="path", placeholder="e.g. runbooks/db-failover.md", compact=True)
+        yield SafeInput(id="path", placeholder="e.g. runbooks/db-failover.md", compact=True)
         yield _label("Name (optional; default its first '# ' heading)")
-        yield Input(id="name", compact=True)
+        yield SafeInput(id="name", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#path", Input).focus()

@@ -29,6 +29,7 @@ from warroom.tui import keys
 from warroom.tui.live import LiveEvents, LiveFeed, LiveTrouble
 from warroom.tui.safe import notify, safe_line
 from warroom.tui.widgets.header import severity_chip
+from warroom.tui.widgets.safe_input import SafeInput
 from warroom.tui.work import Coalesced, JobHost
 
 AGE_REFRESH = 15.0  # seconds between redraws of ages and overdue markers
@@ -41,7 +42,34 @@ COLUMNS = (
     ("age", 7),
     ("update", 6),
 )
-FIXED_COLUMNS = sum(width for _, width in COLUMNS) + 2 * len(COLUMNS) + 2  # padding, scrollbar
+# Below NARROW_WIDTH the cells lose their padding (one trailing space is kept
+# in each width instead) and the severity chip its margins: at 80 columns the
+# title keeps about 30 characters instead of 16.
+NARROW_WIDTH = 100
+NARROW_COLUMNS = (
+    ("sev", 5),
+    ("ref", 7),
+    ("title", 0),
+    ("status", 14),
+    ("lead", 9),
+    ("age", 7),
+    ("update", 6),
+)
+SCROLLBAR = 2
+
+
+def _fixed_width(columns: tuple[tuple[str, int], ...], padding: int) -> int:
+    return sum(width for _, width in columns) + 2 * padding * len(columns) + SCROLLBAR
+
+
+def list_age(seconds: float) -> str:
+    """An incident's age for the list, as coarse as the list's refresh: `45s`,
+    `12m`, `1h 05m`, `2d 03h`."""
+    if seconds < 60:
+        return f"{max(int(seconds), 0)}s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    return format_duration(seconds)
 
 
 class IncidentsFeed(JobHost):
@@ -112,7 +140,7 @@ class HomeScreen(IncidentsFeed, Screen[None]):
         yield Static("", id="home-title", markup=False)
         yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
         yield Static("", id="empty-hint", markup=False)
-        yield Input(
+        yield SafeInput(
             id="filter", placeholder="filter: ref, title, service, status, lead", compact=True
         )
         yield Footer()
@@ -137,6 +165,7 @@ class HomeScreen(IncidentsFeed, Screen[None]):
         self.stop_feed()
 
     def on_resize(self, event: events.Resize) -> None:
+        self.query_one(Footer).compact = event.size.width < NARROW_WIDTH
         if self.loaded:
             self.show_incidents()
 
@@ -174,12 +203,16 @@ class HomeScreen(IncidentsFeed, Screen[None]):
         now = self.clock.now()
         self.shown = [incident for incident in self.incidents if self._matches(incident)]
         selected = self._selected_id()
-        title_width = max(16, self.app.size.width - FIXED_COLUMNS)
+        narrow = self.app.size.width < NARROW_WIDTH
+        columns, padding = (NARROW_COLUMNS, 0) if narrow else (COLUMNS, 1)
+        title_width = max(16, self.app.size.width - _fixed_width(columns, padding))
         table.clear(columns=True)
-        for label, width in COLUMNS:
+        table.cell_padding = padding
+        for label, width in columns:
             table.add_column(label, width=width or title_width, key=label)
+        text_width = title_width - 1 if narrow else title_width  # keep a space after it
         for incident in self.shown:
-            table.add_row(*self._cells(incident, now, title_width), key=incident.id)
+            table.add_row(*self._cells(incident, now, text_width, narrow), key=incident.id)
         if selected is not None:
             with contextlib.suppress(RowDoesNotExist):
                 table.move_cursor(row=table.get_row_index(selected), animate=False)
@@ -204,24 +237,22 @@ class HomeScreen(IncidentsFeed, Screen[None]):
             ('warroom declare "Checkout errors for EU users" --sev 2', "italic"),
         )
 
-    def _cells(self, incident: Incident, now: Any, title_width: int) -> list[Content]:
+    def _cells(self, incident: Incident, now: Any, title_width: int, narrow: bool) -> list[Content]:
         age = (
-            format_duration((now - incident.declared_at).total_seconds())
-            if incident.declared_at
-            else "-"
+            list_age((now - incident.declared_at).total_seconds()) if incident.declared_at else "-"
         )
         title = safe_line(incident.title, title_width)
         if incident.drill:
             title = Content.assemble(("drill ", "italic"), title)
         overdue = incident.update_overdue(self.catalog, now)
         return [
-            severity_chip(self.catalog, incident.severity, long=False),
+            severity_chip(self.catalog, incident.severity, long=False, margin=not narrow),
             Content.assemble((incident.ref, "bold")),
             title,
             safe_line(incident.status, 13),
-            safe_line(incident.lead or "—", 10),
+            safe_line(incident.lead or "—", 10 if not narrow else 8),
             Content(age),
-            Content.assemble(("⚠ late", "bold #e5484d")) if overdue else Content(""),
+            Content.assemble(("⚠ late", "bold $text-error")) if overdue else Content(""),
         ]
 
     def _selected_id(self) -> str | None:

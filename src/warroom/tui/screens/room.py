@@ -55,7 +55,9 @@ class RoomBase(Screen[None], JobHost):
     """What every war room has: loading, the live feed, the panes."""
 
     read_only: ClassVar[bool] = False
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.ROOM_KEYS)
+    # Each room lists its own keys (keys.ROOM_KEYS included): the footer shows
+    # them in the order given, so the write keys come first where there are any.
+    BINDINGS: ClassVar[list[BindingType]] = []
 
     def __init__(
         self, store: Store, catalog: Catalog, clock: Clock, actor: str, incident_id: str
@@ -105,7 +107,6 @@ class RoomBase(Screen[None], JobHost):
         return self.query_one("#runbook", RunbookPane)
 
     def on_mount(self) -> None:
-        self.timeline.border_title = "Timeline"
         self.timeline.focus()
         self._layout(self.app.size.width)
         in_thread(self, self._load_first, self._first_loaded, self._load_failed, group="load")
@@ -120,6 +121,7 @@ class RoomBase(Screen[None], JobHost):
         self.narrow = width < NARROW_WIDTH
         self.set_class(self.narrow, "-narrow")
         self.set_class(width >= WIDE_WIDTH, "-wide")
+        self.query_one(Footer).compact = self.narrow
         if self.narrow:
             self.query_one("#side").display = self.pane != "timeline"
             self.timeline.display = self.pane == "timeline"
@@ -128,6 +130,14 @@ class RoomBase(Screen[None], JobHost):
         else:
             for widget in (self.query_one("#side"), self.timeline, self.roster, self.runbook):
                 widget.display = True
+        # one pane at a time: each pane's title says which one `tab` shows next
+        hints = {name: "" for name in PANES}
+        if self.narrow:
+            for index, name in enumerate(PANES):
+                hints[name] = f" · tab: {PANES[(index + 1) % len(PANES)]}"
+        self.timeline.border_title = f"Timeline{hints['timeline']}"
+        self.roster.border_title = f"Roster{hints['roster']}"
+        self.runbook.set_hint(hints["runbook"])
 
     def action_next_pane(self) -> None:
         focused = self.focused
@@ -135,9 +145,7 @@ class RoomBase(Screen[None], JobHost):
         for name in PANES:
             if focused is not None and focused.id == name:
                 current = name
-        self.pane = PANES[(PANES.index(current) + 1) % len(PANES)]
-        self._layout(self.app.size.width)
-        self.query_one(f"#{self.pane}").focus()
+        self.show_pane(PANES[(PANES.index(current) + 1) % len(PANES)])
 
     def on_unmount(self) -> None:
         if self.feed is not None:
@@ -225,6 +233,12 @@ class RoomBase(Screen[None], JobHost):
     def action_cancel(self) -> None:
         """Esc: close what is open (nothing else)."""
 
+    def show_pane(self, name: str) -> None:
+        """Focus one of the panes (showing it, when one pane is shown at a time)."""
+        self.pane = name
+        self._layout(self.app.size.width)
+        self.query_one(f"#{name}").focus()
+
     def action_utc(self) -> None:
         self.timeline.show_utc = not self.timeline.show_utc
 
@@ -245,7 +259,7 @@ class RoomScreen(RoomBase):
     """The writer's war room: every key that writes becomes an event with me as actor."""
 
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
-        keys.ROOM_READER_KEYS + keys.ROOM_WRITE_KEYS
+        keys.ROOM_WRITE_KEYS + keys.ROOM_READER_KEYS + keys.ROOM_KEYS
     )
 
     ENTRY_PROMPTS: ClassVar[dict[str, str]] = {
@@ -326,7 +340,7 @@ class RoomScreen(RoomBase):
         in_thread(
             self,
             lambda: self.write(event_kind, data),
-            lambda _: self._entry_committed(kind),
+            lambda _: self._entry_committed(kind, text),
             lambda error: self.entry.failed(kind, str(error)),
             group="write",
         )
@@ -340,10 +354,8 @@ class RoomScreen(RoomBase):
             return "service_changed", {"service": text.strip() or None}
         return kind, {"text": text}
 
-    def _entry_committed(self, kind: str) -> None:
-        was_open = self.entry.is_open and self.entry.kind == kind
-        self.entry.committed(kind)
-        if was_open:
+    def _entry_committed(self, kind: str, text: str) -> None:
+        if self.entry.committed(kind, text):
             self.timeline.focus()
 
     # -- forms -------------------------------------------------------------------
@@ -400,12 +412,24 @@ class RoomScreen(RoomBase):
     # -- the runbook -------------------------------------------------------------
 
     def action_toggle_step(self) -> None:
+        """`space`: check or uncheck the step highlighted in the runbook pane.
+
+        Only there: from another pane, `space` first moves to the runbook
+        (whose highlight rests on the next step to do), so a step is never
+        toggled without the reader seeing which one.
+        """
         if not self._ready():
             return
         assert self.incident is not None
+        if not self.incident.steps:
+            notify(self, "no runbook attached: ctrl+p, then 'Attach a runbook'")
+            return
+        if self.focused is not self.runbook:
+            self.show_pane("runbook")
+            return
         step_id = self.runbook.selected_step
         if step_id is None:
-            notify(self, "no runbook step selected (tab to the runbook pane)")
+            notify(self, "no runbook step selected: move to one with the arrows")
             return
         step = self.incident.steps.get(step_id)
         if step is None:
@@ -434,7 +458,7 @@ class RoomScreen(RoomBase):
             ("Edit the title", self._edit_title),
             ("Edit the service", self._edit_service),
             ("Attach a runbook (Markdown file)", self.action_attach_runbook),
-            ("Check or uncheck the selected runbook step", self.action_toggle_step),
+            ("Runbook: check or uncheck a step", self.action_toggle_step),
             ("Search the timeline", self.action_search),
             *super().palette_commands(),
         ]

@@ -60,7 +60,10 @@ class WallRoomScreen(ReadOnlyHint, RoomBase):
     """One incident on a wall: banner, timeline following the newest event, roster, runbook."""
 
     read_only: ClassVar[bool] = True
-    BINDINGS: ClassVar[list[BindingType]] = _write_keys_read_only()
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *keys.bindings(keys.ROOM_KEYS),
+        *_write_keys_read_only(),
+    ]
 
     def on_mount(self) -> None:
         self.add_class("-wall")

@@ -7,7 +7,9 @@ reason, and then the text stays in the box with the error above it.
 
 Esc closes the line and keeps what was typed as that kind's draft: opening the
 same kind again (even after leaving the room and coming back) brings the text
-back.  Nothing typed is ever lost.
+back.  Text typed while a write is on its way (a busy store) is kept too: once
+the event is stored, the line stays open with what was typed after Enter.
+Nothing typed is ever lost.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 from warroom.tui.safe import safe_line
+from warroom.tui.widgets.safe_input import SafeInput
+
+HINT = "⏎ save · esc cancel"
 
 
 class EntryLine(Vertical):
@@ -43,7 +48,8 @@ class EntryLine(Vertical):
         yield Static("", id="entry-error", markup=False)
         with Horizontal(id="entry-row"):
             yield Static("", id="entry-prompt", markup=False)
-            yield Input(id="entry-input", compact=True, select_on_focus=False)
+            yield SafeInput(id="entry-input", compact=True, select_on_focus=False)
+            yield Static(HINT, id="entry-hint", markup=False)
 
     def on_mount(self) -> None:
         self.display = False
@@ -78,14 +84,30 @@ class EntryLine(Vertical):
         self.busy = False
         self.kind = None
 
-    def committed(self, kind: str) -> None:
-        """The event is stored: forget the draft and close."""
+    def committed(self, kind: str, text: str) -> bool:
+        """The event with `text` is stored: forget the draft and close, unless
+        more was typed meanwhile (then that stays, open).  True when closed."""
+        if self.kind != kind or not self.display:
+            # closed meanwhile: the draft keeps only what was not stored
+            rest = _after(self.drafts.get(kind, ""), text)
+            if rest:
+                self.drafts[kind] = rest
+            else:
+                self.drafts.pop(kind, None)
+            return False
+        self.busy = False
+        rest = _after(self.input.value, text)
+        if rest:  # typed while the write was on its way: keep it
+            self.input.value = rest
+            self.input.cursor_position = len(rest)
+            self._save_draft()
+            self._set_error(None)
+            return False
         self.drafts.pop(kind, None)
-        if self.kind == kind:
-            self.input.value = ""
-            self.kind = None
-            self.busy = False
-            self.display = False
+        self.input.value = ""
+        self.kind = None
+        self.display = False
+        return True
 
     def failed(self, kind: str, reason: str) -> None:
         """The write failed: keep the text, show why, stay open."""
@@ -124,3 +146,8 @@ class EntryLine(Vertical):
         error = self.query_one("#entry-error", Static)
         error.display = bool(text)
         error.update(safe_line(text or "", 2000))
+
+
+def _after(value: str, stored: str) -> str:
+    """What `value` holds beyond the `stored` text it starts with."""
+    return value[len(stored) :].lstrip() if value.startswith(stored) else value

@@ -36,13 +36,15 @@ def severity_colour(catalog: Catalog, level: int) -> str:
         return FALLBACK_COLOUR
 
 
-def severity_chip(catalog: Catalog, level: int, long: bool = True) -> Content:
-    """` SEV1 CRITICAL ` in black on the severity's colour."""
+def severity_chip(catalog: Catalog, level: int, long: bool = True, margin: bool = True) -> Content:
+    """` SEV1 CRITICAL ` in black on the severity's colour (`margin=False`: no
+    space either side)."""
     severity = catalog.severities.get(level)
     name = f" {severity.name.upper()}" if severity and long else ""
+    space = " " if margin else ""
     return Content.assemble(
         (
-            f" SEV{level}{safe_line(name).plain} ",
+            f"{space}SEV{level}{safe_line(name).plain}{space}",
             f"bold #000000 on {severity_colour(catalog, level)}",
         )
     )
@@ -190,4 +192,5 @@ class IncidentHeader(Vertical):
         self._last_tick = (line, overdue)
         clock_line = self.query_one("#clock-line", Static)
         clock_line.set_class(overdue, "-overdue")
-        clock_line.update(line)
+        # one line that never wraps (the stylesheet): no layout pass every second
+        clock_line.update(line, layout=False)

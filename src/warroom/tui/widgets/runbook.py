@@ -3,6 +3,8 @@ each and when, and the progress (`3/9`) in the pane's title."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.content import Content
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
@@ -25,12 +27,26 @@ def step_prompt(step: Step) -> Content:
 
 
 class RunbookPane(OptionList):
-    """A checklist; the highlighted step is the one `space` toggles."""
+    """A checklist; the highlighted step is the one `space` toggles.
+
+    Until the reader moves, the highlight rests on the first step not yet
+    checked: the next thing to do.
+    """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Runbook"
+        self._progress = ""
+        self._hint = ""
         self._shown: list[tuple[str, str | None, str | None]] = []
+
+    def set_hint(self, hint: str) -> None:
+        """A short hint after the pane's title (e.g. which key shows the next pane)."""
+        self._hint = hint
+        self._set_title()
+
+    def _set_title(self) -> None:
+        self.border_title = f"Runbook{self._progress}{self._hint}"
 
     @property
     def selected_step(self) -> str | None:
@@ -42,7 +58,8 @@ class RunbookPane(OptionList):
 
     def show(self, incident: Incident) -> None:
         done, total = incident.steps_done()
-        self.border_title = f"Runbook {done}/{total}" if total else "Runbook"
+        self._progress = f" {done}/{total}" if total else ""
+        self._set_title()
         state = [
             (step.id, step.checked_by, step.checked_at.isoformat() if step.checked_at else None)
             for step in incident.steps.values()
@@ -79,7 +96,18 @@ class RunbookPane(OptionList):
             except OptionDoesNotExist:
                 self.highlighted = None
         if self.highlighted is None:
-            for index, option in enumerate(self.options):
-                if not option.disabled:
-                    self.highlighted = index
-                    break
+            self.highlighted = _first_to_do(self.options, incident)
+
+
+def _first_to_do(options: Sequence[Option], incident: Incident) -> int | None:
+    """The index of the first unchecked step (else the first step), or None."""
+    first = None
+    for index, option in enumerate(options):
+        if option.disabled or option.id is None:
+            continue
+        if first is None:
+            first = index
+        step = incident.steps.get(option.id)
+        if step is not None and not step.checked_by:
+            return index
+    return first

@@ -133,8 +133,9 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("pagedown", "page_down", "Page down", show=False, id="timeline.page_down"),
         Binding("home", "scroll_home", "Oldest", show=False, id="timeline.home"),
         Binding("end", "scroll_end", "Follow", show=False, id="timeline.end"),
-        Binding("t", "toggle_utc", "UTC", id="timeline.utc"),
-        Binding("F", "cycle_kind_filter", "Filter", id="timeline.filter"),
+        # in `?` and the palette, not the footer: the footer keeps room for the write keys
+        Binding("t", "toggle_utc", "UTC", show=False, id="timeline.utc"),
+        Binding("F", "cycle_kind_filter", "Filter", show=False, id="timeline.filter"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {

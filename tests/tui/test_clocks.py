@@ -1,0 +1,55 @@
+"""Time passing, no key pressed: the room's countdown to the next stakeholder
+update turns into a warning once it is overdue, and the list marks it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.tui.helpers import at, realistic_incident, screen_text, wait_until
+from warroom.core.clock import FixedClock
+from warroom.store.sqlite import SQLiteStore
+from warroom.tui.app import WarroomApp
+from warroom.tui.screens import home
+from warroom.tui.screens.home import HomeScreen
+from warroom.tui.screens.room import RoomScreen
+
+
+async def test_the_update_countdown_turns_into_a_warning_when_overdue(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = realistic_incident(sqlite_store, clock)  # SEV2: an update every 30 minutes
+    app = make_app(incident_id=incident.id, actor="alice")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+        room = app.screen
+        clock_line = room.header.query_one("#clock-line")
+        assert "next update in 20m 00s" in screen_text(app)  # the last one went out at 03:30
+        assert "impact 45m 00s" in screen_text(app) and "declared 38m 00s ago" in screen_text(app)
+        assert not clock_line.has_class("-overdue")
+        clock.set(at(4, 1))
+        await wait_until(pilot, lambda: "STAKEHOLDER UPDATE OVERDUE by 1m 00s" in screen_text(app))
+        assert clock_line.has_class("-overdue")
+        assert "declared 59m 00s ago" in screen_text(app)
+
+
+async def test_the_list_marks_an_overdue_update_as_time_passes(
+    make_app: Callable[..., WarroomApp],
+    sqlite_store: SQLiteStore,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(home, "AGE_REFRESH", 0.1)
+    realistic_incident(sqlite_store, clock)
+    app = make_app()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+
+        def row(ref: str) -> str:
+            return next(line for line in screen_text(app).splitlines() if f" {ref} " in line)
+
+        assert "⚠ late" not in row("INC-1") and "38m" in row("INC-1")
+        clock.set(at(4, 1))
+        await wait_until(pilot, lambda: "⚠ late" in row("INC-1"))
+        assert "59m" in row("INC-1")
