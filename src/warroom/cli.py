@@ -45,6 +45,30 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     group.add_argument("--token", metavar="T", default=default, help="the server token")
 
 
+METRICS_EPILOG = """\
+definitions:
+  MTTD  time to detect: detected - impact start (only incidents whose start was recorded)
+  MTTA  time to acknowledge: acknowledged - detected
+  MTTM  time to mitigate: mitigated - detected
+  MTTR  time to resolve: resolved - detected
+  each as mean, median and p90 (nearest rank) over the incidents that have both times;
+  drills and cancelled incidents are excluded; an incident belongs to the period, the
+  ISO week and the month (UTC) in which it was detected.
+
+--json prints one object:
+  {"mttd": {"mean_seconds": float|null, "median_seconds": float|null,
+            "p90_seconds": float|null, "count": int},
+   "mtta": {...}, "mttm": {...}, "mttr": {...},
+   "per_week": [{"week": "2026-W05", "starts": "2026-01-26", "incidents": int}, ...],
+   "per_month": [{"month": "2026-01", "incidents": int, "mttr": {...as above}}, ...],
+   "severity": {"1": int, ..., "5": int},
+   "repeat_services": [{"service": str, "incidents": int, "refs": ["INC-3", ...]}, ...]}
+  per_week and per_month run from the first incident's week/month to the last one's,
+  empty ones included; repeat_services lists services with two or more incidents,
+  most first.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="warroom", description="A terminal war room for incident response.")
     parser.add_argument("--version", action="version", version=f"warroom {__version__}")
@@ -114,19 +138,95 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("text")
     sub.add_argument("--audience", choices=AUDIENCES, default="internal")
 
-    sub = command("runbook", "runbooks: attach a Markdown checklist to an incident")
+    sub = command("runbook", "runbooks as code: list, show, attach, add-step, lint, suggest")
     runbook_actions = sub.add_subparsers(
         dest="runbook_command", metavar="ACTION", parser_class=_Parser, required=True
     )
-    attach = runbook_actions.add_parser(
-        "attach",
-        help="attach a Markdown runbook: its '- [ ]' lines become the incident's steps",
-        description="attach a Markdown runbook: its '- [ ]' lines become the incident's steps",
-    )
-    _global_options(attach, suppress=True)
+
+    def runbook_action(name: str, help_text: str) -> argparse.ArgumentParser:
+        action = runbook_actions.add_parser(name, help=help_text, description=help_text)
+        _global_options(action, suppress=True)
+        return action
+
+    listing = runbook_action("list", "the runbooks in data/runbooks and the runbook_dirs folders")
+    listing.add_argument("--json", action="store_true")
+    show = runbook_action("show", "a runbook's steps and their commands")
+    show.add_argument("name", metavar="NAME_OR_FILE", help="file name without .md, or title")
+    show.add_argument("--json", action="store_true")
+    attach = runbook_action("attach", "attach a runbook: its '- [ ]' lines become the steps")
     attach.add_argument("ref")
-    attach.add_argument("file")
-    attach.add_argument("--name", metavar="NAME", help="default: its first '# ' heading")
+    attach.add_argument("runbook", metavar="NAME_OR_FILE")
+    attach.add_argument("--name", metavar="NAME", help="default: its title or first '# ' heading")
+    add_step = runbook_action("add-step", "add a step discovered during the incident")
+    add_step.add_argument("ref")
+    add_step.add_argument("text")
+    add_step.add_argument("--section", metavar="S", help="the runbook section it belongs to")
+    add_step.add_argument("--command", dest="step_command", metavar="CMD")
+    lint = runbook_action("lint", "check runbooks (front matter, steps, names); 1 on problems")
+    lint.add_argument("path", nargs="?", help="a file or folder (default: every runbook folder)")
+    suggest = runbook_action("suggest", "write an incident's added steps to <runbook>.proposed.md")
+    suggest.add_argument("ref")
+    suggest.add_argument("--runbook", metavar="NAME_OR_FILE", help="default: the one attached")
+    suggest.add_argument("--out", metavar="FILE", help="default: beside the runbook")
+
+    sub = command("drill", "a game day: replay a scenario into a new drill incident, then score it")
+    sub.add_argument("scenario", nargs="?", help="a scenario name (see --list) or a TOML file")
+    sub.add_argument("--speed", type=float, default=1.0, metavar="N", help="N times real time")
+    sub.add_argument("--list", action="store_true", help="list the scenarios")
+    sub.add_argument("--keep-open", action="store_true", help="do not resolve it at the end")
+
+    sub = command("demo", "the TUI on a temporary store, with a drill running")
+    sub.add_argument("--scenario", metavar="NAME", help="default: the first scenario")
+    sub.add_argument("--speed", type=float, default=20.0, metavar="N", help="default 20")
+
+    sub = command("followup", "follow-ups (action items): add one, mark it done, verify it")
+    followup_actions = sub.add_subparsers(
+        dest="followup_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    for action, help_text in (
+        ("add", "add a follow-up to an incident (also after it is resolved or closed)"),
+        ("done", "mark a follow-up done"),
+        ("verify", "record that a done follow-up's fix was checked to work"),
+    ):
+        followup_sub = followup_actions.add_parser(action, help=help_text, description=help_text)
+        _global_options(followup_sub, suppress=True)
+        if action == "add":
+            followup_sub.add_argument("ref")
+            followup_sub.add_argument("text")
+            followup_sub.add_argument("--owner", required=True, metavar="NAME")
+            followup_sub.add_argument(
+                "--due", required=True, metavar="DATE", help="YYYY-MM-DD, or +7d / +2w"
+            )
+        else:
+            followup_sub.add_argument(
+                "id", help="the follow-up's id, a unique prefix of it, or INC-n:ID"
+            )
+            followup_sub.add_argument("--note", metavar="TEXT", help="how it was done/checked")
+
+    sub = command("followups", "follow-ups across all incidents, by due date")
+    sub.add_argument("--open", action="store_true", help="only open ones")
+    sub.add_argument(
+        "--overdue", action="store_true", help="only open ones due before today (local time)"
+    )
+    sub.add_argument("--owner", metavar="NAME", help="only this owner's (any case)")
+    sub.add_argument("--json", action="store_true")
+
+    sub = command("postmortem", "write the blameless review draft of an incident (Markdown)")
+    sub.add_argument("ref")
+    sub.add_argument("--out", metavar="FILE", help="default: standard output")
+
+    sub = command(
+        "metrics",
+        "response metrics: MTTD, MTTA, MTTM, MTTR, incidents per week and month, "
+        "severities, repeat services",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=METRICS_EPILOG,
+    )
+    sub.add_argument("--since", metavar="T", help="detected at or after T (e.g. 2026-01-01, -30d)")
+    sub.add_argument("--until", metavar="T", help="detected before T")
+    sub.add_argument("--service", metavar="S", help="only this service (any case)")
+    sub.add_argument("--sev", type=int, metavar="N", help="only this (current) severity")
+    sub.add_argument("--json", action="store_true")
 
     sub = command("list", "open incidents, most severe first")
     sub.add_argument("--all", action="store_true", help="also resolved, closed, cancelled")
@@ -286,6 +386,10 @@ def cmd_declare(ctx: Context, args: argparse.Namespace) -> int:
         drill=args.drill,
     )
     if incident.service:
+        from warroom.runbooks import after_declare
+
+        incident = after_declare(ctx, incident)  # attaches the service's runbook
+    if incident.service:
         others = open_incidents_for_service(ctx.store, incident.service, incident.id)
         if others:
             refs = ", ".join(other.ref for other in others)
@@ -386,12 +490,15 @@ def cmd_update(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_runbook(ctx: Context, args: argparse.Namespace) -> int:
-    from warroom.core.runbook import read_runbook
+    from warroom.runbooks import runbook_command
 
-    runbook = read_runbook(Path(args.file), args.name)
-    event = ctx.write(args.ref, "runbook_attached", runbook.event_data())
-    what = f"runbook {clean_line(runbook.name)} attached ({len(runbook.steps)} steps)"
-    return _recorded(ctx, event, what)
+    return runbook_command(ctx, args)
+
+
+def cmd_drill(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.drill import demo_command, drill_command
+
+    return (drill_command if args.command == "drill" else demo_command)(ctx, args)
 
 
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
@@ -612,6 +719,107 @@ def cmd_token(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _today(ctx: Context) -> Any:
+    """Today's date in local time (due dates and "overdue" are local)."""
+    return ctx.clock.now().astimezone().date()
+
+
+def _find_followup(ctx: Context, typed: str) -> Any:
+    from warroom.core.followups import find
+
+    ref, _, prefix = typed.rpartition(":")
+    if ref:
+        return find([ctx.store.incident(ctx.store.resolve(ref))], prefix)
+    return find(ctx.store.incidents(include_closed=True), prefix)
+
+
+def cmd_followup(ctx: Context, args: argparse.Namespace) -> int:
+    if args.followup_command == "add":
+        from warroom.core.followups import new_followup_id, parse_due
+
+        data = {
+            "id": new_followup_id(),
+            "text": args.text,
+            "owner": args.owner,
+            "due": parse_due(args.due, _today(ctx)).isoformat(),
+        }
+        event = ctx.write(args.ref, "followup_added", data)
+        what = f"follow-up {data['id']} added (owner {clean_line(args.owner)}, due {data['due']})"
+        return _recorded(ctx, event, what)
+    entry = _find_followup(ctx, args.id)
+    done = args.followup_command == "done"
+    kind, verb = ("followup_done", "done") if done else ("followup_verified", "verified")
+    data: dict[str, Any] = {"id": entry.followup.id, "text": entry.followup.text}
+    if args.note:
+        data["note"] = args.note
+    event = ctx.write(entry.incident.id, kind, data)
+    return _recorded(ctx, event, f"follow-up {entry.followup.id} {verb}")
+
+
+def cmd_followups(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.core.followups import entries, entries_text, select
+    from warroom.textout import to_json
+
+    today = _today(ctx)
+    found = select(
+        entries(ctx.store.incidents(include_closed=True)),
+        today,
+        open_only=args.open,
+        overdue_only=args.overdue,
+        owner=args.owner,
+    )
+    if args.json:
+        _say(to_json([entry.to_public(today) for entry in found]))
+    elif found:
+        _say(entries_text(found, today))
+    else:
+        sys.stderr.write(
+            "no follow-ups match; add one with: warroom followup add REF TEXT --owner NAME "
+            "--due DATE\n"
+        )
+    return 0
+
+
+def cmd_postmortem(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.core.postmortem import render_postmortem
+
+    incident_id = ctx.store.resolve(args.ref)
+    text = render_postmortem(
+        ctx.store.incident(incident_id), ctx.store.events(incident_id), ctx.catalog, ctx.clock.now()
+    )
+    if args.out:
+        _write_file(Path(args.out), text)
+        sys.stderr.write(f"wrote {args.out}\n")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_metrics(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.core.metrics import Filters, compute, report_text
+    from warroom.textout import to_json
+
+    if args.sev is not None:
+        _check_severity(ctx, args.sev)
+    filters = Filters(
+        since=ctx.time(args.since),
+        until=ctx.time(args.until),
+        service=args.service,
+        severity=args.sev,
+    )
+    if filters.since and filters.until and filters.since >= filters.until:
+        raise UsageError("--since must be before --until")
+    report = compute(
+        ctx.store.incidents(include_closed=True), filters, levels=ctx.catalog.severities
+    )
+    if args.json:
+        _say(to_json(report.to_json()))
+    else:
+        names = {level: severity.name for level, severity in ctx.catalog.severities.items()}
+        _say(report_text(report, names))
+    return 0
+
+
 def cmd_tui(ctx: Context, args: argparse.Namespace) -> int:
     from warroom.tui.run import run_tui
 
@@ -633,6 +841,8 @@ COMMANDS: dict[str, Callable[[Context, argparse.Namespace], int]] = {
     "link": cmd_link,
     "update": cmd_update,
     "runbook": cmd_runbook,
+    "drill": cmd_drill,
+    "demo": cmd_drill,
     "list": cmd_list,
     "show": cmd_show,
     "timeline": cmd_timeline,
@@ -643,6 +853,10 @@ COMMANDS: dict[str, Callable[[Context, argparse.Namespace], int]] = {
     "serve": cmd_serve,
     "token": cmd_token,
     "sync": cmd_sync,
+    "followup": cmd_followup,
+    "followups": cmd_followups,
+    "postmortem": cmd_postmortem,
+    "metrics": cmd_metrics,
 }
 
 

@@ -4,9 +4,12 @@ each overriding the one before.
     /etc/warroom/config.toml            (WARROOM_SITE_CONFIG to move it)
     <platformdirs user config>/warroom/config.toml   (WARROOM_CONFIG)
 
-Keys: `db`, `user`, `server`, `token`, and the tables `[severities.N]`,
-`[roles.KEY]`, `[workflow]` (merged over `data/`), `[keys]` (binding id ->
-keys).  A relative `db` in a file is relative to that file's folder.
+Keys: `db`, `user`, `server`, `token`, `runbook_dirs` (a list of folders of
+runbooks, added to the shipped samples; the files' lists and
+WARROOM_RUNBOOK_DIRS, separated by the OS path separator, add up), and the
+tables `[severities.N]`, `[roles.KEY]`, `[workflow]` (merged over `data/`),
+`[keys]` (binding id -> keys).  A relative `db` or runbook folder in a file is
+relative to that file's folder.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class Settings:
     overrides: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
     sources: list[Path] = field(default_factory=list)
+    runbook_dirs: list[Path] = field(default_factory=list)
 
     def catalog(self) -> Catalog:
         if not any(self.overrides.get(name) for name in ("severities", "roles", "workflow")):
@@ -71,11 +75,13 @@ def load_settings(
     flags = flags or {}
     merged: dict[str, Any] = {}
     sources: list[Path] = []
+    runbook_dirs: list[Path] = []
     for path in config_paths(env):
         document = _read_file(path)
         if document is None:
             continue
         sources.append(path)
+        runbook_dirs += _runbook_dirs(document.pop("runbook_dirs", []), path)
         if isinstance(document.get("db"), str):
             document["db"] = str((path.parent / Path(document["db"]).expanduser()).resolve())
         merged = deep_merge(merged, document)
@@ -102,7 +108,17 @@ def load_settings(
         overrides={k: merged[k] for k in ("severities", "roles", "workflow") if k in merged},
         keys={str(k): str(v) for k, v in keys.items()},
         sources=sources,
+        runbook_dirs=runbook_dirs
+        + [
+            Path(p).expanduser() for p in env.get("WARROOM_RUNBOOK_DIRS", "").split(os.pathsep) if p
+        ],
     )
+
+
+def _runbook_dirs(value: Any, source: Path) -> list[Path]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise UsageError(f'{source}: runbook_dirs must be a list of folders, e.g. ["runbooks"]')
+    return [(source.parent / Path(item).expanduser()).resolve() for item in value]
 
 
 def _read_file(path: Path) -> dict[str, Any] | None:

@@ -55,6 +55,9 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "step_checked": {"step": "s1"},
     "step_unchecked": {"step": "s1"},
     "step_added": {"step": {"id": "s9", "text": "Page the DBA"}},
+    "followup_added": {"id": "f00d01", "text": "Alert on 502", "owner": "bob", "due": "2026-12-10"},
+    "followup_done": {"id": "f00d01"},
+    "followup_verified": {"id": "f00d01"},
 }
 
 
@@ -69,6 +72,10 @@ def test_every_kind_is_accepted_folded_and_counted(kind: str) -> None:
     log.add("runbook_attached", RUNBOOK)
     if kind == "step_unchecked":
         log.add("step_checked", {"step": "s1"})
+    if kind in ("followup_done", "followup_verified"):
+        log.add("followup_added", SAMPLES["followup_added"])
+    if kind == "followup_verified":
+        log.add("followup_done", SAMPLES["followup_done"])
     before = log.state()
     event = log.add(kind, SAMPLES[kind], actor="carol")
     after = log.state()

@@ -49,6 +49,7 @@ KIND_CHOICES = (
     "participant_joined", "participant_left", "note", "finding", "action", "decision",
     "comms_update", "milestone", "link_added", "runbook_attached", "step_added",
     "step_checked", "step_checked", "step_unchecked", "step_unchecked", "pager_acknowledged",
+    "followup_added", "followup_added", "followup_done", "followup_verified",
 )  # fmt: skip
 
 
@@ -118,6 +119,11 @@ def make_data(kind: str, pick: int, state: Incident | None) -> dict[str, Any]:
             return {"step": {"id": step, "text": f"added {pick}"}}
         case "step_checked" | "step_unchecked":
             return {"step": choose(steps, pick, step)}
+        case "followup_added":
+            return {"id": f"fu{pick % 3:02d}", "text": f"fix {pick}", "owner": person.strip(),
+                    "due": f"2026-12-{1 + pick % 28:02d}"}  # fmt: skip
+        case "followup_done" | "followup_verified":
+            return {"id": choose(list(state.followups) if state else [], pick, "fu00")}
         case _:
             return {"anything": pick}
 

@@ -28,11 +28,19 @@ KIND_LABELS = {
     "step_checked": "step",
     "step_unchecked": "step",
     "step_added": "step",
+    "followup_added": "followup",
+    "followup_done": "followup",
+    "followup_verified": "followup",
 }
 
 
 def _with_note(text: str, note: str | None) -> str:
     return f"{text}: {note}" if note else text
+
+
+def _followup_change(d: dict, verb: str) -> str:
+    text = f"follow-up {d['id']} {verb}" + (f" ({d['text']})" if d.get("text") else "")
+    return _with_note(text, d.get("note"))
 
 
 _DESCRIBE: dict[str, Callable[[dict], str]] = {
@@ -66,6 +74,11 @@ _DESCRIBE: dict[str, Callable[[dict], str]] = {
     "step_checked": lambda d: f"checked: {d.get('text') or d['step']}",
     "step_unchecked": lambda d: f"unchecked: {d.get('text') or d['step']}",
     "step_added": lambda d: f"added step: {d['step']['text']}",
+    "followup_added": lambda d: (
+        f"follow-up {d['id']} added: {d['text']} (owner {d['owner']}, due {d['due']})"
+    ),
+    "followup_done": lambda d: _followup_change(d, "done"),
+    "followup_verified": lambda d: _followup_change(d, "verified"),
 }
 
 

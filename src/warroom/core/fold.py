@@ -9,10 +9,11 @@ stay in the timeline.  Unknown kinds change nothing and are kept.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 
 from warroom.core.catalog import Catalog
 from warroom.core.events import Event
-from warroom.core.incident import Incident, Link, Step
+from warroom.core.incident import Followup, Incident, Link, Step
 from warroom.core.times import parse_wire_time
 
 
@@ -222,6 +223,38 @@ def _unchecked(state: Incident, event: Event, catalog: Catalog) -> None:
         step.checked_at = None
 
 
+def _followup_added(state: Incident, event: Event, catalog: Catalog) -> None:
+    data = event.data
+    if data["id"] in state.followups:
+        return
+    state.followups[data["id"]] = Followup(
+        id=data["id"],
+        text=data["text"],
+        owner=data["owner"],
+        due=date.fromisoformat(data["due"]),
+        added_by=event.actor,
+        added_at=event.occurred_at,
+    )
+
+
+def _followup_done(state: Incident, event: Event, catalog: Catalog) -> None:
+    followup = state.followups.get(event.data["id"])
+    if followup is not None and followup.state == "open":
+        followup.state = "done"
+        followup.done_by = event.actor
+        followup.done_at = event.occurred_at
+        followup.done_note = event.data.get("note") or None
+
+
+def _followup_verified(state: Incident, event: Event, catalog: Catalog) -> None:
+    followup = state.followups.get(event.data["id"])
+    if followup is not None and followup.state == "done":
+        followup.state = "verified"
+        followup.verified_by = event.actor
+        followup.verified_at = event.occurred_at
+        followup.verified_note = event.data.get("note") or None
+
+
 def _time(value: str | None):
     return parse_wire_time(value) if value else None
 
@@ -244,4 +277,7 @@ _HANDLERS: dict[str, Callable[[Incident, Event, Catalog], None]] = {
     "step_added": _step_added,
     "step_checked": _checked,
     "step_unchecked": _unchecked,
+    "followup_added": _followup_added,
+    "followup_done": _followup_done,
+    "followup_verified": _followup_verified,
 }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from warroom.core.catalog import Catalog
@@ -32,6 +32,44 @@ class Link:
     at: datetime
 
 
+FOLLOWUP_STATES: tuple[str, ...] = ("open", "done", "verified")
+
+
+@dataclass(slots=True)
+class Followup:
+    """An action item from the review (the guide's "Implement Action Items"):
+    open, then done, then verified (the fix was checked to work)."""
+
+    id: str
+    text: str
+    owner: str
+    due: date
+    state: str = "open"
+    added_by: str = ""
+    added_at: datetime | None = None
+    done_by: str | None = None
+    done_at: datetime | None = None
+    done_note: str | None = None
+    verified_by: str | None = None
+    verified_at: datetime | None = None
+    verified_note: str | None = None
+
+    def overdue(self, today: date) -> bool:
+        """Still open after its due date (`today` in the reader's local time)."""
+        return self.state == "open" and self.due < today
+
+    def to_public(self) -> dict[str, Any]:
+        return _times_to_text(asdict(self))
+
+    @staticmethod
+    def from_public(raw: dict[str, Any]) -> Followup:
+        values = dict(raw)
+        values["due"] = date.fromisoformat(values["due"])
+        for name in ("added_at", "done_at", "verified_at"):
+            values[name] = _time(values.get(name))
+        return Followup(**values)
+
+
 @dataclass(slots=True)
 class Incident:
     """Folded state.  `number` (INC-n) is assigned by the store, not the log."""
@@ -54,6 +92,7 @@ class Incident:
     links: list[Link] = field(default_factory=list)
     runbooks: list[dict[str, str]] = field(default_factory=list)
     steps: dict[str, Step] = field(default_factory=dict)
+    followups: dict[str, Followup] = field(default_factory=dict)
     last_update_at: datetime | None = None
     last_seq: int = 0
     last_gseq: int = 0
@@ -110,6 +149,9 @@ class Incident:
             key: Step(**{**step, "checked_at": _time(step.get("checked_at"))})
             for key, step in values["steps"].items()
         }
+        values["followups"] = {
+            key: Followup.from_public(item) for key, item in values.get("followups", {}).items()
+        }
         return Incident(**values)
 
     def to_public(self, catalog: Catalog) -> dict[str, Any]:
@@ -148,6 +190,7 @@ class Incident:
                     for step in self.steps.values()
                 ],
             },
+            "followups": [followup.to_public() for followup in self.followups.values()],
         }
 
 
@@ -158,6 +201,8 @@ def _time(value: str | None) -> datetime | None:
 def _times_to_text(value: Any) -> Any:
     if isinstance(value, datetime):
         return format_time(value)
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, dict):
         return {key: _times_to_text(item) for key, item in value.items()}
     if isinstance(value, list):

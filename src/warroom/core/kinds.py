@@ -8,12 +8,14 @@ dropped) as long as its name is `[a-z_]+` and its data is a JSON object.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictBool,
@@ -38,6 +40,25 @@ OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_lengt
 Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=URL_MAX)]
 Level = Annotated[int, Field(strict=True)]
 Moment = Annotated[AwareDatetime, AfterValidator(in_utc)]
+
+FOLLOWUP_ID = re.compile(r"^[a-z0-9]{4,32}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: Any) -> Any:
+    """A calendar date written `YYYY-MM-DD` (or a `date`); nothing else."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{value} is not a date in the calendar") from None
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+FollowupId = Annotated[str, StringConstraints(pattern=FOLLOWUP_ID.pattern)]
+Due = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class KindData(BaseModel):
@@ -126,6 +147,23 @@ class StepAdded(KindData):
     step: RunbookStep
 
 
+class FollowupAdded(KindData):
+    """An action item from the review: what, who owns it, by when."""
+
+    id: FollowupId
+    text: Text
+    owner: Name
+    due: Due
+
+
+class FollowupChange(KindData):
+    """A follow-up marked done, or verified (the fix was checked to work)."""
+
+    id: FollowupId
+    text: OptionalText | None = None  # the follow-up's text, so the timeline reads on its own
+    note: OptionalText | None = None
+
+
 KINDS: dict[str, type[KindData]] = {
     "declared": Declared,
     "title_changed": TitleChanged,
@@ -148,6 +186,9 @@ KINDS: dict[str, type[KindData]] = {
     "step_checked": StepChange,
     "step_unchecked": StepChange,
     "step_added": StepAdded,
+    "followup_added": FollowupAdded,
+    "followup_done": FollowupChange,
+    "followup_verified": FollowupChange,
 }
 
 
@@ -186,4 +227,8 @@ def _explain(error: ValidationError) -> str:
         return f"{where} is missing"
     if first["type"] == "extra_forbidden":
         return f"{where} is not a field of this kind"
+    if first["type"] == "string_pattern_mismatch" and where == "id":
+        return "id must be 4 to 32 lowercase letters and digits"
+    if first["type"] == "value_error" and where == "due":
+        return f"{where} {first['msg'].removeprefix('Value error, ')}"
     return f"{where}: {first['msg']}"

@@ -30,12 +30,13 @@ def clean_line(text: str) -> str:
     return _UNSAFE_ONE_LINE.sub(lambda m: " " if m[0] in "\n\t" else REPLACEMENT, text)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
 
 
 def markdown_escape(text: str) -> str:
     """Escape for inline Markdown: the text can add no structure (headings,
-    tables, links, HTML); newlines become spaces."""
+    tables, links, HTML) and no entity (`&lt;` stays those four characters);
+    newlines become spaces."""
     return _MD_SPECIAL.sub(r"\\\1", clean_line(text))
 
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from warroom.core.catalog import Catalog
 from warroom.core.errors import Refused
 from warroom.core.events import Event
-from warroom.core.incident import Incident
+from warroom.core.incident import Followup, Incident
 from warroom.core.kinds import NAME_MAX, check_data
 from warroom.core.times import parse_wire_time
 
@@ -173,6 +173,32 @@ def _check_unchecked(state: Incident, data: dict, catalog: Catalog) -> None:
         raise Refused(f"step {data['step']!r} is not checked")
 
 
+def _followup(state: Incident, data: dict) -> Followup:
+    followup = state.followups.get(data["id"])
+    if followup is None:
+        raise Refused(f"no follow-up {data['id']!r} in {state.ref}")
+    return followup
+
+
+def _check_followup_added(state: Incident, data: dict, catalog: Catalog) -> None:
+    if data["id"] in state.followups:
+        raise Refused(f"follow-up {data['id']!r} already exists in {state.ref}")
+
+
+def _check_followup_done(state: Incident, data: dict, catalog: Catalog) -> None:
+    followup = _followup(state, data)
+    if followup.state != "open":
+        raise Refused(f"follow-up {followup.id} is already {followup.state}")
+
+
+def _check_followup_verified(state: Incident, data: dict, catalog: Catalog) -> None:
+    followup = _followup(state, data)
+    if followup.state == "open":
+        raise Refused(f"follow-up {followup.id} is still open: mark it done before verifying it")
+    if followup.state != "done":
+        raise Refused(f"follow-up {followup.id} is already {followup.state}")
+
+
 _CHECKS = {
     "declared": _check_declared,
     "severity_changed": _check_severity,
@@ -188,4 +214,7 @@ _CHECKS = {
     "step_added": _check_step_added,
     "step_checked": _check_checked,
     "step_unchecked": _check_unchecked,
+    "followup_added": _check_followup_added,
+    "followup_done": _check_followup_done,
+    "followup_verified": _check_followup_verified,
 }
