@@ -21,6 +21,7 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.middleware import Middleware
 
 from warroom.core.errors import UsageError
+from warroom.core.events import Event
 from warroom.server.auth import requirement
 from warroom.server.errors import error_responses, install_error_handlers
 from warroom.server.hub import Hub
@@ -45,13 +46,16 @@ from warroom.server.models import (
     WhoAmIOut,
     catalog_document,
 )
+from warroom.server.refs import Refs
 from warroom.server.tokens import TokenInfo, TokenStore
+from warroom.server.writer import GroupWriter
 from warroom.store.base import Store
 
 API = "/api/v1"
 HEARTBEAT_SECONDS = 15.0
 MAX_WAIT_SECONDS = 30.0
 READ_LIMIT = 1000
+ENCODE_INLINE_MAX = 50  # events; a longer answer is encoded off the event loop
 SSE = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}}
 
 IdempotencyKey = Annotated[
@@ -86,6 +90,7 @@ def create_app(
     assert isinstance(store, Store)
     tokens = tokens or TokenStore.for_store(store)
     hub = Hub(store)
+    writer = GroupWriter(store)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -94,6 +99,8 @@ def create_app(
             yield
         finally:
             await hub.close()
+            await _run(writer.close)
+            tokens.close()
             if owned:
                 store.close()
 
@@ -110,8 +117,11 @@ def create_app(
     app.state.hub = hub
     app.state.store = store
     app.state.tokens = tokens
+    app.state.writer = writer
     install_error_handlers(app)
-    app.include_router(_router(store, tokens, hub, heartbeat, max_wait))
+    # On the app's own router, not include_router: an included router is a
+    # second level that every request is matched through.
+    _add_routes(app.router, store, tokens, hub, writer, heartbeat, max_wait)
 
     @app.get("/healthz", response_model=HealthOut, responses=error_responses(), tags=["health"])
     def healthz() -> dict[str, Any]:
@@ -122,19 +132,27 @@ def create_app(
     return app
 
 
-def _router(
-    store: Store, tokens: TokenStore, hub: Hub, heartbeat: float, max_wait: float
-) -> APIRouter:
+def _add_routes(
+    router: APIRouter,
+    store: Store,
+    tokens: TokenStore,
+    hub: Hub,
+    writer: GroupWriter,
+    heartbeat: float,
+    max_wait: float,
+) -> None:
     Viewer = Annotated[TokenInfo, Depends(requirement(tokens, "viewer"))]
     Responder = Annotated[TokenInfo, Depends(requirement(tokens, "responder"))]
     Admin = Annotated[TokenInfo, Depends(requirement(tokens, "admin"))]
-    router = APIRouter(prefix=API)
+    refs = Refs(store)
     reads = error_responses(401, 403, 404, 422)
     writes = error_responses(401, 403, 404, 413, 422)
 
     # -- incidents ---------------------------------------------------------
 
-    @router.get("/incidents", response_model=list[IncidentOut], responses=reads, tags=["incidents"])
+    @router.get(
+        API + "/incidents", response_model=list[IncidentOut], responses=reads, tags=["incidents"]
+    )
     def list_incidents(
         token: Viewer,
         all: Annotated[bool, Query(description="also resolved, closed and cancelled")] = False,
@@ -145,21 +163,26 @@ def _router(
         ]
 
     @router.post(
-        "/incidents",
+        API + "/incidents",
         status_code=201,
         response_model=DeclaredOut,
         responses=writes,
         tags=["incidents"],
     )
-    def declare(body: DeclareIn, token: Responder, key: IdempotencyKey = None) -> dict[str, Any]:
+    async def declare(body: DeclareIn, token: Responder, key: IdempotencyKey = None) -> Response:
         """Declare an incident: append its `declared` event (the client makes
         both ids, so a retry is safe)."""
         event_id = _event_id(body.id, key)
-        stored = store.append(body.to_event(str(body.incident_id), token.name, event_id))
-        incident = store.incident(stored.incident_id)
-        return {"incident": incident.to_public(store.catalog), "event": stored.to_dict()}
+        event = body.to_event(str(body.incident_id), token.name, event_id)
+        (stored,) = await writer.append([event])
+        incident = await _run(store.incident, stored.incident_id)
+        return _json(
+            {"incident": incident.to_public(store.catalog), "event": stored.to_dict()}, 201
+        )
 
-    @router.get("/incidents/{ref}", response_model=IncidentOut, responses=reads, tags=["incidents"])
+    @router.get(
+        API + "/incidents/{ref}", response_model=IncidentOut, responses=reads, tags=["incidents"]
+    )
     def read_incident(ref: str, token: Viewer) -> dict[str, Any]:
         """One incident's state (`ref`: its id, INC-n, n, or an id prefix)."""
         return store.incident(store.resolve(ref)).to_public(store.catalog)
@@ -167,39 +190,41 @@ def _router(
     # -- events ------------------------------------------------------------
 
     @router.post(
-        "/incidents/{ref}/events",
+        API + "/incidents/{ref}/events",
         status_code=201,
         response_model=EventOut,
         responses=writes,
         tags=["events"],
     )
-    def append_event(
+    async def append_event(
         ref: str, body: EventIn, token: Responder, key: IdempotencyKey = None
-    ) -> dict[str, Any]:
+    ) -> Response:
         """Append one event.  Its `id` is the idempotency key: sending it again
         returns the stored event; the same id with other content is refused."""
-        incident_id = store.resolve(ref)
+        incident_id = await refs.resolve(ref)
         if body.incident_id is not None and str(body.incident_id) != incident_id:
             raise UsageError(f"body.incident_id: {body.incident_id} is not the incident {ref}")
         event = body.to_event(incident_id, token.name, _event_id(body.id, key))
-        return store.append(event).to_dict()
+        (stored,) = await writer.append([event])
+        return _json(stored.to_dict(), 201)
 
     @router.post(
-        "/events/batch",
+        API + "/events/batch",
         status_code=201,
         response_model=BatchOut,
         responses=writes,
         tags=["events"],
     )
-    def append_batch(body: BatchIn, token: Responder) -> Response:
+    async def append_batch(body: BatchIn, token: Responder) -> Response:
         """Append several events (of any incidents) at once: all or none."""
         events = [
             item.to_event(str(item.incident_id), token.name, str(item.id)) for item in body.events
         ]
-        return _json({"events": [event.to_dict() for event in store.append_many(events)]}, 201)
+        stored = await writer.append(events)
+        return await _events_json(stored, {})
 
     @router.get(
-        "/incidents/{ref}/events", response_model=EventsOut, responses=reads, tags=["events"]
+        API + "/incidents/{ref}/events", response_model=EventsOut, responses=reads, tags=["events"]
     )
     async def read_events(
         ref: str,
@@ -217,7 +242,7 @@ def _router(
         """An incident's events with seq > after_seq (oldest first, up to
         `limit`); with `wait`, hold the request until one arrives.  With
         `before_seq`, the `limit` events just before it instead."""
-        incident_id = await _run(store.resolve, ref)
+        incident_id = await refs.resolve(ref)
         if before_seq is not None:
             events = await _run(store.events_before, incident_id, before_seq, limit)
         else:
@@ -226,7 +251,7 @@ def _router(
         last_seq = (await _run(store.incident, incident_id)).last_seq
         return {"events": [event.to_dict() for event in events], "last_seq": last_seq}
 
-    @router.get("/events", response_model=FeedOut, responses=reads, tags=["events"])
+    @router.get(API + "/events", response_model=FeedOut, responses=reads, tags=["events"])
     def read_feed(
         token: Viewer,
         after_gseq: Annotated[int, Query(ge=0, le=2**62)] = 0,
@@ -242,7 +267,7 @@ def _router(
     # -- live streams ------------------------------------------------------
 
     @router.get(
-        "/incidents/{ref}/stream",
+        API + "/incidents/{ref}/stream",
         response_class=StreamingResponse,
         responses={**SSE, **reads},
         tags=["live"],
@@ -256,7 +281,7 @@ def _router(
         """Server-Sent Events: the incident's events after `Last-Event-ID` (a
         seq; or `after_seq`), then live ones; `id:` is the seq."""
         start = _cursor(last_event_id, after_seq)
-        incident_id = await _run(store.resolve, ref)
+        incident_id = await refs.resolve(ref)
         after_gseq = await _run(gseq_before, store, incident_id, start)
         body = stream(
             hub,
@@ -269,7 +294,7 @@ def _router(
         return _sse(body)
 
     @router.get(
-        "/stream",
+        API + "/stream",
         response_class=StreamingResponse,
         responses={**SSE, **reads},
         tags=["live"],
@@ -287,12 +312,12 @@ def _router(
 
     # -- who, what ---------------------------------------------------------
 
-    @router.get("/me", response_model=WhoAmIOut, responses=reads, tags=["tokens"])
+    @router.get(API + "/me", response_model=WhoAmIOut, responses=reads, tags=["tokens"])
     def whoami(token: Viewer) -> dict[str, Any]:
         """The name (the actor of what you write) and role of your token."""
         return {"name": token.name, "role": token.role}
 
-    @router.get("/catalog", responses=reads, tags=["incidents"])
+    @router.get(API + "/catalog", responses=reads, tags=["incidents"])
     def catalog(token: Viewer) -> dict[str, Any]:
         """Severities, roles and the status workflow, shaped like the data files."""
         return catalog_document(store.catalog)
@@ -300,26 +325,30 @@ def _router(
     # -- admin -------------------------------------------------------------
 
     @router.post(
-        "/import", status_code=201, response_model=ImportOut, responses=writes, tags=["admin"]
+        API + "/import", status_code=201, response_model=ImportOut, responses=writes, tags=["admin"]
     )
-    def import_events(body: ImportIn, token: Admin) -> Response:
+    async def import_events(body: ImportIn, token: Admin) -> Response:
         """Import an export file's events, keeping their actors; importing
         twice changes nothing."""
-        before = store.last_gseq()
+        before = await _run(store.last_gseq)
         events = [
             item.to_event(str(item.incident_id), item.actor, str(item.id)) for item in body.events
         ]
-        stored = store.append_many(events)
+        stored = await writer.append(events)
         new = sum(1 for event in stored if (event.gseq or 0) > before)
-        return _json({"events": [event.to_dict() for event in stored], "new": new}, 201)
+        return await _events_json(stored, {"new": new})
 
-    @router.get("/tokens", response_model=list[TokenOut], responses=reads, tags=["admin"])
+    @router.get(API + "/tokens", response_model=list[TokenOut], responses=reads, tags=["admin"])
     def list_tokens(token: Admin) -> list[dict[str, Any]]:
         """Every token's name, role and dates (never the token)."""
         return [info.to_public() for info in tokens.list()]
 
     @router.post(
-        "/tokens", status_code=201, response_model=NewTokenOut, responses=writes, tags=["admin"]
+        API + "/tokens",
+        status_code=201,
+        response_model=NewTokenOut,
+        responses=writes,
+        tags=["admin"],
     )
     def create_token(body: TokenCreateIn, token: Admin) -> dict[str, Any]:
         """Make a token; the answer is the only time it is shown."""
@@ -327,12 +356,10 @@ def _router(
         info = next(info for info in tokens.list(False) if info.name == body.name)
         return {**info.to_public(), "token": secret}
 
-    @router.delete("/tokens/{name}", response_model=TokenOut, responses=reads, tags=["admin"])
+    @router.delete(API + "/tokens/{name}", response_model=TokenOut, responses=reads, tags=["admin"])
     def revoke_token(name: str, token: Admin) -> dict[str, Any]:
         """Revoke the active token called `name`: it stops working at once."""
         return tokens.revoke(name).to_public()
-
-    return router
 
 
 def _event_id(body_id: UUID | None, header: UUID | None) -> str:
@@ -361,6 +388,16 @@ def _json(content: Any, status: int = 200) -> Response:
         status_code=status,
         media_type="application/json",
     )
+
+
+async def _events_json(events: list[Event], extra: dict[str, Any]) -> Response:
+    """`{"events": [...], **extra}`, 201; a long list is encoded in a worker
+    thread, so the event loop (and the live streams) are not held up by it."""
+
+    def encode() -> Response:
+        return _json({"events": [event.to_dict() for event in events], **extra}, 201)
+
+    return await _run(encode) if len(events) > ENCODE_INLINE_MAX else encode()
 
 
 def _sse(body: AsyncIterator[bytes]) -> StreamingResponse:

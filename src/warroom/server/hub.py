@@ -5,7 +5,8 @@ A hundred open streams share one watcher (one SQLite connection polling
 subscriber has missed: a subscriber registers first and then reads the store
 from its own cursor, so an event committed before the read is in the read and
 one committed after it reaches the subscriber's queue; duplicates are dropped
-by gseq.  A subscriber that falls too far behind is told so and re-reads.
+by gseq.  A subscriber that falls too far behind is told so and re-reads.  While
+nobody is subscribed, the hub does not read the log at all.
 """
 
 from __future__ import annotations
@@ -141,11 +142,17 @@ class Hub:
         self._task = loop.create_task(self._run(), name="warroom-hub")
 
     async def _run(self) -> None:
-        while True:
+        # With nobody subscribed the hub stops reading the log (a busy server
+        # would otherwise decode every event for no one); the next subscriber
+        # starts it again from the newest gseq, and reads the rest itself.
+        while self._subscribers:
             try:
-                async for event in self.store.watch(self._cursor):
-                    self._cursor = event.gseq or self._cursor
-                    self._dispatch(event)
+                async with contextlib.aclosing(self.store.watch(self._cursor)) as events:
+                    async for event in events:
+                        self._cursor = event.gseq or self._cursor
+                        if not self._subscribers:
+                            break  # (and a subscriber that came meanwhile restarts it)
+                        self._dispatch(event)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the store went away for a moment: keep trying
@@ -153,8 +160,6 @@ class Hub:
                 await asyncio.sleep(RESTART_DELAY)
 
     def _dispatch(self, event: Event) -> None:
-        if not self._subscribers:
-            return
         delivery = Delivery.of(event)
         for subscription in list(self._subscribers):
             subscription.offer(delivery)

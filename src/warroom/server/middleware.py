@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -23,6 +24,7 @@ MAX_BODY = 1024 * 1024
 DRAIN_MAX = 8 * 1024 * 1024
 
 access_log = logging.getLogger("warroom.server.access")
+_PLAIN = re.compile(r"[\x21-\x7e]*")
 
 
 class BodyLimit:
@@ -152,7 +154,8 @@ class AccessLog:
 def _path(scope: Scope) -> str:
     raw = scope.get("raw_path")
     text = raw.decode("latin-1") if raw else scope.get("path", "")
-    text = text.split("?", 1)[0]
+    text = text.split("?", 1)[0][:300]
+    if _PLAIN.fullmatch(text):  # the usual case: nothing to escape
+        return text
     # Percent-encoded on the wire; anything odd left is shown escaped, never raw.
-    text = "".join(c if 0x20 < ord(c) < 0x7F else f"%{ord(c):02X}" for c in text)
-    return text[:300]
+    return "".join(c if 0x20 < ord(c) < 0x7F else f"%{ord(c):02X}" for c in text)[:300]

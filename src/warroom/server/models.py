@@ -56,6 +56,8 @@ def _plain_json(value: dict[str, Any]) -> dict[str, Any]:
 
 
 def _text(value: str) -> None:
+    if value.isascii():
+        return
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

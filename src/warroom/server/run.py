@@ -49,6 +49,11 @@ def serve(
     """Serve `store` until SIGTERM or SIGINT; returns the exit status."""
     configure_logging()
     app = create_app(store, heartbeat=heartbeat)
+    # One process (no `workers`): every append goes through the app's one
+    # group-commit writer, which cannot span processes.  `http` and `loop`
+    # stay "auto": uvicorn takes httptools and uvloop when they are installed
+    # (h11 and asyncio otherwise); access_log is off, AccessLog logs instead;
+    # no X-Forwarded-* handling: nothing here uses the client's address.
     config = uvicorn.Config(
         app,
         host=host,
@@ -58,6 +63,7 @@ def serve(
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
         server_header=False,
+        proxy_headers=False,
     )
     server = _Server(config, app.state.hub.stop)
     server.run()

@@ -2,7 +2,10 @@
 
 A token is `wr_` plus 256 random bits (URL-safe base64).  Only its SHA-256
 is stored (a high-entropy secret needs no slow hash); a presented token is
-looked up by its hash and the hashes compared in constant time.  Each token
+looked up by its hash and the hashes compared in constant time.  The lookup
+runs on every request, on a connection of its own (one indexed read, no
+pool, no thread hop), so a revocation -- by the API or by `warroom token
+revoke` in another process -- holds from the very next request.  Each token
 has a unique name (the actor of every event written with it) and a role:
 viewer (read and stream) < responder (append) < admin (tokens, import).
 
@@ -15,6 +18,8 @@ import hashlib
 import hmac
 import re
 import secrets
+import sqlite3
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +35,8 @@ ROLES: tuple[str, ...] = ("viewer", "responder", "admin")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 NAME_HELP = "1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
 _TOKEN_MAX = 200
+# A WAL reader waits only while a crashed writer's log is recovered.
+LOOKUP_BUSY_MS = 2_000
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS tokens ("
@@ -77,6 +84,8 @@ class TokenStore:
         self._engine = engine
         self._clock = clock
         self._ensure_table()
+        self._lookup_lock = threading.Lock()
+        self._lookup_conn: sqlite3.Connection | None = None
 
     @classmethod
     def for_store(cls, store: Any, clock: Clock = SYSTEM_CLOCK) -> TokenStore:
@@ -134,14 +143,29 @@ class TokenStore:
         if not token.startswith(TOKEN_PREFIX) or len(token) > _TOKEN_MAX:
             return None
         digest = token_hash(token)
-        rows = self._read(
-            "SELECT hash, name, role, created_at, revoked_at FROM tokens WHERE hash = ?",
-            (digest,),
-        )
-        for stored, *info in rows:
+        for stored, *info in self._lookup(digest):
             if hmac.compare_digest(stored.encode(), digest.encode()):
                 return TokenInfo(*info)
         return None
+
+    def close(self) -> None:
+        with self._lookup_lock:
+            conn, self._lookup_conn = self._lookup_conn, None
+        if conn is not None:
+            conn.close()
+
+    def _lookup(self, digest: str) -> list[Any]:
+        query = "SELECT hash, name, role, created_at, revoked_at FROM tokens WHERE hash = ?"
+        path = self._engine.url.database
+        if not path or path == ":memory:":
+            return self._read(query, (digest,))
+        with self._lookup_lock:
+            try:
+                if self._lookup_conn is None:
+                    self._lookup_conn = _reader(path)
+                return self._lookup_conn.execute(query, (digest,)).fetchall()
+            except sqlite3.OperationalError as error:
+                raise _unavailable(error) from None
 
     def _read(self, query: str, params: tuple[Any, ...]) -> list[Any]:
         try:
@@ -162,6 +186,14 @@ class TokenStore:
                     conn.exec_driver_sql(statement)
         except OperationalError as error:
             raise _unavailable(error) from None
+
+
+def _reader(path: str) -> sqlite3.Connection:
+    """A read-only connection in autocommit: each read sees the newest commit."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {LOOKUP_BUSY_MS}")
+    conn.execute("PRAGMA query_only = ON")
+    return conn
 
 
 def check_name(name: str) -> None:

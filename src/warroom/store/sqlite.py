@@ -16,6 +16,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,95 +72,37 @@ class SQLiteStore:
         return self.append_many([event])[0]
 
     def append_many(self, events: Sequence[Event]) -> list[Event]:
-        stored: list[Event] = []
+        outcome = self.append_group([events])[0]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def append_group(self, requests: Sequence[Sequence[Event]]) -> list[list[Event] | Exception]:
+        """Append several independent requests in one transaction: one commit
+        (one fsync) for all of them.
+
+        Each request is like `append_many`: its events are validated in order,
+        each against the state the ones before it (in this request or an
+        earlier one of the group) left, and stored all or none.  A request that
+        fails (Refused, Conflict, bad input) is rolled back alone, to its
+        savepoint, and its exception is returned in its place; the others are
+        committed.  If the transaction itself fails, StoreUnavailable is raised
+        and nothing is stored.  Every result is durable when this returns.
+        """
+        results: list[list[Event] | Exception] = []
         try:
             with self._engine.begin() as conn:
-                states: dict[str, Incident | None] = {}
-                for item in events:
-                    stored.append(self._append_in(conn, item, states))
-                for state in states.values():
-                    if state is not None:
-                        self._save_state(conn, state)
-        except OperationalError as error:
+                raw = conn.connection.driver_connection
+                assert raw is not None
+                group = _Group(raw, self.catalog)
+                for events in requests:
+                    results.append(group.request(events, self.clock.now()))
+                group.save_states()
+        except (OperationalError, sqlite3.OperationalError) as error:
             raise _unavailable(self.path, error) from None
-        if any(item.gseq is not None for item in stored):
+        if any(not isinstance(result, Exception) for result in results):
             self._notifier.notify()
-        return stored
-
-    def _append_in(
-        self, conn: Connection, event: Event, states: dict[str, Incident | None]
-    ) -> Event:
-        existing = conn.exec_driver_sql(
-            f"SELECT {_COLUMNS} FROM events WHERE id = ?", (event.id,)
-        ).fetchone()
-        if existing is not None:
-            return self._same_or_conflict(_row_event(existing), event)
-        if event.incident_id not in states:
-            states[event.incident_id] = self._load_state(conn, event.incident_id)
-        state = states[event.incident_id]
-        now = self.clock.now()
-        checked = validate(state, event, self.catalog, now)
-        if state is None:
-            number = conn.exec_driver_sql(
-                "SELECT COALESCE(MAX(number), 0) + 1 FROM incidents"
-            ).scalar_one()
-            # Incidents declared earlier in this transaction are not saved yet.
-            number = max([number, *((s.number or 0) + 1 for s in states.values() if s)])
-            state = Incident(id=event.incident_id, number=number)
-            states[event.incident_id] = state
-        seq = state.last_seq + 1
-        result = conn.exec_driver_sql(
-            "INSERT INTO events (id, incident_id, seq, kind, actor, occurred_at, recorded_at,"
-            " base_seq, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                checked.id,
-                checked.incident_id,
-                seq,
-                checked.kind,
-                checked.actor,
-                format_time(checked.occurred_at),
-                format_time(now),
-                checked.base_seq,
-                json.dumps(checked.data, separators=(",", ":")),
-            ),
-        )
-        gseq = result.lastrowid
-        assert gseq is not None
-        final = checked.stored(seq=seq, gseq=gseq, recorded_at=parse_wire_time(format_time(now)))
-        apply(state, final, self.catalog)
-        return final
-
-    def _same_or_conflict(self, stored: Event, candidate: Event) -> Event:
-        with contextlib.suppress(Refused):
-            candidate = normalise(candidate)
-        if candidate.content_key() != stored.content_key():
-            raise Conflict(f"event {stored.id} is already stored with different content")
-        return stored
-
-    def _load_state(self, conn: Connection, incident_id: str) -> Incident | None:
-        row = conn.exec_driver_sql(
-            "SELECT snapshot FROM incidents WHERE id = ?", (incident_id,)
-        ).fetchone()
-        return Incident.from_snapshot(json.loads(row[0])) if row else None
-
-    def _save_state(self, conn: Connection, state: Incident) -> None:
-        conn.exec_driver_sql(
-            "INSERT INTO incidents (id, number, last_seq, last_gseq, severity, status, is_open,"
-            " snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
-            " last_seq = excluded.last_seq, last_gseq = excluded.last_gseq,"
-            " severity = excluded.severity, status = excluded.status,"
-            " is_open = excluded.is_open, snapshot = excluded.snapshot",
-            (
-                state.id,
-                state.number,
-                state.last_seq,
-                state.last_gseq,
-                state.severity,
-                state.status,
-                state.is_open(self.catalog),
-                json.dumps(state.to_snapshot(), separators=(",", ":")),
-            ),
-        )
+        return results
 
     # -- reading ---------------------------------------------------------
 
@@ -326,8 +269,9 @@ class SQLiteStore:
                         id=item.incident_id, number=numbers.get(item.incident_id)
                     )
                 apply(state, item, self.catalog)
+            raw = conn.connection.driver_connection
             for state in states.values():
-                self._save_state(conn, state)
+                _save_state(raw, state, self.catalog)
 
     @property
     def engine(self) -> Engine:
@@ -371,6 +315,195 @@ def _row_event(row: Any) -> Event:
         seq=seq,
         gseq=gseq,
         recorded_at=parse_wire_time(recorded),
+    )
+
+
+_INSERT = (
+    "INSERT INTO events (gseq, id, incident_id, seq, kind, actor, occurred_at, recorded_at,"
+    " base_seq, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_IDS_AT_ONCE = 500  # ids looked up in one query (SQLite allows 32,766 parameters)
+_SAVE_STATE = (
+    "INSERT INTO incidents (id, number, last_seq, last_gseq, severity, status, is_open,"
+    " snapshot) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET"
+    " last_seq = excluded.last_seq, last_gseq = excluded.last_gseq,"
+    " severity = excluded.severity, status = excluded.status,"
+    " is_open = excluded.is_open, snapshot = excluded.snapshot"
+)
+
+
+class _Group:
+    """One append transaction: each incident's state as the requests so far
+    left it, and what each request stored, so one request can be undone alone.
+
+    Statements go straight to the sqlite3 connection (the transaction was
+    begun by the engine): SQLAlchemy's per-statement result set-up cost more
+    than the statements themselves.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, catalog: Catalog) -> None:
+        self.conn = conn
+        self.catalog = catalog
+        self.states: dict[str, Incident | None] = {}
+        self.snapshots: dict[str, str | None] = {}  # as they were before this transaction
+        self.numbers: dict[str, int] = {}  # INC numbers given in this transaction
+        self.stored: dict[str, list[Event]] = {}  # by the requests that succeeded
+        self._times: dict[datetime, str] = {}
+        # Writes are serialised, so the next row id is known: SQLite would
+        # give the same one (the largest + 1), and rows go in with executemany.
+        self._next_gseq: int = conn.execute(
+            "SELECT COALESCE(MAX(gseq), 0) + 1 FROM events"
+        ).fetchone()[0]
+
+    def request(self, events: Sequence[Event], now: datetime) -> list[Event] | Exception:
+        """Append one request's events (all or none), or return why not."""
+        recorded_text = format_time(now)
+        recorded = parse_wire_time(recorded_text)
+        new: list[Event] = []
+        result: list[Event] = []
+        rows: list[tuple[Any, ...]] = []
+        first_gseq = self._next_gseq
+        self.conn.execute("SAVEPOINT warroom_request")
+        try:
+            known = self._stored_ids([event.id for event in events])
+            for event in events:
+                result.append(self._append(event, now, recorded_text, recorded, known, rows, new))
+            self.conn.executemany(_INSERT, rows)
+        except sqlite3.IntegrityError as error:
+            failure: Exception = error
+        except sqlite3.Error:
+            raise  # the transaction itself is in trouble: fail the whole group
+        except Exception as error:
+            failure = error
+        else:
+            self.conn.execute("RELEASE warroom_request")
+            for item in new:
+                self.stored.setdefault(item.incident_id, []).append(item)
+            return result
+        self.conn.execute("ROLLBACK TO warroom_request")
+        self.conn.execute("RELEASE warroom_request")
+        self._next_gseq = first_gseq
+        self._restore({event.incident_id for event in events})
+        return failure
+
+    def save_states(self) -> None:
+        for incident_id in self.stored:
+            state = self.states[incident_id]
+            assert state is not None
+            _save_state(self.conn, state, self.catalog)
+
+    def _append(
+        self,
+        event: Event,
+        now: datetime,
+        recorded_text: str,
+        recorded: datetime,
+        known: dict[str, Event],
+        rows: list[tuple[Any, ...]],
+        new: list[Event],
+    ) -> Event:
+        existing = known.get(event.id)
+        if existing is not None:
+            return _same_or_conflict(existing, event)
+        state = self._state(event.incident_id)
+        checked = validate(state, event, self.catalog, now)
+        if state is None:
+            state = self._new_incident(event.incident_id)
+        seq = state.last_seq + 1
+        occurred = self._times.get(checked.occurred_at)
+        if occurred is None:
+            occurred = self._times[checked.occurred_at] = format_time(checked.occurred_at)
+        gseq = self._next_gseq
+        self._next_gseq += 1
+        rows.append(
+            (
+                gseq,
+                checked.id,
+                checked.incident_id,
+                seq,
+                checked.kind,
+                checked.actor,
+                occurred,
+                recorded_text,
+                checked.base_seq,
+                json.dumps(checked.data, separators=(",", ":")),
+            )
+        )
+        final = checked.stored(seq=seq, gseq=gseq, recorded_at=recorded)
+        apply(state, final, self.catalog)
+        known[final.id] = final  # the same id again in this request: this event
+        new.append(final)
+        return final
+
+    def _stored_ids(self, ids: list[str]) -> dict[str, Event]:
+        """The events already stored under any of `ids`."""
+        found: dict[str, Event] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), _IDS_AT_ONCE):
+            chunk = unique[start : start + _IDS_AT_ONCE]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT {_COLUMNS} FROM events WHERE id IN ({marks})"
+            for row in self.conn.execute(query, chunk):
+                found[row[1]] = _row_event(row)
+        return found
+
+    def _state(self, incident_id: str) -> Incident | None:
+        if incident_id not in self.states:
+            row = self.conn.execute(
+                "SELECT snapshot FROM incidents WHERE id = ?", (incident_id,)
+            ).fetchone()
+            self.snapshots[incident_id] = row[0] if row else None
+            self.states[incident_id] = _from_snapshot(row[0] if row else None)
+        return self.states[incident_id]
+
+    def _new_incident(self, incident_id: str) -> Incident:
+        query = "SELECT COALESCE(MAX(number), 0) + 1 FROM incidents"
+        number = self.conn.execute(query).fetchone()[0]
+        # Incidents declared earlier in this transaction are not saved yet.
+        number = max([number, *(given + 1 for given in self.numbers.values())])
+        self.numbers[incident_id] = number
+        state = self.states[incident_id] = Incident(id=incident_id, number=number)
+        return state
+
+    def _restore(self, incident_ids: set[str]) -> None:
+        """Undo a failed request in memory: each incident it touched goes back
+        to its state before this transaction plus what other requests stored."""
+        for incident_id in incident_ids & self.states.keys():
+            state = _from_snapshot(self.snapshots[incident_id])
+            for item in self.stored.get(incident_id, ()):
+                if state is None:
+                    state = Incident(id=incident_id, number=self.numbers[incident_id])
+                apply(state, item, self.catalog)
+            if state is None:
+                self.numbers.pop(incident_id, None)
+            self.states[incident_id] = state
+
+
+def _from_snapshot(text: str | None) -> Incident | None:
+    return Incident.from_snapshot(json.loads(text)) if text else None
+
+
+def _same_or_conflict(stored: Event, candidate: Event) -> Event:
+    with contextlib.suppress(Refused):
+        candidate = normalise(candidate)
+    if candidate.content_key() != stored.content_key():
+        raise Conflict(f"event {stored.id} is already stored with different content")
+    return stored
+
+
+def _save_state(conn: sqlite3.Connection, state: Incident, catalog: Catalog) -> None:
+    conn.execute(
+        _SAVE_STATE,
+        (
+            state.id,
+            state.number,
+            state.last_seq,
+            state.last_gseq,
+            state.severity,
+            state.status,
+            state.is_open(catalog),
+            json.dumps(state.to_snapshot(), separators=(",", ":")),
+        ),
     )
 
 

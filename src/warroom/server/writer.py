@@ -1,0 +1,144 @@
+"""Group commit: the appends of concurrent requests, committed together.
+
+Every append of the server (one event, a batch, a declare, an import) waits
+in one queue.  A single writer thread takes everything waiting (it stops
+taking more once it holds GROUP_MAX events), stores it with one `append_group` call -- one
+transaction, one fsync -- and answers each request after that commit.  While
+one group commits the next one gathers, so the busier the server, the larger
+the groups; an idle server commits each request at once, with no timer.
+
+Each request keeps its own outcome: one refused by `validate` (or a
+conflicting id) is rolled back alone and answered with its error while the
+others commit.  An answer is only ever given after the commit, so every
+acknowledged event is on disk (`synchronous=FULL`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from warroom.core.events import Event
+from warroom.store.base import Store
+
+# A group stops taking more requests once it holds this many events.
+GROUP_MAX = 5_000
+
+Outcome = list[Event] | Exception
+
+
+@dataclass(slots=True)
+class _Pending:
+    events: Sequence[Event]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Outcome] = field(repr=False)
+
+
+def _settle_all(settled: list[tuple[_Pending, Outcome]]) -> None:
+    for pending, outcome in settled:
+        if not pending.future.done():  # not cancelled (the client went away)
+            pending.future.set_result(outcome)
+
+
+_STOP = object()
+
+
+def append_group(store: Store, requests: Sequence[Sequence[Event]]) -> list[Outcome]:
+    """`store.append_group(requests)` where the store has it (one transaction);
+    otherwise each request on its own with `append_many`."""
+    grouped = getattr(store, "append_group", None)
+    if grouped is not None:
+        return grouped(requests)
+    outcomes: list[Outcome] = []
+    for events in requests:
+        try:
+            outcomes.append(store.append_many(events))
+        except Exception as error:
+            outcomes.append(error)
+    return outcomes
+
+
+class GroupWriter:
+    """The one thread that appends to the store for the whole server."""
+
+    def __init__(self, store: Store, group_max: int = GROUP_MAX) -> None:
+        self.store = store
+        self.group_max = group_max
+        self._queue: queue.SimpleQueue[_Pending | object] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.groups = 0  # transactions committed (for tests and benchmarks)
+        self.requests = 0
+
+    async def append(self, events: Sequence[Event]) -> list[Event]:
+        """Append one request's events (all or none) in the next group; returns
+        them as stored, after the commit, or raises the request's own error."""
+        loop = asyncio.get_running_loop()
+        pending = _Pending(events, loop, loop.create_future())
+        self._ensure_thread()
+        self._queue.put(pending)
+        outcome = await pending.future
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Commit and answer what is queued, then stop the thread (the next
+        append starts it again)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+            if thread is not None:
+                self._queue.put(_STOP)
+        if thread is not None:
+            thread.join(timeout)
+
+    def _ensure_thread(self) -> None:
+        if self._thread is not None:
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="warroom-writer", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is _STOP:
+                return
+            assert isinstance(first, _Pending)
+            group = [first]
+            size = len(first.events)
+            while size < self.group_max:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stopping = True
+                    break
+                assert isinstance(item, _Pending)
+                group.append(item)
+                size += len(item.events)
+            self._commit(group)
+
+    def _commit(self, group: list[_Pending]) -> None:
+        try:
+            outcomes = append_group(self.store, [pending.events for pending in group])
+        except Exception as error:  # the transaction failed: nothing was stored
+            outcomes = [error] * len(group)
+        self.groups += 1
+        self.requests += len(group)
+        # One wake-up per event loop for the whole group, not one per request.
+        answers: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, Outcome]]] = {}
+        for pending, outcome in zip(group, outcomes, strict=True):
+            answers.setdefault(pending.loop, []).append((pending, outcome))
+        for loop, settled in answers.items():
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
+                loop.call_soon_threadsafe(_settle_all, settled)

@@ -1,0 +1,188 @@
+"""Group commit keeps per-request semantics: in one transaction, a refused
+request is rolled back alone, a repeated id is stored once, seq stays gapless.
+
+First the store's `append_group` on a real SQLite file (the order of the
+requests is fixed, so every outcome is exact), then the server: concurrent
+POSTs queued behind a write lock that another connection holds, so they are
+committed as one group, answered each with its own outcome.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.server.conftest import auth, declare_body, note_body
+from warroom.core.clock import FixedClock
+from warroom.core.errors import Conflict, Refused
+from warroom.core.events import Event, make_event, new_id
+from warroom.core.fold import fold
+from warroom.server.app import create_app
+from warroom.server.tokens import TokenStore
+from warroom.store.sqlite import SQLiteStore
+
+
+def _event(incident_id: str, clock: FixedClock, kind: str, **data: Any) -> Event:
+    return make_event(incident_id, kind, "alice", data, clock.now())
+
+
+def _declared(clock: FixedClock, title: str = "Checkout API 502s") -> Event:
+    return _event(new_id(), clock, "declared", title=title, severity=2)
+
+
+def test_append_group_rolls_back_a_failed_request_alone(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    store = sqlite_store
+    incident = store.append(_declared(clock)).incident_id
+    note = _event(incident, clock, "note", text="first")
+    store.append(note)
+    before_gseq = store.last_gseq()
+
+    first = _event(incident, clock, "note", text="in the group")
+    later_declared = _declared(clock, "declared in the group")
+    requests = [
+        [first],
+        # all or none: the title change is undone with the refused severity
+        [
+            _event(incident, clock, "title_changed", title="New"),
+            _event(incident, clock, "severity_changed", severity=9),
+        ],
+        [note],  # an id already stored, same content: the stored event
+        [replace(first, data={"text": "other"})],  # the same id, other content
+        # a declare refused later in its request takes no INC number
+        [_declared(clock, "never"), _event(incident, clock, "status_changed", to="closed")],
+        [_event(incident, clock, "title_changed", title="New")],  # fine: the undo held
+        [first],  # an id stored by an earlier request of this group
+        [later_declared, _event(later_declared.incident_id, clock, "note", text="n")],
+    ]
+    outcomes = store.append_group(requests)
+
+    assert [type(o).__name__ if isinstance(o, Exception) else len(o) for o in outcomes] == [
+        1, "Refused", 1, "Conflict", "Refused", 1, 1, 2,
+    ]  # fmt: skip
+    assert isinstance(outcomes[1], Refused) and "severity 9" in str(outcomes[1])
+    assert isinstance(outcomes[3], Conflict)
+    assert outcomes[2] == [store.events(incident)[1]]  # the stored note, unchanged
+    assert outcomes[6] == outcomes[0]
+
+    events = store.events(incident)
+    assert [e.seq for e in events] == [1, 2, 3, 4]
+    assert [e.kind for e in events] == ["declared", "note", "note", "title_changed"]
+    gseqs = [e.gseq or 0 for e in events[2:]]
+    assert gseqs == sorted(gseqs) and gseqs[0] > before_gseq
+    state = store.incident(incident)
+    assert (state.title, state.severity, state.last_seq) == ("New", 2, 4)
+    assert state == _refolded(store, incident)
+    assert store.incident(later_declared.incident_id).number == 2  # "never" took none
+    assert [e.seq for e in store.events(later_declared.incident_id)] == [1, 2]
+
+
+def test_append_many_is_one_request_of_a_group(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = sqlite_store.append(_declared(clock)).incident_id
+    with pytest.raises(Refused):
+        sqlite_store.append_many(
+            [_event(incident, clock, "note", text="a"), _event(incident, clock, "Bad")]
+        )
+    assert [e.seq for e in sqlite_store.events(incident)] == [1]
+
+
+def _refolded(store: SQLiteStore, incident_id: str) -> Any:
+    state = fold(store.events(incident_id), store.catalog)
+    state.number = store.incident(incident_id).number
+    return state
+
+
+# -- the server ------------------------------------------------------------
+
+
+@pytest.fixture
+async def api(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Any, str, Path]]:
+    db = tmp_path / "warroom.db"
+    store = SQLiteStore(db)
+    token = TokenStore.for_store(store).create("alice", "responder")
+    app = create_app(store)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://warroom") as client:
+        yield client, app, token, db
+    app.state.writer.close()
+    app.state.tokens.close()
+    store.close()
+
+
+async def test_concurrent_posts_in_one_group_each_get_their_own_answer(
+    api: tuple[httpx.AsyncClient, Any, str, Path],
+) -> None:
+    client, app, token, db = api
+    declared = await client.post("/api/v1/incidents", json=declare_body(), headers=auth(token))
+    assert declared.status_code == 201, declared.text
+    incident = declared.json()["incident"]["id"]
+    path = f"/api/v1/incidents/{incident}/events"
+
+    notes = [note_body(f"note {n}") for n in range(6)]
+    refused = note_body("") | {"kind": "status_changed", "data": {"to": "closed"}}
+    duplicate = dict(notes[0])  # the same id and content, sent again at once
+    conflicting = notes[1] | {"data": {"text": "edited"}}
+    batch = {
+        "events": [
+            note_body("batched") | {"incident_id": incident},
+            note_body("")
+            | {"kind": "severity_changed", "data": {"severity": 9}}
+            | {"incident_id": incident},
+        ]
+    }
+    title = note_body("") | {"kind": "title_changed", "data": {"title": "New title"}}
+
+    async def post(body: dict[str, Any], url: str = path) -> httpx.Response:
+        return await client.post(url, json=body, headers=auth(token))
+
+    # Another connection holds the write lock: every request queues behind it.
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    groups_before = app.state.writer.groups
+    sent = asyncio.gather(
+        *(post(body) for body in notes),
+        post(refused),
+        post(duplicate),
+        post(conflicting),
+        post(batch, "/api/v1/events/batch"),
+        post(title),
+    )
+    task = asyncio.ensure_future(sent)
+    await asyncio.sleep(0.5)
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    answers = await asyncio.wait_for(task, 20)
+
+    *note_answers, refused_answer, duplicate_answer, conflict_answer, batch_answer, title_answer = (
+        answers
+    )
+    for answer in [*note_answers, duplicate_answer, title_answer]:
+        assert answer.status_code == 201, answer.text
+    assert refused_answer.status_code == 422 and refused_answer.json()["error"] == "refused"
+    assert conflict_answer.status_code == 422 and conflict_answer.json()["error"] == "conflict"
+    assert batch_answer.status_code == 422 and "severity 9" in batch_answer.json()["detail"]
+    assert duplicate_answer.json() == note_answers[0].json()
+    # The first request may have gone alone; the rest waited and went together.
+    assert app.state.writer.groups - groups_before <= 3
+
+    listed = await client.get(path, headers=auth(token))
+    events = listed.json()["events"]
+    assert [e["seq"] for e in events] == list(range(1, 9))  # declared + 6 notes + title
+    stored_ids = [e["id"] for e in events[1:]]
+    assert sorted(stored_ids) == sorted([n["id"] for n in notes] + [title["id"]])
+    gseqs = [e["gseq"] for e in events]
+    assert gseqs == sorted(gseqs)
+    answered = {a.json()["id"]: (a.json()["seq"], a.json()["gseq"]) for a in note_answers}
+    assert answered == {e["id"]: (e["seq"], e["gseq"]) for e in events if e["kind"] == "note"}
+    state = (await client.get(f"/api/v1/incidents/{incident}", headers=auth(token))).json()
+    assert (state["title"], state["severity"], state["last_seq"]) == ("New title", 2, 8)
