@@ -62,7 +62,7 @@ Due = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class KindData(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Declared(KindData):
