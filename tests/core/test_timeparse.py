@@ -217,7 +217,7 @@ def test_clean_of_nothing_is_nothing() -> None:
     ("raw", "escaped"),
     [
         ("# not a heading", r"\# not a heading"),
-        ("[click](https://evil.example)", r"\[click\]\(https://evil\.example\)"),
+        ("[click](https://evil.example)", r"\[click\]\(https\://evil\.example\)"),
         ("<script>alert(1)</script>", r"\<script\>alert\(1\)\</script\>"),
         ("a | b", r"a \| b"),
         ("*bold* _it_ `code`", r"\*bold\* \_it\_ \`code\`"),

@@ -53,9 +53,10 @@ async def test_at_200x60_the_room_shows_every_pane_side_by_side(
         assert room.timeline.region.width >= 120
         assert room.timeline.region.height >= 45
         lines = screen_text(app).splitlines()
-        row = next(line for line in lines if "Roll back the last deploy" in line)
-        # one line holds the timeline's check-off and the runbook's checked step
-        assert "checked: Roll back" in row and "☑ Roll back" in row
+        row = next(line for line in lines if "☑ Roll back" in line)
+        # one line holds a timeline event and the runbook's checked step
+        # (mitigation first: the Mitigate section leads the runbook pane)
+        assert row.startswith("│03:") and "☑ Roll back the last deploy" in row
         assert "Timeline · tab" not in screen_text(app)  # no pane hint: all are shown
         footer = lines[-1]
         assert "n Note" in footer and "^p Palette" in footer

@@ -176,8 +176,10 @@ async def test_space_checks_and_unchecks_the_selected_step(
         assert "Runbook 2/4" in screen_text(app)
         await pilot.press("tab", "tab")  # timeline -> roster -> runbook
         assert app.focused is room.runbook
-        step = room.runbook.selected_step  # the first step not yet checked: the second
-        assert step == list(room.incident.steps)[1]
+        # the first step not yet checked, mitigation first (INC-1 is identified):
+        # the Mitigate section's second step
+        step = room.runbook.selected_step
+        assert step == list(room.incident.steps)[3]
         assert step is not None and not room.incident.steps[step].checked_by
         text = room.incident.steps[step].text
         stored = await _write_and_wait(pilot, sqlite_store, ["space"])

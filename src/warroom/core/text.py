@@ -30,7 +30,7 @@ def clean_line(text: str) -> str:
     return _UNSAFE_ONE_LINE.sub(lambda m: " " if m[0] in "\n\t" else REPLACEMENT, text)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&:])")
 
 
 def markdown_escape(text: str) -> str:

@@ -13,8 +13,9 @@ from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
+from warroom.config import Settings
 from warroom.core.catalog import Catalog
 from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.resources import styles_path
@@ -26,11 +27,16 @@ from warroom.tui.screens.home import HomeScreen
 from warroom.tui.screens.keys import KeysScreen, key_lines
 from warroom.tui.screens.room import RoomBase, RoomScreen
 from warroom.tui.screens.wall import WallHomeScreen, WallRoomScreen
+from warroom.tui.widgets.connection import ConnectionMonitor, ConnectionStatus, ServerBacked
+from warroom.tui.work import JobHost
 
 
 def binding_ids() -> set[str]:
     """Every binding id the config file's `[keys]` table may remap."""
+    from warroom.tui.screens.followups import FollowupsScreen
     from warroom.tui.screens.forms import FormScreen
+    from warroom.tui.screens.metrics import MetricsScreen
+    from warroom.tui.screens.postmortem import PostmortemScreen
     from warroom.tui.widgets.timeline import TimelineView
 
     classes = (
@@ -42,6 +48,9 @@ def binding_ids() -> set[str]:
         TimelineView,
         FormScreen,
         KeysScreen,
+        FollowupsScreen,
+        PostmortemScreen,
+        MetricsScreen,
     )
     return {
         binding.id
@@ -51,8 +60,13 @@ def binding_ids() -> set[str]:
     }
 
 
-class WarroomApp(App[int]):
-    """The terminal war room."""
+class WarroomApp(JobHost, App[int]):
+    """The terminal war room.
+
+    Against a server, every screen (not the modal ones) gets the connection
+    indicator, fed by one `ConnectionMonitor`; with the local SQLite file
+    there is none.
+    """
 
     CSS_PATH = str(styles_path("app.tcss"))
     TITLE = "warroom"
@@ -69,8 +83,10 @@ class WarroomApp(App[int]):
         keymap: Mapping[str, str] | None = None,
         incident_id: str | None = None,
         catalog: Catalog | None = None,
+        settings: Settings | None = None,
     ) -> None:
         super().__init__()
+        self.settings = settings  # the runbook folders, among others; None: the samples only
         self.store = store
         self.catalog = catalog or store.catalog
         self.clock = clock
@@ -79,15 +95,53 @@ class WarroomApp(App[int]):
         self.start_incident = incident_id
         self._keymap_settings = dict(keymap or {})
         self.drafts: dict[str, dict[str, str]] = {}  # incident id -> kind -> text typed
+        self.connection: ConnectionMonitor | None = None
 
     def on_mount(self) -> None:
+        if isinstance(self.store, ServerBacked):
+            self.connection = ConnectionMonitor(self, self.store)
+            self.screen_change_signal.subscribe(self, self._add_connection_status)
+            self.connection.start()
         if self._keymap_settings:
             self.set_keymap(self._keymap_settings)
             self._warn_unknown_keys()
-        home_class = WallHomeScreen if self.read_only else HomeScreen
-        self.push_screen(home_class(self.store, self.catalog, self.clock, self.actor))
         if self.start_incident is not None:
+            # The list is built only when the room is left: a room opened
+            # directly paints sooner, with no hidden list refreshing under it.
             self.open_incident(self.start_incident)
+        else:
+            self.push_screen(self._home())
+
+    def _home(self) -> Screen[Any]:
+        home_class = WallHomeScreen if self.read_only else HomeScreen
+        return home_class(self.store, self.catalog, self.clock, self.actor)
+
+    def leave_room(self) -> None:
+        """Back from a war room to the incident list (built now if it never was)."""
+        if any(isinstance(screen, (HomeScreen, WallHomeScreen)) for screen in self.screen_stack):
+            self.pop_screen()
+        else:
+            self.switch_screen(self._home())
+
+    def _add_connection_status(self, screen: Screen[Any]) -> None:
+        """Give a newly shown screen the connection indicator (once, after its
+        own widgets), on a layer of its own so it takes no room from them."""
+        if self.connection is None or isinstance(screen, ModalScreen):
+            return
+
+        def add() -> None:
+            if screen.is_attached and not screen.query(ConnectionStatus):
+                layers = tuple(screen.styles.layers) or ("default",)
+                if "connection" not in layers:
+                    screen.styles.layers = (*layers, "connection")
+                assert self.connection is not None
+                screen.mount(ConnectionStatus(self.connection))
+
+        screen.call_later(add)
+
+    def on_unmount(self) -> None:
+        if self.connection is not None:
+            self.connection.stop()
 
     def _warn_unknown_keys(self) -> None:
         """A typo in `[keys]` would otherwise change nothing, silently."""

@@ -6,9 +6,11 @@ table (binding id = "keys") remaps it through `App.set_keymap`.
     leave = "q,x"         # several keys, comma-separated
 
 Ids: note finding action decision comms summary status severity roles
-milestone link toggle_step search next_pane cancel leave (war room);
-declare open down up toggle_closed quit_home filter cancel_filter (home);
-quit command_palette help (everywhere); the timeline's own are `timeline.*`.
+milestone link toggle_step add_step followup copy_command postmortem search
+next_pane cancel leave (war room); declare open down up toggle_closed
+quit_home filter cancel_filter followups metrics (home); quit command_palette
+help (everywhere); the timeline's own are `timeline.*`; the follow-ups,
+postmortem and metrics screens' are `followups.*`, `postmortem.*`, `metrics.*`.
 
 Write keys are declared once: writer screens bind them to their actions;
 read-only (wall) screens bind the same ids and keys to a hint that says the
@@ -44,6 +46,8 @@ ROOM_WRITE_KEYS: tuple[Key, ...] = (
     Key("milestone", "m", "milestone", "Milestone"),
     Key("link", "l", "link", "Link"),
     Key("toggle_step", "space", "toggle_step", "Check step"),
+    Key("add_step", "plus", "add_step", "Add step"),  # found during the incident
+    Key("followup", "o", "followup", "Follow-up"),  # an action item: owner, due date
 )
 
 HOME_WRITE_KEYS: tuple[Key, ...] = (Key("declare", "d", "declare", "Declare", True),)
@@ -56,6 +60,12 @@ ROOM_KEYS: tuple[Key, ...] = (
 
 ROOM_READER_KEYS: tuple[Key, ...] = (Key("search", "slash", "search", "Search"),)
 
+# The writer's room only (they read, or write a file, not the store).
+ROOM_REVIEW_KEYS: tuple[Key, ...] = (
+    Key("copy_command", "y", "copy_command", "Copy command"),  # the highlighted step's
+    Key("postmortem", "p", "postmortem", "Postmortem"),
+)
+
 HOME_KEYS: tuple[Key, ...] = (
     Key("open", "enter", "open", "Open", True),
     Key("down", "j", "down", "Down"),
@@ -67,6 +77,30 @@ HOME_KEYS: tuple[Key, ...] = (
 HOME_READER_KEYS: tuple[Key, ...] = (
     Key("filter", "slash", "filter", "Filter", True),
     Key("cancel_filter", "escape", "cancel_filter", "Cancel"),
+)
+
+HOME_REVIEW_KEYS: tuple[Key, ...] = (
+    Key("followups", "f", "followups", "Follow-ups", True),
+    Key("metrics", "m", "metrics", "Metrics", True),
+)
+
+FOLLOWUPS_KEYS: tuple[Key, ...] = (
+    Key("followups.open", "enter", "open", "Open incident", True),
+    Key("followups.done", "d", "done", "Done", True),
+    Key("followups.verify", "v", "verify", "Verified", True),
+    Key("followups.filter", "f", "cycle_filter", "Filter", True),
+    Key("followups.back", "q,escape", "back", "Back", True),
+)
+
+POSTMORTEM_KEYS: tuple[Key, ...] = (
+    Key("postmortem.write", "w", "write", "Write file", True),
+    Key("postmortem.refresh", "r", "refresh", "Redraft", True),
+    Key("postmortem.back", "q,escape", "back", "Back", True),
+)
+
+METRICS_KEYS: tuple[Key, ...] = (
+    Key("metrics.refresh", "r", "refresh", "Recompute", True),
+    Key("metrics.back", "q,escape", "back", "Back", True),
 )
 
 APP_KEYS: tuple[Binding, ...] = (

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 from warroom.config import Settings
 from warroom.core.clock import SYSTEM_CLOCK, Clock
+from warroom.store.base import Store
+
+if TYPE_CHECKING:
+    from warroom.tui.app import WarroomApp
 
 
 def run_tui(
@@ -15,20 +23,56 @@ def run_tui(
     taken over, with the store's one-line reason.
     """
     from warroom.store.open import open_store
-    from warroom.tui.app import WarroomApp
 
     store = open_store(settings, clock)
     try:
         incident_id = store.resolve(ref) if ref else None
-        app = WarroomApp(
+        app = app_for_store(
             store,
-            actor=settings.user,
+            user=settings.user,
             clock=clock,
             read_only=read_only,
             keymap=settings.keys,
             incident_id=incident_id,
         )
+        app.settings = settings  # the runbook folders the TUI attaches from
+        # Everything imported so far lives as long as the app: keep Python's
+        # full collections from rescanning it (pauses of 50-150 ms otherwise).
+        gc.freeze()
         result = app.run()
         return result if isinstance(result, int) else (app.return_code or 0)
     finally:
         store.close()
+
+
+def app_for_store(
+    store: Store,
+    *,
+    user: str,
+    clock: Clock = SYSTEM_CLOCK,
+    read_only: bool = False,
+    keymap: Mapping[str, str] | None = None,
+    incident_id: str | None = None,
+) -> WarroomApp:
+    """The app for a store.  Against a server the actor is the token's name
+    (what the server writes every event as), and a viewer token opens the
+    wall (read-only) whatever was asked; asking the server who the token is
+    happens here, before the screen is taken over (the answer is cached for
+    offline use)."""
+    from warroom.tui.app import WarroomApp
+
+    actor = user
+    whoami = getattr(store, "whoami", None)
+    if callable(whoami):
+        me = whoami()
+        if me is not None:
+            actor = me.get("name") or user
+            read_only = read_only or me.get("role") == "viewer"
+    return WarroomApp(
+        store,
+        actor=actor,
+        clock=clock,
+        read_only=read_only,
+        keymap=keymap,
+        incident_id=incident_id,
+    )

@@ -24,6 +24,12 @@ def safe(text: str) -> Content:
     return Content(clean(text))
 
 
+def safe_text(text: str) -> str:
+    """Untrusted text for the widgets that take a `str` and never parse markup
+    (TextArea): cleaned, tabs and newlines kept."""
+    return clean(text)
+
+
 def safe_line(text: str, limit: int = LINE_LIMIT) -> Content:
     """Untrusted text as one line of plain Content, clipped to `limit` characters."""
     line = clean_line(text)

@@ -10,9 +10,8 @@ the moves the workflow allows from the current status.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -28,6 +27,7 @@ from warroom.core.clock import Clock
 from warroom.core.errors import UsageError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
+from warroom.core.runbook_library import Entry
 from warroom.tui.safe import safe_line
 from warroom.tui.widgets.safe_input import SafeInput
 from warroom.tui.work import JobHost, in_thread
@@ -417,30 +417,103 @@ class CommsForm(_WriteForm):
 
 
 class AttachRunbookForm(_WriteForm):
-    """A Markdown file whose `- [ ]` lines become the incident's steps."""
+    """A runbook from the library (the samples and the configured folders),
+    picked from the list or named (its file name or title), or any Markdown
+    file whose `- [ ]` lines become the incident's steps.
+
+    Given `entries`, the list offers only those (the lead's pick when several
+    runbooks list the incident's service); else `load` fills it, off the UI loop.
+    """
 
     TITLE_TEXT = "Attach a runbook"
 
+    def __init__(
+        self,
+        incident: Incident,
+        catalog: Catalog,
+        writer: Writer,
+        find: Callable[[str], Entry],
+        load: Callable[[], Sequence[Entry]] | None = None,
+        entries: Sequence[Entry] | None = None,
+        heading: str | None = None,
+    ) -> None:
+        super().__init__(incident, catalog, writer)
+        self.find = find
+        self.load = load
+        self.entries: list[Entry] = list(entries or [])
+        self.heading = heading
+
     def fields(self) -> ComposeResult:
-        yield _label("Markdown file (its '- [ ]' lines are the steps)")
-        yield SafeInput(id="path", placeholder="e.g. runbooks/db-failover.md", compact=True)
-        yield _label("Name (optional; default its first '# ' heading)")
+        yield Static(
+            safe_line(self.heading or "From the library (Enter attaches the highlighted one)", 300),
+            classes="form-label",
+        )
+        yield OptionList(id="library")
+        yield _label("Or a runbook's name, or a Markdown file")
+        yield SafeInput(
+            id="path",
+            placeholder="e.g. database-failover, or runbooks/db-failover.md",
+            compact=True,
+        )
+        yield _label("Name (optional; default its title)")
         yield SafeInput(id="name", compact=True)
 
     def on_mount(self) -> None:
+        super().on_mount()
         self.query_one("#path", Input).focus()
+        if self.entries or self.load is None:
+            self._fill(self.entries)
+        else:
+            in_thread(self, self.load, self._fill, self._load_failed, group="load")
+
+    def _load_failed(self, error: Exception) -> None:
+        self._fill([])
+        self.show_error(f"cannot read the runbook library: {error}")
+
+    def _fill(self, entries: Sequence[Entry]) -> None:
+        self.entries = list(entries)
+        options = self.query_one("#library", OptionList)
+        options.clear_options()
+        for index, entry in enumerate(self.entries):
+            services = ", ".join(entry.doc.meta.services)
+            facts = f"  {len(entry.doc.steps)} steps" + (f" · {services}" if services else "")
+            options.add_option(
+                Option(
+                    Content.assemble(
+                        safe_line(entry.slug, 40).stylize("bold"),
+                        "  ",
+                        safe_line(entry.name, 60),
+                        safe_line(facts, 80).stylize("dim"),
+                    ),
+                    id=str(index),
+                )
+            )
+        if not self.entries:
+            options.add_option(Option(safe_line("no runbooks in the library"), disabled=True))
+            return
+        options.highlighted = 0
+        if not self.query_one("#path", Input).value:
+            options.focus()
 
     def job(self) -> Callable[[], Event]:
         from warroom.core.runbook import read_runbook
 
         raw = self.query_one("#path", Input).value.strip()
-        if not raw:
-            raise UsageError("give the runbook's file")
         name = self.query_one("#name", Input).value.strip() or None
-        path = Path(raw).expanduser()
+        if raw:
 
-        def write() -> Event:
-            runbook = read_runbook(path, name)
+            def write() -> Event:
+                runbook = read_runbook(self.find(raw).path, name)
+                return self.writer("runbook_attached", runbook.event_data(), None)
+
+            return write
+        chosen = self.chosen(self.query_one("#library", OptionList))
+        if chosen is None:
+            raise UsageError("pick a runbook from the list, or type its name or file")
+        entry = self.entries[int(chosen)]
+
+        def attach() -> Event:
+            runbook = read_runbook(entry.path, name)
             return self.writer("runbook_attached", runbook.event_data(), None)
 
-        return write
+        return attach

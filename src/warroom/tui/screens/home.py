@@ -10,7 +10,7 @@ never more than one refresh at a time.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import ComposeResult
@@ -31,6 +31,9 @@ from warroom.tui.safe import notify, safe_line
 from warroom.tui.widgets.header import severity_chip
 from warroom.tui.widgets.safe_input import SafeInput
 from warroom.tui.work import Coalesced, JobHost
+
+if TYPE_CHECKING:
+    from warroom.runbooks import ServiceMatch
 
 AGE_REFRESH = 15.0  # seconds between redraws of ages and overdue markers
 COLUMNS = (
@@ -107,7 +110,8 @@ class IncidentsFeed(JobHost):
 
     def on_live_events(self, message: LiveEvents) -> None:
         message.stop()
-        self.refresher.request()
+        if self.is_current:  # a hidden list refreshes when it is shown again
+            self.refresher.request()
 
     def on_live_trouble(self, message: LiveTrouble) -> None:
         message.stop()
@@ -124,7 +128,7 @@ class HomeScreen(IncidentsFeed, Screen[None]):
     """The incident list for people who write: `d` declares, enter opens."""
 
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
-        keys.HOME_KEYS + keys.HOME_READER_KEYS + keys.HOME_WRITE_KEYS
+        keys.HOME_KEYS + keys.HOME_READER_KEYS + keys.HOME_WRITE_KEYS + keys.HOME_REVIEW_KEYS
     )
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock, actor: str) -> None:
@@ -312,11 +316,18 @@ class HomeScreen(IncidentsFeed, Screen[None]):
             self.table.focus()
 
     def action_declare(self) -> None:
+        """`d`: declare, me as lead; with a service, attach the runbook that
+        lists it (several: the lead picks one in the room)."""
         from warroom.actions import declare
+        from warroom.runbooks import attach_for_service
+        from warroom.tui.library import runbook_library
         from warroom.tui.screens.forms import DeclareForm
 
+        matched: dict[str, ServiceMatch | Exception] = {}
+        app = self.app  # read here: `run` runs in a thread
+
         def run(title: str, severity: int, service: str | None) -> Incident:
-            return declare(
+            incident = declare(
                 self.store,
                 self.actor,
                 self.clock,
@@ -325,16 +336,72 @@ class HomeScreen(IncidentsFeed, Screen[None]):
                 service=service,
                 lead=self.actor,
             )
+            if service:
+                try:
+                    found = runbook_library(app)
+                    matched[incident.id] = attach_for_service(
+                        self.store, incident, self.actor, self.clock, found
+                    )
+                except Exception as error:  # declared all the same: say why no runbook
+                    matched[incident.id] = error
+            return incident
 
         def declared(incident: Incident | None) -> None:
-            if isinstance(incident, Incident):
-                self.app.open_incident(incident.id)  # type: ignore[attr-defined]
+            if not isinstance(incident, Incident):
+                return
+            self.app.open_incident(incident.id)  # type: ignore[attr-defined]
+            match = matched.get(incident.id)
+            if isinstance(match, Exception):
+                notify(self, f"no runbook attached: {match}", severity="warning")
+            elif match is not None:
+                self._runbook_matched(incident, match)
 
         self.app.push_screen(DeclareForm(run, self.catalog), declared)
+
+    def _runbook_matched(self, incident: Incident, match: ServiceMatch) -> None:
+        """Say which runbook the service brought; with several, the lead picks."""
+        from warroom.actions import write
+        from warroom.tui.library import find_runbook
+        from warroom.tui.screens.forms import AttachRunbookForm
+
+        service = incident.service or ""
+        if match.attached is not None:
+            notify(self, f"runbook {match.attached.name} attached: it lists the service {service}")
+            return
+        if not match.candidates:
+            return
+        app = self.app
+
+        def writer(kind: str, data: dict[str, Any], at: Any) -> Any:
+            return write(self.store, incident.id, kind, self.actor, data, self.clock, at)
+
+        names = ", ".join(entry.slug for entry in match.candidates)
+        heading = f"Several runbooks list the service {service} ({names}): pick one"
+        form = AttachRunbookForm(
+            incident,
+            self.catalog,
+            writer,
+            find=lambda query: find_runbook(app, query),
+            entries=match.candidates,
+            heading=heading,
+        )
+        app.push_screen(form)
+
+    def action_followups(self) -> None:
+        from warroom.tui.screens.review import show_followups
+
+        show_followups(self)
+
+    def action_metrics(self) -> None:
+        from warroom.tui.screens.review import show_metrics
+
+        show_metrics(self)
 
     def palette_commands(self) -> list[tuple[str, Any]]:
         return [
             ("Declare an incident", self.action_declare),
             ("Show closed incidents too / open only", self.action_toggle_closed),
             ("Filter the list", self.action_filter),
+            ("Follow-ups of every incident (overdue marked)", self.action_followups),
+            ("Response metrics (MTTD, MTTA, MTTM, MTTR, plots)", self.action_metrics),
         ]

@@ -14,6 +14,7 @@ beside the timeline and `tab` moves the focus between the three.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
@@ -28,13 +29,16 @@ from textual.widgets import Footer, OptionList
 from warroom.actions import write as write_event
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
+from warroom.core.errors import UsageError
 from warroom.core.events import Event
-from warroom.core.fold import apply
 from warroom.core.incident import Incident
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.live import LiveEvents, LiveFeed, LiveTrouble
+from warroom.tui.pending import Queued, RoomLoad, RoomState, load_room
 from warroom.tui.safe import notify
+from warroom.tui.screens.room_actions import RoomExtras
+from warroom.tui.widgets.connection import ConnectionInfo
 from warroom.tui.widgets.entry import EntryLine
 from warroom.tui.widgets.header import IncidentHeader
 from warroom.tui.widgets.roster import Roster
@@ -69,6 +73,7 @@ class RoomBase(Screen[None], JobHost):
         self.actor = actor
         self.incident_id = incident_id
         self.incident: Incident | None = None
+        self.room_state: RoomState | None = None  # stored state + my pending events
         self.feed: LiveFeed | None = None
         self.pane = "timeline"
         self.narrow = False
@@ -153,19 +158,24 @@ class RoomBase(Screen[None], JobHost):
 
     # -- loading -----------------------------------------------------------------
 
-    def _load_first(self) -> tuple[Incident, list[Event]]:
-        incident = self.store.incident(self.incident_id)
-        page = self.store.events_before(self.incident_id, incident.last_seq + 1, FIRST_PAGE)
-        return incident, page
+    def _load_first(self) -> RoomLoad:
+        return load_room(self.store, self.incident_id, FIRST_PAGE, self.catalog)
 
-    def _first_loaded(self, result: tuple[Incident, list[Event]]) -> None:
-        incident, page = result
-        self.incident = incident
-        self.timeline.load(page, incident.concurrent)
+    def _first_loaded(self, loaded: RoomLoad) -> None:
+        self.room_state = RoomState(self.catalog, loaded)
+        self.incident = incident = self.room_state.state
+        page = loaded.page
+        self.timeline.load(RoomState.shown(loaded), incident.concurrent)
+        self.timeline.set_rejected(self.room_state.rejected)
         self._show_state()
         self.loaded = True
-        self.feed = LiveFeed(self, self.store, incident.last_gseq, self.incident_id)
+        self.feed = LiveFeed(self, self.store, loaded.confirmed.last_gseq, self.incident_id)
         self.feed.start()
+        connection = getattr(self.app, "connection", None)
+        if connection is not None:
+            connection.changed.subscribe(self, self._connection_changed)
+            if connection.info is not None:
+                self._connection_changed(connection.info)
         if page and (page[0].seq or 1) > 1:
             self._load_older(page[0].seq or 1)
         self.after_load()
@@ -185,6 +195,7 @@ class RoomBase(Screen[None], JobHost):
     def _older_loaded(self, page: list[Event]) -> None:
         if page:
             self.timeline.prepend(page)
+            gc.freeze()  # loaded events are long-lived: keep full collections from rescanning them
         if page and (page[0].seq or 1) > 1:
             self._load_older(page[0].seq or 1)
         else:
@@ -198,18 +209,42 @@ class RoomBase(Screen[None], JobHost):
 
     def on_live_events(self, message: LiveEvents) -> None:
         message.stop()
-        if self.incident is None:
+        if self.incident is None or self.room_state is None:
             return
         mine = [event for event in message.events if event.incident_id == self.incident_id]
-        fresh = [event for event in mine if (event.seq or 0) > self.incident.last_seq]
-        for event in fresh:
-            apply(self.incident, event, self.catalog)
+        fresh = self.room_state.stored(mine)
         if not fresh:
             return
+        self.incident = self.room_state.state
         self.timeline.extend(fresh, self.incident.concurrent)
         if self.read_only:
             self.timeline.follow = True
         self._show_state()
+
+    def on_queued(self, message: Queued) -> None:
+        """An event of mine is queued (the server is unreachable): shown pending."""
+        message.stop()
+        if self.room_state is None or not self.room_state.queued(message.event):
+            return
+        self.incident = self.room_state.state
+        self.timeline.extend([message.event])
+        self._show_state()
+        connection = getattr(self.app, "connection", None)
+        if connection is not None:
+            connection.poll_now()
+
+    def _connection_changed(self, info: ConnectionInfo) -> None:
+        """Mark my pending events that the server refused on delivery."""
+        if self.room_state is None or not info.rejected:
+            return
+        refused = self.room_state.refused(dict(info.rejected))
+        if not refused:
+            return
+        self.incident = self.room_state.state
+        self.timeline.set_rejected(refused)
+        self._show_state()
+        for reason in refused.values():
+            notify(self, f"rejected by the server: {reason}", severity="error", timeout=10)
 
     def on_live_trouble(self, message: LiveTrouble) -> None:
         message.stop()
@@ -228,7 +263,7 @@ class RoomBase(Screen[None], JobHost):
     # -- actions shared by both rooms --------------------------------------------
 
     def action_leave(self) -> None:
-        self.app.pop_screen()
+        self.app.leave_room()  # type: ignore[attr-defined]
 
     def action_cancel(self) -> None:
         """Esc: close what is open (nothing else)."""
@@ -255,11 +290,11 @@ class RoomBase(Screen[None], JobHost):
         ]
 
 
-class RoomScreen(RoomBase):
+class RoomScreen(RoomExtras, RoomBase):
     """The writer's war room: every key that writes becomes an event with me as actor."""
 
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
-        keys.ROOM_WRITE_KEYS + keys.ROOM_READER_KEYS + keys.ROOM_KEYS
+        keys.ROOM_WRITE_KEYS + keys.ROOM_READER_KEYS + keys.ROOM_REVIEW_KEYS + keys.ROOM_KEYS
     )
 
     ENTRY_PROMPTS: ClassVar[dict[str, str]] = {
@@ -284,15 +319,19 @@ class RoomScreen(RoomBase):
     def after_load(self) -> None:
         if self.incident is not None and self.actor not in self.incident.participants:
             self._write_quietly("participant_joined", {"person": self.actor})
+        self.load_library()
 
     # -- writing -----------------------------------------------------------------
 
     def write(self, kind: str, data: dict[str, Any], at: datetime | None = None) -> Event:
         """Append one event as me (blocking: call it from a worker)."""
         base_seq = self.incident.last_seq if self.incident is not None else None
-        return write_event(
+        event = write_event(
             self.store, self.incident_id, kind, self.actor, data, self.clock, at, base_seq
         )
+        if event.seq is None:  # queued: the server is unreachable
+            self.post_message(Queued(event))
+        return event
 
     def _write_quietly(self, kind: str, data: dict[str, Any]) -> None:
         in_thread(self, lambda: self.write(kind, data), lambda _: None, self._write_failed)
@@ -336,7 +375,11 @@ class RoomScreen(RoomBase):
             found = self.timeline.search(text)
             self.entry.show_message(None if found else f"no event matches {text!r}")
             return
-        event_kind, data = self._entry_event(kind, text)
+        try:
+            event_kind, data = self._entry_event(kind, text)
+        except UsageError as error:
+            self.entry.failed(kind, str(error))
+            return
         in_thread(
             self,
             lambda: self.write(event_kind, data),
@@ -346,6 +389,9 @@ class RoomScreen(RoomBase):
         )
 
     def _entry_event(self, kind: str, text: str) -> tuple[str, dict[str, Any]]:
+        extra = self.extra_entry_event(kind, text)
+        if extra is not None:
+            return extra
         if kind == "summary":
             return "summary_set", {"text": text}
         if kind == "title":
@@ -405,9 +451,7 @@ class RoomScreen(RoomBase):
         self._form(lambda incident: LinkForm(incident, self.catalog, self._writer))
 
     def action_attach_runbook(self) -> None:
-        from warroom.tui.screens.forms import AttachRunbookForm
-
-        self._form(lambda incident: AttachRunbookForm(incident, self.catalog, self._writer))
+        self._form(self.attach_form)
 
     # -- the runbook -------------------------------------------------------------
 
@@ -457,9 +501,10 @@ class RoomScreen(RoomBase):
             ("Add a link", self.action_link),
             ("Edit the title", self._edit_title),
             ("Edit the service", self._edit_service),
-            ("Attach a runbook (Markdown file)", self.action_attach_runbook),
+            ("Attach a runbook (from the library, or a Markdown file)", self.action_attach_runbook),
             ("Runbook: check or uncheck a step", self.action_toggle_step),
             ("Search the timeline", self.action_search),
+            *self.extra_palette_commands(),
             *super().palette_commands(),
         ]
 

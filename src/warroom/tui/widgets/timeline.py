@@ -214,6 +214,8 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         self._adjusting = False  # our own scroll moves never change `follow`
         self._strips: LRUCache[tuple[str, int, str | None], Strip] = LRUCache(_CACHE_SIZE)
         self._palette: _Palette | None = None
+        self._unstored: dict[str, Event] = {}  # rows without a seq: pending, by id
+        self._rejected: dict[str, str] = {}  # event id -> why the server refused it
 
     # -- public interface ------------------------------------------------------
 
@@ -247,6 +249,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     def load(self, events: Sequence[Event], concurrent: Collection[int] = ()) -> None:
         """Replace everything; the view follows the newest event again."""
         self._rows = _dedup(sorted(events, key=_row_key))
+        self._unstored = {event.id: event for event in self._rows if event.seq is None}
         self._concurrent = set(concurrent)
         self._match = None
         self._texts.clear()
@@ -277,6 +280,14 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
             self._concurrent = seqs
             self._strips.clear()
             self.refresh()
+
+    def set_rejected(self, reasons: dict[str, str]) -> None:
+        """Mark pending rows the server refused (event id -> its reason)."""
+        if reasons.items() <= self._rejected.items():
+            return
+        self._rejected.update(reasons)
+        self._strips.clear()
+        self.refresh()
 
     def set_kind_filter(self, kinds: frozenset[str] | None) -> None:
         """Show only these kinds (None: all); the top row stays where it can."""
@@ -433,6 +444,10 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
             pieces.append((f"[back-dated, logged {logged}] ", palette.marker))
         if event.seq is not None and event.seq in self._concurrent:
             pieces.append(("[concurrent] ", palette.marker))
+        if event.seq is None:  # typed here, not stored by the server yet
+            reason = self._rejected.get(event.id)
+            marker = f"[rejected: {clean_line(reason)}] " if reason is not None else "[pending] "
+            pieces.append((marker, palette.marker))
         pieces.append((_line_text(event), palette.text))
 
         segments: list[Segment] = []
@@ -502,6 +517,11 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         if not events:
             return
         anchor = None if self.follow else self._top_row()
+        if self._unstored:  # a pending row's stored event takes its place
+            self._drop([e.id for e in events if e.seq is not None and e.id in self._unstored])
+        for event in events:
+            if event.seq is None:
+                self._unstored[event.id] = event
         actor_width = _actor_width(self._actor_width, events)
         if actor_width != self._actor_width:
             self._actor_width = actor_width
@@ -540,6 +560,20 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
             self._rebuild_view()
         self._changed()
         self._restore(anchor)
+
+    def _drop(self, ids: Collection[str]) -> None:
+        """Take rows out (pending rows whose stored events arrived)."""
+        if not ids:
+            return
+        gone = set(ids)
+        for key in gone:
+            self._unstored.pop(key, None)
+        self._rows = [row for row in self._rows if row.id not in gone]
+        if self._match is not None and self._match.id in gone:
+            self._match = None
+            self._pattern = None
+        self._rebuild_view()
+        self._strips.clear()
 
     def _rebuild_view(self) -> None:
         kinds = self._filter
