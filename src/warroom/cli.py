@@ -69,6 +69,22 @@ definitions:
 """
 
 
+def _actions(
+    parent: argparse.ArgumentParser, dest: str
+) -> Callable[[str, str], argparse.ArgumentParser]:
+    """`warroom NOUN ACTION ...`: a function adding one ACTION (with the global flags)."""
+    actions = parent.add_subparsers(
+        dest=dest, metavar="ACTION", parser_class=_Parser, required=True
+    )
+
+    def action(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = actions.add_parser(name, help=help_text, description=help_text)
+        _global_options(sub, suppress=True)
+        return sub
+
+    return action
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="warroom", description="A terminal war room for incident response.")
     parser.add_argument("--version", action="version", version=f"warroom {__version__}")
@@ -139,14 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--audience", choices=AUDIENCES, default="internal")
 
     sub = command("runbook", "runbooks as code: list, show, attach, add-step, lint, suggest")
-    runbook_actions = sub.add_subparsers(
-        dest="runbook_command", metavar="ACTION", parser_class=_Parser, required=True
-    )
-
-    def runbook_action(name: str, help_text: str) -> argparse.ArgumentParser:
-        action = runbook_actions.add_parser(name, help=help_text, description=help_text)
-        _global_options(action, suppress=True)
-        return action
+    runbook_action = _actions(sub, "runbook_command")
 
     listing = runbook_action("list", "the runbooks in data/runbooks and the runbook_dirs folders")
     listing.add_argument("--json", action="store_true")
@@ -180,16 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--speed", type=float, default=20.0, metavar="N", help="default 20")
 
     sub = command("followup", "follow-ups (action items): add one, mark it done, verify it")
-    followup_actions = sub.add_subparsers(
-        dest="followup_command", metavar="ACTION", parser_class=_Parser, required=True
-    )
+    followup_action = _actions(sub, "followup_command")
     for action, help_text in (
         ("add", "add a follow-up to an incident (also after it is resolved or closed)"),
         ("done", "mark a follow-up done"),
         ("verify", "record that a done follow-up's fix was checked to work"),
     ):
-        followup_sub = followup_actions.add_parser(action, help=help_text, description=help_text)
-        _global_options(followup_sub, suppress=True)
+        followup_sub = followup_action(action, help_text)
         if action == "add":
             followup_sub.add_argument("ref")
             followup_sub.add_argument("text")
@@ -260,16 +266,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--heartbeat", type=float, default=15.0, metavar="S", help=argparse.SUPPRESS)
 
     sub = command("token", "the server's access tokens (in the --db file)")
-    token_actions = sub.add_subparsers(
-        dest="token_command", metavar="ACTION", parser_class=_Parser, required=True
-    )
+    token_action = _actions(sub, "token_command")
     for action, help_text in (
         ("create", "make a token and print it (shown once)"),
         ("list", "list tokens: name, role, created, revoked"),
         ("revoke", "revoke a token by name: it stops working at once"),
     ):
-        token_sub = token_actions.add_parser(action, help=help_text, description=help_text)
-        _global_options(token_sub, suppress=True)
+        token_sub = token_action(action, help_text)
         if action == "create":
             token_sub.add_argument(
                 "--role", required=True, choices=("viewer", "responder", "admin")
