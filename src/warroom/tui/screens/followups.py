@@ -146,27 +146,6 @@ class FollowupChangeForm(_WriteForm):
 class FollowupsScreen(IncidentsFeed, Screen[None]):
     """Every follow-up across incidents, by due date; overdue ones marked."""
 
-    DEFAULT_CSS = """
-    #followups-title {
-        height: 1;
-        padding: 0 1;
-        background: $panel;
-        color: $foreground;
-    }
-    #followups-table {
-        height: 1fr;
-    }
-    #followups-empty {
-        height: 1fr;
-        padding: 2 4;
-    }
-    #followups-detail {
-        height: auto;
-        max-height: 5;
-        padding: 0 1;
-        background: $boost;
-    }
-    """
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.FOLLOWUPS_KEYS)
     include_closed = True
 
@@ -180,7 +159,7 @@ class FollowupsScreen(IncidentsFeed, Screen[None]):
         self.shown: dict[str, Entry] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="followups-title", markup=False)
+        yield Static("", id="followups-title", classes="screen-title", markup=False)
         yield DataTable(id="followups-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="followups-empty", markup=False)
         yield Static("", id="followups-detail", markup=False)

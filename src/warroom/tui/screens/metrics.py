@@ -159,36 +159,6 @@ def fallback_plots(report: Report) -> list[Widget]:
 class MetricsScreen(Screen[None], JobHost):
     """The figures, their definitions and three plots; `r` computes them again."""
 
-    DEFAULT_CSS = """
-    #metrics-title {
-        height: 1;
-        padding: 0 1;
-        background: $panel;
-        color: $foreground;
-    }
-    #metrics-body {
-        height: 1fr;
-        padding: 0 1;
-    }
-    #metrics-figures {
-        height: auto;
-        margin: 1 0;
-    }
-    .metrics-plot {
-        height: 14;
-        margin-bottom: 1;
-    }
-    .metrics-caption {
-        margin-top: 1;
-    }
-    .metrics-sparkline {
-        height: 3;
-    }
-    #metrics-repeats {
-        height: auto;
-        margin-bottom: 1;
-    }
-    """
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.METRICS_KEYS)
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock) -> None:
@@ -201,7 +171,9 @@ class MetricsScreen(Screen[None], JobHost):
 
     def compose(self) -> ComposeResult:
         yield Static(
-            Content.assemble(("Response metrics", "bold"), "  ·  computing…"), id="metrics-title"
+            Content.assemble(("Response metrics", "bold"), "  ·  computing…"),
+            id="metrics-title",
+            classes="screen-title",
         )
         with VerticalScroll(id="metrics-body"):
             yield Static("", id="metrics-figures")

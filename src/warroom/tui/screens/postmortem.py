@@ -85,18 +85,6 @@ class WritePostmortemForm(FormScreen):
 class PostmortemScreen(Screen[None], JobHost):
     """The review draft; `w` writes it to a file, `r` drafts it again."""
 
-    DEFAULT_CSS = """
-    #postmortem-title {
-        height: 1;
-        padding: 0 1;
-        background: $panel;
-        color: $foreground;
-    }
-    #postmortem-text {
-        height: 1fr;
-        border: none;
-    }
-    """
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.POSTMORTEM_KEYS)
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock, incident_id: str) -> None:
@@ -110,7 +98,7 @@ class PostmortemScreen(Screen[None], JobHost):
         self.loaded = False
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="postmortem-title", markup=False)
+        yield Static("", id="postmortem-title", classes="screen-title", markup=False)
         yield TextArea(
             "drafting…", id="postmortem-text", read_only=True, soft_wrap=True, show_cursor=False
         )
