@@ -190,24 +190,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("followup", "follow-ups (action items): add one, mark it done, verify it")
     followup_action = _actions(sub, "followup_command")
+    add = followup_action(
+        "add", "add a follow-up to an incident (also after it is resolved or closed)"
+    )
+    add.add_argument("ref")
+    add.add_argument("text")
+    add.add_argument("--owner", required=True, metavar="NAME")
+    add.add_argument("--due", required=True, metavar="DATE", help="YYYY-MM-DD, or +7d / +2w")
     for action, help_text in (
-        ("add", "add a follow-up to an incident (also after it is resolved or closed)"),
         ("done", "mark a follow-up done"),
         ("verify", "record that a done follow-up's fix was checked to work"),
     ):
-        followup_sub = followup_action(action, help_text)
-        if action == "add":
-            followup_sub.add_argument("ref")
-            followup_sub.add_argument("text")
-            followup_sub.add_argument("--owner", required=True, metavar="NAME")
-            followup_sub.add_argument(
-                "--due", required=True, metavar="DATE", help="YYYY-MM-DD, or +7d / +2w"
-            )
-        else:
-            followup_sub.add_argument(
-                "id", help="the follow-up's id, a unique prefix of it, or INC-n:ID"
-            )
-            followup_sub.add_argument("--note", metavar="TEXT", help="how it was done/checked")
+        change = followup_action(action, help_text)
+        change.add_argument("id", help="the follow-up's id, a unique prefix of it, or INC-n:ID")
+        change.add_argument("--note", metavar="TEXT", help="how it was done/checked")
 
     sub = command("followups", "follow-ups across all incidents, by due date")
     sub.add_argument("--open", action="store_true", help="only open ones")
@@ -267,21 +263,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("token", "the server's access tokens (in the --db file)")
     token_action = _actions(sub, "token_command")
-    for action, help_text in (
-        ("create", "make a token and print it (shown once)"),
-        ("list", "list tokens: name, role, created, revoked"),
-        ("revoke", "revoke a token by name: it stops working at once"),
-    ):
-        token_sub = token_action(action, help_text)
-        if action == "create":
-            token_sub.add_argument(
-                "--role", required=True, choices=("viewer", "responder", "admin")
-            )
-            token_sub.add_argument("--name", required=True, help="the actor of its events")
-        elif action == "list":
-            token_sub.add_argument("--json", action="store_true")
-        else:
-            token_sub.add_argument("name")
+    create = token_action("create", "make a token and print it (shown once)")
+    create.add_argument("--role", required=True, choices=("viewer", "responder", "admin"))
+    create.add_argument("--name", required=True, help="the actor of its events")
+    token_action("list", "list tokens: name, role, created, revoked").add_argument(
+        "--json", action="store_true"
+    )
+    token_action("revoke", "revoke a token by name: it stops working at once").add_argument("name")
 
     for name, help_text in (
         ("tui", "open the TUI: the incident list, or one incident's war room"),
