@@ -267,7 +267,7 @@ async def open_room(path: Path, incident_id: str) -> tuple[Any, Any, Frames, flo
     The caller enters `app.run_test(...)`."""
     from tests.tui.helpers import screen_text
     from warroom.store.sqlite import SQLiteStore
-    from warroom.tui.app import WarroomApp
+    from warroom.tui.run import app_for_store
     from warroom.tui.screens.room import RoomScreen
 
     with sqlite3.connect(path) as raw:  # what the newest row says (outside the timing)
@@ -289,7 +289,7 @@ async def open_room(path: Path, incident_id: str) -> tuple[Any, Any, Frames, flo
 
     started = time.perf_counter()
     store = SQLiteStore(path)
-    app = WarroomApp(store, actor=ACTOR, incident_id=incident_id)
+    app = app_for_store(store, user=ACTOR, incident_id=incident_id)  # as `warroom tui REF`
     frames = Frames(app)
     return store, app, frames, started, frames.until(painted)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.dialects.sqlite import pysqlite  # noqa: F401  (create_engine's import, done here)
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from warroom.core.catalog import Catalog

@@ -8,6 +8,7 @@ in thread workers.  Every binding has an `id`; `keymap` (the config file's
 from __future__ import annotations
 
 import difflib
+import gc
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
@@ -22,6 +23,7 @@ from warroom.resources import styles_path
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.commands import WarroomCommands
+from warroom.tui.pending import RoomLoad
 from warroom.tui.safe import notify
 from warroom.tui.screens.home import HomeScreen
 from warroom.tui.screens.keys import KeysScreen, key_lines
@@ -60,6 +62,20 @@ def binding_ids() -> set[str]:
     }
 
 
+_frozen = False
+
+
+def _freeze_imports() -> None:
+    """Everything imported before the first app lives as long as the process:
+    keep Python's full collections from rescanning it (pauses of 50-150 ms
+    during the first paint otherwise).  Once a process: later apps (tests)
+    would freeze the garbage of earlier ones."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
+
+
 class WarroomApp(JobHost, App[int]):
     """The terminal war room.
 
@@ -84,7 +100,12 @@ class WarroomApp(JobHost, App[int]):
         incident_id: str | None = None,
         catalog: Catalog | None = None,
         settings: Settings | None = None,
+        loaded: RoomLoad | None = None,
     ) -> None:
+        """`incident_id`: open that war room at once; `loaded`: its state and
+        newest events, read already (`warroom tui REF`), so that its first
+        frame shows them."""
+        _freeze_imports()
         super().__init__()
         self.settings = settings  # the runbook folders, among others; None: the samples only
         self.store = store
@@ -93,24 +114,40 @@ class WarroomApp(JobHost, App[int]):
         self.actor = actor
         self.read_only = read_only
         self.start_incident = incident_id
+        self._start_load = loaded if incident_id is not None else None
         self._keymap_settings = dict(keymap or {})
         self.drafts: dict[str, dict[str, str]] = {}  # incident id -> kind -> text typed
-        self.connection: ConnectionMonitor | None = None
+        # made here: the first screen (built before on_mount) subscribes to it
+        self.connection: ConnectionMonitor | None = (
+            ConnectionMonitor(self, store) if isinstance(store, ServerBacked) else None
+        )
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The first screen: the war room asked for, or the incident list.
+
+        The bottom of the screen stack, so it is built while the app starts,
+        not pushed over a blank screen afterwards: the first frame shows it.
+        A room opened directly builds the list only when it is left: no
+        hidden list refreshing under the room."""
+        if self.start_incident is not None:
+            loaded, self._start_load = self._start_load, None
+            screen: Screen[Any] = self._room(self.start_incident, loaded)
+        else:
+            screen = self._home()
+        # Textual's switch_screen (leaving this room for the list) pops a result
+        # callback from the screen it replaces; push_screen gives every screen
+        # one, the first screen gets none (Textualize/textual#2650).
+        screen._push_result_callback(self, None)
+        return screen
 
     def on_mount(self) -> None:
-        if isinstance(self.store, ServerBacked):
-            self.connection = ConnectionMonitor(self, self.store)
+        if self.connection is not None:
             self.screen_change_signal.subscribe(self, self._add_connection_status)
+            self._add_connection_status(self.screen)  # shown before this subscription
             self.connection.start()
         if self._keymap_settings:
             self.set_keymap(self._keymap_settings)
             self._warn_unknown_keys()
-        if self.start_incident is not None:
-            # The list is built only when the room is left: a room opened
-            # directly paints sooner, with no hidden list refreshing under it.
-            self.open_incident(self.start_incident)
-        else:
-            self.push_screen(self._home())
 
     def _home(self) -> Screen[Any]:
         home_class = WallHomeScreen if self.read_only else HomeScreen
@@ -161,14 +198,20 @@ class WarroomApp(JobHost, App[int]):
             timeout=15,
         )
 
-    def open_incident(self, incident_id: str) -> None:
+    def open_incident(self, incident_id: str, loaded: RoomLoad | None = None) -> None:
         """Open an incident's war room (leaving the one that is open, if any)."""
         if isinstance(self.screen, RoomBase):
             if self.screen.incident_id == incident_id:
                 return
+            if len(self.screen_stack) == 1:  # the first screen: nothing to go back to
+                self.switch_screen(self._room(incident_id, loaded))
+                return
             self.pop_screen()
+        self.push_screen(self._room(incident_id, loaded))
+
+    def _room(self, incident_id: str, loaded: RoomLoad | None = None) -> RoomBase:
         room_class = WallRoomScreen if self.read_only else RoomScreen
-        self.push_screen(room_class(self.store, self.catalog, self.clock, self.actor, incident_id))
+        return room_class(self.store, self.catalog, self.clock, self.actor, incident_id, loaded)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's, with "Keys" opening our `?` screen instead of its side panel."""

@@ -29,6 +29,7 @@ from warroom.core.incident import Incident
 from warroom.store.base import Store
 
 REJECTED = "rejected"  # the outbox state of an event the server refused
+FIRST_PAGE = 120  # the newest events a room opens with (more than a screen at 200x60)
 
 
 class Queued(Message):
@@ -68,7 +69,9 @@ def rejected_events(store: Store, incident_id: str) -> list[tuple[Event, str]]:
     ]
 
 
-def load_room(store: Store, incident_id: str, first_page: int, catalog: Catalog) -> RoomLoad:
+def load_room(
+    store: Store, incident_id: str, catalog: Catalog, first_page: int = FIRST_PAGE
+) -> RoomLoad:
     """Read a room's state, its newest `first_page` events and my pending ones
     (blocking: call it from a worker)."""
     incident = store.incident(incident_id)

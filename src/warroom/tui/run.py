@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -36,9 +35,6 @@ def run_tui(
             incident_id=incident_id,
         )
         app.settings = settings  # the runbook folders the TUI attaches from
-        # Everything imported so far lives as long as the app: keep Python's
-        # full collections from rescanning it (pauses of 50-150 ms otherwise).
-        gc.freeze()
         result = app.run()
         return result if isinstance(result, int) else (app.return_code or 0)
     finally:
@@ -58,8 +54,11 @@ def app_for_store(
     (what the server writes every event as), and a viewer token opens the
     wall (read-only) whatever was asked; asking the server who the token is
     happens here, before the screen is taken over (the answer is cached for
-    offline use)."""
+    offline use).  With `incident_id`, the room's state and newest events are
+    read here too: nothing else is running yet, and the room's first frame
+    shows them (no "loading" frame)."""
     from warroom.tui.app import WarroomApp
+    from warroom.tui.pending import load_room
 
     actor = user
     whoami = getattr(store, "whoami", None)
@@ -68,6 +67,7 @@ def app_for_store(
         if me is not None:
             actor = me.get("name") or user
             read_only = read_only or me.get("role") == "viewer"
+    loaded = load_room(store, incident_id, store.catalog) if incident_id is not None else None
     return WarroomApp(
         store,
         actor=actor,
@@ -75,4 +75,5 @@ def app_for_store(
         read_only=read_only,
         keymap=keymap,
         incident_id=incident_id,
+        loaded=loaded,
     )

@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from warroom.actions import write as write_event
@@ -38,6 +38,7 @@ from warroom.tui import keys
 from warroom.tui.safe import notify, safe_line
 from warroom.tui.screens.forms import Writer, _WriteForm
 from warroom.tui.screens.home import IncidentsFeed
+from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
 
 FILTERS = ("all", "open", "overdue", "mine")
@@ -163,7 +164,7 @@ class FollowupsScreen(IncidentsFeed, Screen[None]):
         yield DataTable(id="followups-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="followups-empty", markup=False)
         yield Static("", id="followups-detail", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     @property
     def table(self) -> DataTable[Any]:
@@ -179,7 +180,7 @@ class FollowupsScreen(IncidentsFeed, Screen[None]):
         self.stop_feed()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.query_one(Footer).compact = event.size.width < NARROW_WIDTH
+        self.query_one(KeyBar).compact = event.size.width < NARROW_WIDTH
         if self.loaded:
             self.show_incidents()
 

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
 from warroom.core.catalog import Catalog
@@ -29,6 +29,7 @@ from warroom.tui import keys
 from warroom.tui.live import LiveEvents, LiveFeed, LiveTrouble
 from warroom.tui.safe import notify, safe_line
 from warroom.tui.widgets.header import severity_chip
+from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
 from warroom.tui.work import Coalesced, JobHost
 
@@ -147,7 +148,7 @@ class HomeScreen(IncidentsFeed, Screen[None]):
         yield SafeInput(
             id="filter", placeholder="filter: ref, title, service, status, lead", compact=True
         )
-        yield Footer()
+        yield KeyBar()
 
     @property
     def table(self) -> DataTable[Any]:
@@ -169,7 +170,7 @@ class HomeScreen(IncidentsFeed, Screen[None]):
         self.stop_feed()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.query_one(Footer).compact = event.size.width < NARROW_WIDTH
+        self.query_one(KeyBar).compact = event.size.width < NARROW_WIDTH
         if self.loaded:
             self.show_incidents()
 

@@ -21,7 +21,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
@@ -30,6 +30,7 @@ from warroom.core.times import format_duration
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.safe import notify, safe_line
+from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.work import JobHost, in_thread
 
 PLOT_HEIGHT = 14
@@ -178,7 +179,7 @@ class MetricsScreen(Screen[None], JobHost):
         with VerticalScroll(id="metrics-body"):
             yield Static("", id="metrics-figures")
             yield Static("", id="metrics-repeats")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#metrics-body").focus()

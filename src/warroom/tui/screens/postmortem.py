@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static, TextArea
+from textual.widgets import Input, Static, TextArea
 
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
@@ -30,6 +30,7 @@ from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.safe import notify, safe_line, safe_text
 from warroom.tui.screens.forms import FormScreen
+from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
 from warroom.tui.work import JobHost, in_thread
 
@@ -102,7 +103,7 @@ class PostmortemScreen(Screen[None], JobHost):
         yield TextArea(
             "drafting…", id="postmortem-text", read_only=True, soft_wrap=True, show_cursor=False
         )
-        yield Footer()
+        yield KeyBar()
 
     @property
     def view(self) -> TextArea:

@@ -24,7 +24,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList
+from textual.widgets import OptionList
 
 from warroom.actions import write as write_event
 from warroom.core.catalog import Catalog
@@ -41,6 +41,7 @@ from warroom.tui.screens.room_actions import RoomExtras
 from warroom.tui.widgets.connection import ConnectionInfo
 from warroom.tui.widgets.entry import EntryLine
 from warroom.tui.widgets.header import IncidentHeader
+from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.roster import Roster
 from warroom.tui.widgets.runbook import RunbookPane
 from warroom.tui.widgets.timeline import TimelineView
@@ -48,7 +49,6 @@ from warroom.tui.work import JobHost, in_thread
 
 NARROW_WIDTH = 110
 WIDE_WIDTH = 180
-FIRST_PAGE = 300  # the newest events, loaded before the first paint
 OLDER_PAGE = 5000  # each later page of older events
 PANES = ("timeline", "roster", "runbook")
 
@@ -64,9 +64,18 @@ class RoomBase(Screen[None], JobHost):
     BINDINGS: ClassVar[list[BindingType]] = []
 
     def __init__(
-        self, store: Store, catalog: Catalog, clock: Clock, actor: str, incident_id: str
+        self,
+        store: Store,
+        catalog: Catalog,
+        clock: Clock,
+        actor: str,
+        incident_id: str,
+        loaded: RoomLoad | None = None,
     ) -> None:
-        super().__init__(classes="room")
+        """`loaded`: the room's state and newest events, read before the app
+        started (`warroom tui REF`): the first frame shows them."""
+        super().__init__(classes="room -wall" if self.read_only else "room")
+        self._preloaded = loaded
         self.store = store
         self.catalog = catalog
         self.clock = clock
@@ -90,7 +99,7 @@ class RoomBase(Screen[None], JobHost):
                 yield Roster(self.catalog, id="roster")
                 yield RunbookPane(id="runbook")
         yield from self.compose_bottom()
-        yield Footer()
+        yield KeyBar()
 
     def compose_bottom(self) -> ComposeResult:
         yield from ()
@@ -114,7 +123,11 @@ class RoomBase(Screen[None], JobHost):
     def on_mount(self) -> None:
         self.timeline.focus()
         self._layout(self.app.size.width)
-        in_thread(self, self._load_first, self._first_loaded, self._load_failed, group="load")
+        if self._preloaded is not None:
+            loaded, self._preloaded = self._preloaded, None
+            self._first_loaded(loaded)
+        else:
+            in_thread(self, self._load_first, self._first_loaded, self._load_failed, group="load")
 
     def on_resize(self, event: events.Resize) -> None:
         focused = self.focused
@@ -126,7 +139,7 @@ class RoomBase(Screen[None], JobHost):
         self.narrow = width < NARROW_WIDTH
         self.set_class(self.narrow, "-narrow")
         self.set_class(width >= WIDE_WIDTH, "-wide")
-        self.query_one(Footer).compact = self.narrow
+        self.query_one(KeyBar).compact = self.narrow
         if self.narrow:
             self.query_one("#side").display = self.pane != "timeline"
             self.timeline.display = self.pane == "timeline"
@@ -159,7 +172,7 @@ class RoomBase(Screen[None], JobHost):
     # -- loading -----------------------------------------------------------------
 
     def _load_first(self) -> RoomLoad:
-        return load_room(self.store, self.incident_id, FIRST_PAGE, self.catalog)
+        return load_room(self.store, self.incident_id, self.catalog)
 
     def _first_loaded(self, loaded: RoomLoad) -> None:
         self.room_state = RoomState(self.catalog, loaded)
@@ -176,9 +189,10 @@ class RoomBase(Screen[None], JobHost):
             connection.changed.subscribe(self, self._connection_changed)
             if connection.info is not None:
                 self._connection_changed(connection.info)
+        # The rest waits for the first paint: its threads would slow it down.
         if page and (page[0].seq or 1) > 1:
-            self._load_older(page[0].seq or 1)
-        self.after_load()
+            self.call_after_refresh(self._load_older, page[0].seq or 1)
+        self.call_after_refresh(self.after_load)
 
     def after_load(self) -> None:
         """Hook: the state is shown and the live feed runs."""

@@ -18,7 +18,7 @@ from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
@@ -28,6 +28,7 @@ from warroom.tui.safe import notify
 from warroom.tui.screens.home import IncidentsFeed
 from warroom.tui.screens.room import RoomBase
 from warroom.tui.widgets.header import IncidentHeader
+from warroom.tui.widgets.keybar import KeyBar
 
 HINT_EVERY = 2.0  # seconds: the read-only hint is not repeated faster than this
 READ_ONLY_HINT = "read-only: this is a wall screen (warroom watch); write from `warroom tui`"
@@ -65,9 +66,6 @@ class WallRoomScreen(ReadOnlyHint, RoomBase):
         *_write_keys_read_only(),
     ]
 
-    def on_mount(self) -> None:
-        self.add_class("-wall")
-
     def palette_commands(self) -> list[tuple[str, Any]]:
         return [
             ("Timeline: show times in UTC / local", self.action_utc),
@@ -95,7 +93,7 @@ class WallHomeScreen(ReadOnlyHint, IncidentsFeed, Screen[None]):
         yield Static("", id="wall-title", markup=False)
         yield VerticalScroll(id="cards")
         yield Static("", id="empty-hint", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#empty-hint").display = False

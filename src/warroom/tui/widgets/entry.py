@@ -10,11 +10,14 @@ same kind again (even after leaving the room and coming back) brings the text
 back.  Text typed while a write is on its way (a busy store) is kept too: once
 the event is stored, the line stays open with what was typed after Enter.
 Nothing typed is ever lost.
+
+Its parts (the error line, the prompt, the input box) are built just after the
+room's first paint, or when a key first opens the line if that comes sooner:
+a room opens faster without them.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.message import Message
@@ -44,16 +47,24 @@ class EntryLine(Vertical):
         self.drafts: dict[str, str] = {} if drafts is None else drafts
         self.busy = False
 
-    def compose(self) -> ComposeResult:
-        yield Static("", id="entry-error", markup=False)
-        with Horizontal(id="entry-row"):
-            yield Static("", id="entry-prompt", markup=False)
-            yield SafeInput(id="entry-input", compact=True, select_on_focus=False)
-            yield Static(HINT, id="entry-hint", markup=False)
-
     def on_mount(self) -> None:
-        self.display = False
-        self.query_one("#entry-error").display = False
+        self.call_after_refresh(self._build)
+
+    def _build(self) -> None:
+        """Mount the parts, once (they can be queried as soon as this returns)."""
+        if self.children:
+            return
+        error = Static("", id="entry-error", markup=False)
+        error.display = False
+        self.mount(
+            error,
+            Horizontal(
+                Static("", id="entry-prompt", markup=False),
+                SafeInput(id="entry-input", compact=True, select_on_focus=False),
+                Static(HINT, id="entry-hint", markup=False),
+                id="entry-row",
+            ),
+        )
 
     @property
     def input(self) -> Input:
@@ -65,6 +76,7 @@ class EntryLine(Vertical):
 
     def open(self, kind: str, prompt: str, initial: str = "") -> None:
         """Open for `kind`, restoring its draft (or `initial`), and focus the box."""
+        self._build()
         if self.is_open and self.kind != kind:
             self._save_draft()
         self.kind = kind

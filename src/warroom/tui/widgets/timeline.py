@@ -242,9 +242,16 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def visible_events(self) -> list[Event]:
         """The events on screen now, top to bottom."""
-        top = self.scroll_offset.y
-        height = self.scrollable_content_region.height
-        return self._view[top : top + height]
+        top = self._top_index()
+        return self._view[top : top + self.scrollable_content_region.height]
+
+    def _top_index(self) -> int:
+        """The index in the view of the first row on screen.  Following, the
+        newest screen is shown whatever the scroll offset says: the first
+        frame after a load or a resize needs no scroll to catch up first."""
+        if self.follow:
+            return max(len(self._view) - self.scrollable_content_region.height, 0)
+        return self.scroll_offset.y
 
     def load(self, events: Sequence[Event], concurrent: Collection[int] = ()) -> None:
         """Replace everything; the view follows the newest event again."""
@@ -406,7 +413,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         view = self._view
-        index = self.scroll_offset.y + y
+        index = self._top_index() + y
         if not 0 <= index < len(view):
             if not view and y == 0:
                 return self._empty_line(width)
@@ -602,7 +609,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         return bisect_left(self._view, _row_key(event), key=_row_key)
 
     def _top_row(self) -> Event | None:
-        top = self.scroll_offset.y
+        top = self._top_index()
         return self._view[top] if 0 <= top < len(self._view) else None
 
     def _restore(self, anchor: Event | None) -> None:
