@@ -14,10 +14,11 @@ with `SQLiteStore.append_many` (batches of 25, 2 s apart, about 1% back-dated)
 in a temporary folder reused by later runs (`--fresh` rebuilds it).
 
 1. First full paint, 10k events.  From just before the store is opened and
-   `WarroomApp(store, incident_id=...)` is constructed to the end of the first
-   frame in which the war room is on screen with its header (the incident's
-   ref) and the newest timeline row (its text) -- checked on the composited
-   screen, not on widget state.  Baseline, same run, same launch: a bare
+   the app is made as `warroom tui REF` makes it (`app_for_store`: the room's
+   state and newest events are read before the app starts) to the end of the
+   first frame in which the war room is on screen with its header (the
+   incident's ref) and the newest timeline row (its text) -- checked on the
+   composited screen, not on widget state.  Baseline, same run, same launch: a bare
    Textual app with the same four empty panes (a 5-line header, the timeline,
    the roster and runbook beside it, the room's stylesheet), from construction
    to the end of its first frame.  Runs interleaved; medians.  Target:

@@ -297,6 +297,11 @@ class HomeScreen(IncidentsFeed, Screen[None]):
         box.display = True
         box.focus()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While the filter box has the focus, `/` types into it: not offered."""
+        focused = self.focused
+        return not (action == "filter" and focused is not None and focused.id == "filter")
+
     def action_cancel_filter(self) -> None:
         box = self.query_one("#filter", Input)
         if box.display:

@@ -76,6 +76,7 @@ class RoomBase(Screen[None], JobHost):
         started (`warroom tui REF`): the first frame shows them."""
         super().__init__(classes="room -wall" if self.read_only else "room")
         self._preloaded = loaded
+        self._resumed = False
         self.store = store
         self.catalog = catalog
         self.clock = clock
@@ -128,6 +129,15 @@ class RoomBase(Screen[None], JobHost):
             self._first_loaded(loaded)
         else:
             in_thread(self, self._load_first, self._first_loaded, self._load_failed, group="load")
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Textual's own handler (most derived first).  The first
+        # time, every widget was styled as it was mounted, with every widget
+        # type's CSS it can match: restyling the whole room again would only
+        # delay its first frame.
+        if not self._resumed:
+            event.refresh_styles = False
+        self._resumed = True
 
     def on_resize(self, event: events.Resize) -> None:
         focused = self.focused

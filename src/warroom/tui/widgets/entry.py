@@ -56,14 +56,14 @@ class EntryLine(Vertical):
             return
         error = Static("", id="entry-error", markup=False)
         error.display = False
-        self.mount(
-            error,
-            Horizontal(
-                Static("", id="entry-prompt", markup=False),
-                SafeInput(id="entry-input", compact=True, select_on_focus=False),
-                Static(HINT, id="entry-hint", markup=False),
-                id="entry-row",
-            ),
+        row = Horizontal(id="entry-row")
+        self.mount(error, row)
+        # mounted into the row itself: children given to its constructor would
+        # only be mounted a turn of the event loop later
+        row.mount(
+            Static("", id="entry-prompt", markup=False),
+            SafeInput(id="entry-input", compact=True, select_on_focus=False),
+            Static(HINT, id="entry-hint", markup=False),
         )
 
     @property
