@@ -19,7 +19,7 @@ screen is read-only, and write nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textual.binding import Binding
 
@@ -31,9 +31,15 @@ class Key:
     action: str
     description: str
     show: bool = False
+    priority: bool = False  # runs as it arrives: see tui/typeahead.py
 
 
-ROOM_WRITE_KEYS: tuple[Key, ...] = (
+def _priority(*keys: Key) -> tuple[Key, ...]:
+    """Keys that open something to type into, or close it (tui/typeahead.py)."""
+    return tuple(replace(key, priority=True) for key in keys)
+
+
+ROOM_WRITE_KEYS: tuple[Key, ...] = _priority(
     Key("note", "n", "entry('note')", "Note", True),
     Key("finding", "f", "entry('finding')", "Finding", True),
     Key("action", "a", "entry('action')", "Action", True),
@@ -50,15 +56,15 @@ ROOM_WRITE_KEYS: tuple[Key, ...] = (
     Key("followup", "o", "followup", "Follow-up"),  # an action item: owner, due date
 )
 
-HOME_WRITE_KEYS: tuple[Key, ...] = (Key("declare", "d", "declare", "Declare", True),)
+HOME_WRITE_KEYS: tuple[Key, ...] = _priority(Key("declare", "d", "declare", "Declare", True))
 
 ROOM_KEYS: tuple[Key, ...] = (
     Key("next_pane", "tab", "next_pane", "Pane"),
-    Key("cancel", "escape", "cancel", "Cancel"),
+    *_priority(Key("cancel", "escape", "cancel", "Cancel")),
     Key("leave", "q", "leave", "Leave", True),
 )
 
-ROOM_READER_KEYS: tuple[Key, ...] = (Key("search", "slash", "search", "Search"),)
+ROOM_READER_KEYS: tuple[Key, ...] = _priority(Key("search", "slash", "search", "Search"))
 
 # The writer's room only (they read, or write a file, not the store).
 ROOM_REVIEW_KEYS: tuple[Key, ...] = (
@@ -72,12 +78,10 @@ HOME_KEYS: tuple[Key, ...] = (
     Key("up", "k", "up", "Up"),
     Key("toggle_closed", "c", "toggle_closed", "Closed", True),
     Key("quit_home", "q", "app.quit", "Quit"),
-)
-
-HOME_READER_KEYS: tuple[Key, ...] = (
-    Key("filter", "slash", "filter", "Filter", True),
     Key("cancel_filter", "escape", "cancel_filter", "Cancel"),
 )
+
+HOME_READER_KEYS: tuple[Key, ...] = _priority(Key("filter", "slash", "filter", "Filter", True))
 
 HOME_REVIEW_KEYS: tuple[Key, ...] = (
     Key("followups", "f", "followups", "Follow-ups", True),
@@ -115,7 +119,10 @@ READ_ONLY_ACTION = "read_only"
 
 
 def bindings(keys: tuple[Key, ...]) -> list[Binding]:
-    return [Binding(k.key, k.action, k.description, show=k.show, id=k.id) for k in keys]
+    return [
+        Binding(k.key, k.action, k.description, show=k.show, id=k.id, priority=k.priority)
+        for k in keys
+    ]
 
 
 def read_only_bindings(keys: tuple[Key, ...]) -> list[Binding]:

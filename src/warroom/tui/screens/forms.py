@@ -38,7 +38,10 @@ Writer = Callable[[str, dict[str, Any], datetime | None], Event]
 class FormScreen(ModalScreen[Any], JobHost):
     """A small modal form; subclasses add fields and `job()`."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Cancel", id="form_cancel")]
+    # priority: the form is gone before the keys typed after Esc arrive (tui/typeahead.py)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "close", "Cancel", id="form_cancel", priority=True)
+    ]
     TITLE_TEXT = ""
     HINT = "Enter saves · Tab next field · Esc cancels"
 

@@ -28,6 +28,7 @@ from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.live import LiveEvents, LiveFeed, LiveTrouble
 from warroom.tui.safe import notify, safe_line
+from warroom.tui.typeahead import TypeAhead
 from warroom.tui.widgets.header import severity_chip
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
@@ -125,7 +126,7 @@ class IncidentsFeed(JobHost):
             self.feed = None
 
 
-class HomeScreen(IncidentsFeed, Screen[None]):
+class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
     """The incident list for people who write: `d` declares, enter opens."""
 
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
@@ -295,12 +296,7 @@ class HomeScreen(IncidentsFeed, Screen[None]):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While the filter box has the focus, `/` types into it: not offered."""
-        focused = self.focused
-        return not (action == "filter" and focused is not None and focused.id == "filter")
+        self.set_focus(box)  # at once: the keys typed after `/` go into the box
 
     def action_cancel_filter(self) -> None:
         box = self.query_one("#filter", Input)

@@ -38,6 +38,7 @@ from warroom.tui.live import LiveEvents, LiveFeed, LiveTrouble
 from warroom.tui.pending import Queued, RoomLoad, RoomState, load_room
 from warroom.tui.safe import notify
 from warroom.tui.screens.room_actions import RoomExtras
+from warroom.tui.typeahead import TypeAhead
 from warroom.tui.widgets.connection import ConnectionInfo
 from warroom.tui.widgets.entry import EntryLine
 from warroom.tui.widgets.header import IncidentHeader
@@ -314,7 +315,7 @@ class RoomBase(Screen[None], JobHost):
         ]
 
 
-class RoomScreen(RoomExtras, RoomBase):
+class RoomScreen(TypeAhead, RoomExtras, RoomBase):
     """The writer's war room: every key that writes becomes an event with me as actor."""
 
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
@@ -390,7 +391,7 @@ class RoomScreen(RoomExtras, RoomBase):
             if entry.kind == "search":
                 self.timeline.clear_search()
             entry.close()
-            self.timeline.focus()
+            self.set_focus(self.timeline)  # at once: the next keys are commands again
 
     def on_entry_line_commit(self, message: EntryLine.Commit) -> None:
         message.stop()
@@ -426,7 +427,7 @@ class RoomScreen(RoomExtras, RoomBase):
 
     def _entry_committed(self, kind: str, text: str) -> None:
         if self.entry.committed(kind, text):
-            self.timeline.focus()
+            self.set_focus(self.timeline)
 
     # -- forms -------------------------------------------------------------------
 

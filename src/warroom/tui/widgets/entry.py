@@ -86,7 +86,9 @@ class EntryLine(Vertical):
         self.input.value = self.drafts.get(kind, initial)
         self.input.cursor_position = len(self.input.value)
         self.display = True
-        self.input.focus()
+        # at once, not queued behind the keys that came with this one: what is
+        # typed right after the key that opened the line goes into the box
+        self.screen.set_focus(self.input)
 
     def close(self) -> None:
         """Hide, keeping the text as this kind's draft."""
