@@ -147,3 +147,81 @@ def test_a_burst_in_a_real_terminal_lands_in_the_note(
     assert [(e.kind, e.data.get("text")) for e in events if e.kind != "participant_joined"] == [
         ("note", "x-y sv/d")
     ]
+
+
+async def test_a_cancel_key_moved_to_a_letter_is_typed_while_a_box_is_open(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = realistic_incident(sqlite_store, clock)
+    app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id)
+    app.key_overrides = {"cancel": "x", "form_cancel": "escape,q"}  # as [keys] sets them
+    app.set_keymap(app.key_overrides)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        burst(app, "n", "a", "x", "b")
+        room = app.screen
+        assert isinstance(room, RoomScreen)
+        await wait_until(pilot, lambda: room.entry.input.value == "axb")
+        burst(app, "escape")  # Esc is no longer bound to cancel: the line stays open
+        await pilot.pause()
+        assert room.entry.is_open
+        room.action_cancel()
+        await pilot.pause()
+        burst(app, "x")  # the timeline has the focus: x cancels nothing and types nothing
+        await pilot.pause()
+        assert not room.entry.is_open
+        burst(app, "v")  # the severity form: q (its cancel key too) closes it
+        await wait_until(pilot, lambda: app.screen is not room)
+        burst(app, "q")
+        await wait_until(pilot, lambda: app.screen is room)
+
+
+async def test_after_esc_closes_a_form_the_next_keys_are_room_commands(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = realistic_incident(sqlite_store, clock)
+    app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        room = app.screen
+        assert isinstance(room, RoomScreen)
+        burst(app, "v")
+        await wait_until(pilot, lambda: app.screen is not room)
+        burst(app, "escape", "n", "x")
+        await wait_until(pilot, lambda: room.entry.is_open and room.entry.input.value == "x")
+        burst(app, "y", "s")
+        await wait_until(pilot, lambda: room.entry.input.value == "xys")
+        assert app.screen is room and room.entry.input.has_focus
+
+
+async def test_the_update_typed_right_after_u_lands_in_its_text(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = realistic_incident(sqlite_store, clock)
+    app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        burst(app, "u", *typed(" hello all"))
+        await wait_until(pilot, lambda: not isinstance(app.screen, RoomScreen))
+        text = app.screen.query_one("#text", Input)
+        await wait_until(pilot, lambda: text.value.endswith(" hello all"))
+
+
+async def test_home_keys_after_esc_in_the_filter_move_in_the_list(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    realistic_incident(sqlite_store, clock)
+    app = app_for_store(sqlite_store, user="me", clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        box = home.query_one("#filter", Input)
+        burst(app, "slash", *typed("s"))  # 's' matches both open incidents
+        await wait_until(pilot, lambda: box.value == "s")
+        await pilot.press("enter")  # the list again, still filtered
+        burst(app, "j")
+        await wait_until(pilot, lambda: home.table.cursor_row == 1)
+        burst(app, "slash", "escape", "k")  # Esc clears the filter; k moves up
+        await wait_until(pilot, lambda: home.table.cursor_row == 0)
+        assert box.value == "" and not box.display and home.table.has_focus

@@ -115,7 +115,7 @@ class WarroomApp(JobHost, App[int]):
         self.read_only = read_only
         self.start_incident = incident_id
         self._start_load = loaded if incident_id is not None else None
-        self._keymap_settings = dict(keymap or {})
+        self.key_overrides: dict[str, str] = dict(keymap or {})  # binding id -> keys
         self.drafts: dict[str, dict[str, str]] = {}  # incident id -> kind -> text typed
         # made here: the first screen (built before on_mount) subscribes to it
         self.connection: ConnectionMonitor | None = (
@@ -145,8 +145,8 @@ class WarroomApp(JobHost, App[int]):
             self.screen_change_signal.subscribe(self, self._add_connection_status)
             self._add_connection_status(self.screen)  # shown before this subscription
             self.connection.start()
-        if self._keymap_settings:
-            self.set_keymap(self._keymap_settings)
+        if self.key_overrides:
+            self.set_keymap(self.key_overrides)
             self._warn_unknown_keys()
 
     def _home(self) -> Screen[Any]:
@@ -183,7 +183,7 @@ class WarroomApp(JobHost, App[int]):
     def _warn_unknown_keys(self) -> None:
         """A typo in `[keys]` would otherwise change nothing, silently."""
         known = binding_ids()
-        unknown = sorted(set(self._keymap_settings) - known)
+        unknown = sorted(set(self.key_overrides) - known)
         if not unknown:
             return
         parts = []
@@ -198,16 +198,16 @@ class WarroomApp(JobHost, App[int]):
             timeout=15,
         )
 
-    def open_incident(self, incident_id: str, loaded: RoomLoad | None = None) -> None:
+    def open_incident(self, incident_id: str) -> None:
         """Open an incident's war room (leaving the one that is open, if any)."""
         if isinstance(self.screen, RoomBase):
             if self.screen.incident_id == incident_id:
                 return
             if len(self.screen_stack) == 1:  # the first screen: nothing to go back to
-                self.switch_screen(self._room(incident_id, loaded))
+                self.switch_screen(self._room(incident_id))
                 return
             self.pop_screen()
-        self.push_screen(self._room(incident_id, loaded))
+        self.push_screen(self._room(incident_id))
 
     def _room(self, incident_id: str, loaded: RoomLoad | None = None) -> RoomBase:
         room_class = WallRoomScreen if self.read_only else RoomScreen

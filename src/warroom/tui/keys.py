@@ -78,7 +78,7 @@ HOME_KEYS: tuple[Key, ...] = (
     Key("up", "k", "up", "Up"),
     Key("toggle_closed", "c", "toggle_closed", "Closed", True),
     Key("quit_home", "q", "app.quit", "Quit"),
-    Key("cancel_filter", "escape", "cancel_filter", "Cancel"),
+    *_priority(Key("cancel_filter", "escape", "cancel_filter", "Cancel")),
 )
 
 HOME_READER_KEYS: tuple[Key, ...] = _priority(Key("filter", "slash", "filter", "Filter", True))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from warroom.config import Settings
 from warroom.core.clock import SYSTEM_CLOCK, Clock
+from warroom.core.errors import StoreUnavailable
 from warroom.store.base import Store
 
 if TYPE_CHECKING:
@@ -56,7 +58,8 @@ def app_for_store(
     happens here, before the screen is taken over (the answer is cached for
     offline use).  With `incident_id`, the room's state and newest events are
     read here too: nothing else is running yet, and the room's first frame
-    shows them (no "loading" frame)."""
+    shows them (no "loading" frame).  If the store cannot give them now, the
+    room reads them itself once it is on screen, and says why it cannot."""
     from warroom.tui.app import WarroomApp
     from warroom.tui.pending import load_room
 
@@ -67,7 +70,10 @@ def app_for_store(
         if me is not None:
             actor = me.get("name") or user
             read_only = read_only or me.get("role") == "viewer"
-    loaded = load_room(store, incident_id, store.catalog) if incident_id is not None else None
+    loaded = None
+    if incident_id is not None:
+        with contextlib.suppress(StoreUnavailable):  # the room says why, on screen
+            loaded = load_room(store, incident_id, store.catalog)
     return WarroomApp(
         store,
         actor=actor,

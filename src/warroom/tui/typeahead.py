@@ -9,29 +9,32 @@ Esc that closes it, are priority bindings (keys.py): they run as soon as they
 arrive and move the focus at once, and the next keys go where they lead.
 
 While a text box has the focus, the priority keys that type a character
-stand aside (`check_action` says no) and are typed into the box; Esc does not.
+stand aside (`check_action` says no) and are typed into the box; Esc does not
+(unless the config file's [keys] moved it to a key that types).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
 from textual.binding import Binding
 from textual.keys import key_to_character
-from textual.widgets import Input, TextArea
+from textual.widgets import Input
 
 # Key names textual.keys.key_to_character does not turn into their character.
-_CHARACTERS = {"slash": "/", "plus": "+", "minus": "-"}
+_CHARACTERS = {"slash": "/", "plus": "+"}
 
 
 class TypeAhead:
     """Mixed into a screen with priority command keys (see the module)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        focused = getattr(self, "focused", None)
-        typing = isinstance(focused, (Input, TextArea))
-        return not (typing and action in _typed_actions(type(self)))
+        if not isinstance(getattr(self, "focused", None), Input):
+            return True
+        overrides: Mapping[str, str] = getattr(getattr(self, "app", None), "key_overrides", {})
+        return action not in _typed_actions(type(self), frozenset(overrides.items()))
 
 
 def types_a_character(key: str) -> bool:
@@ -41,13 +44,20 @@ def types_a_character(key: str) -> bool:
 
 
 @cache
-def _typed_actions(screen_class: type[Any]) -> frozenset[str]:
-    """The actions a screen class binds with priority to keys that type."""
+def _typed_actions(
+    screen_class: type[Any], overrides: frozenset[tuple[str, str]]
+) -> frozenset[str]:
+    """The actions a screen class binds with priority to keys that type, with
+    the keys in force (`overrides`: binding id -> keys, from [keys])."""
+    keys_of = dict(overrides)
     return frozenset(
         binding.action.split("(", 1)[0]
         for cls in screen_class.__mro__
         for binding in getattr(cls, "BINDINGS", ())
         if isinstance(binding, Binding)
         and binding.priority
-        and any(types_a_character(key.strip()) for key in binding.key.split(","))
+        and any(
+            types_a_character(key.strip())
+            for key in keys_of.get(binding.id or "", binding.key).split(",")
+        )
     )

@@ -29,13 +29,14 @@ from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.runbook_library import Entry
 from warroom.tui.safe import safe_line
+from warroom.tui.typeahead import TypeAhead
 from warroom.tui.widgets.safe_input import SafeInput
 from warroom.tui.work import JobHost, in_thread
 
 Writer = Callable[[str, dict[str, Any], datetime | None], Event]
 
 
-class FormScreen(ModalScreen[Any], JobHost):
+class FormScreen(TypeAhead, ModalScreen[Any], JobHost):
     """A small modal form; subclasses add fields and `job()`."""
 
     # priority: the form is gone before the keys typed after Esc arrive (tui/typeahead.py)
@@ -391,6 +392,7 @@ class CommsForm(_WriteForm):
     """A stakeholder update: the audience, and the text pre-filled from the summary."""
 
     TITLE_TEXT = "Stakeholder update"
+    AUTO_FOCUS = "#text"  # focused as the form is built: keys typed after `u` land here
 
     def fields(self) -> ComposeResult:
         yield _label("Audience")
@@ -409,7 +411,6 @@ class CommsForm(_WriteForm):
 
     def on_mount(self) -> None:
         self.query_one("#audiences", OptionList).highlighted = 0
-        self.query_one("#text", Input).focus()
 
     def job(self) -> Callable[[], Event]:
         audience = self.chosen(self.query_one("#audiences", OptionList)) or "internal"

@@ -305,7 +305,7 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
             box.display = False
             self.filter_text = ""
             self.show_incidents()
-            self.table.focus()
+            self.set_focus(self.table)  # at once: the next keys move in the list
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter":
@@ -315,7 +315,7 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter":
             event.stop()
-            self.table.focus()
+            self.set_focus(self.table)
 
     def action_declare(self) -> None:
         """`d`: declare, me as lead; with a service, attach the runbook that

@@ -438,7 +438,7 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
         self.app.push_screen(make(self.incident), self._form_closed)
 
     def _form_closed(self, result: Any) -> None:
-        self.timeline.focus()
+        self.set_focus(self.timeline)  # at once: the keys after Esc are commands again
 
     def _writer(self, kind: str, data: dict[str, Any], at: datetime | None) -> Event:
         return self.write(kind, data, at)

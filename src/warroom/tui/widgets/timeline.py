@@ -642,7 +642,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
             index = self._index_of(self._match)
             if index < count and self._view[index] is self._match:
                 return index - 1 if backwards else index + 1
-        top = self.scroll_offset.y
+        top = self._top_index()
         if backwards:
             return min(top + self.scrollable_content_region.height, count) - 1
         return min(top, count - 1)
@@ -662,7 +662,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     def _reveal(self, index: int) -> None:
         """Scroll so that row `index` is on screen (centred when it was not)."""
         height = self.scrollable_content_region.height
-        top = self.scroll_offset.y
+        top = self._top_index()
         if top <= index < top + height:
             return
         self.scroll_to(y=max(index - height // 2, 0), animate=False)
