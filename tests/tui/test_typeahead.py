@@ -18,6 +18,7 @@ from textual.widgets import Input
 from tests.tui.helpers import NOW, realistic_incident, screen_text, wait_until
 from tests.tui.test_e2e_tmux import Tmux, _command, tmux  # noqa: F401  (the fixture)
 from warroom.core.clock import FixedClock
+from warroom.core.incident import Incident
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.run import app_for_store
@@ -42,6 +43,12 @@ def burst(app: WarroomApp, *keys: str) -> None:
         app.post_message(events.Key(key, CHARACTERS.get(key, key if len(key) == 1 else None)))
 
 
+def room_app(store: SQLiteStore, clock: FixedClock) -> tuple[Incident, WarroomApp]:
+    """INC-1 of the realistic fixture, and the app `warroom tui INC-1` runs, as me."""
+    incident = realistic_incident(store, clock)
+    return incident, app_for_store(store, user="me", clock=clock, incident_id=incident.id)
+
+
 def typed(text: str) -> list[str]:
     names = {"-": "minus", "/": "slash", " ": "space"}
     return [names.get(character, character) for character in text]
@@ -50,9 +57,8 @@ def typed(text: str) -> list[str]:
 async def test_a_note_typed_in_one_burst_after_n_is_stored_whole(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
-    incident = realistic_incident(sqlite_store, clock)
+    _incident, app = room_app(sqlite_store, clock)
     since = sqlite_store.last_gseq()
-    app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         burst(app, "n", *typed("x-y rolled back/eu"), "enter")
@@ -71,8 +77,7 @@ async def test_a_note_typed_in_one_burst_after_n_is_stored_whole(
 async def test_command_keys_typed_into_an_open_box_are_text(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
-    incident = realistic_incident(sqlite_store, clock)
-    app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id)
+    _incident, app = room_app(sqlite_store, clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         burst(app, "n", "s", "v", "slash", "d", "space", "plus", "f")
@@ -86,8 +91,7 @@ async def test_command_keys_typed_into_an_open_box_are_text(
 async def test_after_escape_the_next_keys_are_commands_again(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
-    incident = realistic_incident(sqlite_store, clock)
-    app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id)
+    incident, app = room_app(sqlite_store, clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         burst(app, "n", "x")
@@ -152,8 +156,7 @@ def test_a_burst_in_a_real_terminal_lands_in_the_note(
 async def test_a_cancel_key_moved_to_a_letter_is_typed_while_a_box_is_open(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
-    incident = realistic_incident(sqlite_store, clock)
-    app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id)
+    _incident, app = room_app(sqlite_store, clock)
     app.key_overrides = {"cancel": "x", "form_cancel": "escape,q"}  # as [keys] sets them
     app.set_keymap(app.key_overrides)
     async with app.run_test(size=SIZE) as pilot:
@@ -179,8 +182,7 @@ async def test_a_cancel_key_moved_to_a_letter_is_typed_while_a_box_is_open(
 async def test_after_esc_closes_a_form_the_next_keys_are_room_commands(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
-    incident = realistic_incident(sqlite_store, clock)
-    app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id)
+    _incident, app = room_app(sqlite_store, clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         room = app.screen
@@ -197,8 +199,7 @@ async def test_after_esc_closes_a_form_the_next_keys_are_room_commands(
 async def test_the_update_typed_right_after_u_lands_in_its_text(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
-    incident = realistic_incident(sqlite_store, clock)
-    app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id)
+    _incident, app = room_app(sqlite_store, clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         burst(app, "u", *typed(" hello all"))
