@@ -2,7 +2,7 @@
 the clocks (time since impact started and since declared, and the countdown
 to the next stakeholder update, a warning once it is overdue).
 
-Only the clock line changes every second: `tick()` rebuilds that one line.
+Only the clock line changes every second: `tick()` redraws without a layout.
 With `big=True` (wall mode) the banner is a tall block in the severity's
 colour, readable across a room.
 """
@@ -10,12 +10,14 @@ colour, readable across a room.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
-from textual.app import ComposeResult
 from textual.color import Color, ColorParseError
-from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Static
+from textual.geometry import Size
+from textual.strip import Strip
+from textual.style import Style as VisualStyle
+from textual.widget import Widget
 
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
@@ -24,6 +26,7 @@ from warroom.core.times import format_duration
 from warroom.tui.safe import safe_line
 
 FALLBACK_COLOUR = "#888888"
+NARROW = 110  # narrower than this (the room's one-pane width): the summary on one line
 
 
 def severity_colour(catalog: Catalog, level: int) -> str:
@@ -108,8 +111,29 @@ def links_line(incident: Incident) -> Content:
     return Content.assemble(*parts)
 
 
-class IncidentHeader(Vertical):
-    """The top of a war room (or a wall screen's banner, with big=True)."""
+class IncidentHeader(Widget):
+    """The top of a war room (or a wall screen's banner, with big=True).
+
+    One widget drawing its lines itself (the line API), not a widget per
+    line: a room paints sooner.  Each line is cut to the width with an
+    ellipsis; the summary wraps onto a second line (one when narrow, three on
+    a wall); the height follows the number of lines.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "incident-header--banner",
+        "incident-header--overdue",
+        "incident-header--summary",
+    }
+
+    DEFAULT_CSS = """
+    IncidentHeader {
+        height: auto;
+        & > .incident-header--banner { text-style: bold; }
+        & > .incident-header--overdue { background: $error; color: $text; text-style: bold; }
+        &.-big > .incident-header--summary { text-style: bold; }
+    }
+    """
 
     def __init__(
         self,
@@ -125,16 +149,13 @@ class IncidentHeader(Vertical):
         self.clock = clock
         self.big = big
         self.incident: Incident | None = None
-        self._last_tick: tuple[Content, bool] | None = None
+        self.overdue = False
+        """True while the next stakeholder update is overdue (the clock line warns)."""
+        self._message: Content | None = Content("loading…")  # instead of an incident
+        self._clock: Content = Content("")
+        self._lines: tuple[int, list[tuple[Content, str]]] | None = None  # (width, lines)
         if big:
             self.add_class("-big")
-
-    def compose(self) -> ComposeResult:
-        yield Static("loading…", id="banner", markup=False)
-        yield Static("", id="status-line", markup=False)
-        yield Static("", id="clock-line", markup=False)
-        yield Static("", id="summary-line", markup=False)
-        yield Static("", id="links-line", markup=False)
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.tick)
@@ -142,55 +163,99 @@ class IncidentHeader(Vertical):
     def show(self, incident: Incident) -> None:
         """Redraw everything from the incident's current state."""
         self.incident = incident
-        colour = severity_colour(self.catalog, incident.severity)
-        banner = self.query_one("#banner", Static)
-        if self.big:
-            banner.styles.background = colour
-            banner.update(
-                Content.assemble(
-                    severity_chip(self.catalog, incident.severity),
-                    "  ",
-                    (incident.status.upper(), "bold"),
-                    "  ",
-                    (incident.ref, "bold"),
-                    "  ",
-                    safe_line(incident.title),
-                )
-            )
-        else:
-            banner.update(
-                Content.assemble(
-                    severity_chip(self.catalog, incident.severity),
-                    "  ",
-                    (incident.ref, "bold"),
-                    "  ",
-                    safe_line(incident.title),
-                )
-            )
-        self.query_one("#status-line", Static).update(status_line(incident, self.catalog))
-        summary = incident.summary
-        self.query_one("#summary-line", Static).update(
-            Content.assemble(("summary ", "dim"), safe_line(summary, 1000))
-            if summary
-            else Content.assemble(("no summary yet", "dim"))
-        )
-        links = self.query_one("#links-line", Static)
-        links.update(links_line(incident))
-        links.display = bool(incident.links)
-        self.tick()
+        self._message = None
+        self._clock, self.overdue = clock_parts(incident, self.catalog, self.clock.now())
+        self._changed()
 
     def show_error(self, text: str) -> None:
-        self.query_one("#banner", Static).update(safe_line(text, 1000))
+        self._message = safe_line(text, 1000)
+        self._changed()
 
     def tick(self) -> None:
-        """Update the clock line only (called every second)."""
-        if self.incident is None:
+        """Update the clock line only (called every second): no layout pass."""
+        if self.incident is None or self._message is not None:
             return
         line, overdue = clock_parts(self.incident, self.catalog, self.clock.now())
-        if (line, overdue) == self._last_tick:
+        if (line, overdue) == (self._clock, self.overdue):
             return
-        self._last_tick = (line, overdue)
-        clock_line = self.query_one("#clock-line", Static)
-        clock_line.set_class(overdue, "-overdue")
-        # one line that never wraps (the stylesheet): no layout pass every second
-        clock_line.update(line, layout=False)
+        self._clock, self.overdue = line, overdue
+        self._lines = None
+        self.refresh()
+
+    def _changed(self) -> None:
+        self._lines = None
+        self.refresh(layout=True)
+
+    # -- drawing -------------------------------------------------------------
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines_for(width))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_size.width
+        lines = self._lines_for(width)
+        if not 0 <= y < len(lines):
+            return Strip.blank(width, self.rich_style)
+        content, look = lines[y]
+        if look == "colour":  # the wall's banner: the severity's colour
+            assert self.incident is not None
+            colour = severity_colour(self.catalog, self.incident.severity)
+            style = self.visual_style + VisualStyle(
+                background=Color.parse(colour), foreground=Color(0, 0, 0), bold=True
+            )
+            content = content.center(width, ellipsis=True)
+        else:
+            classes = (f"incident-header--{look}",) if look else ()
+            style = self.get_visual_style(*classes)
+            content = content.truncate(width, ellipsis=True, pad=True)
+        return Strip(content.render_segments(style), width)
+
+    def _lines_for(self, width: int) -> list[tuple[Content, str]]:
+        if self._lines is None or self._lines[0] != width:
+            self._lines = (width, self._make_lines(max(width, 1)))
+        return self._lines[1]
+
+    def _make_lines(self, width: int) -> list[tuple[Content, str]]:
+        """(text, look) per line; look names a component class, or "colour"."""
+        incident = self.incident
+        if self._message is not None or incident is None:
+            return [(self._message or Content(""), "banner")]
+        margin = "  " if self.big else ""
+        lines: list[tuple[Content, str]] = []
+        if self.big:
+            title = Content.assemble(
+                severity_chip(self.catalog, incident.severity),
+                "  ",
+                (incident.status.upper(), "bold"),
+                "  ",
+                (incident.ref, "bold"),
+                "  ",
+                safe_line(incident.title),
+            )
+            lines += [(Content(""), "colour"), (title, "colour"), (Content(""), "colour")]
+        else:
+            title = Content.assemble(
+                severity_chip(self.catalog, incident.severity),
+                "  ",
+                (incident.ref, "bold"),
+                "  ",
+                safe_line(incident.title),
+            )
+            lines.append((title, "banner"))
+        lines.append((Content(margin) + status_line(incident, self.catalog), ""))
+        lines.append((Content(margin) + self._clock, "overdue" if self.overdue else ""))
+        if incident.summary:
+            summary = Content.assemble(
+                margin, ("summary ", "dim"), safe_line(incident.summary, 1000)
+            )
+            most = 3 if self.big else (1 if width < NARROW else 2)
+            wrapped = summary.wrap(width)
+            if len(wrapped) > most:  # the last line shown ends with an ellipsis
+                rest = Content(" ").join(wrapped[most - 1 :]).truncate(width, ellipsis=True)
+                wrapped = [*wrapped[: most - 1], rest]
+            lines += [(line, "summary") for line in wrapped]
+        else:
+            lines.append((Content.assemble(margin, ("no summary yet", "dim")), "summary"))
+        if incident.links:
+            lines.append((Content(margin) + links_line(incident), ""))
+        return lines

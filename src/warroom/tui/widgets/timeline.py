@@ -75,7 +75,7 @@ KIND_FILTERS: tuple[tuple[str, frozenset[str] | None], ...] = (
 LABEL_WIDTH = 9  # "milestone"
 ACTOR_MIN, ACTOR_MAX = 6, 16
 _UNSTORED = 1 << 62  # sorts events without a seq after stored ones at the same instant
-_CACHE_SIZE = 1024
+_CACHE_SIZE = 256
 _ELLIPSIS = "…"
 
 
