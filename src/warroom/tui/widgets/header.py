@@ -154,6 +154,7 @@ class IncidentHeader(Widget):
         self._message: Content | None = Content("loading…")  # instead of an incident
         self._clock: Content = Content("")
         self._lines: tuple[int, list[tuple[Content, str]]] | None = None  # (width, lines)
+        self._laid_out: tuple[int, int] | None = None  # (width, height) of the last layout
         if big:
             self.add_class("-big")
 
@@ -161,7 +162,8 @@ class IncidentHeader(Widget):
         self.set_interval(1.0, self.tick)
 
     def show(self, incident: Incident) -> None:
-        """Redraw everything from the incident's current state."""
+        """Redraw everything from the incident's current state (the room's
+        state object is changed in place: no way to tell it is the same)."""
         self.incident = incident
         self._message = None
         self._clock, self.overdue = clock_parts(incident, self.catalog, self.clock.now())
@@ -183,13 +185,17 @@ class IncidentHeader(Widget):
         self.refresh()
 
     def _changed(self) -> None:
+        """Redraw; lay the screen out again only when the height changes."""
         self._lines = None
-        self.refresh(layout=True)
+        laid_out = self._laid_out
+        self.refresh(layout=laid_out is None or len(self._lines_for(laid_out[0])) != laid_out[1])
 
     # -- drawing -------------------------------------------------------------
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._lines_for(width))
+        height = len(self._lines_for(width))
+        self._laid_out = (width, height)
+        return height
 
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
