@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/bench_wall.py [--mode room|list|both] [--minutes 6]
         [--idle-minutes 3] [--warmup 30] [--rate 5] [--events 3000] [--interval 5]
-        [--tmux] [--trace] [--quick] [--json PATH]
+        [--tmux] [--collect] [--trace] [--quick] [--json PATH]
 
-(about 10 minutes with the defaults; `--quick`: about 1.5 minutes.)
+(about 10 minutes with the defaults, per mode; `--quick`: about 2 minutes.)
 
 One SQLite file: an incident of `--events` events (made as bench_room.py makes
 its incidents) and four more open incidents.  Three processes run on it:
@@ -21,31 +21,50 @@ its incidents) and four more open incidents.  Three processes run on it:
   (REF), `--mode list` the wall list of every open incident (no REF).
 - the baseline: a plain Python process that holds the same events the wall
   receives in a list of `Event` objects (read with `store.events_after`, the
-  new ones once a second).  Its RSS growth is what the events themselves cost.
+  new ones once a second).  Its RSS growth is what the events themselves
+  cost; at the end it reads the appended events again under tracemalloc
+  (their size in Python's heap, per event).
 - the writer: appends events with `warroom.actions.write` at `--rate` per
   second (notes, findings, actions, decisions, comms updates, status, role and
   severity changes; to the one incident in room mode, round-robin to all five
-  in list mode, where status cycles through `resolved` so cards come and go).
+  in list mode, where status cycles through `resolved` and severities change,
+  so cards come, go and are reordered).
 
-Phases: first paint, then `--warmup` seconds of writing (not measured: caches
-fill), `--minutes` of writing, then `--idle-minutes` with no writes (the first
-`SETTLE` seconds of it not counted).  Every `--interval` seconds this process
-reads VmRSS and utime+stime of the wall and the baseline from /proc/PID/.
+Bounded caches are filled before anything is measured, so that what follows
+is the steady state of a wall that has run for a while: the room's timeline
+keeps an LRU of 1024 rendered rows (the wall pages up through the newest 1024
+rows, then follows the newest event again: `pageup` keys under tmux); the
+list's cards are rebuilt until Textual's `StylesCache.get_inner_outer`, an
+`lru_cache(1024)` on a method that keeps removed widgets' StylesCaches and
+their strips alive, is full (a few hundred rebuilds; not under tmux).
+
+Phases: first paint and the fill, then `--warmup` seconds of writing (not
+measured), `--minutes` of writing, then `--idle-minutes` with no writes (the
+first SETTLE seconds of it not counted).  Every `--interval` seconds this
+process reads VmRSS and utime+stime of the wall and the baseline from
+/proc/PID/.
 
 Figures: RSS after the warm-up and at the end of each phase; growth per hour
 from a least-squares line over the second half of the writing phase; bytes per
 event appended (RSS regressed on the count of events the wall holds, same
-window), for the wall and the baseline, and their ratio; the slope of RSS while
-idle; the wall's CPU while idle as a share of one core (the probes' own CPU
-subtracted), and while writing.  Verdict: the wall grows no more than 1.5x what
-its events need (room) and, in list mode, by less than half of what holding
-the events would cost (it holds none); while idle RSS is flat (|slope| below
-IDLE_SLOPE_MB_H) and CPU stays below IDLE_CPU_PCT of a core.
+window), for the wall and the baseline; the ratio of the wall's bytes per
+event to what the events need (the larger of the baseline's slope and their
+traced size); the slope of RSS while idle; the wall's CPU while idle as a
+share of one core (the probes' own CPU subtracted), and while writing.
+Verdict: the room wall grows by at most ROOM_RATIO times what its events need;
+the wall list, which holds no events, by less than LIST_RATIO times what
+holding them would cost; while idle RSS is flat (|slope| <= IDLE_SLOPE_MB_H:
+note that one 100 KiB step in a 3-minute window reads as 2 MB/h, so use a
+longer `--idle-minutes` to tell a slow leak from a step) and CPU stays below
+IDLE_CPU_PCT of a core.
 
-With `--trace` the wall process runs under tracemalloc (25 frames; its RSS is
-then inflated by tracemalloc's own tables) and prints the biggest growths
-between snapshots, by traceback: over the second half of writing and over the
-idle phase.
+Diagnosis: `--collect` runs a full `gc.collect()` in the wall before each
+probe, so the object counts are of live objects only (the garbage of removed
+cards otherwise waits for Python's next full collection, and RSS follows that
+sawtooth).  `--trace` runs the wall under tracemalloc (25 frames: slow, and
+its RSS inflated by tracemalloc's own tables) and prints the biggest growths
+between snapshots taken after a full collection, by traceback: over the
+second half of writing and over the idle phase.
 """
 
 from __future__ import annotations
@@ -79,6 +98,8 @@ VIEWER = "wall-viewer"  # the wall's user: read-only, it writes nothing
 EXTRA_INCIDENTS = 4  # open incidents besides the big one (cards of the wall list)
 SETTLE = 10.0  # seconds after the writer stops before the idle window opens
 TRACE_FRAMES = 25
+MAX_REBUILDS = 1000  # card rebuilds at most while filling the wall list's caches
+TMUX_PAGES = 50  # page-ups that fill the strip cache (1024 rows) under tmux
 IDLE_SLOPE_MB_H = 2.0  # |RSS slope| while idle, MB per hour: 48 MB over a day at most
 IDLE_CPU_PCT = 2.0  # the idle wall's CPU, percent of one core (header clock: 1 frame/s)
 ROOM_RATIO = 1.5  # room: wall bytes/event at most this times the baseline's
@@ -168,6 +189,7 @@ def writer(path: str, rate: float, seconds: float, ids: list[str]) -> None:
         incident_id: (state.roles.get("comms") or [None])[0]
         for incident_id, state in states.items()
     }
+    print(json.dumps({"started": True}), flush=True)
     started = time.monotonic()
     written = 0
     while True:
@@ -241,18 +263,24 @@ def baseline(path: str, incident_id: str | None) -> None:
             return
         again: list[Event] = []
         gc.collect()
+        objects = len(gc.get_objects())
         tracemalloc.start()
         catch_up(started, again)
         gc.collect()
         traced = tracemalloc.get_traced_memory()[0]
         tracemalloc.stop()
-        print(json.dumps({"events": len(again), "bytes": traced / max(len(again), 1)}), flush=True)
+        count = max(len(again), 1)
+        objects = (len(gc.get_objects()) - objects) / count
+        print(json.dumps({"events": len(again), "bytes": traced / count, "objects": objects}))
+        sys.stdout.flush()
 
 
 # -- the wall in a child process (headless, probed) --------------------------------------------
 
 
-def wall_child(path: str, incident_id: str | None, expected: int, trace: bool) -> None:
+def wall_child(
+    path: str, incident_id: str | None, expected: int, trace: bool, collect: bool
+) -> None:
     """Run the wall headless; answer commands read from stdin, one per line
     (`probe`, `snap NAME`, `diff A B`, `quit`), with one JSON line each on stdout."""
     # Textual captures sys.stdout while the app runs: talk through duplicates
@@ -262,11 +290,17 @@ def wall_child(path: str, incident_id: str | None, expected: int, trace: bool) -
         tracemalloc.start(TRACE_FRAMES)
     import warroom.tui.app  # noqa: F401  (imports before the store opens, as the CLI does)
 
-    asyncio.run(run_wall(Path(path), incident_id, expected, trace, out, commands))
+    asyncio.run(run_wall(Path(path), incident_id, expected, trace, collect, out, commands))
 
 
 async def run_wall(
-    path: Path, incident_id: str | None, expected: int, trace: bool, out: IO[str], commands: IO[str]
+    path: Path,
+    incident_id: str | None,
+    expected: int,
+    trace: bool,
+    collect: bool,
+    out: IO[str],
+    commands: IO[str],
 ) -> None:
     from warroom.store.sqlite import SQLiteStore
     from warroom.tui.run import app_for_store
@@ -297,10 +331,13 @@ async def run_wall(
 
     ready = frames.until(painted)
     snapshots: dict[str, tracemalloc.Snapshot] = {}
+    fill: dict[str, int] = {}
 
     def probe() -> dict[str, Any]:
         cpu = time.thread_time()
         screen = app.screen
+        if collect:
+            gc.collect()
         result: dict[str, Any] = {
             "gc_objects": len(gc.get_objects()) + gc.get_freeze_count(),
             "widgets": sum(1 for _ in screen.walk_children(with_self=True)),
@@ -319,7 +356,9 @@ async def run_wall(
 
     def diff(first: str, second: str, top: int = 12) -> list[str]:
         stats = snapshots[second].compare_to(snapshots[first], "traceback")
-        lines = []
+        total = sum(stat.size_diff for stat in stats) / 1024
+        blocks = sum(stat.count_diff for stat in stats)
+        lines = [f"{total:+9.1f} KiB {blocks:+7d} blocks  in all (after a full collection)"]
         for stat in stats[:top]:
             frames_ = [f"{frame.filename}:{frame.lineno}" for frame in stat.traceback]
             ours = [name for name in frames_ if "/src/warroom/" in name]
@@ -334,7 +373,9 @@ async def run_wall(
         await at_most(ready, "the wall's first paint", 120)
         if isinstance(app.screen, WallRoomScreen):
             await fill_strip_cache(app.screen.timeline, frames)
-        say({"ready": True, "pid": os.getpid()})
+        else:
+            fill["rebuilds"] = await fill_card_caches(app.screen, frames)
+        say({"ready": True, "pid": os.getpid(), **fill})
         loop = asyncio.get_running_loop()
         while True:
             line = await loop.run_in_executor(None, commands.readline)
@@ -367,10 +408,49 @@ async def fill_strip_cache(timeline: Any, frames: Frames) -> None:
     await at_most(done, "following the newest event again")
 
 
+async def fill_card_caches(screen: Any, frames: Frames) -> int:
+    """Rebuild the wall list's cards (the incidents in reverse order, then in
+    order, as a change of severity or status reorders them) until Textual's
+    render cache that outlives removed widgets is full; returns the rebuilds.
+
+    `StylesCache.get_inner_outer` is an `lru_cache(1024)` on a method: each
+    entry keeps a widget's StylesCache, and the strips it rendered, alive after
+    the widget is gone (some 10 MB when full).  It stops growing when full:
+    the steady state of a wall list that has rebuilt its cards a few hundred
+    times.  A full collection every few rebuilds keeps the garbage of removed
+    cards from piling up (and raising RSS's high-water mark) meanwhile."""
+    from textual._styles_cache import StylesCache
+
+    inner_outer = StylesCache.get_inner_outer
+    incidents = list(screen.incidents)
+    rebuilds = 0
+
+    async def show(order: list[Any]) -> None:
+        screen.incidents = order
+        shown = frames.until(
+            lambda: all(card.incident is not None for card in screen.cards.values())
+        )
+        screen.show_incidents()
+        await at_most(shown, "the rebuilt cards")
+
+    while rebuilds < MAX_REBUILDS and (
+        inner_outer.cache_info().currsize < inner_outer.cache_info().maxsize
+    ):
+        await show(incidents[::-1])
+        await show(incidents)
+        rebuilds += 2
+        if rebuilds % 10 == 0:
+            gc.collect()
+    gc.collect()
+    return rebuilds
+
+
 class ChildWall:
     """The wall as a probed child process (the default)."""
 
-    def __init__(self, path: Path, incident_id: str | None, expected: int, trace: bool) -> None:
+    def __init__(
+        self, path: Path, incident_id: str | None, expected: int, trace: bool, collect: bool
+    ) -> None:
         command = [
             sys.executable,
             str(Path(__file__).resolve()),
@@ -379,7 +459,7 @@ class ChildWall:
             str(path),
             incident_id or "-",
             str(expected),
-            "trace" if trace else "-",
+            ",".join(["_", *(["trace"] if trace else []), *(["collect"] if collect else [])]),
         ]
         self.process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
@@ -388,6 +468,7 @@ class ChildWall:
         reply = self._read()
         if not reply.get("ready"):
             raise SystemExit(f"the wall did not start: {reply}")
+        self.rebuilds = reply.get("rebuilds")
 
     def _read(self) -> dict[str, Any]:
         assert self.process.stdout is not None
@@ -444,6 +525,7 @@ class TmuxWall:
                    shlex.join(command), env=env)  # fmt: skip
         pane = int(self._tmux("list-panes", "-t", "wall", "-F", "#{pane_pid}").split()[0])
         self.pid = self._python_under(pane)
+        self.rebuilds = None
         wanted = ref or "open incident"
         deadline = time.monotonic() + 120
         while wanted not in self._tmux("capture-pane", "-p", "-t", "wall"):
@@ -451,6 +533,12 @@ class TmuxWall:
                 raise SystemExit(f"`warroom watch` did not show {wanted!r}")
             time.sleep(0.2)
         time.sleep(3.0)  # older pages load after the first paint
+        if ref:  # fill the timeline's strip cache, as the child wall does (page up, then end)
+            for _ in range(TMUX_PAGES):
+                self._tmux("send-keys", "-t", "wall", "PPage")
+                time.sleep(0.1)
+            self._tmux("send-keys", "-t", "wall", "End")
+            time.sleep(1.0)
 
     def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
         done = subprocess.run(
@@ -532,12 +620,13 @@ def run(args: argparse.Namespace, mode: str, path: Path, ids: list[str]) -> dict
         wall: ChildWall | TmuxWall = TmuxWall(path, ref, path.parent)
     else:
         expected = held_count(path, incident_id) if mode == "room" else open_count
-        wall = ChildWall(path, incident_id, expected, args.trace)
+        wall = ChildWall(path, incident_id, expected, args.trace, args.collect)
     first_paint = time.monotonic() - started
     print(
         f"{mode}: wall pid {wall.pid} ready after {first_paint:.1f} s "
         f"({'tmux, `warroom watch`' if args.tmux else 'headless child'}); "
-        f"baseline holds {base_ready['ready']} events",
+        f"baseline holds {base_ready['ready']} events"
+        + (f"; {wall.rebuilds} card rebuilds filled the caches" if wall.rebuilds else ""),
         flush=True,
     )
     samples: list[dict[str, Any]] = []
@@ -566,6 +655,8 @@ def run(args: argparse.Namespace, mode: str, path: Path, ids: list[str]) -> dict
         "writer", str(path), str(args.rate), str(args.warmup + args.minutes * 60), *targets
     )
     try:
+        assert writer_process.stdout is not None
+        writer_process.stdout.readline()  # "started": imported, the store open
         t0 = time.monotonic()
         writing = args.warmup + args.minutes * 60
         half = args.warmup + args.minutes * 30
@@ -573,14 +664,14 @@ def run(args: argparse.Namespace, mode: str, path: Path, ids: list[str]) -> dict
         next_at = t0
         while writer_process.poll() is None:
             elapsed = time.monotonic() - t0
-            phase = "warmup" if elapsed < args.warmup else "writing"
-            if phase == "writing" and not halfway_snapped and elapsed >= half:
-                snap("half")
-                halfway_snapped = True
-            sample(phase, t0)
-            next_at += args.interval
-            time.sleep(max(0.0, min(next_at, t0 + writing + 0.5) - time.monotonic()))
-        assert writer_process.stdout is not None
+            if elapsed >= next_at - t0 and elapsed < writing:
+                phase = "warmup" if elapsed < args.warmup else "writing"
+                if phase == "writing" and not halfway_snapped and elapsed >= half:
+                    snap("half")
+                    halfway_snapped = True
+                sample(phase, t0)
+                next_at += args.interval
+            time.sleep(max(0.0, min(next_at - time.monotonic(), 0.25)))
         written = json.loads(writer_process.stdout.read().strip().splitlines()[-1])
         sample("writing", t0)  # the end of writing
         snap("written")
@@ -616,6 +707,7 @@ def run(args: argparse.Namespace, mode: str, path: Path, ids: list[str]) -> dict
         "mode": mode,
         "tmux": args.tmux,
         "trace": args.trace,
+        "collect": args.collect,
         "first_paint_s": first_paint,
         "written": written,
         "event_cost": event_cost,
@@ -754,7 +846,8 @@ def report(result: dict[str, Any], fig: dict[str, Any], args: argparse.Namespace
     row(
         "the appended events' own size (traced)",
         f"{fig['event_traced_b']:.0f} B/event",
-        f"read again under tracemalloc in the baseline ({result['event_cost']['events']} events)",
+        f"read again under tracemalloc in the baseline ({result['event_cost']['events']} events; "
+        f"{result['event_cost']['objects']:.1f} gc-tracked objects each)",
     )
     limit = ROOM_RATIO if mode == "room" else LIST_RATIO
     row(
@@ -802,7 +895,10 @@ def report(result: dict[str, Any], fig: dict[str, Any], args: argparse.Namespace
                 f"idle {fig['idle_traced_delta_kb']:+d} KiB",
             )
     width = [max(len(line[column]) for line in rows) for column in range(2)]
-    print(f"\nwall bench, {mode} ({'`warroom watch` in tmux' if result['tmux'] else 'headless'})")
+    how = "`warroom watch` in tmux" if result["tmux"] else "headless"
+    how += ", tracemalloc on" if result["trace"] else ""
+    how += ", gc.collect() before each probe" if result["collect"] else ""
+    print(f"\nwall bench, {mode} ({how})")
     for what, figure, note in rows:
         print(f"  {what:<{width[0]}}  {figure:>{width[1]}}  {note}".rstrip())
     for name, lines in result["diffs"].items():
@@ -831,7 +927,9 @@ def child(role: list[str]) -> None:
     elif what == "baseline":
         baseline(rest[0], None if rest[1] == "-" else rest[1])
     elif what == "wall":
-        wall_child(rest[0], None if rest[1] == "-" else rest[1], int(rest[2]), rest[3] == "trace")
+        flags = rest[3].split(",")
+        incident_id = None if rest[1] == "-" else rest[1]
+        wall_child(rest[0], incident_id, int(rest[2]), "trace" in flags, "collect" in flags)
     else:
         raise SystemExit(f"unknown role {what}")
 
@@ -848,6 +946,9 @@ def main() -> None:
     parser.add_argument("--tmux", action="store_true", help="the real `warroom watch` in tmux")
     parser.add_argument("--trace", action="store_true", help="tracemalloc diffs in the wall")
     parser.add_argument(
+        "--collect", action="store_true", help="a full gc.collect() in the wall before each probe"
+    )
+    parser.add_argument(
         "--quick", action="store_true", help="warm-up 10 s, 1 min writing, 0.5 min idle, 2 s"
     )
     parser.add_argument("--json", type=Path, help="write the samples and figures here")
@@ -858,8 +959,8 @@ def main() -> None:
         return
     if args.quick:
         args.warmup, args.minutes, args.idle_minutes, args.interval = 10.0, 1.0, 0.5, 2.0
-    if args.tmux and args.trace:
-        parser.error("--trace needs the child wall (not --tmux)")
+    if args.tmux and (args.trace or args.collect):
+        parser.error("--trace and --collect need the child wall (not --tmux)")
 
     import textual
 
