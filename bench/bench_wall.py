@@ -31,14 +31,21 @@ its incidents) and four more open incidents.  Three processes run on it:
   so cards come, go and are reordered).
 
 Bounded caches are filled before anything is measured, so that what follows
-is the steady state of a wall that has run for a while: the room's timeline
-keeps an LRU of 1024 rendered rows (the wall pages up through the newest 1024
-rows, then follows the newest event again: `pageup` keys under tmux); the
-list's cards are rebuilt until Textual's `StylesCache.get_inner_outer`, an
-`lru_cache(1024)` on a method that keeps removed widgets' StylesCaches and
-their strips alive, is full (a few hundred rebuilds; not under tmux).
+is the steady state of a wall that has run for a while (hours):
+- the room's timeline keeps an LRU of rendered rows: halfway through the
+  warm-up (the first live event may restyle every row) the wall pages up from
+  the newest row until it is full, then follows the newest event again
+  (`pageup` keys under tmux, best effort);
+- the list's cards are rebuilt (before the warm-up) until Textual's
+  `StylesCache.get_inner_outer`, an `lru_cache(1024)` on a method that keeps
+  removed widgets' StylesCaches and the strips they drew alive, is full (a
+  few hundred rebuilds; not under tmux);
+- rich's `cached_cell_len`, an `lru_cache(4096)` that keeps every string
+  Textual's Content measures (each new clock line, each new row), is filled
+  with row-sized strings (not under tmux).
+The probes show each cache's size.
 
-Phases: first paint and the fill, then `--warmup` seconds of writing (not
+Phases: first paint and the fills, then `--warmup` seconds of writing (not
 measured), `--minutes` of writing, then `--idle-minutes` with no writes (the
 first SETTLE seconds of it not counted).  Every `--interval` seconds this
 process reads VmRSS and utime+stime of the wall and the baseline from
@@ -98,8 +105,10 @@ VIEWER = "wall-viewer"  # the wall's user: read-only, it writes nothing
 EXTRA_INCIDENTS = 4  # open incidents besides the big one (cards of the wall list)
 SETTLE = 10.0  # seconds after the writer stops before the idle window opens
 TRACE_FRAMES = 25
+MAX_PAGES = 200  # pages drawn at most while filling the room's strip cache
 MAX_REBUILDS = 1000  # card rebuilds at most while filling the wall list's caches
-TMUX_PAGES = 50  # page-ups that fill the strip cache (1024 rows) under tmux
+TMUX_PAGES = 30  # page-ups that fill the strip cache under tmux (best effort: live events
+# snap the wall back to the newest row)
 IDLE_SLOPE_MB_H = 2.0  # |RSS slope| while idle, MB per hour: 48 MB over a day at most
 IDLE_CPU_PCT = 2.0  # the idle wall's CPU, percent of one core (header clock: 1 frame/s)
 ROOM_RATIO = 1.5  # room: wall bytes/event at most this times the baseline's
@@ -343,10 +352,12 @@ async def run_wall(
             "widgets": sum(1 for _ in screen.walk_children(with_self=True)),
             "workers": len(app.workers),
             "frames": frames.count,
+            **cache_sizes(),
         }
         if isinstance(screen, WallRoomScreen):
             result["rows"] = screen.timeline.event_count
             result["strips"] = len(screen.timeline._strips)
+            result["strips_max"] = screen.timeline._strips.maxsize
         else:
             result["cards"] = len(getattr(screen, "cards", {}))
         if trace:
@@ -371,10 +382,9 @@ async def run_wall(
 
     async with app.run_test(size=SIZE):
         await at_most(ready, "the wall's first paint", 120)
-        if isinstance(app.screen, WallRoomScreen):
-            await fill_strip_cache(app.screen.timeline, frames)
-        else:
+        if not isinstance(app.screen, WallRoomScreen):
             fill["rebuilds"] = await fill_card_caches(app.screen, frames)
+        fill_cell_len_cache()
         say({"ready": True, "pid": os.getpid(), **fill})
         loop = asyncio.get_running_loop()
         while True:
@@ -384,6 +394,12 @@ async def run_wall(
                 break
             if words[0] == "probe":
                 say(probe())
+            elif words[0] == "fill":  # asked once live events flow (the first may restyle)
+                screen = app.screen
+                pages = 0
+                if isinstance(screen, WallRoomScreen):
+                    pages = await fill_strip_cache(screen.timeline, frames)
+                say({"pages": pages})
             elif words[0] == "snap":
                 gc.collect()
                 snapshots[words[1]] = tracemalloc.take_snapshot()
@@ -393,19 +409,26 @@ async def run_wall(
     store.close()
 
 
-async def fill_strip_cache(timeline: Any, frames: Frames) -> None:
-    """Page through the newest rows until the timeline's strip cache (an LRU)
-    is full, then follow the newest event again: the steady state of a wall
-    that has shown more events than the cache holds, reached at once."""
-    height = timeline.scrollable_content_region.height
-    bottom = round(timeline.max_scroll_y)
-    for y in range(max(bottom - timeline._strips.maxsize, 0), bottom, height):
-        done = frames.until(lambda y=y: timeline.scroll_offset.y == y)
+async def fill_strip_cache(timeline: Any, frames: Frames) -> int:
+    """Page up from the newest rows until the timeline's strip cache (an LRU
+    of rendered rows) is full, then follow the newest event again: the steady
+    state of a wall that has shown more events than the cache holds.  Live
+    events snap the wall back to the newest row meanwhile: each page is drawn
+    once, whatever it shows.  Returns the pages drawn."""
+    height = max(timeline.scrollable_content_region.height, 1)
+    pages = 0
+    while len(timeline._strips) < timeline._strips.maxsize and pages < MAX_PAGES:
+        pages += 1
+        y = max(round(timeline.max_scroll_y) - pages * height, 0)
+        drawn = frames.until(lambda: True)
         timeline.scroll_to(y=y, animate=False)
-        await at_most(done, f"the page at {y}")
-    done = frames.until(lambda: timeline.follow and timeline.scroll_offset.y == bottom)
+        await at_most(drawn, f"the page at {y}")
+    following = frames.until(
+        lambda: timeline.follow and timeline.scroll_offset.y == round(timeline.max_scroll_y)
+    )
     timeline.action_scroll_end()
-    await at_most(done, "following the newest event again")
+    await at_most(following, "following the newest event again")
+    return pages
 
 
 async def fill_card_caches(screen: Any, frames: Frames) -> int:
@@ -443,6 +466,28 @@ async def fill_card_caches(screen: Any, frames: Frames) -> int:
             gc.collect()
     gc.collect()
     return rebuilds
+
+
+def fill_cell_len_cache() -> None:
+    """Fill rich's `cached_cell_len` (an lru_cache of 4096 strings, which
+    Textual's Content uses for every text it measures: each new clock line
+    and event row is kept until evicted) with strings of a row's length."""
+    from rich.cells import cached_cell_len
+
+    filler = " ".join(WORDS)[:120]
+    for index in range(cached_cell_len.cache_info().maxsize):
+        cached_cell_len(f"{index:06d} {filler}")
+
+
+def cache_sizes() -> dict[str, int]:
+    """Entries in the process-wide LRU caches that outlive what they render."""
+    from rich.cells import cached_cell_len
+    from textual._styles_cache import StylesCache
+
+    return {
+        "cell_len_lru": cached_cell_len.cache_info().currsize,
+        "inner_outer_lru": StylesCache.get_inner_outer.cache_info().currsize,
+    }
 
 
 class ChildWall:
@@ -487,6 +532,9 @@ class ChildWall:
 
     def probe(self) -> dict[str, Any] | None:
         return self.ask("probe")
+
+    def fill(self) -> None:
+        self.ask("fill")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -533,12 +581,15 @@ class TmuxWall:
                 raise SystemExit(f"`warroom watch` did not show {wanted!r}")
             time.sleep(0.2)
         time.sleep(3.0)  # older pages load after the first paint
-        if ref:  # fill the timeline's strip cache, as the child wall does (page up, then end)
+        self.ref = ref
+
+    def fill(self) -> None:
+        """Fill the room's strip cache as the child wall does: page up, then end."""
+        if self.ref:
             for _ in range(TMUX_PAGES):
                 self._tmux("send-keys", "-t", "wall", "PPage")
-                time.sleep(0.1)
+                time.sleep(0.03)
             self._tmux("send-keys", "-t", "wall", "End")
-            time.sleep(1.0)
 
     def _tmux(self, *args: str, env: dict[str, str] | None = None) -> str:
         done = subprocess.run(
@@ -661,9 +712,14 @@ def run(args: argparse.Namespace, mode: str, path: Path, ids: list[str]) -> dict
         writing = args.warmup + args.minutes * 60
         half = args.warmup + args.minutes * 30
         halfway_snapped = False
+        filled = False
         next_at = t0
         while writer_process.poll() is None:
             elapsed = time.monotonic() - t0
+            if not filled and elapsed >= args.warmup / 2:
+                wall.fill()  # the room's strip cache, once live events flow
+                filled = True
+                continue
             if elapsed >= next_at - t0 and elapsed < writing:
                 phase = "warmup" if elapsed < args.warmup else "writing"
                 if phase == "writing" and not halfway_snapped and elapsed >= half:
@@ -782,8 +838,10 @@ def figures(result: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
         out["widgets"] = (start["widgets"], end["widgets"], idle[-1]["widgets"])
         out["workers"] = (start["workers"], end["workers"], idle[-1]["workers"])
         out["idle_frames_per_s"] = (idle[-1]["frames"] - idle[0]["frames"]) / idle_seconds
+        out["cell_len_lru"] = (start["cell_len_lru"], idle[-1]["cell_len_lru"])
+        out["inner_outer_lru"] = (start["inner_outer_lru"], idle[-1]["inner_outer_lru"])
         if "strips" in end:
-            out["strips"] = (start["strips"], end["strips"])
+            out["strips"] = (start["strips"], end["strips"], end["strips_max"])
             out["rows"] = (start["rows"], end["rows"])
         if "traced_kb" in end:
             out["traced_mb"] = (start["traced_kb"] * mb, end["traced_kb"] * mb)
@@ -886,8 +944,14 @@ def report(result: dict[str, Any], fig: dict[str, Any], args: argparse.Namespace
                 "timeline rows / strip cache",
                 f"{fig['rows'][0]:,} -> {fig['rows'][1]:,} / "
                 f"{fig['strips'][0]} -> {fig['strips'][1]}",
-                "(the strip cache is an LRU of 1024 rows)",
+                f"(the strip cache is an LRU of {fig['strips'][2]} rows)",
             )
+        row(
+            "cached_cell_len / get_inner_outer LRUs",
+            f"{fig['cell_len_lru'][0]} -> {fig['cell_len_lru'][1]} / "
+            f"{fig['inner_outer_lru'][0]} -> {fig['inner_outer_lru'][1]}",
+            "entries (of 4096 / 1024); full: the fill reached the steady state",
+        )
         if "traced_mb" in fig:
             row(
                 "tracemalloc traced",
