@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol, runtime_checkable
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
 
 from warroom.core.catalog import Catalog
 from warroom.core.errors import NotFound
@@ -73,6 +74,68 @@ class Store(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class RemoteStore(Protocol):
+    """What a store backed by a warroom server adds to the contract: a durable
+    local outbox of events not yet stored by the server, a cache that may be
+    stale, and the token's identity.  Check with `isinstance(store, RemoteStore)`."""
+
+    @property
+    def actor(self) -> str | None:
+        """The token's name: the server writes every event as it."""
+        ...
+
+    @property
+    def stale(self) -> bool:
+        """Whether a read was answered from the cache (server unreachable)."""
+        ...
+
+    def whoami(self) -> dict[str, str] | None:
+        """The token's name and role; None if the server was never reached."""
+        ...
+
+    def is_viewer(self) -> bool:
+        """A viewer token reads and watches only."""
+        ...
+
+    def connection_state(self) -> tuple[str, int]:
+        """("live" | "reconnecting" | "offline", how many events are pending)."""
+        ...
+
+    def cached_at(self) -> datetime | None:
+        """When the server was last reached."""
+        ...
+
+    def outbox(self, states: Sequence[str] = ...) -> Sequence[Any]:
+        """The outbox entries in these states (pending and rejected by default)."""
+        ...
+
+    def pending_events(self, incident_id: str | None = None) -> list[Event]:
+        """Events typed here and not yet stored by the server, oldest first."""
+        ...
+
+    def import_events(self, events: Sequence[Event]) -> tuple[list[Event], int]:
+        """Import an export's events keeping their actors: (as stored, how many new)."""
+        ...
+
+    def sync(self, wait: float | None = None) -> Any:
+        """Deliver what is pending now and report what is still pending or rejected."""
+        ...
+
+    def dismiss_rejected(self) -> int:
+        """Forget the rejected events."""
+        ...
+
+    def finish(self) -> list[str]:
+        """Before a command exits: deliver what is pending, then say what a
+        person should know, one line each."""
+        ...
+
+    def stale_note(self) -> str:
+        """One line saying the data shown is cached, and from when."""
+        ...
 
 
 def parse_ref(ref: str) -> tuple[int | None, str | None]:
