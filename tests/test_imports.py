@@ -174,7 +174,7 @@ def test_a_cli_command_against_a_server_loads_the_http_store_but_not_the_server(
 ) -> None:
     dump = tmp_path / "modules.json"
     env = {
-        **isolated_env,
+        **{k: v for k, v in isolated_env.items() if k != "WARROOM_DB"},
         "WARROOM_SERVER": "http://127.0.0.1:9",  # nothing listens: the command works offline
         "WARROOM_TOKEN": "wr_unused",
         "WARROOM_OUTBOX": str(tmp_path / "outbox.db"),

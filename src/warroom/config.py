@@ -4,7 +4,13 @@ each overriding the one before.
     /etc/warroom/config.toml            (WARROOM_SITE_CONFIG to move it)
     <platformdirs user config>/warroom/config.toml   (WARROOM_CONFIG)
 
-Keys: `db`, `user`, `server`, `token`, `runbook_dirs` (a list of folders of
+The store comes from the highest layer that names `db` or `server` (an
+explicit `--db` beats a server in the environment); naming both in one layer
+is a usage error.  The token: `token`, or `token_file` (a file readable by its
+owner only), from the highest layer that names one; `--token` on the command
+line works but is visible to other users in `ps`, so it draws a warning.
+
+Keys: `db`, `user`, `server`, `token`, `token_file`, `runbook_dirs` (a list of folders of
 runbooks, added to the shipped samples; the files' lists and
 WARROOM_RUNBOOK_DIRS, separated by the OS path separator, add up), and the
 tables `[severities.N]`, `[roles.KEY]`, `[workflow]` (merged over `data/`),
@@ -26,7 +32,11 @@ from warroom.core.catalog import Catalog, build_catalog, deep_merge, load_data_d
 from warroom.core.errors import UsageError
 
 SITE_CONFIG = Path("/etc/warroom/config.toml")
-_SCALARS = ("db", "user", "server", "token")
+_SCALARS = ("db", "user", "server", "token", "token_file")
+TOKEN_FLAG_WARNING = (
+    "warning: --token is visible to other users of this machine (ps); "
+    "use WARROOM_TOKEN, --token-file FILE or token_file in the config file"
+)
 
 
 @dataclass
@@ -40,6 +50,7 @@ class Settings:
     keys: dict[str, str] = field(default_factory=dict)
     sources: list[Path] = field(default_factory=list)
     runbook_dirs: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def catalog(self) -> Catalog:
         if not any(self.overrides.get(name) for name in ("severities", "roles", "workflow")):
@@ -76,25 +87,36 @@ def load_settings(
     merged: dict[str, Any] = {}
     sources: list[Path] = []
     runbook_dirs: list[Path] = []
+    layers: list[tuple[str, dict[str, Any]]] = []  # (where, its scalars), lowest first
     for path in config_paths(env):
         document = _read_file(path)
         if document is None:
             continue
         sources.append(path)
         runbook_dirs += _runbook_dirs(document.pop("runbook_dirs", []), path)
-        if isinstance(document.get("db"), str):
-            document["db"] = str((path.parent / Path(document["db"]).expanduser()).resolve())
+        for name in ("db", "token_file"):
+            if isinstance(document.get(name), str):
+                relative = Path(document[name]).expanduser()
+                document[name] = str((path.parent / relative).resolve())
         merged = deep_merge(merged, document)
-    for name in _SCALARS:
-        value = env.get(f"WARROOM_{name.upper()}")
-        if value:
-            merged[name] = value
-    for name in _SCALARS:
-        if flags.get(name):
-            merged[name] = flags[name]
+        layers.append((str(path), {k: document[k] for k in _SCALARS if k in document}))
     for name in _SCALARS:
         if name in merged and not isinstance(merged[name], str):
             raise UsageError(f"configuration key {name!r} must be a string")
+    layers.append(
+        (
+            "the environment",
+            {k: env[f"WARROOM_{k.upper()}"] for k in _SCALARS if env.get(f"WARROOM_{k.upper()}")},
+        )
+    )
+    layers.append(("the command line", {k: str(flags[k]) for k in _SCALARS if flags.get(k)}))
+    for name in ("user", "db"):
+        for _, values in layers:
+            if values.get(name):
+                merged[name] = values[name]
+    merged["server"] = _server(layers)
+    merged["token"] = _token(layers)
+    warnings = [TOKEN_FLAG_WARNING] if flags.get("token") else []
     db = merged.get("db")
     keys = merged.get("keys", {})
     if not isinstance(keys, dict):
@@ -108,11 +130,58 @@ def load_settings(
         overrides={k: merged[k] for k in ("severities", "roles", "workflow") if k in merged},
         keys={str(k): str(v) for k, v in keys.items()},
         sources=sources,
+        warnings=warnings,
         runbook_dirs=runbook_dirs
         + [
             Path(p).expanduser() for p in env.get("WARROOM_RUNBOOK_DIRS", "").split(os.pathsep) if p
         ],
     )
+
+
+def _server(layers: list[tuple[str, dict[str, Any]]]) -> str | None:
+    """The server, if the highest layer naming `db` or `server` names a server."""
+    for where, values in reversed(layers):
+        if values.get("db") and values.get("server"):
+            both = "--db and --server" if where == "the command line" else "db and server"
+            raise UsageError(
+                f"{both} both given in {where}: the store is either a file or a server; keep one"
+            )
+        if values.get("db"):
+            return None
+        if values.get("server"):
+            return str(values["server"])
+    return None
+
+
+def _token(layers: list[tuple[str, dict[str, Any]]]) -> str | None:
+    """The token from the highest layer that names `token` or `token_file`."""
+    for where, values in reversed(layers):
+        if values.get("token") and values.get("token_file"):
+            raise UsageError(f"token and token_file both given in {where}: keep one")
+        if values.get("token"):
+            return str(values["token"])
+        if values.get("token_file"):
+            return read_token_file(Path(values["token_file"]).expanduser())
+    return None
+
+
+def read_token_file(path: Path) -> str:
+    """The token in `path`: refused when other users could read it."""
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise UsageError(f"token file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"token file {path} cannot be read: {error}") from None
+    if mode & 0o044:
+        raise UsageError(
+            f"token file {path} is readable by other users (mode {mode & 0o777:o}): "
+            f"run chmod 600 {path}"
+        )
+    if not text or len(text.split()) != 1:
+        raise UsageError(f"token file {path} must hold the token alone on one line")
+    return text
 
 
 def _runbook_dirs(value: Any, source: Path) -> list[Path]:

@@ -105,7 +105,7 @@ def outbox(tmp_path: Path) -> Path:
 def cli(served: Served, outbox: Path, isolated_env: dict[str, str], tmp_path: Path) -> Cli:
     """The real command, as alice, against `served`."""
     env = {
-        **isolated_env,
+        **without_db(isolated_env),
         "WARROOM_SERVER": served.url,
         "WARROOM_TOKEN": served.token,
         "WARROOM_OUTBOX": str(outbox),
@@ -117,13 +117,18 @@ def cli(served: Served, outbox: Path, isolated_env: dict[str, str], tmp_path: Pa
 def running_cli(running: Running, token: str, isolated_env: dict[str, str], folder: Path) -> Cli:
     """The real command against the module's shared server, with a given token."""
     env = {
-        **isolated_env,
+        **without_db(isolated_env),
         "WARROOM_SERVER": running.server.url,
         "WARROOM_TOKEN": token,
         "WARROOM_OUTBOX": str(folder / "outbox.db"),
         "WARROOM_FLUSH_SECONDS": FLUSH_SECONDS,
     }
     return Cli(env, folder)
+
+
+def without_db(env: dict[str, str]) -> dict[str, str]:
+    """`env` less WARROOM_DB: a file and a server named in one layer are a usage error."""
+    return {name: value for name, value in env.items() if name != "WARROOM_DB"}
 
 
 def notes_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
