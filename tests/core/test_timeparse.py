@@ -234,7 +234,9 @@ def test_markdown_escape_cleans_controls_too() -> None:
     assert markdown_escape("a\x1b]0;x\x07") == rf"a{R}\]0;x{R}"
 
 
-@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t"])
+@pytest.mark.parametrize(
+    "lead", ["=", "+", "-", "@", "\t", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\ufe62", "\u2212"]
+)
 def test_csv_safe_defuses_formulas(lead: str) -> None:
     assert csv_safe(f'{lead}HYPERLINK("https://evil")') == f'\'{lead}HYPERLINK("https://evil")'
 

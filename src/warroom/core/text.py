@@ -11,6 +11,7 @@ escaping on top.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
 
@@ -40,10 +41,16 @@ def markdown_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", clean_line(text))
 
 
+_FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\N{MINUS SIGN}")
+
+
 def csv_safe(text: str) -> str:
     """Clean for a CSV cell; a leading = + - @ or tab is defused against spreadsheet
-    formulas (OWASP's list; a carriage return is already replaced by `clean`)."""
+    formulas (OWASP's list; a carriage return is already replaced by `clean`), and
+    so are their Unicode look-alikes (full-width `＝`, small `﹢`, the minus sign),
+    which some spreadsheets read as the ASCII sign."""
     cleaned = clean(text)
-    if cleaned[:1] in ("=", "+", "-", "@", "\t"):
+    lead = unicodedata.normalize("NFKC", cleaned[:1])
+    if lead[:1] in _FORMULA_LEADS:
         return "'" + cleaned
     return cleaned
