@@ -452,3 +452,20 @@ def test_hostile_text_stays_text(tmp_path: Any) -> None:
     assert tables(section(tokens, "Roles"))[0][1][1] == (
         f"{clean_line(NASTY.declarer).strip()}, then {clean_line(NASTY.lead).strip()}"
     )
+
+
+def test_words_read_as_typed_in_the_raw_markdown(tmp_path: Any) -> None:
+    """Only what would change the document is escaped: `db-2`, not `db\\-2`."""
+    words = Words(
+        **{
+            **BENIGN.__dict__,
+            "title": "Checkout API: 5xx on db-2",
+            "summary": "db-2 (service db) is slow; follow-up on v1.2.3!",
+            "decision": "Fail over to db-3 (the replica): it is 100% in sync",
+            "followup": "Alert on replica lag > 5s (db-2)",
+        }
+    )
+    document = render(tmp_path, words)
+    for typed in (words.title, words.summary, words.decision, words.followup):
+        assert typed in document, typed
+    assert "\\-" not in document and "\\(" not in document and "\\:" not in document

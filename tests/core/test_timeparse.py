@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from warroom.core.errors import UsageError
-from warroom.core.text import REPLACEMENT, clean, clean_line, csv_safe, markdown_escape
+from warroom.core.text import (
+    REPLACEMENT,
+    clean,
+    clean_line,
+    csv_safe,
+    markdown_escape,
+    markdown_unescape,
+)
 from warroom.core.timeparse import parse_time
 
 NOW = datetime(2026, 11, 26, 3, 40, tzinfo=UTC)
@@ -217,17 +224,43 @@ def test_clean_of_nothing_is_nothing() -> None:
     ("raw", "escaped"),
     [
         ("# not a heading", r"\# not a heading"),
-        ("[click](https://evil.example)", r"\[click\]\(https\://evil\.example\)"),
-        ("<script>alert(1)</script>", r"\<script\>alert\(1\)\</script\>"),
-        ("a | b", r"a \| b"),
-        ("*bold* _it_ `code`", r"\*bold\* \_it\_ \`code\`"),
+        ("[click](https://evil.example)", r"\[click\](https://evil.example)"),
+        ("<script>alert(1)</script>", r"\<script>alert(1)\</script>"),
+        ("*bold* _it_ `code` ~~s~~", r"\*bold\* \_it\_ \`code\` \~\~s\~\~"),
         ("back\\slash", r"back\\slash"),
-        ("line one\n# line two", r"line one \# line two"),
+        ("line one\n# line two", "line one # line two"),
+        ("1. one", r"1\. one"),
+        ("- item", r"\- item"),
+        ("> quote", r"\> quote"),
+        ("===", r"\==="),
+        ("closing #", r"closing \#"),
+        ("&amp; &#60;", r"\&amp; \&#60;"),
         ("plain words", "plain words"),
     ],
 )
 def test_markdown_escape_adds_no_structure(raw: str, escaped: str) -> None:
     assert markdown_escape(raw) == escaped
+    assert markdown_unescape(escaped) == raw.replace("\n", " ")
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "db-2 (service db): follow-up",
+        "Checkout API: 5xx on 40% of requests, v1.2.3 rolled back!",
+        "snake_case a < b R&D 3 * 4 a|b + c = d",
+        "see https://status.example/x?y=1#z",
+    ],
+)
+def test_markdown_escape_leaves_words_as_typed(words: str) -> None:
+    """A reader of the raw Markdown sees `db-2`, not `db\\-2` (nothing structural here)."""
+    expected = words.replace("3 * 4", r"3 \* 4")
+    assert markdown_escape(words) == expected
+
+
+def test_markdown_escape_in_a_cell_escapes_the_pipe() -> None:
+    assert markdown_escape("a | b", cell=True) == r"a \| b"
+    assert markdown_escape("a | b") == "a | b"
 
 
 def test_markdown_escape_cleans_controls_too() -> None:

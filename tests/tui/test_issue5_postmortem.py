@@ -18,6 +18,7 @@ from tests.tui.test_hostile import CLICK, SPACED_CLICK, Spy, assert_safe
 from warroom.actions import declare, write
 from warroom.core.clock import FixedClock
 from warroom.core.postmortem import render_postmortem
+from warroom.core.text import markdown_unescape
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.postmortem import PostmortemScreen, WritePostmortemForm
@@ -60,7 +61,7 @@ async def test_p_shows_the_same_draft_as_render_postmortem(
         await _room(pilot, app)
         screen = await _postmortem(pilot, app)
         shown = screen.query_one("#postmortem-text", TextArea).text
-        assert shown == _expected(sqlite_store, incident.id, clock)
+        assert shown == markdown_unescape(_expected(sqlite_store, incident.id, clock))
         text = screen_text(app)
         assert "# Postmortem: INC-1" in text and "Postmortem draft" in text
         await pilot.press("q")
@@ -79,10 +80,11 @@ async def test_a_hostile_title_links_nothing_and_runs_nothing(
         screen = await _postmortem(pilot, app)
         text = screen_text(app)
         assert_safe(text)
-        # the escaped title, shown as the Markdown source says it: text, not structure
-        assert r"# Postmortem: INC-1 — \# Pwned \| \[@click=app\.quit\]x\[/\]" in text
-        assert r"\[docs\]\(https\://evil\.example/x\)" in text
-        assert r"see https\://evil\.example/z" in screen.text
+        # the title as typed (the view hides the Markdown escapes; the file keeps them)
+        assert "# Postmortem: INC-1 — # Pwned | [@click=app.quit]x[/]" in text
+        assert "[docs](https://evil.example/x)" in text
+        assert r"\[docs\](https://evil.example/x)" in screen.text  # what a file gets
+        assert "see https://evil.example/z" in screen.text
         for row, line in enumerate(text.splitlines()):
             for needle in ("click", "https://evil", "docs"):
                 column = line.find(needle)

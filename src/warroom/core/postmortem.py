@@ -86,12 +86,12 @@ def tag_note(section: str, text: str) -> str:
 
 def md(text: str | None) -> str:
     """Untrusted text as inline Markdown that can add no structure."""
-    return markdown_escape(text or "").strip()
+    return markdown_escape(text or "")
 
 
 def cell(text: str | None) -> str:
     """Untrusted text for a table cell (pipes escaped, newlines as spaces)."""
-    return md(text) or NONE
+    return markdown_escape(text or "", cell=True) or NONE
 
 
 def _row(*cells: str) -> str:
@@ -124,7 +124,7 @@ def _ordered(events: Iterable[Event]) -> list[Event]:
 
 def _severity_label(level: int, catalog: Catalog) -> str:
     known = catalog.severities.get(level)
-    return f"SEV{level} ({md(known.name)})" if known else f"SEV{level}"
+    return f"SEV{level} ({cell(known.name)})" if known else f"SEV{level}"
 
 
 def render_postmortem(
@@ -268,8 +268,8 @@ def _roles(incident: Incident, timeline: list[Event], catalog: Catalog) -> list[
     keys = [*catalog.roles, *(role for role in held if role not in catalog.roles)]
     rows = [
         (
-            md(catalog.roles[key].name) if key in catalog.roles else cell(key),
-            ", then ".join(md(name) for name in held.get(key, [])) or NONE,
+            cell(catalog.roles[key].name if key in catalog.roles else key),
+            ", then ".join(cell(name) for name in held.get(key, [])) or NONE,
         )
         for key in keys
     ]

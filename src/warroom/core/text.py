@@ -31,14 +31,43 @@ def clean_line(text: str) -> str:
     return _UNSAFE_ONE_LINE.sub(lambda m: " " if m[0] in "\n\t" else REPLACEMENT, text)
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~&:])")
+# Inline Markdown that untrusted text must not start, anywhere in a line: a
+# backslash escape, code, emphasis, strikethrough, a link or image, raw HTML or an
+# autolink (`<` before a letter, `/`, `!` or `?`), an entity (`&amp;`, `&#60;`).
+_MD_INLINE = re.compile(
+    r"[\\`*~\[\]]|_(?![A-Za-z0-9])|(?<![A-Za-z0-9])_|<(?=[A-Za-z/!?])|&(?=#|[A-Za-z0-9]+;)"
+)
+# Block structure that text placed at the start of a line could open: a heading,
+# a quote, a list item, a thematic break, a setext underline, an ordered item.
+_MD_LINE_START = re.compile(r"^(?:[#>+=-]|\d{1,9}(?=[.)]))")
+_MD_CLOSING_HASHES = re.compile(r"(?<=\s)#(?=#*$)")  # "title #" loses its "#" in a heading
 
 
-def markdown_escape(text: str) -> str:
-    """Escape for inline Markdown: the text can add no structure (headings,
-    tables, links, HTML) and no entity (`&lt;` stays those four characters);
-    newlines become spaces."""
-    return _MD_SPECIAL.sub(r"\\\1", clean_line(text))
+def markdown_escape(text: str, cell: bool = False) -> str:
+    """Untrusted text as inline Markdown that can add no structure (no heading,
+    list, quote, link, image, HTML, code, emphasis or entity) and, in a table
+    `cell`, no column.  Only what would change the document is escaped, so the
+    raw Markdown reads as typed (`db-2 (service db): ok`); newlines become
+    spaces and outer whitespace goes."""
+    escaped = _MD_INLINE.sub(lambda m: "\\" + m[0], clean_line(text).strip())
+    escaped = _MD_CLOSING_HASHES.sub(r"\\#", escaped)
+    start = _MD_LINE_START.match(escaped)
+    if start:
+        # "1." stays "1." in the middle of a line; at its start the "." is escaped.
+        at = start.end() if start[0][0].isdigit() else 0
+        escaped = escaped[:at] + "\\" + escaped[at:]
+    if cell:
+        escaped = escaped.replace("|", "\\|")
+    return escaped
+
+
+_MD_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def markdown_unescape(text: str) -> str:
+    """Markdown written with `markdown_escape` as the text a reader sees, for a
+    plain-text view of the document (backslash escapes resolved)."""
+    return _MD_ESCAPED.sub(r"\1", text)
 
 
 _FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\N{MINUS SIGN}")

@@ -26,6 +26,7 @@ from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
 from warroom.core.errors import UsageError
 from warroom.core.postmortem import render_postmortem
+from warroom.core.text import markdown_unescape
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.safe import notify, safe_line, safe_text
@@ -136,7 +137,7 @@ class PostmortemScreen(Screen[None], JobHost):
     def _drafted(self, result: tuple[str, str]) -> None:
         self.ref, text = result
         self.text = safe_text(text)
-        self.view.load_text(self.text)
+        self.view.load_text(markdown_unescape(self.text))  # read as typed; written escaped
         self.loaded = True
         self._title()
 
