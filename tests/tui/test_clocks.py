@@ -4,6 +4,7 @@ update turns into a warning once it is overdue, and the list marks it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
@@ -52,3 +53,38 @@ async def test_the_list_marks_an_overdue_update_as_time_passes(
         clock.set(at(4, 1))
         await wait_until(pilot, lambda: "⚠ late" in row("INC-1"))
         assert "59m" in row("INC-1")
+
+
+async def test_the_header_and_the_postmortem_agree_on_the_impact(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    """Impact runs from its start to mitigated (else resolved): 52s here, not the 61s
+    to resolved; the header and the postmortem say the same."""
+    from warroom.actions import declare, write
+    from warroom.core.postmortem import render_postmortem
+
+    clock.set(at(3, 0))
+    incident = declare(sqlite_store, "alice", clock, "Checkout 5xx", severity=2)
+    for seconds, status in ((52, "mitigated"), (61, "resolved")):
+        clock.set(at(3, 0) + timedelta(seconds=seconds))
+        write(sqlite_store, incident.id, "status_changed", "alice", {"to": status}, clock)
+    clock.set(at(3, 30))
+    state = sqlite_store.incident(incident.id)
+    draft = render_postmortem(
+        state, sqlite_store.events(incident.id), sqlite_store.catalog, clock.now()
+    )
+    assert "(mitigated): **52s**" in draft
+    app = make_app(incident_id=incident.id, actor="alice")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+        assert "impact 52s (mitigated)" in screen_text(app)
+
+
+async def test_an_open_incident_shows_its_impact_as_ongoing(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = realistic_incident(sqlite_store, clock)
+    app = make_app(incident_id=incident.id, actor="alice")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+        assert "impact 45m 00s (ongoing)" in screen_text(app)

@@ -32,6 +32,7 @@ class Link:
     at: datetime
 
 
+IMPACT_ENDS: tuple[str, ...] = ("mitigated", "resolved")  # the first one set ends it
 FOLLOWUP_STATES: tuple[str, ...] = ("open", "done", "verified")
 
 
@@ -126,6 +127,24 @@ class Incident:
     def update_overdue(self, catalog: Catalog, now: datetime) -> bool:
         due = self.next_update_due(catalog)
         return due is not None and now > due
+
+    def impact_window(self) -> tuple[datetime | None, datetime | None, str | None]:
+        """(impact start, when it ended, what ended it): the one definition of the
+        impact the header, the postmortem and the metrics use.  It ends when the
+        incident was mitigated, else (it skipped mitigated) when it was resolved;
+        until then it is ongoing (end None)."""
+        started = self.milestones.get("started")
+        for name in IMPACT_ENDS:
+            if name in self.milestones:
+                return started, self.milestones[name], name
+        return started, None, None
+
+    def impact_seconds(self, now: datetime) -> float | None:
+        """How long users were (or are, while ongoing) affected; None without a start."""
+        started, ended, _ = self.impact_window()
+        if started is None:
+            return None
+        return max(0.0, ((ended or now) - started).total_seconds())
 
     def steps_done(self) -> tuple[int, int]:
         done = sum(1 for step in self.steps.values() if step.checked_by)

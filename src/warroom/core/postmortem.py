@@ -198,12 +198,7 @@ def _summary(incident: Incident, timeline: list[Event]) -> list[str]:
 
 
 def _impact(incident: Incident, now: datetime) -> list[str]:
-    started = incident.milestones.get("started")
-    ended, how = None, ""
-    for name in ("mitigated", "resolved"):
-        if name in incident.milestones:
-            ended, how = incident.milestones[name], name
-            break
+    started, ended, how = incident.impact_window()
     lines = ["## Impact window", ""]
     if started is None:
         return [*lines, _prompt("No impact start is known. When did users start to notice?")]
@@ -214,12 +209,12 @@ def _impact(incident: Incident, now: datetime) -> list[str]:
     if ended is None:
         lines.append(
             f"Impact from {start_text}, not mitigated or resolved when this was written: "
-            f"**{format_duration((now - started).total_seconds())}** so far."
+            f"**{format_duration(incident.impact_seconds(now) or 0)}** so far."
         )
     else:
         lines.append(
             f"Impact from {start_text} to **{_both(ended)}** ({how}): "
-            f"**{format_duration((ended - started).total_seconds())}**."
+            f"**{format_duration(incident.impact_seconds(now) or 0)}**."
         )
     return lines
 

@@ -67,15 +67,13 @@ def clock_parts(incident: Incident, catalog: Catalog, now: datetime) -> tuple[Co
             parts.append(f"next update in {format_duration((due - now).total_seconds())}")
     elif incident.is_open(catalog):
         parts.append("no update cadence")
-    started = incident.milestones.get("started")
-    resolved = incident.milestones.get("resolved") if not incident.is_open(catalog) else None
-    if started is not None:
-        end = resolved or now
+    impact = incident.impact_seconds(now)
+    if impact is not None:
+        _, _, ended_by = incident.impact_window()
         if parts:
             parts.append("  ·  ")
-        parts.append(f"impact {format_duration((end - started).total_seconds())}")
-        if resolved:
-            parts.append(" (ended)")
+        parts.append(f"impact {format_duration(impact)}")
+        parts.append(f" ({ended_by})" if ended_by else " (ongoing)")
     if incident.declared_at is not None:
         if parts:
             parts.append("  ·  ")
