@@ -15,9 +15,13 @@ from warroom.core.catalog import Catalog
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.kinds import KINDS, FoldStep
+from warroom.core.kinds.base import unchanged
 
-# kind -> its fold step, read once from the registry (apply runs per event)
-_STEPS: dict[str, FoldStep] = {name: spec.fold for name, spec in KINDS.items()}
+# kind -> its fold step, read once from the registry (apply runs per event; the
+# kinds that change nothing, like notes, are left out: no call for them)
+_STEPS: dict[str, FoldStep] = {
+    name: spec.fold for name, spec in KINDS.items() if spec.fold is not unchanged
+}
 
 
 def fold(events: Iterable[Event], catalog: Catalog | None = None) -> Incident:
