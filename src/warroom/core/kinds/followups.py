@@ -11,7 +11,15 @@ from pydantic import BeforeValidator, StringConstraints
 
 from warroom.core.errors import Refused
 from warroom.core.incident import Followup
-from warroom.core.kinds.base import KindData, KindSpec, Name, OptionalText, Text, with_note
+from warroom.core.kinds.base import (
+    Describe,
+    KindData,
+    KindSpec,
+    Name,
+    OptionalText,
+    Text,
+    with_note,
+)
 
 if TYPE_CHECKING:
     from warroom.core.catalog import Catalog
@@ -117,7 +125,7 @@ def _fold_verified(state: Incident, event: Event, catalog: Catalog) -> None:
         followup.verified_note = event.data.get("note") or None
 
 
-def _describe_change(verb: str):
+def _describe_change(verb: str) -> Describe:
     def describe(d: dict[str, Any]) -> str:
         text = f"follow-up {d['id']} {verb}" + (f" ({d['text']})" if d.get("text") else "")
         return with_note(text, d.get("note"))

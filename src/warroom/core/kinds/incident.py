@@ -3,6 +3,7 @@ and status, and its milestones."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import StrictBool
@@ -74,7 +75,7 @@ def _fold_declared(state: Incident, event: Event, catalog: Catalog) -> None:
         state.participants.setdefault(lead, event.occurred_at)
 
 
-def _time(value: str | None):
+def _time(value: str | None) -> datetime | None:
     return parse_wire_time(value) if value else None
 
 
