@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from warroom.core.catalog import Catalog
-from warroom.core.describe import KIND_LABELS, describe
+from warroom.core.describe import describe, kind_label
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.text import clean_line, csv_safe
@@ -112,7 +112,7 @@ def timeline_text(events: Iterable[Event], concurrent: Iterable[int] = ()) -> st
         flags = ("~" if event.backdated else " ") + ("!" if event.seq in marked else " ")
         lines.append(
             f"{format_local(event.occurred_at, seconds=True)} {flags} "
-            f"{KIND_LABELS.get(event.kind, event.kind):<9} {clean_line(event.actor):<12} "
+            f"{kind_label(event.kind):<9} {clean_line(event.actor):<12} "
             f"{clean_line(describe(event))}"
         )
     return "\n".join(lines)

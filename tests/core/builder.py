@@ -74,3 +74,56 @@ class Log:
     @property
     def last_seq(self) -> int:
         return len(self.events)
+
+
+RUNBOOK = {
+    "name": "checkout-502",
+    "content_hash": "sha256:abc",
+    "steps": [
+        {"id": "s1", "text": "Check the load balancer", "section": "Triage"},
+        {"id": "s2", "text": "Roll back the deploy", "command": "deploy rollback checkout"},
+    ],
+}
+
+# One valid example of each kind, after `declared` (+ a runbook where needed).
+SAMPLES: dict[str, dict[str, Any]] = {
+    "declared": {"title": "x", "severity": 3},
+    "title_changed": {"title": "Checkout down"},
+    "service_changed": {"service": "payments"},
+    "summary_set": {"text": "impact / hypothesis / next step"},
+    "severity_changed": {"severity": 1},
+    "status_changed": {"to": "identified"},
+    "role_assigned": {"role": "responder", "person": "bob"},
+    "role_released": {"role": "lead", "person": "alice"},
+    "participant_joined": {"person": "bob"},
+    "participant_left": {"person": "alice"},
+    "note": {"text": "a note"},
+    "finding": {"text": "a finding"},
+    "action": {"text": "an action"},
+    "decision": {"text": "a decision"},
+    "comms_update": {"text": "we are on it", "audience": "customers"},
+    "milestone": {"name": "acknowledged"},
+    "link_added": {"url": "https://chat.example/room"},
+    "runbook_attached": RUNBOOK,
+    "step_checked": {"step": "s1"},
+    "step_unchecked": {"step": "s1"},
+    "step_added": {"step": {"id": "s9", "text": "Page the DBA"}},
+    "followup_added": {"id": "f00d01", "text": "Alert on 502", "owner": "bob", "due": "2026-12-10"},
+    "followup_done": {"id": "f00d01"},
+    "followup_verified": {"id": "f00d01"},
+}
+
+
+def ready_for(kind: str) -> Log:
+    """A declared incident (lead alice, a runbook with steps s1 and s2) where an
+    event of `kind` with its SAMPLES data may be appended next."""
+    log = Log()
+    log.declare(lead="alice")
+    log.add("runbook_attached", RUNBOOK)
+    if kind == "step_unchecked":
+        log.add("step_checked", {"step": "s1"})
+    if kind in ("followup_done", "followup_verified"):
+        log.add("followup_added", SAMPLES["followup_added"])
+    if kind == "followup_verified":
+        log.add("followup_done", SAMPLES["followup_done"])
+    return log

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 
-from tests.core.builder import T0, Log, minutes
+from tests.core.builder import RUNBOOK, SAMPLES, T0, Log, minutes, ready_for
 from warroom.core.events import make_event, new_id
 from warroom.core.fold import fold
 from warroom.core.incident import Incident, Link
 from warroom.core.kinds import KINDS
-
-RUNBOOK = {
-    "name": "checkout-502",
-    "content_hash": "sha256:abc",
-    "steps": [
-        {"id": "s1", "text": "Check the load balancer", "section": "Triage"},
-        {"id": "s2", "text": "Roll back the deploy", "command": "deploy rollback checkout"},
-    ],
-}
 
 
 @pytest.fixture
@@ -32,34 +22,6 @@ def log() -> Log:
 
 # -- every kind ------------------------------------------------------------
 
-# One valid example of each kind, after `declared` (+ a runbook where needed).
-SAMPLES: dict[str, dict[str, Any]] = {
-    "declared": {"title": "x", "severity": 3},
-    "title_changed": {"title": "Checkout down"},
-    "service_changed": {"service": "payments"},
-    "summary_set": {"text": "impact / hypothesis / next step"},
-    "severity_changed": {"severity": 1},
-    "status_changed": {"to": "identified"},
-    "role_assigned": {"role": "responder", "person": "bob"},
-    "role_released": {"role": "lead", "person": "alice"},
-    "participant_joined": {"person": "bob"},
-    "participant_left": {"person": "alice"},
-    "note": {"text": "a note"},
-    "finding": {"text": "a finding"},
-    "action": {"text": "an action"},
-    "decision": {"text": "a decision"},
-    "comms_update": {"text": "we are on it", "audience": "customers"},
-    "milestone": {"name": "acknowledged"},
-    "link_added": {"url": "https://chat.example/room"},
-    "runbook_attached": RUNBOOK,
-    "step_checked": {"step": "s1"},
-    "step_unchecked": {"step": "s1"},
-    "step_added": {"step": {"id": "s9", "text": "Page the DBA"}},
-    "followup_added": {"id": "f00d01", "text": "Alert on 502", "owner": "bob", "due": "2026-12-10"},
-    "followup_done": {"id": "f00d01"},
-    "followup_verified": {"id": "f00d01"},
-}
-
 
 def test_the_samples_cover_every_kind() -> None:
     assert set(SAMPLES) == set(KINDS)
@@ -67,15 +29,7 @@ def test_the_samples_cover_every_kind() -> None:
 
 @pytest.mark.parametrize("kind", sorted(set(KINDS) - {"declared"}))
 def test_every_kind_is_accepted_folded_and_counted(kind: str) -> None:
-    log = Log()
-    log.declare(lead="alice")
-    log.add("runbook_attached", RUNBOOK)
-    if kind == "step_unchecked":
-        log.add("step_checked", {"step": "s1"})
-    if kind in ("followup_done", "followup_verified"):
-        log.add("followup_added", SAMPLES["followup_added"])
-    if kind == "followup_verified":
-        log.add("followup_done", SAMPLES["followup_done"])
+    log = ready_for(kind)
     before = log.state()
     event = log.add(kind, SAMPLES[kind], actor="carol")
     after = log.state()

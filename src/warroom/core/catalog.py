@@ -12,7 +12,6 @@ from typing import Any
 
 MILESTONES: tuple[str, ...] = ("started", "detected", "acknowledged", "mitigated", "resolved")
 AUDIENCES: tuple[str, ...] = ("internal", "leadership", "customers", "support")
-LOG_KINDS: tuple[str, ...] = ("note", "finding", "action", "decision")
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,3 +166,13 @@ def load_data_documents() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any
 @cache
 def _default_catalog() -> Catalog:
     return build_catalog(*load_data_documents())
+
+
+def __getattr__(name: str) -> Any:
+    # LOG_KINDS moved to the registry of kinds (a flag on each kind); read there
+    # lazily, as the registry imports this module.
+    if name == "LOG_KINDS":
+        from warroom.core.kinds import LOG_KINDS
+
+        return LOG_KINDS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

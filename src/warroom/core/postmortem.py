@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from warroom.core.catalog import Catalog
-from warroom.core.describe import KIND_LABELS, describe
+from warroom.core.describe import describe, kind_label
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.metrics import MEASURES, interval
@@ -277,7 +277,7 @@ def _timeline(timeline: list[Event]) -> list[str]:
             _local(event.occurred_at),
             _utc(event.occurred_at),
             cell(event.actor),
-            cell(KIND_LABELS.get(event.kind, event.kind)),
+            cell(kind_label(event.kind)),
             cell(describe(event)),
         )
         for event in timeline

@@ -32,47 +32,85 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from warroom.core.catalog import LOG_KINDS, Catalog
-from warroom.core.describe import KIND_LABELS, describe
+from warroom.core.catalog import Catalog
+from warroom.core.describe import describe
 from warroom.core.events import Event
+from warroom.core.kinds import KINDS, LABEL_MAX, LOG_KINDS, kind_label, kinds_in
 from warroom.core.text import clean_line
 
-# kind -> (icon, look); a look names the component class `timeline--kind-<look>`.
-_LOOKS: dict[str, tuple[str, str]] = {
-    "declared": ("✱", "declared"),
-    "title_changed": ("✎", "change"),
-    "service_changed": ("✎", "change"),
-    "summary_set": ("≡", "change"),
-    "severity_changed": ("▲", "severity"),
-    "status_changed": ("●", "status"),
-    "role_assigned": ("♦", "role"),
-    "role_released": ("◇", "role"),
-    "participant_joined": ("+", "role"),
-    "participant_left": ("-", "role"),
-    "note": ("•", "note"),
-    "finding": ("◉", "finding"),
-    "action": ("▶", "action"),
-    "decision": ("◆", "decision"),
-    "comms_update": ("✉", "comms"),
-    "milestone": ("⚑", "milestone"),
-    "link_added": ("↗", "link"),
-    "runbook_attached": ("□", "runbook"),
-    "step_checked": ("✔", "runbook"),
-    "step_unchecked": ("☐", "runbook"),
-    "step_added": ("✚", "runbook"),
+# A kind's look comes from its presentation category (the registry in
+# warroom.core.kinds): category -> its icon; the component class of a category
+# is `timeline--kind-<category>` (styled in DEFAULT_CSS).  A new category needs
+# an icon here and a rule there; a new kind of a known category needs nothing.
+_CATEGORY_ICONS: dict[str, str] = {
+    "declared": "✱",
+    "change": "✎",
+    "severity": "▲",
+    "status": "●",
+    "role": "♦",
+    "note": "•",
+    "finding": "◉",
+    "action": "▶",
+    "decision": "◆",
+    "comms": "✉",
+    "milestone": "⚑",
+    "link": "↗",
+    "runbook": "□",
+    "followup": "⚐",
 }
-_UNKNOWN_LOOK = ("?", "unknown")
-_LOOK_NAMES = sorted({look for _, look in _LOOKS.values()} | {_UNKNOWN_LOOK[1]})
+# Optional variants of a category's icon, told apart at a glance (a kind not
+# listed shows its category's icon).
+_ICON_VARIANTS: dict[str, str] = {
+    "summary_set": "≡",
+    "role_released": "◇",
+    "participant_joined": "+",
+    "participant_left": "-",
+    "step_checked": "✔",
+    "step_unchecked": "☐",
+    "step_added": "✚",
+    "followup_done": "✓",
+    "followup_verified": "★",
+}
+UNKNOWN_LOOK = "unknown"
+_UNKNOWN_ICON = "?"
+# Categories whose icon takes the colour of the event's severity.
+_SEVERITY_TINTED = frozenset({"declared", "severity"})
+_LOOK_NAMES = sorted({*_CATEGORY_ICONS, UNKNOWN_LOOK})
+
+
+@dataclass(frozen=True, slots=True)
+class KindLook:
+    """How a kind's rows look: icon, look (`timeline--kind-<look>`) and label."""
+
+    icon: str
+    look: str
+    label: str
+
+
+def kind_look(kind: str) -> KindLook:
+    """The look of `kind`'s rows; a kind not in the registry gets the unknown look."""
+    look = _KIND_LOOKS.get(kind)
+    if look is None:
+        look = KindLook(_UNKNOWN_ICON, UNKNOWN_LOOK, clean_line(kind_label(kind)))
+    return look
+
+
+_KIND_LOOKS: dict[str, KindLook] = {
+    name: KindLook(
+        _ICON_VARIANTS.get(name) or _CATEGORY_ICONS[spec.category], spec.category, spec.label
+    )
+    for name, spec in KINDS.items()
+}
 
 # The kind filters `cycle_kind_filter` steps through: (label, kinds); None = all.
 KIND_FILTERS: tuple[tuple[str, frozenset[str] | None], ...] = (
     ("all", None),
     ("notes, findings, actions, decisions", frozenset(LOG_KINDS)),
-    ("status & severity", frozenset({"status_changed", "severity_changed"})),
-    ("comms", frozenset({"comms_update"})),
+    ("status & severity", kinds_in("status", "severity")),
+    ("comms", kinds_in("comms")),
 )
 
-LABEL_WIDTH = 9  # "milestone"
+LABEL_WIDTH = LABEL_MAX  # "milestone"
 ACTOR_MIN, ACTOR_MAX = 6, 16
 _UNSTORED = 1 << 62  # sorts events without a seq after stored ones at the same instant
 _CACHE_SIZE = 256
@@ -175,6 +213,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         & > .timeline--kind-milestone { color: $text-success; text-style: bold; }
         & > .timeline--kind-link { color: $text-primary; text-style: italic; }
         & > .timeline--kind-runbook { color: $text-success; }
+        & > .timeline--kind-followup { color: $text-accent; }
         & > .timeline--kind-unknown { color: $text-muted; }
     }
     """
@@ -431,19 +470,18 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         palette = self._styles()
         base = palette.base
         is_match = event is self._match
-        icon, look = _LOOKS.get(event.kind, _UNKNOWN_LOOK)
-        kind_style = palette.kinds[look]
+        look = kind_look(event.kind)
+        kind_style = palette.kinds[look.look]
         icon_style = kind_style
         level = event.data.get("severity")
-        if event.kind in ("severity_changed", "declared") and isinstance(level, int):
+        if look.look in _SEVERITY_TINTED and isinstance(level, int):
             icon_style = kind_style + palette.severities.get(level, Style())
-        label = KIND_LABELS.get(event.kind) or clean_line(event.kind)
         # columns carry their trailing space: fewer segments for Textual to crop and filter
         when = self._format_time(event.occurred_at)
         pieces: list[tuple[str, Style]] = [
             (when + " ", palette.match if is_match else palette.time),
-            (icon + " ", icon_style),
-            (_pad(label, LABEL_WIDTH) + " ", kind_style),
+            (look.icon + " ", icon_style),
+            (_pad(look.label, LABEL_WIDTH) + " ", kind_style),
             (_pad(clean_line(event.actor), self._actor_width) + " ", palette.actor),
         ]
         if event.backdated and event.recorded_at is not None:
@@ -651,7 +689,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         text = self._texts.get(event.id)
         if text is None:
             text = self._texts[event.id] = _line_text(event)
-        label = KIND_LABELS.get(event.kind, event.kind)
+        label = kind_label(event.kind)
         return bool(pattern.search(text) or pattern.search(event.actor) or pattern.search(label))
 
     def _set_match(self, row: Event, pattern: re.Pattern[str]) -> None:

@@ -1,0 +1,110 @@
+"""What people write into the timeline: notes, findings, actions taken,
+decisions, stakeholder updates and links."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+from pydantic import StringConstraints
+
+from warroom.core.errors import Refused
+from warroom.core.incident import Link
+from warroom.core.kinds.base import (
+    NAME_MAX,
+    KindData,
+    KindSpec,
+    Name,
+    Text,
+    Url,
+    accept,
+    unchanged,
+)
+
+if TYPE_CHECKING:
+    from warroom.core.catalog import Catalog
+    from warroom.core.events import Event
+    from warroom.core.incident import Incident
+
+
+class TextEntry(KindData):
+    text: Text
+
+
+def _text(d: dict[str, Any]) -> str:
+    return d["text"]
+
+
+def _entry(name: str, description: str, category: str) -> KindSpec:
+    """A free-text entry of the timeline: one kind of `warroom log --kind`."""
+    return KindSpec(
+        name=name,
+        model=TextEntry,
+        label=name,
+        description=description,
+        category=category,
+        check=accept,
+        fold=unchanged,
+        describe=_text,
+        loggable=True,
+    )
+
+
+class CommsUpdate(KindData):
+    text: Text
+    audience: Name = "internal"
+
+
+def _check_comms(state: Incident, data: dict[str, Any], catalog: Catalog) -> None:
+    if data["audience"] not in catalog.audiences:
+        raise Refused(
+            f"unknown audience {data['audience']!r}; audiences: {', '.join(catalog.audiences)}"
+        )
+
+
+def _fold_comms(state: Incident, event: Event, catalog: Catalog) -> None:
+    if state.last_update_at is None or event.occurred_at > state.last_update_at:
+        state.last_update_at = event.occurred_at
+
+
+class LinkAdded(KindData):
+    url: Url
+    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NAME_MAX)] = ""
+
+
+def _fold_link(state: Incident, event: Event, catalog: Catalog) -> None:
+    state.links.append(
+        Link(
+            url=event.data["url"],
+            label=event.data.get("label", ""),
+            actor=event.actor,
+            at=event.occurred_at,
+        )
+    )
+
+
+SPECS: tuple[KindSpec, ...] = (
+    _entry("note", "a note: what someone saw, thought or did", "note"),
+    _entry("finding", "a finding: something learned about the cause or the impact", "finding"),
+    _entry("action", "an action taken (a restart, a rollback, a config change)", "action"),
+    _entry("decision", "a decision made, and by whom", "decision"),
+    KindSpec(
+        name="comms_update",
+        model=CommsUpdate,
+        label="update",
+        description="a stakeholder update to an audience (internal, customers...)",
+        category="comms",
+        check=_check_comms,
+        fold=_fold_comms,
+        describe=lambda d: f"[{d.get('audience', 'internal')}] {d['text']}",
+    ),
+    KindSpec(
+        name="link_added",
+        model=LinkAdded,
+        label="link",
+        description="a link: the bridge, the chat channel, a dashboard",
+        category="link",
+        check=accept,
+        fold=_fold_link,
+        describe=lambda d: f"{d.get('label') or 'link'}: {d['url']}",
+    ),
+)
