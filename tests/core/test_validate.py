@@ -421,3 +421,55 @@ def test_every_event_of_a_full_incident_passes() -> None:
         log.add(kind, data)
     state = log.state()
     assert (state.status, state.severity, state.lead) == ("closed", 1, "bob")
+
+
+# -- back-dating is bounded (30 days by default) ------------------------------
+
+
+def test_an_impact_start_long_before_the_declaration_is_refused() -> None:
+    fresh = Log()
+    declared = make_event(
+        fresh.incident_id,
+        "declared",
+        "alice",
+        {"title": "x", "severity": 2, "started_at": "1971-01-01T00:00:00Z"},
+        NOW,
+    )
+    with pytest.raises(Refused, match=r"started time 1971-01-01 .* more than 30 days before"):
+        validate(None, declared, fresh.catalog, NOW)
+    within = make_event(
+        fresh.incident_id,
+        "declared",
+        "alice",
+        {"title": "x", "severity": 2, "started_at": (NOW - timedelta(days=29)).isoformat()},
+        NOW,
+    )
+    assert validate(None, within, fresh.catalog, NOW).data["started_at"]
+
+
+def test_an_event_long_before_the_impact_start_is_refused(log: Log) -> None:
+    message = refused(
+        log, "note", {"text": "old"}, "more than 30 days before", at=T0 - timedelta(days=31)
+    )
+    assert "1970" not in message and "backdate_window_days" in message
+    assert check(log, "note", {"text": "ok"}, at=T0 - timedelta(days=29))
+
+
+def test_moving_the_impact_start_long_before_the_declaration_is_refused(log: Log) -> None:
+    refused(
+        log, "milestone", {"name": "started"}, "before the declaration", at=T0 - timedelta(days=40)
+    )
+    assert check(log, "milestone", {"name": "started"}, at=T0 - timedelta(days=2))
+
+
+def test_the_window_is_configurable() -> None:
+    from warroom.core.catalog import build_catalog, load_data_documents
+
+    wide = build_catalog(
+        *load_data_documents(), overrides={"workflow": {"backdate_window_days": 400}}
+    )
+    log = Log(catalog=wide)
+    log.declare(actor="alice", severity=2)
+    assert check(log, "note", {"text": "long ago"}, at=T0 - timedelta(days=300))
+    with pytest.raises(ValueError, match="backdate_window_days"):
+        build_catalog(*load_data_documents(), overrides={"workflow": {"backdate_window_days": 0}})

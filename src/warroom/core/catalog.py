@@ -7,6 +7,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from typing import Any
 
@@ -52,6 +53,9 @@ class Catalog:
     milestones: tuple[str, ...] = MILESTONES
     audiences: tuple[str, ...] = AUDIENCES
     state_order: tuple[str, ...] = field(default=())
+    # How far an event may be back-dated before its incident's impact start, and
+    # the impact start before the declaration (`[workflow] backdate_window_days`).
+    backdate_window: timedelta = timedelta(days=30)
 
     @staticmethod
     def default() -> Catalog:
@@ -143,12 +147,16 @@ def build_catalog(
                 raise ValueError(f"workflow state {state.name!r} moves to unknown {target!r}")
     if initial not in states:
         raise ValueError(f"workflow initial state {initial!r} is not a state")
+    days = flow_doc.get("backdate_window_days", 30)
+    if isinstance(days, bool) or not isinstance(days, int | float) or not 0 < days <= 3650:
+        raise ValueError(f"workflow backdate_window_days must be 1 to 3650 days, not {days!r}")
     return Catalog(
         severities=dict(sorted(sevs.items())),
         roles=role_map,
         states=states,
         initial_state=initial,
         state_order=tuple(states),
+        backdate_window=timedelta(days=days),
     )
 
 

@@ -50,14 +50,47 @@ def validate(state: Incident | None, event: Event, catalog: Catalog, now: dateti
             f"base_seq {event.base_seq} is beyond {state.ref}'s last event ({state.last_seq})"
         )
     if event.kind == "declared":
-        # `started` and `detected` are milestones too: never in the future.
+        # `started` and `detected` are milestones too: never in the future, and
+        # never long before the declaration.
         for name in ("started", "detected"):
             if f"{name}_at" in data:
-                _not_future(name, parse_wire_time(data[f"{name}_at"]), now)
+                moment = parse_wire_time(data[f"{name}_at"])
+                _not_future(name, moment, now)
+                _not_too_early(
+                    f"{name} time", moment, event.occurred_at, "the declaration", catalog
+                )
+    elif state is not None:
+        _within_window(state, event, catalog)
     spec = KINDS.get(event.kind)
     if spec is not None:
         spec.check(state, data, catalog)
     return event
+
+
+def _within_window(state: Incident, event: Event, catalog: Catalog) -> None:
+    """An event is not dated long before its incident's impact start; a moved
+    impact start or detection not long before the declaration."""
+    declared = state.declared_at or event.occurred_at
+    if event.kind == "milestone" and event.data.get("name") in ("started", "detected"):
+        what = f"{event.data['name']} time"
+        _not_too_early(what, event.occurred_at, declared, "the declaration", catalog)
+        return
+    started = state.milestones.get("started") or declared
+    what = "milestone time" if event.kind == "milestone" else "event time"
+    _not_too_early(what, event.occurred_at, started, f"{state.ref}'s impact start", catalog)
+
+
+def _not_too_early(
+    what: str, moment: datetime, anchor: datetime, anchor_name: str, catalog: Catalog
+) -> None:
+    window = catalog.backdate_window
+    if moment < anchor - window:
+        days = window.total_seconds() / 86400
+        raise Refused(
+            f"{what} {moment.astimezone(UTC):%Y-%m-%d %H:%M:%SZ} is more than {days:g} days "
+            f"before {anchor_name} ({anchor.astimezone(UTC):%Y-%m-%d %H:%M:%SZ}); check the "
+            "date (the limit is [workflow] backdate_window_days in the config file)"
+        )
 
 
 def _not_future(what: str, moment: datetime, now: datetime) -> None:
