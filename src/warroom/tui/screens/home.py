@@ -27,12 +27,13 @@ from warroom.core.times import format_duration
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.live import LiveEvents, LiveFeed, LiveTrouble
+from warroom.tui.messages import IncidentsFetched, StoreFailed
 from warroom.tui.safe import notify, safe_line
 from warroom.tui.typeahead import TypeAhead
 from warroom.tui.widgets.header import severity_chip
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
-from warroom.tui.work import Coalesced, JobHost
+from warroom.tui.work import Coalesced
 
 if TYPE_CHECKING:
     from warroom.runbooks import ServiceMatch
@@ -77,7 +78,7 @@ def list_age(seconds: float) -> str:
     return format_duration(seconds)
 
 
-class IncidentsFeed(JobHost):
+class IncidentsFeed:
     """Mixin for screens showing the incident list: load it, keep it current."""
 
     store: Store
@@ -89,23 +90,33 @@ class IncidentsFeed(JobHost):
 
     def start_feed(self) -> None:
         self.incidents = []
-        self.refresher = Coalesced(self, self._fetch, self._fetched, self._fetch_failed)  # type: ignore[arg-type]
+        self.refresher = Coalesced(self._start_fetch)
         self.refresher.request()
 
-    def _fetch(self) -> tuple[int, list[Incident]]:
-        cursor = self.store.last_gseq()  # read first: nothing later is missed
-        return cursor, self.store.incidents(include_closed=self.include_closed)
+    def _start_fetch(self) -> None:
+        self.run_worker(self._fetch, thread=True, group="refresh", exit_on_error=False)  # type: ignore[attr-defined]
 
-    def _fetched(self, result: tuple[int, list[Incident]]) -> None:
-        cursor, self.incidents = result
+    def _fetch(self) -> None:
+        try:
+            cursor = self.store.last_gseq()  # read first: nothing later is missed
+            incidents = self.store.incidents(include_closed=self.include_closed)
+        except Exception as error:
+            self.post_message(StoreFailed(error))  # type: ignore[attr-defined]
+            return
+        self.post_message(IncidentsFetched(cursor, incidents))  # type: ignore[attr-defined]
+
+    def on_incidents_fetched(self, message: IncidentsFetched) -> None:
+        self.refresher.finished()
+        cursor, self.incidents = message.cursor, message.incidents
         self.loaded = True
         self.show_incidents()
         if self.feed is None:
             self.feed = LiveFeed(self, self.store, cursor)  # type: ignore[arg-type]
             self.feed.start()
 
-    def _fetch_failed(self, error: Exception) -> None:
-        notify(self, f"cannot read the incidents: {error}", severity="error")  # type: ignore[arg-type]
+    def on_store_failed(self, message: StoreFailed) -> None:
+        self.refresher.finished()
+        notify(self, f"cannot read the incidents: {message.error}", severity="error")  # type: ignore[arg-type]
 
     def show_incidents(self) -> None:
         raise NotImplementedError

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from textual import events
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -32,9 +32,21 @@ from warroom.core.clock import Clock
 from warroom.core.errors import UsageError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
+from warroom.core.runbook_library import Entry
 from warroom.store.base import Store
 from warroom.tui import keys
+from warroom.tui.library import runbook_library
 from warroom.tui.live import LiveEvents, LiveFeed, LiveTrouble
+from warroom.tui.messages import (
+    EntryFailed,
+    EntryStored,
+    LibraryLoaded,
+    OlderLoaded,
+    RoomLoaded,
+    RoomLoadFailed,
+    RunbookAttached,
+    StoreFailed,
+)
 from warroom.tui.pending import Queued, RoomLoad, RoomState, load_room
 from warroom.tui.safe import notify
 from warroom.tui.screens.room_actions import RoomExtras
@@ -46,7 +58,6 @@ from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.roster import Roster
 from warroom.tui.widgets.runbook import RunbookPane
 from warroom.tui.widgets.timeline import TimelineView
-from warroom.tui.work import JobHost, in_thread
 
 NARROW_WIDTH = 110
 WIDE_WIDTH = 180
@@ -56,7 +67,7 @@ PANES = ("timeline", "roster", "runbook")
 Command = tuple[str, Callable[[], Any]]
 
 
-class RoomBase(Screen[None], JobHost):
+class RoomBase(Screen[None]):
     """What every war room has: loading, the live feed, the panes."""
 
     read_only: ClassVar[bool] = False
@@ -129,7 +140,7 @@ class RoomBase(Screen[None], JobHost):
             loaded, self._preloaded = self._preloaded, None
             self._first_loaded(loaded)
         else:
-            in_thread(self, self._load_first, self._first_loaded, self._load_failed, group="load")
+            self._load_first()
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Textual's own handler (most derived first).  The first
@@ -182,8 +193,18 @@ class RoomBase(Screen[None], JobHost):
 
     # -- loading -----------------------------------------------------------------
 
-    def _load_first(self) -> RoomLoad:
-        return load_room(self.store, self.incident_id, self.catalog)
+    @work(thread=True, exit_on_error=False, group="load")
+    def _load_first(self) -> None:
+        try:
+            loaded = load_room(self.store, self.incident_id, self.catalog)
+        except Exception as error:
+            self.post_message(RoomLoadFailed(error))
+            return
+        self.post_message(RoomLoaded(loaded))
+
+    @on(RoomLoaded)
+    def _room_loaded(self, message: RoomLoaded) -> None:
+        self._first_loaded(message.loaded)
 
     def _first_loaded(self, loaded: RoomLoad) -> None:
         self.room_state = RoomState(self.catalog, loaded)
@@ -210,14 +231,20 @@ class RoomBase(Screen[None], JobHost):
 
     def _load_older(self, before_seq: int) -> None:
         self.older_loading = True
-        in_thread(
-            self,
-            lambda: self.store.events_before(self.incident_id, before_seq, OLDER_PAGE),
-            self._older_loaded,
-            group="load",
-        )
+        self._read_older(before_seq)
 
-    def _older_loaded(self, page: list[Event]) -> None:
+    @work(thread=True, exit_on_error=False, group="load")
+    def _read_older(self, before_seq: int) -> None:
+        try:
+            page = self.store.events_before(self.incident_id, before_seq, OLDER_PAGE)
+        except Exception as error:
+            self.post_message(StoreFailed(error))
+            return
+        self.post_message(OlderLoaded(page))
+
+    @on(OlderLoaded)
+    def _older_loaded(self, message: OlderLoaded) -> None:
+        page = message.page
         if page:
             self.timeline.prepend(page)
             gc.freeze()  # loaded events are long-lived: keep full collections from rescanning them
@@ -226,9 +253,14 @@ class RoomBase(Screen[None], JobHost):
         else:
             self.older_loading = False
 
-    def _load_failed(self, error: Exception) -> None:
-        notify(self, f"cannot open the incident: {error}", severity="error")
-        self.header.show_error(f"cannot open the incident: {error}")
+    @on(RoomLoadFailed)
+    def _load_failed(self, message: RoomLoadFailed) -> None:
+        notify(self, f"cannot open the incident: {message.error}", severity="error")
+        self.header.show_error(f"cannot open the incident: {message.error}")
+
+    @on(StoreFailed)
+    def _store_failed(self, message: StoreFailed) -> None:
+        notify(self, str(message.error), severity="error")
 
     # -- live --------------------------------------------------------------------
 
@@ -358,17 +390,48 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
             self.post_message(Queued(event))
         return event
 
+    @work(thread=True, exit_on_error=False, group="write")
     def _write_quietly(self, kind: str, data: dict[str, Any]) -> None:
-        in_thread(self, lambda: self.write(kind, data), lambda _: None, self._write_failed)
-
-    def _write_failed(self, error: Exception) -> None:
-        notify(self, str(error), severity="error")
+        try:
+            self.write(kind, data)
+        except Exception as error:
+            self.post_message(StoreFailed(error))
 
     def _ready(self) -> bool:
         if self.incident is None:
             notify(self, "still loading the incident")
             return False
         return True
+
+    # -- the runbook library (for the palette) ----------------------------------------
+
+    @work(thread=True, exit_on_error=False, group="load")
+    def _read_library(self, app: Any) -> None:
+        try:
+            entries = list(runbook_library(app).entries)
+        except Exception:  # the attach form says why, if it is asked
+            return
+        self.post_message(LibraryLoaded(entries))
+
+    @on(LibraryLoaded)
+    def _library_loaded(self, message: LibraryLoaded) -> None:
+        self.library_entries = message.entries
+
+    @work(thread=True, exit_on_error=False, group="write")
+    def _attach_runbook(self, entry: Entry) -> None:
+        from warroom.core.runbook import read_runbook
+
+        try:
+            runbook = read_runbook(entry.path)
+            self.write("runbook_attached", runbook.event_data())
+        except Exception as error:
+            self.post_message(StoreFailed(error))
+            return
+        self.post_message(RunbookAttached(runbook.name))
+
+    @on(RunbookAttached)
+    def _attached(self, message: RunbookAttached) -> None:
+        notify(self, f"runbook {message.name} attached")
 
     # -- the entry line ------------------------------------------------------------
 
@@ -405,13 +468,20 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
         except UsageError as error:
             self.entry.failed(kind, str(error))
             return
-        in_thread(
-            self,
-            lambda: self.write(event_kind, data),
-            lambda _: self._entry_committed(kind, text),
-            lambda error: self.entry.failed(kind, str(error)),
-            group="write",
-        )
+        self._write_entry(kind, text, event_kind, data)
+
+    @work(thread=True, exit_on_error=False, group="write")
+    def _write_entry(self, kind: str, text: str, event_kind: str, data: dict[str, Any]) -> None:
+        try:
+            self.write(event_kind, data)
+        except Exception as error:  # shown in the entry line, which keeps the text
+            self.post_message(EntryFailed(kind, error))
+            return
+        self.post_message(EntryStored(kind, text))
+
+    @on(EntryFailed)
+    def _entry_failed(self, message: EntryFailed) -> None:
+        self.entry.failed(message.kind, str(message.error))
 
     def _entry_event(self, kind: str, text: str) -> tuple[str, dict[str, Any]]:
         extra = self.extra_entry_event(kind, text)
@@ -425,8 +495,9 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
             return "service_changed", {"service": text.strip() or None}
         return kind, {"text": text}
 
-    def _entry_committed(self, kind: str, text: str) -> None:
-        if self.entry.committed(kind, text):
+    @on(EntryStored)
+    def _entry_committed(self, message: EntryStored) -> None:
+        if self.entry.committed(message.kind, message.text):
             self.set_focus(self.timeline)
 
     # -- forms -------------------------------------------------------------------

@@ -24,7 +24,6 @@ from warroom.core.text import clean_line
 from warroom.tui.library import find_runbook, runbook_library
 from warroom.tui.safe import notify
 from warroom.tui.screens.review import show_followups, show_metrics, show_postmortem
-from warroom.tui.work import in_thread
 
 # Entry-line kinds for notes tagged for the review: kind -> prompt.
 TAGGED_NOTES: dict[str, str] = {
@@ -85,18 +84,7 @@ class RoomExtras:
 
     def load_library(self: Any) -> None:
         """Read the runbook library (off the UI loop), for the palette."""
-
-        def loaded(entries: list[Entry]) -> None:
-            self.library_entries = entries
-
-        app = self.app  # read here: the job runs in a thread
-        in_thread(
-            self,
-            lambda: list(runbook_library(app).entries),
-            loaded,
-            lambda error: None,  # the attach form says why, if it is asked
-            group="load",
-        )
+        self._read_library(self.app)  # the app read here: the job runs in a thread
 
     def attach_form(self: Any, incident: Incident) -> Any:
         from warroom.tui.screens.forms import AttachRunbookForm
@@ -111,23 +99,8 @@ class RoomExtras:
         )
 
     def _attach_entry(self: Any, entry: Entry) -> None:
-        from warroom.core.runbook import read_runbook
-
-        if not self._ready():
-            return
-
-        def attach() -> str:
-            runbook = read_runbook(entry.path)
-            self.write("runbook_attached", runbook.event_data())
-            return runbook.name
-
-        in_thread(
-            self,
-            attach,
-            lambda name: notify(self, f"runbook {name} attached"),
-            self._write_failed,
-            group="write",
-        )
+        if self._ready():
+            self._attach_runbook(entry)
 
     # -- follow-ups and the review ------------------------------------------------------
 
