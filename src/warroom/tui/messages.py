@@ -18,8 +18,69 @@ if TYPE_CHECKING:
     from warroom.core.incident import Incident
     from warroom.core.metrics import Report
     from warroom.core.runbook_library import Entry
+    from warroom.tui.live import LiveFeed
     from warroom.tui.pending import RoomLoad
     from warroom.tui.widgets.connection import ConnectionInfo
+    from warroom.tui.widgets.entry import EntryLine
+    from warroom.tui.widgets.timeline import TimelineView
+
+
+# -- the live feed (tui/live.py) ---------------------------------------------------------
+
+
+@dataclass
+class LiveEvents(Message):
+    """New events from the store, in gseq order."""
+
+    feed: LiveFeed
+    events: list[Event]
+
+
+@dataclass
+class LiveTrouble(Message):
+    """The watch failed (`error`) or recovered (`error` is None)."""
+
+    feed: LiveFeed
+    error: str | None
+
+
+@dataclass
+class Queued(Message):
+    """An event of mine that the store could only queue (seq None)."""
+
+    event: Event
+
+
+# -- widgets ---------------------------------------------------------------------------
+
+
+@dataclass
+class EntryCommit(Message):
+    """Enter in the entry line: store (or search) `text` as `kind`."""
+
+    entry: EntryLine
+    kind: str
+    text: str
+
+    @property
+    def control(self) -> EntryLine:
+        return self.entry
+
+
+@dataclass
+class KindFilterChanged(Message):
+    """The timeline's kind filter changed; `label` says what is shown."""
+
+    timeline: TimelineView
+    kinds: frozenset[str] | None
+    label: str
+
+    @property
+    def control(self) -> TimelineView:
+        return self.timeline
+
+
+# -- store work (workers) ------------------------------------------------------------
 
 
 @dataclass

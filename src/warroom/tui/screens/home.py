@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
@@ -26,8 +26,8 @@ from warroom.core.incident import Incident
 from warroom.core.times import format_duration
 from warroom.store.base import Store
 from warroom.tui import keys
-from warroom.tui.live import LiveEvents, LiveFeed, LiveTrouble
-from warroom.tui.messages import IncidentsFetched, StoreFailed
+from warroom.tui.live import LiveFeed
+from warroom.tui.messages import IncidentsFetched, LiveEvents, LiveTrouble, StoreFailed
 from warroom.tui.safe import notify, safe_line
 from warroom.tui.typeahead import TypeAhead
 from warroom.tui.widgets.header import severity_chip
@@ -318,15 +318,15 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
             self.show_incidents()
             self.set_focus(self.table)  # at once: the next keys move in the list
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self.filter_text = event.value.strip()
-            self.show_incidents()
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.show_incidents()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "filter":
-            event.stop()
-            self.set_focus(self.table)
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.set_focus(self.table)
 
     def action_declare(self) -> None:
         """`d`: declare, me as lead; with a service, attach the runbook that

@@ -36,18 +36,22 @@ from warroom.core.runbook_library import Entry
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.library import runbook_library
-from warroom.tui.live import LiveEvents, LiveFeed, LiveTrouble
+from warroom.tui.live import LiveFeed
 from warroom.tui.messages import (
+    EntryCommit,
     EntryFailed,
     EntryStored,
     LibraryLoaded,
+    LiveEvents,
+    LiveTrouble,
     OlderLoaded,
+    Queued,
     RoomLoaded,
     RoomLoadFailed,
     RunbookAttached,
     StoreFailed,
 )
-from warroom.tui.pending import Queued, RoomLoad, RoomState, load_room
+from warroom.tui.pending import RoomLoad, RoomState, load_room
 from warroom.tui.safe import notify
 from warroom.tui.screens.room_actions import RoomExtras
 from warroom.tui.typeahead import TypeAhead
@@ -264,7 +268,8 @@ class RoomBase(Screen[None]):
 
     # -- live --------------------------------------------------------------------
 
-    def on_live_events(self, message: LiveEvents) -> None:
+    @on(LiveEvents)
+    def _live_events(self, message: LiveEvents) -> None:
         message.stop()
         if self.incident is None or self.room_state is None:
             return
@@ -278,7 +283,8 @@ class RoomBase(Screen[None]):
             self.timeline.follow = True
         self._show_state()
 
-    def on_queued(self, message: Queued) -> None:
+    @on(Queued)
+    def _queued(self, message: Queued) -> None:
         """An event of mine is queued (the server is unreachable): shown pending."""
         message.stop()
         if self.room_state is None or not self.room_state.queued(message.event):
@@ -303,7 +309,8 @@ class RoomBase(Screen[None]):
         for reason in refused.values():
             notify(self, f"rejected by the server: {reason}", severity="error", timeout=10)
 
-    def on_live_trouble(self, message: LiveTrouble) -> None:
+    @on(LiveTrouble)
+    def _live_trouble(self, message: LiveTrouble) -> None:
         message.stop()
         if message.error:
             notify(self, f"live updates paused: {message.error}", severity="warning")
@@ -456,7 +463,8 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
             entry.close()
             self.set_focus(self.timeline)  # at once: the next keys are commands again
 
-    def on_entry_line_commit(self, message: EntryLine.Commit) -> None:
+    @on(EntryCommit)
+    def _entry_commit(self, message: EntryCommit) -> None:
         message.stop()
         kind, text = message.kind, message.text
         if kind == "search":
@@ -577,10 +585,10 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
         kind = "step_unchecked" if step.checked_by else "step_checked"
         self._write_quietly(kind, {"step": step_id, "text": step.text})
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option_list.id == "runbook":
-            event.stop()
-            self.action_toggle_step()
+    @on(OptionList.OptionSelected, "#runbook")
+    def _step_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_toggle_step()
 
     def palette_commands(self) -> list[Command]:
         return [

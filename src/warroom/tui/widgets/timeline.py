@@ -27,7 +27,6 @@ from textual.cache import LRUCache
 from textual.content import Content
 from textual.events import Resize
 from textual.geometry import Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -36,6 +35,7 @@ from warroom.core.catalog import LOG_KINDS, Catalog
 from warroom.core.describe import KIND_LABELS, describe
 from warroom.core.events import Event
 from warroom.core.text import clean_line
+from warroom.tui.messages import KindFilterChanged
 
 # kind -> (icon, look); a look names the component class `timeline--kind-<look>`.
 _LOOKS: dict[str, tuple[str, str]] = {
@@ -184,14 +184,6 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     show_utc: reactive[bool] = reactive(False)
     """Show times in UTC (with a `Z`) instead of the local zone."""
 
-    class FilterChanged(Message):
-        """The kind filter changed; `label` says what is shown."""
-
-        def __init__(self, kinds: frozenset[str] | None, label: str) -> None:
-            super().__init__()
-            self.kinds = kinds
-            self.label = label
-
     def __init__(
         self,
         catalog: Catalog,
@@ -307,7 +299,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         self._restore(anchor)
         label = self.kind_filter_label
         self.border_subtitle = Content(f"filter: {label}") if kinds is not None else ""
-        self.post_message(self.FilterChanged(kinds, label))
+        self.post_message(KindFilterChanged(self, kinds, label))
 
     def cycle_kind_filter(self) -> None:
         """All -> notes/findings/actions/decisions -> status & severity -> comms -> all."""
