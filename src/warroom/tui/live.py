@@ -19,10 +19,19 @@ from textual.worker import Worker, get_current_worker
 from warroom.core.events import Event
 from warroom.store.base import Store
 from warroom.tui.messages import LiveEvents, LiveTrouble
+from warroom.tui.safe import notify
 
 FLUSH_INTERVAL = 0.03  # seconds: how long events may wait before being posted
 BATCH_LIMIT = 2000  # events per message at most
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0)
+
+
+def notify_trouble(node: DOMNode, message: LiveTrouble) -> None:
+    """Say that live updates paused (and why), or resumed."""
+    if message.error:
+        notify(node, f"live updates paused: {message.error}", severity="warning")
+    else:
+        notify(node, "live updates resumed")
 
 
 class LiveFeed:

@@ -3,8 +3,8 @@
 Open incidents, most severe first: severity (coloured), ref, title, status,
 lead, age, and a marker when a stakeholder update is overdue.  `c` shows the
 resolved, closed and cancelled ones too.  The list follows the store live
-(`IncidentsFeed`): any event from any terminal refreshes it in a thread worker,
-never more than one refresh at a time.
+(`IncidentsFeed`, screens/incident_list.py): any event from any terminal
+refreshes it in a thread worker, never more than one refresh at a time.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
@@ -26,14 +25,12 @@ from warroom.core.incident import Incident
 from warroom.core.times import format_duration
 from warroom.store.base import Store
 from warroom.tui import keys
-from warroom.tui.live import LiveFeed
-from warroom.tui.messages import IncidentsFetched, LiveEvents, LiveTrouble, StoreFailed
 from warroom.tui.safe import notify, safe_line
+from warroom.tui.screens.incident_list import IncidentListScreen
 from warroom.tui.typeahead import TypeAhead
 from warroom.tui.widgets.header import severity_chip
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
-from warroom.tui.work import Coalesced
 
 if TYPE_CHECKING:
     from warroom.runbooks import ServiceMatch
@@ -78,66 +75,7 @@ def list_age(seconds: float) -> str:
     return format_duration(seconds)
 
 
-class IncidentsFeed:
-    """Mixin for screens showing the incident list: load it, keep it current."""
-
-    store: Store
-    include_closed: bool = False
-    incidents: list[Incident]
-    feed: LiveFeed | None = None
-    refresher: Coalesced
-    loaded: bool = False
-
-    def start_feed(self) -> None:
-        self.incidents = []
-        self.refresher = Coalesced(self._start_fetch)
-        self.refresher.request()
-
-    def _start_fetch(self) -> None:
-        self.run_worker(self._fetch, thread=True, group="refresh", exit_on_error=False)  # type: ignore[attr-defined]
-
-    def _fetch(self) -> None:
-        try:
-            cursor = self.store.last_gseq()  # read first: nothing later is missed
-            incidents = self.store.incidents(include_closed=self.include_closed)
-        except Exception as error:
-            self.post_message(StoreFailed(error))  # type: ignore[attr-defined]
-            return
-        self.post_message(IncidentsFetched(cursor, incidents))  # type: ignore[attr-defined]
-
-    def on_incidents_fetched(self, message: IncidentsFetched) -> None:
-        self.refresher.finished()
-        cursor, self.incidents = message.cursor, message.incidents
-        self.loaded = True
-        self.show_incidents()
-        if self.feed is None:
-            self.feed = LiveFeed(self, self.store, cursor)  # type: ignore[arg-type]
-            self.feed.start()
-
-    def on_store_failed(self, message: StoreFailed) -> None:
-        self.refresher.finished()
-        notify(self, f"cannot read the incidents: {message.error}", severity="error")  # type: ignore[arg-type]
-
-    def show_incidents(self) -> None:
-        raise NotImplementedError
-
-    def on_live_events(self, message: LiveEvents) -> None:
-        message.stop()
-        if self.is_current:  # a hidden list refreshes when it is shown again
-            self.refresher.request()
-
-    def on_live_trouble(self, message: LiveTrouble) -> None:
-        message.stop()
-        text = f"live updates paused: {message.error}" if message.error else "live updates resumed"
-        notify(self, text, severity="warning" if message.error else "information")  # type: ignore[arg-type]
-
-    def stop_feed(self) -> None:
-        if self.feed is not None:
-            self.feed.stop()
-            self.feed = None
-
-
-class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
+class HomeScreen(TypeAhead, IncidentListScreen):
     """The incident list for people who write: `d` declares, enter opens."""
 
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
@@ -145,8 +83,7 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
     )
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock, actor: str) -> None:
-        super().__init__(classes="home")
-        self.store = store
+        super().__init__(store, classes="home")
         self.catalog = catalog
         self.clock = clock
         self.actor = actor
@@ -171,15 +108,11 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
         self.query_one("#empty-hint").display = False
         self.table.focus()
         self._title()
-        self.start_feed()
         self.set_interval(AGE_REFRESH, self.show_incidents)
 
     def on_screen_resume(self) -> None:
         if self.loaded:
-            self.refresher.request()
-
-    def on_unmount(self) -> None:
-        self.stop_feed()
+            self.feed.request()
 
     def on_resize(self, event: events.Resize) -> None:
         self.query_one(KeyBar).compact = event.size.width < NARROW_WIDTH
@@ -190,9 +123,9 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
 
     def _title(self) -> None:
         count = len(self.shown)
-        what = "incident" if self.include_closed else "open incident"
+        what = "incident" if self.feed.include_closed else "open incident"
         what += "" if count == 1 else "s"
-        toggle = "c: open only" if self.include_closed else "c: show closed too"
+        toggle = "c: open only" if self.feed.include_closed else "c: show closed too"
         self.query_one("#home-title", Static).update(
             Content.assemble(("warroom", "bold"), f"  ·  {count} {what}  ·  {toggle}")
         )
@@ -301,8 +234,8 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
         self.table.action_cursor_up()
 
     def action_toggle_closed(self) -> None:
-        self.include_closed = not self.include_closed
-        self.refresher.request()
+        self.feed.include_closed = not self.feed.include_closed
+        self.feed.request()
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)

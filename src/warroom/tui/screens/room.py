@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from textual import events, on, work
@@ -32,11 +33,12 @@ from warroom.core.clock import Clock
 from warroom.core.errors import UsageError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
+from warroom.core.postmortem import RETRO_SECTIONS
 from warroom.core.runbook_library import Entry
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.library import runbook_library
-from warroom.tui.live import LiveFeed
+from warroom.tui.live import LiveFeed, notify_trouble
 from warroom.tui.messages import (
     EntryCommit,
     EntryFailed,
@@ -53,7 +55,15 @@ from warroom.tui.messages import (
 )
 from warroom.tui.pending import RoomLoad, RoomState, load_room
 from warroom.tui.safe import notify
-from warroom.tui.screens.room_actions import RoomExtras
+from warroom.tui.screens.review import show_followups, show_metrics, show_postmortem
+from warroom.tui.screens.room_actions import (
+    STEP_KIND,
+    TAGGED_NOTES,
+    attach_form,
+    extra_entry_event,
+    step_command,
+    step_prompt,
+)
 from warroom.tui.typeahead import TypeAhead
 from warroom.tui.widgets.connection import ConnectionInfo
 from warroom.tui.widgets.entry import EntryLine
@@ -312,10 +322,7 @@ class RoomBase(Screen[None]):
     @on(LiveTrouble)
     def _live_trouble(self, message: LiveTrouble) -> None:
         message.stop()
-        if message.error:
-            notify(self, f"live updates paused: {message.error}", severity="warning")
-        else:
-            notify(self, "live updates resumed")
+        notify_trouble(self, message)
 
     def _show_state(self) -> None:
         if self.incident is None:
@@ -354,7 +361,7 @@ class RoomBase(Screen[None]):
         ]
 
 
-class RoomScreen(TypeAhead, RoomExtras, RoomBase):
+class RoomScreen(TypeAhead, RoomBase):
     """The writer's war room: every key that writes becomes an event with me as actor."""
 
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
@@ -371,6 +378,19 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
         "service": "service",
         "search": "search",
     }
+
+    def __init__(
+        self,
+        store: Store,
+        catalog: Catalog,
+        clock: Clock,
+        actor: str,
+        incident_id: str,
+        loaded: RoomLoad | None = None,
+    ) -> None:
+        super().__init__(store, catalog, clock, actor, incident_id, loaded)
+        self.library_entries: list[Entry] | None = None  # for the palette, read after the load
+        self.step_section = ""  # where the step being typed goes
 
     def compose_bottom(self) -> ComposeResult:
         drafts = getattr(self.app, "drafts", {}).setdefault(self.incident_id, {})
@@ -411,6 +431,15 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
         return True
 
     # -- the runbook library (for the palette) ----------------------------------------
+
+    def load_library(self) -> None:
+        """Read the runbook library (off the UI loop), for the palette."""
+        self._read_library(self.app)  # the app read here: the job runs in a thread
+
+    def attach_entry(self, entry: Entry) -> None:
+        """Attach a runbook of the library (the palette's "Attach runbook: ...")."""
+        if self._ready():
+            self._attach_runbook(entry)
 
     @work(thread=True, exit_on_error=False, group="load")
     def _read_library(self, app: Any) -> None:
@@ -492,7 +521,8 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
         self.entry.failed(message.kind, str(message.error))
 
     def _entry_event(self, kind: str, text: str) -> tuple[str, dict[str, Any]]:
-        extra = self.extra_entry_event(kind, text)
+        assert self.incident is not None  # the entry line opens once it is loaded
+        extra = extra_entry_event(self.incident, kind, text, self.step_section)
         if extra is not None:
             return extra
         if kind == "summary":
@@ -555,7 +585,31 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
         self._form(lambda incident: LinkForm(incident, self.catalog, self._writer))
 
     def action_attach_runbook(self) -> None:
-        self._form(self.attach_form)
+        self._form(lambda incident: attach_form(incident, self.catalog, self._writer, self.app))
+
+    def action_followup(self) -> None:
+        from warroom.tui.screens.followups import FollowupForm
+
+        self._form(
+            lambda incident: FollowupForm(
+                incident, self.catalog, self._writer, self.clock, self.actor
+            )
+        )
+
+    # -- the review ----------------------------------------------------------------
+
+    def action_postmortem(self) -> None:
+        show_postmortem(self, self.incident_id)
+
+    def action_followups(self) -> None:
+        show_followups(self)
+
+    def action_metrics(self) -> None:
+        show_metrics(self)
+
+    def action_tagged_note(self, kind: str) -> None:
+        if self._ready():
+            self.entry.open(kind, TAGGED_NOTES[kind])
 
     # -- the runbook -------------------------------------------------------------
 
@@ -585,6 +639,25 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
         kind = "step_unchecked" if step.checked_by else "step_checked"
         self._write_quietly(kind, {"step": step_id, "text": step.text})
 
+    def action_add_step(self) -> None:
+        """Add a step discovered during the incident, to the highlighted step's section."""
+        if self._ready():
+            self.step_section = self.runbook.selected_section
+            self.entry.open(STEP_KIND, step_prompt(self.step_section))
+
+    def action_copy_command(self) -> None:
+        """Copy the highlighted runbook step's command (one line, cleaned)."""
+        if not self._ready():
+            return
+        assert self.incident is not None
+        try:
+            command = step_command(self.incident, self.runbook.selected_step)
+        except UsageError as error:
+            notify(self, str(error))
+            return
+        self.app.copy_to_clipboard(command)
+        notify(self, f"copied: {command}")
+
     @on(OptionList.OptionSelected, "#runbook")
     def _step_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -608,7 +681,20 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
             ("Attach a runbook (from the library, or a Markdown file)", self.action_attach_runbook),
             ("Runbook: check or uncheck a step", self.action_toggle_step),
             ("Search the timeline", self.action_search),
-            *self.extra_palette_commands(),
+            ("Runbook: add a step found during the incident", self.action_add_step),
+            ("Runbook: copy the highlighted step's command", self.action_copy_command),
+            ("Add a follow-up (action item: owner, due date)", self.action_followup),
+            *(
+                (f"Note for the review: {heading}", partial(self.action_tagged_note, key))
+                for key, _, heading, _ in RETRO_SECTIONS
+            ),
+            ("Postmortem draft (blameless review)", self.action_postmortem),
+            ("Follow-ups of every incident", self.action_followups),
+            ("Response metrics", self.action_metrics),
+            *(
+                (f"Attach runbook: {entry.slug} · {entry.name}", partial(self.attach_entry, entry))
+                for entry in self.library_entries or []
+            ),
             *super().palette_commands(),
         ]
 

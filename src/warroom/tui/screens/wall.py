@@ -11,13 +11,14 @@ timeline is the room's own.
 from __future__ import annotations
 
 import time
+from functools import cached_property
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
+from textual.dom import DOMNode
 from textual.widgets import Static
 
 from warroom.core.catalog import Catalog
@@ -25,7 +26,7 @@ from warroom.core.clock import Clock
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.safe import notify
-from warroom.tui.screens.home import IncidentsFeed
+from warroom.tui.screens.incident_list import IncidentListScreen
 from warroom.tui.screens.room import RoomBase
 from warroom.tui.widgets.header import IncidentHeader
 from warroom.tui.widgets.keybar import KeyBar
@@ -45,19 +46,21 @@ def _write_keys_read_only() -> list[BindingType]:
 
 
 class ReadOnlyHint:
-    """Mixin: the action every write key is bound to on a wall screen."""
+    """What every write key does on a wall screen: say it is read-only (not
+    faster than every HINT_EVERY seconds)."""
 
-    _hinted_at: float = 0.0
+    def __init__(self) -> None:
+        self._hinted_at = 0.0
 
-    def action_read_only(self) -> None:
+    def show(self, node: DOMNode) -> None:
         now = time.monotonic()
         if now - self._hinted_at < HINT_EVERY:
             return
         self._hinted_at = now
-        notify(self, READ_ONLY_HINT, severity="warning", timeout=3)  # type: ignore[arg-type]
+        notify(node, READ_ONLY_HINT, severity="warning", timeout=3)
 
 
-class WallRoomScreen(ReadOnlyHint, RoomBase):
+class WallRoomScreen(RoomBase):
     """One incident on a wall: banner, timeline following the newest event, roster, runbook."""
 
     read_only: ClassVar[bool] = True
@@ -66,6 +69,13 @@ class WallRoomScreen(ReadOnlyHint, RoomBase):
         *_write_keys_read_only(),
     ]
 
+    @cached_property
+    def read_only_hint(self) -> ReadOnlyHint:
+        return ReadOnlyHint()
+
+    def action_read_only(self) -> None:
+        self.read_only_hint.show(self)
+
     def palette_commands(self) -> list[tuple[str, Any]]:
         return [
             ("Timeline: show times in UTC / local", self.action_utc),
@@ -73,7 +83,7 @@ class WallRoomScreen(ReadOnlyHint, RoomBase):
         ]
 
 
-class WallHomeScreen(ReadOnlyHint, IncidentsFeed, Screen[None]):
+class WallHomeScreen(IncidentListScreen):
     """Every open incident as a banner, most severe first."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -82,12 +92,15 @@ class WallHomeScreen(ReadOnlyHint, IncidentsFeed, Screen[None]):
     ]
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock, actor: str) -> None:
-        super().__init__(classes="wall-home")
-        self.store = store
+        super().__init__(store, classes="wall-home")
         self.catalog = catalog
         self.clock = clock
         self.actor = actor
         self.cards: dict[str, IncidentHeader] = {}
+        self.read_only_hint = ReadOnlyHint()
+
+    def action_read_only(self) -> None:
+        self.read_only_hint.show(self)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="wall-title", markup=False)
@@ -97,10 +110,6 @@ class WallHomeScreen(ReadOnlyHint, IncidentsFeed, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#empty-hint").display = False
-        self.start_feed()
-
-    def on_unmount(self) -> None:
-        self.stop_feed()
 
     def show_incidents(self) -> None:
         if not self.is_mounted:
