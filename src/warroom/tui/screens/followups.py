@@ -146,7 +146,8 @@ class FollowupChangeForm(_WriteForm):
 class FollowupsScreen(IncidentListScreen):
     """Every follow-up across incidents, by due date; overdue ones marked."""
 
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.FOLLOWUPS_KEYS)
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = keys.FOLLOWUPS_KEYS
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(ACTIONS)
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock, actor: str) -> None:
         super().__init__(store, include_closed=True, classes="followups")
@@ -373,15 +374,6 @@ class FollowupsScreen(IncidentListScreen):
         self.app.push_screen(
             FollowupChangeForm(incident, self.catalog, writer, entry, verb), closed
         )
-
-    def palette_commands(self) -> list[tuple[str, Any]]:
-        return [
-            ("Follow-ups: next filter (all, open, overdue, mine)", self.action_cycle_filter),
-            ("Follow-ups: mark the highlighted one done", self.action_done),
-            ("Follow-ups: mark the highlighted one verified", self.action_verify),
-            ("Follow-ups: open the highlighted one's incident", self.action_open),
-            ("Back", self.action_back),
-        ]
 
 
 def _on(moment: datetime | None) -> str:

@@ -78,9 +78,10 @@ def list_age(seconds: float) -> str:
 class HomeScreen(TypeAhead, IncidentListScreen):
     """The incident list for people who write: `d` declares, enter opens."""
 
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = (
         keys.HOME_KEYS + keys.HOME_READER_KEYS + keys.HOME_WRITE_KEYS + keys.HOME_REVIEW_KEYS
     )
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(ACTIONS)
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock, actor: str) -> None:
         super().__init__(store, classes="home")
@@ -342,12 +343,3 @@ class HomeScreen(TypeAhead, IncidentListScreen):
         from warroom.tui.screens.review import show_metrics
 
         show_metrics(self)
-
-    def palette_commands(self) -> list[tuple[str, Any]]:
-        return [
-            ("Declare an incident", self.action_declare),
-            ("Show closed incidents too / open only", self.action_toggle_closed),
-            ("Filter the list", self.action_filter),
-            ("Follow-ups of every incident (overdue marked)", self.action_followups),
-            ("Response metrics (MTTD, MTTA, MTTM, MTTR, plots)", self.action_metrics),
-        ]

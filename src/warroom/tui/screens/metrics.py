@@ -12,8 +12,8 @@ are drawn with Textual's own Sparkline and text bars instead.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -161,7 +161,8 @@ def fallback_plots(report: Report) -> list[Widget]:
 class MetricsScreen(Screen[None]):
     """The figures, their definitions and three plots; `r` computes them again."""
 
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.METRICS_KEYS)
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = keys.METRICS_KEYS
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(ACTIONS)
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock) -> None:
         super().__init__(classes="metrics")
@@ -249,9 +250,3 @@ class MetricsScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-    def palette_commands(self) -> list[tuple[str, Callable[[], Any]]]:
-        return [
-            ("Metrics: compute again", self.action_refresh),
-            ("Back", self.action_back),
-        ]

@@ -87,7 +87,8 @@ class WritePostmortemForm(FormScreen):
 class PostmortemScreen(Screen[None]):
     """The review draft; `w` writes it to a file, `r` drafts it again."""
 
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.POSTMORTEM_KEYS)
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = keys.POSTMORTEM_KEYS
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(ACTIONS)
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock, incident_id: str) -> None:
         super().__init__(classes="postmortem")
@@ -164,10 +165,3 @@ class PostmortemScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-    def palette_commands(self) -> list[tuple[str, Callable[[], object]]]:
-        return [
-            ("Postmortem: write the draft to a file", self.action_write),
-            ("Postmortem: draft it again (newest events)", self.action_refresh),
-            ("Back", self.action_back),
-        ]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from datetime import datetime
-from functools import partial
 from typing import Any, ClassVar
 
 from textual import events, on, work
@@ -33,7 +32,6 @@ from warroom.core.clock import Clock
 from warroom.core.errors import UsageError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
-from warroom.core.postmortem import RETRO_SECTIONS
 from warroom.core.runbook_library import Entry
 from warroom.store.base import Store
 from warroom.tui import keys
@@ -78,8 +76,6 @@ WIDE_WIDTH = 180
 OLDER_PAGE = 5000  # each later page of older events
 PANES = ("timeline", "roster", "runbook")
 
-Command = tuple[str, Callable[[], Any]]
-
 
 class RoomBase(Screen[None]):
     """What every war room has: loading, the live feed, the panes."""
@@ -87,6 +83,7 @@ class RoomBase(Screen[None]):
     read_only: ClassVar[bool] = False
     # Each room lists its own keys (keys.ROOM_KEYS included): the footer shows
     # them in the order given, so the write keys come first where there are any.
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = ()
     BINDINGS: ClassVar[list[BindingType]] = []
 
     def __init__(
@@ -351,22 +348,22 @@ class RoomBase(Screen[None]):
     def action_kind_filter(self) -> None:
         self.timeline.cycle_kind_filter()
 
-    def palette_commands(self) -> list[Command]:
-        """What the command palette offers in this room."""
-        return [
-            ("Timeline: show times in UTC / local", self.action_utc),
-            ("Timeline: next kind filter", self.action_kind_filter),
-            ("Timeline: follow the newest event", self.timeline.action_scroll_end),
-            ("Leave the war room", self.action_leave),
-        ]
+    def action_follow(self) -> None:
+        self.timeline.action_scroll_end()
 
 
 class RoomScreen(TypeAhead, RoomBase):
     """The writer's war room: every key that writes becomes an event with me as actor."""
 
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
-        keys.ROOM_WRITE_KEYS + keys.ROOM_READER_KEYS + keys.ROOM_REVIEW_KEYS + keys.ROOM_KEYS
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = (
+        keys.ROOM_WRITE_KEYS
+        + keys.ROOM_READER_KEYS
+        + keys.ROOM_REVIEW_KEYS
+        + keys.ROOM_KEYS
+        + keys.ROOM_PALETTE
+        + keys.ROOM_VIEW_PALETTE
     )
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(ACTIONS)
 
     ENTRY_PROMPTS: ClassVar[dict[str, str]] = {
         "note": "note",
@@ -663,47 +660,12 @@ class RoomScreen(TypeAhead, RoomBase):
         event.stop()
         self.action_toggle_step()
 
-    def palette_commands(self) -> list[Command]:
-        return [
-            ("Note", lambda: self.action_entry("note")),
-            ("Finding", lambda: self.action_entry("finding")),
-            ("Action taken", lambda: self.action_entry("action")),
-            ("Decision", lambda: self.action_entry("decision")),
-            ("Stakeholder update", self.action_comms),
-            ("Edit the pinned summary", self.action_summary),
-            ("Change the status", self.action_status),
-            ("Change the severity", self.action_severity),
-            ("Roles: assign, release, join, leave", self.action_roles),
-            ("Record a milestone", self.action_milestone),
-            ("Add a link", self.action_link),
-            ("Edit the title", self._edit_title),
-            ("Edit the service", self._edit_service),
-            ("Attach a runbook (from the library, or a Markdown file)", self.action_attach_runbook),
-            ("Runbook: check or uncheck a step", self.action_toggle_step),
-            ("Search the timeline", self.action_search),
-            ("Runbook: add a step found during the incident", self.action_add_step),
-            ("Runbook: copy the highlighted step's command", self.action_copy_command),
-            ("Add a follow-up (action item: owner, due date)", self.action_followup),
-            *(
-                (f"Note for the review: {heading}", partial(self.action_tagged_note, key))
-                for key, _, heading, _ in RETRO_SECTIONS
-            ),
-            ("Postmortem draft (blameless review)", self.action_postmortem),
-            ("Follow-ups of every incident", self.action_followups),
-            ("Response metrics", self.action_metrics),
-            *(
-                (f"Attach runbook: {entry.slug} · {entry.name}", partial(self.attach_entry, entry))
-                for entry in self.library_entries or []
-            ),
-            *super().palette_commands(),
-        ]
-
-    def _edit_title(self) -> None:
+    def action_edit_title(self) -> None:
         if self._ready():
             assert self.incident is not None
             self.action_entry("title", self.incident.title)
 
-    def _edit_service(self) -> None:
+    def action_edit_service(self) -> None:
         if self._ready():
             assert self.incident is not None
             self.action_entry("service", self.incident.service or "")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
@@ -64,8 +64,9 @@ class WallRoomScreen(RoomBase):
     """One incident on a wall: banner, timeline following the newest event, roster, runbook."""
 
     read_only: ClassVar[bool] = True
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = keys.ROOM_KEYS + keys.ROOM_VIEW_PALETTE
     BINDINGS: ClassVar[list[BindingType]] = [
-        *keys.bindings(keys.ROOM_KEYS),
+        *keys.bindings(ACTIONS),
         *_write_keys_read_only(),
     ]
 
@@ -76,19 +77,14 @@ class WallRoomScreen(RoomBase):
     def action_read_only(self) -> None:
         self.read_only_hint.show(self)
 
-    def palette_commands(self) -> list[tuple[str, Any]]:
-        return [
-            ("Timeline: show times in UTC / local", self.action_utc),
-            ("Leave the war room", self.action_leave),
-        ]
-
 
 class WallHomeScreen(IncidentListScreen):
     """Every open incident as a banner, most severe first."""
 
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = keys.WALL_HOME_KEYS
     BINDINGS: ClassVar[list[BindingType]] = [
         *_write_keys_read_only(),
-        *keys.bindings((keys.Key("quit_home", "q", "app.quit", "Quit", True),)),
+        *keys.bindings(ACTIONS),
     ]
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock, actor: str) -> None:
@@ -148,6 +144,3 @@ class WallHomeScreen(IncidentListScreen):
                     "\n\nThis wall shows them as soon as one is declared.",
                 )
             )
-
-    def palette_commands(self) -> list[tuple[str, Any]]:
-        return []
