@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import gc
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import on
@@ -108,7 +109,8 @@ class WarroomApp(App[int]):
         frame shows them."""
         _freeze_imports()
         super().__init__()
-        self.settings = settings  # the runbook folders, among others; None: the samples only
+        # the runbook folders, among others; none given: the shipped samples only
+        self.settings: Settings = settings or Settings(db=Path(), db_is_default=True, user=actor)
         self.store = store
         self.catalog = catalog or store.catalog
         self.clock = clock

@@ -34,6 +34,7 @@ from warroom.core.followups import DUE_HELP, Entry, entries, new_followup_id, pa
 from warroom.core.incident import Incident
 from warroom.store.base import Store
 from warroom.tui import keys
+from warroom.tui.context import warroom_app
 from warroom.tui.safe import notify, safe_line
 from warroom.tui.screens.forms import Writer, _WriteForm
 from warroom.tui.screens.incident_list import IncidentListScreen
@@ -334,7 +335,7 @@ class FollowupsScreen(IncidentListScreen):
     def action_open(self) -> None:
         entry = self.selected_entry()
         if entry is not None:
-            self.app.open_incident(entry.incident.id)  # type: ignore[attr-defined]
+            warroom_app(self).open_incident(entry.incident.id)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()

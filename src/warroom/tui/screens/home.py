@@ -25,6 +25,7 @@ from warroom.core.incident import Incident
 from warroom.core.times import format_duration
 from warroom.store.base import Store
 from warroom.tui import keys
+from warroom.tui.context import warroom_app
 from warroom.tui.safe import notify, safe_line
 from warroom.tui.screens.incident_list import IncidentListScreen
 from warroom.tui.typeahead import TypeAhead
@@ -221,12 +222,12 @@ class HomeScreen(TypeAhead, IncidentListScreen):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if event.row_key.value:
-            self.app.open_incident(event.row_key.value)  # type: ignore[attr-defined]
+            warroom_app(self).open_incident(event.row_key.value)
 
     def action_open(self) -> None:
         selected = self._selected_id()
         if selected:
-            self.app.open_incident(selected)  # type: ignore[attr-defined]
+            warroom_app(self).open_incident(selected)
 
     def action_down(self) -> None:
         self.table.action_cursor_down()
@@ -271,7 +272,7 @@ class HomeScreen(TypeAhead, IncidentListScreen):
         from warroom.tui.screens.forms import DeclareForm
 
         matched: dict[str, ServiceMatch | Exception] = {}
-        app = self.app  # read here: `run` runs in a thread
+        settings = warroom_app(self).settings  # read here: `run` runs in a thread
 
         def run(title: str, severity: int, service: str | None) -> Incident:
             incident = declare(
@@ -285,7 +286,7 @@ class HomeScreen(TypeAhead, IncidentListScreen):
             )
             if service:
                 try:
-                    found = runbook_library(app)
+                    found = runbook_library(settings)
                     matched[incident.id] = attach_for_service(
                         self.store, incident, self.actor, self.clock, found
                     )
@@ -296,7 +297,7 @@ class HomeScreen(TypeAhead, IncidentListScreen):
         def declared(incident: Incident | None) -> None:
             if not isinstance(incident, Incident):
                 return
-            self.app.open_incident(incident.id)  # type: ignore[attr-defined]
+            warroom_app(self).open_incident(incident.id)
             match = matched.get(incident.id)
             if isinstance(match, Exception):
                 notify(self, f"no runbook attached: {match}", severity="warning")
@@ -317,7 +318,7 @@ class HomeScreen(TypeAhead, IncidentListScreen):
             return
         if not match.candidates:
             return
-        app = self.app
+        settings = warroom_app(self).settings
 
         def writer(kind: str, data: dict[str, Any], at: Any) -> Any:
             return write(self.store, incident.id, kind, self.actor, data, self.clock, at)
@@ -328,11 +329,11 @@ class HomeScreen(TypeAhead, IncidentListScreen):
             incident,
             self.catalog,
             writer,
-            find=lambda query: find_runbook(app, query),
+            find=lambda query: find_runbook(settings, query),
             entries=match.candidates,
             heading=heading,
         )
-        app.push_screen(form)
+        self.app.push_screen(form)
 
     def action_followups(self) -> None:
         from warroom.tui.screens.review import show_followups

@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 
 from warroom.actions import write as write_event
+from warroom.config import Settings
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
 from warroom.core.errors import UsageError
@@ -35,6 +36,7 @@ from warroom.core.incident import Incident
 from warroom.core.runbook_library import Entry
 from warroom.store.base import Store
 from warroom.tui import keys
+from warroom.tui.context import warroom_app
 from warroom.tui.library import runbook_library
 from warroom.tui.live import LiveFeed, notify_trouble
 from warroom.tui.messages import (
@@ -227,7 +229,7 @@ class RoomBase(Screen[None]):
         self.loaded = True
         self.feed = LiveFeed(self, self.store, loaded.confirmed.last_gseq, self.incident_id)
         self.feed.start()
-        connection = getattr(self.app, "connection", None)
+        connection = warroom_app(self).connection
         if connection is not None:
             connection.changed.subscribe(self, self._connection_changed)
             if connection.info is not None:
@@ -299,7 +301,7 @@ class RoomBase(Screen[None]):
         self.incident = self.room_state.state
         self.timeline.extend([message.event])
         self._show_state()
-        connection = getattr(self.app, "connection", None)
+        connection = warroom_app(self).connection
         if connection is not None:
             connection.poll_now()
 
@@ -331,7 +333,7 @@ class RoomBase(Screen[None]):
     # -- actions shared by both rooms --------------------------------------------
 
     def action_leave(self) -> None:
-        self.app.leave_room()  # type: ignore[attr-defined]
+        warroom_app(self).leave_room()
 
     def action_cancel(self) -> None:
         """Esc: close what is open (nothing else)."""
@@ -390,7 +392,7 @@ class RoomScreen(TypeAhead, RoomBase):
         self.step_section = ""  # where the step being typed goes
 
     def compose_bottom(self) -> ComposeResult:
-        drafts = getattr(self.app, "drafts", {}).setdefault(self.incident_id, {})
+        drafts = warroom_app(self).drafts.setdefault(self.incident_id, {})
         yield EntryLine(drafts, id="entry")
 
     @property
@@ -431,7 +433,7 @@ class RoomScreen(TypeAhead, RoomBase):
 
     def load_library(self) -> None:
         """Read the runbook library (off the UI loop), for the palette."""
-        self._read_library(self.app)  # the app read here: the job runs in a thread
+        self._read_library(warroom_app(self).settings)
 
     def attach_entry(self, entry: Entry) -> None:
         """Attach a runbook of the library (the palette's "Attach runbook: ...")."""
@@ -439,9 +441,9 @@ class RoomScreen(TypeAhead, RoomBase):
             self._attach_runbook(entry)
 
     @work(thread=True, exit_on_error=False, group="load")
-    def _read_library(self, app: Any) -> None:
+    def _read_library(self, settings: Settings) -> None:
         try:
-            entries = list(runbook_library(app).entries)
+            entries = list(runbook_library(settings).entries)
         except Exception:  # the attach form says why, if it is asked
             return
         self.post_message(LibraryLoaded(entries))
@@ -582,7 +584,8 @@ class RoomScreen(TypeAhead, RoomBase):
         self._form(lambda incident: LinkForm(incident, self.catalog, self._writer))
 
     def action_attach_runbook(self) -> None:
-        self._form(lambda incident: attach_form(incident, self.catalog, self._writer, self.app))
+        settings = warroom_app(self).settings
+        self._form(lambda incident: attach_form(incident, self.catalog, self._writer, settings))
 
     def action_followup(self) -> None:
         from warroom.tui.screens.followups import FollowupForm

@@ -13,14 +13,18 @@ need, as small functions `RoomScreen` calls:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from warroom.config import Settings
 from warroom.core.catalog import Catalog
 from warroom.core.errors import UsageError
 from warroom.core.incident import Incident
 from warroom.core.postmortem import RETRO_SECTIONS, tag_note
 from warroom.core.text import clean_line
 from warroom.tui.library import find_runbook, runbook_library
+
+if TYPE_CHECKING:
+    from warroom.tui.screens.forms import Writer
 
 # Entry-line kinds for notes tagged for the review: kind -> prompt.
 TAGGED_NOTES: dict[str, str] = {
@@ -66,7 +70,7 @@ def step_command(incident: Incident, step_id: str | None) -> str:
     return command
 
 
-def attach_form(incident: Incident, catalog: Catalog, writer: Any, app: Any) -> Any:
+def attach_form(incident: Incident, catalog: Catalog, writer: Writer, settings: Settings) -> Any:
     """The form that attaches a runbook (the library, read off the UI loop, or a file)."""
     from warroom.tui.screens.forms import AttachRunbookForm
 
@@ -74,6 +78,6 @@ def attach_form(incident: Incident, catalog: Catalog, writer: Any, app: Any) -> 
         incident,
         catalog,
         writer,
-        find=lambda query: find_runbook(app, query),
-        load=lambda: list(runbook_library(app).entries),
+        find=lambda query: find_runbook(settings, query),
+        load=lambda: list(runbook_library(settings).entries),
     )
