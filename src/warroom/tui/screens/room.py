@@ -367,6 +367,9 @@ class RoomScreen(TypeAhead, RoomBase):
     )
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(ACTIONS)
 
+    library_entries: list[Entry] | None = None  # for the palette, read after the load
+    step_section: str = ""  # where the step being typed goes
+
     ENTRY_PROMPTS: ClassVar[dict[str, str]] = {
         "note": "note",
         "finding": "finding",
@@ -377,19 +380,6 @@ class RoomScreen(TypeAhead, RoomBase):
         "service": "service",
         "search": "search",
     }
-
-    def __init__(
-        self,
-        store: Store,
-        catalog: Catalog,
-        clock: Clock,
-        actor: str,
-        incident_id: str,
-        loaded: RoomLoad | None = None,
-    ) -> None:
-        super().__init__(store, catalog, clock, actor, incident_id, loaded)
-        self.library_entries: list[Entry] | None = None  # for the palette, read after the load
-        self.step_section = ""  # where the step being typed goes
 
     def compose_bottom(self) -> ComposeResult:
         drafts = warroom_app(self).drafts.setdefault(self.incident_id, {})
