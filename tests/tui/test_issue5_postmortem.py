@@ -21,6 +21,7 @@ from warroom.core.postmortem import render_postmortem
 from warroom.core.text import markdown_unescape
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
+from warroom.tui.commands import screen_commands
 from warroom.tui.screens.postmortem import PostmortemScreen, WritePostmortemForm
 from warroom.tui.screens.room import RoomScreen
 
@@ -157,7 +158,7 @@ async def test_notes_tagged_for_the_review_fill_its_sections(
     async with app.run_test(size=SIZE) as pilot:
         room = await _room(pilot, app)
         since = sqlite_store.last_gseq()
-        commands = dict(room.palette_commands())
+        commands = dict(screen_commands(room))
         for label, kind, words in (
             ("What went well", "went_well", "the rollback took two minutes"),
             ("What could be improved", "improve", "no alert on the EU ratio"),

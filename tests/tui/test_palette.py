@@ -115,3 +115,29 @@ async def test_palette_jumps_to_any_incident(
         )
         await pilot.press("q")
         await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen))
+
+
+def test_every_action_row_names_a_method_of_its_screen() -> None:
+    """The palette runs a keys.py row's action on its screen (or the app): each exists."""
+    from textual.actions import parse
+
+    from warroom.tui.screens.followups import FollowupsScreen
+    from warroom.tui.screens.metrics import MetricsScreen
+    from warroom.tui.screens.postmortem import PostmortemScreen
+    from warroom.tui.screens.wall import WallHomeScreen, WallRoomScreen
+
+    screens = (
+        HomeScreen,
+        RoomScreen,
+        WallHomeScreen,
+        WallRoomScreen,
+        FollowupsScreen,
+        PostmortemScreen,
+        MetricsScreen,
+    )
+    for screen in screens:
+        for key in screen.ACTIONS:
+            namespace, name, _ = parse(key.action)
+            target = WarroomApp if namespace == "app" else screen
+            assert callable(getattr(target, f"action_{name}", None)), (screen, key)
+            assert key.key or key.palette, key  # reachable by a key or from the palette

@@ -10,8 +10,10 @@ from __future__ import annotations
 import difflib
 import gc
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
+from textual import on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
@@ -23,6 +25,7 @@ from warroom.resources import styles_path
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.commands import WarroomCommands
+from warroom.tui.messages import ConnectionProbed
 from warroom.tui.pending import RoomLoad
 from warroom.tui.safe import notify
 from warroom.tui.screens.home import HomeScreen
@@ -30,7 +33,6 @@ from warroom.tui.screens.keys import KeysScreen, key_lines
 from warroom.tui.screens.room import RoomBase, RoomScreen
 from warroom.tui.screens.wall import WallHomeScreen, WallRoomScreen
 from warroom.tui.widgets.connection import ConnectionMonitor, ConnectionStatus, ServerBacked
-from warroom.tui.work import JobHost
 
 
 def binding_ids() -> set[str]:
@@ -76,7 +78,7 @@ def _freeze_imports() -> None:
         gc.freeze()
 
 
-class WarroomApp(JobHost, App[int]):
+class WarroomApp(App[int]):
     """The terminal war room.
 
     Against a server, every screen (not the modal ones) gets the connection
@@ -107,7 +109,8 @@ class WarroomApp(JobHost, App[int]):
         frame shows them."""
         _freeze_imports()
         super().__init__()
-        self.settings = settings  # the runbook folders, among others; None: the samples only
+        # the runbook folders, among others; none given: the shipped samples only
+        self.settings: Settings = settings or Settings(db=Path(), db_is_default=True, user=actor)
         self.store = store
         self.catalog = catalog or store.catalog
         self.clock = clock
@@ -179,6 +182,11 @@ class WarroomApp(JobHost, App[int]):
     def on_unmount(self) -> None:
         if self.connection is not None:
             self.connection.stop()
+
+    @on(ConnectionProbed)
+    def _connection_probed(self, message: ConnectionProbed) -> None:
+        if self.connection is not None:
+            self.connection.probed(message)
 
     def _warn_unknown_keys(self) -> None:
         """A typo in `[keys]` would otherwise change nothing, silently."""

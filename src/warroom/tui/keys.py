@@ -1,4 +1,8 @@
-"""The default keys.  Every binding has an `id`, so the config file's `[keys]`
+"""Every action of the TUI, one row each (`Key`): the screens take their
+BINDINGS from these rows and the command palette its entries
+(tui/commands.py), so an action's label and palette line are written once.
+
+The default keys.  Every binding has an `id`, so the config file's `[keys]`
 table (binding id = "keys") remaps it through `App.set_keymap`.
 
     [keys]
@@ -23,15 +27,22 @@ from dataclasses import dataclass, replace
 
 from textual.binding import Binding
 
+from warroom.core.postmortem import RETRO_SECTIONS
+
 
 @dataclass(frozen=True, slots=True)
 class Key:
+    """One action: its binding id, default keys, the action it runs, its
+    label (footer, `?` screen) and its line in the command palette (none: not
+    offered there).  A row without keys is offered in the palette only."""
+
     id: str
     key: str
     action: str
     description: str
     show: bool = False
     priority: bool = False  # runs as it arrives: see tui/typeahead.py
+    palette: str = ""
 
 
 def _priority(*keys: Key) -> tuple[Key, ...]:
@@ -40,71 +51,200 @@ def _priority(*keys: Key) -> tuple[Key, ...]:
 
 
 ROOM_WRITE_KEYS: tuple[Key, ...] = _priority(
-    Key("note", "n", "entry('note')", "Note", True),
-    Key("finding", "f", "entry('finding')", "Finding", True),
-    Key("action", "a", "entry('action')", "Action", True),
-    Key("decision", "D", "entry('decision')", "Decision", True),
-    Key("comms", "u", "comms", "Comms", True),  # a stakeholder update
-    Key("summary", "e", "summary", "Summary"),
-    Key("status", "s", "status", "Status", True),
-    Key("severity", "v", "severity", "Severity"),
-    Key("roles", "r", "roles", "Roles"),
-    Key("milestone", "m", "milestone", "Milestone"),
-    Key("link", "l", "link", "Link"),
-    Key("toggle_step", "space", "toggle_step", "Check step"),
-    Key("add_step", "plus", "add_step", "Add step"),  # found during the incident
-    Key("followup", "o", "followup", "Follow-up"),  # an action item: owner, due date
+    Key("note", "n", "entry('note')", "Note", True, palette="Note"),
+    Key("finding", "f", "entry('finding')", "Finding", True, palette="Finding"),
+    Key("action", "a", "entry('action')", "Action", True, palette="Action taken"),
+    Key("decision", "D", "entry('decision')", "Decision", True, palette="Decision"),
+    Key("comms", "u", "comms", "Comms", True, palette="Stakeholder update"),
+    Key("summary", "e", "summary", "Summary", palette="Edit the pinned summary"),
+    Key("status", "s", "status", "Status", True, palette="Change the status"),
+    Key("severity", "v", "severity", "Severity", palette="Change the severity"),
+    Key("roles", "r", "roles", "Roles", palette="Roles: assign, release, join, leave"),
+    Key("milestone", "m", "milestone", "Milestone", palette="Record a milestone"),
+    Key("link", "l", "link", "Link", palette="Add a link"),
+    Key(
+        "toggle_step",
+        "space",
+        "toggle_step",
+        "Check step",
+        palette="Runbook: check or uncheck a step",
+    ),
+    Key(  # a step found during the incident
+        "add_step",
+        "plus",
+        "add_step",
+        "Add step",
+        palette="Runbook: add a step found during the incident",
+    ),
+    Key(  # an action item: owner, due date
+        "followup",
+        "o",
+        "followup",
+        "Follow-up",
+        palette="Add a follow-up (action item: owner, due date)",
+    ),
 )
 
-HOME_WRITE_KEYS: tuple[Key, ...] = _priority(Key("declare", "d", "declare", "Declare", True))
+HOME_WRITE_KEYS: tuple[Key, ...] = _priority(
+    Key("declare", "d", "declare", "Declare", True, palette="Declare an incident")
+)
 
 ROOM_KEYS: tuple[Key, ...] = (
     Key("next_pane", "tab", "next_pane", "Pane"),
     *_priority(Key("cancel", "escape", "cancel", "Cancel")),
-    Key("leave", "q", "leave", "Leave", True),
+    Key("leave", "q", "leave", "Leave", True, palette="Leave the war room"),
 )
 
-ROOM_READER_KEYS: tuple[Key, ...] = _priority(Key("search", "slash", "search", "Search"))
+ROOM_READER_KEYS: tuple[Key, ...] = _priority(
+    Key("search", "slash", "search", "Search", palette="Search the timeline")
+)
 
 # The writer's room only (they read, or write a file, not the store).
 ROOM_REVIEW_KEYS: tuple[Key, ...] = (
-    Key("copy_command", "y", "copy_command", "Copy command"),  # the highlighted step's
-    Key("postmortem", "p", "postmortem", "Postmortem"),
+    Key(  # the highlighted step's
+        "copy_command",
+        "y",
+        "copy_command",
+        "Copy command",
+        palette="Runbook: copy the highlighted step's command",
+    ),
+    Key(
+        "postmortem", "p", "postmortem", "Postmortem", palette="Postmortem draft (blameless review)"
+    ),
+)
+
+# The writer's room, in the palette only.
+ROOM_PALETTE: tuple[Key, ...] = (
+    Key("room.edit_title", "", "edit_title", "Title", palette="Edit the title"),
+    Key("room.edit_service", "", "edit_service", "Service", palette="Edit the service"),
+    Key(
+        "room.attach_runbook",
+        "",
+        "attach_runbook",
+        "Attach runbook",
+        palette="Attach a runbook (from the library, or a Markdown file)",
+    ),
+    *(
+        Key(
+            f"room.{key}",
+            "",
+            f"tagged_note({key!r})",
+            heading,
+            palette=f"Note for the review: {heading}",
+        )
+        for key, _, heading, _ in RETRO_SECTIONS
+    ),
+    Key("room.followups", "", "followups", "Follow-ups", palette="Follow-ups of every incident"),
+    Key("room.metrics", "", "metrics", "Metrics", palette="Response metrics"),
+)
+
+# Every room (the wall's too), in the palette only.
+ROOM_VIEW_PALETTE: tuple[Key, ...] = (
+    Key("room.utc", "", "utc", "UTC", palette="Timeline: show times in UTC / local"),
+    Key("room.kind_filter", "", "kind_filter", "Filter", palette="Timeline: next kind filter"),
+    Key("room.follow", "", "follow", "Follow", palette="Timeline: follow the newest event"),
 )
 
 HOME_KEYS: tuple[Key, ...] = (
     Key("open", "enter", "open", "Open", True),
     Key("down", "j", "down", "Down"),
     Key("up", "k", "up", "Up"),
-    Key("toggle_closed", "c", "toggle_closed", "Closed", True),
+    Key(
+        "toggle_closed",
+        "c",
+        "toggle_closed",
+        "Closed",
+        True,
+        palette="Show closed incidents too / open only",
+    ),
     Key("quit_home", "q", "app.quit", "Quit"),
     *_priority(Key("cancel_filter", "escape", "cancel_filter", "Cancel")),
 )
 
-HOME_READER_KEYS: tuple[Key, ...] = _priority(Key("filter", "slash", "filter", "Filter", True))
-
-HOME_REVIEW_KEYS: tuple[Key, ...] = (
-    Key("followups", "f", "followups", "Follow-ups", True),
-    Key("metrics", "m", "metrics", "Metrics", True),
+HOME_READER_KEYS: tuple[Key, ...] = _priority(
+    Key("filter", "slash", "filter", "Filter", True, palette="Filter the list")
 )
 
+HOME_REVIEW_KEYS: tuple[Key, ...] = (
+    Key(
+        "followups",
+        "f",
+        "followups",
+        "Follow-ups",
+        True,
+        palette="Follow-ups of every incident (overdue marked)",
+    ),
+    Key(
+        "metrics",
+        "m",
+        "metrics",
+        "Metrics",
+        True,
+        palette="Response metrics (MTTD, MTTA, MTTM, MTTR, plots)",
+    ),
+)
+
+WALL_HOME_KEYS: tuple[Key, ...] = (Key("quit_home", "q", "app.quit", "Quit", True),)
+
 FOLLOWUPS_KEYS: tuple[Key, ...] = (
-    Key("followups.open", "enter", "open", "Open incident", True),
-    Key("followups.done", "d", "done", "Done", True),
-    Key("followups.verify", "v", "verify", "Verified", True),
-    Key("followups.filter", "f", "cycle_filter", "Filter", True),
-    Key("followups.back", "q,escape", "back", "Back", True),
+    Key(
+        "followups.open",
+        "enter",
+        "open",
+        "Open incident",
+        True,
+        palette="Follow-ups: open the highlighted one's incident",
+    ),
+    Key(
+        "followups.done",
+        "d",
+        "done",
+        "Done",
+        True,
+        palette="Follow-ups: mark the highlighted one done",
+    ),
+    Key(
+        "followups.verify",
+        "v",
+        "verify",
+        "Verified",
+        True,
+        palette="Follow-ups: mark the highlighted one verified",
+    ),
+    Key(
+        "followups.filter",
+        "f",
+        "cycle_filter",
+        "Filter",
+        True,
+        palette="Follow-ups: next filter (all, open, overdue, mine)",
+    ),
+    Key("followups.back", "q,escape", "back", "Back", True, palette="Back"),
 )
 
 POSTMORTEM_KEYS: tuple[Key, ...] = (
-    Key("postmortem.write", "w", "write", "Write file", True),
-    Key("postmortem.refresh", "r", "refresh", "Redraft", True),
-    Key("postmortem.back", "q,escape", "back", "Back", True),
+    Key(
+        "postmortem.write",
+        "w",
+        "write",
+        "Write file",
+        True,
+        palette="Postmortem: write the draft to a file",
+    ),
+    Key(
+        "postmortem.refresh",
+        "r",
+        "refresh",
+        "Redraft",
+        True,
+        palette="Postmortem: draft it again (newest events)",
+    ),
+    Key("postmortem.back", "q,escape", "back", "Back", True, palette="Back"),
 )
 
 METRICS_KEYS: tuple[Key, ...] = (
-    Key("metrics.refresh", "r", "refresh", "Recompute", True),
-    Key("metrics.back", "q,escape", "back", "Back", True),
+    Key("metrics.refresh", "r", "refresh", "Recompute", True, palette="Metrics: compute again"),
+    Key("metrics.back", "q,escape", "back", "Back", True, palette="Back"),
 )
 
 APP_KEYS: tuple[Binding, ...] = (
@@ -119,9 +259,11 @@ READ_ONLY_ACTION = "read_only"
 
 
 def bindings(keys: tuple[Key, ...]) -> list[Binding]:
+    """The bindings of the rows that have keys (in their order)."""
     return [
         Binding(k.key, k.action, k.description, show=k.show, id=k.id, priority=k.priority)
         for k in keys
+        if k.key
     ]
 
 

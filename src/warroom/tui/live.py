@@ -3,7 +3,7 @@
 `LiveFeed` iterates `store.watch(after_gseq, incident_id)` in a thread worker
 that runs its own asyncio loop, so neither the watch's polling nor a busy or
 locked store ever blocks the UI loop.  Events are collected and posted to the
-owning screen as `LiveEvents` batches (one message per burst, not per event).
+owning screen as `LiveEvents` batches (tui/messages.py) (one message per burst, not per event).
 If the store fails, the feed reports it with `LiveTrouble` and resumes after a
 pause from the last event it delivered, without gaps or duplicates.
 """
@@ -14,33 +14,24 @@ import asyncio
 import contextlib
 
 from textual.dom import DOMNode
-from textual.message import Message
 from textual.worker import Worker, get_current_worker
 
 from warroom.core.events import Event
 from warroom.store.base import Store
+from warroom.tui.messages import LiveEvents, LiveTrouble
+from warroom.tui.safe import notify
 
 FLUSH_INTERVAL = 0.03  # seconds: how long events may wait before being posted
 BATCH_LIMIT = 2000  # events per message at most
 RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0)
 
 
-class LiveEvents(Message):
-    """New events from the store, in gseq order."""
-
-    def __init__(self, feed: LiveFeed, events: list[Event]) -> None:
-        super().__init__()
-        self.feed = feed
-        self.events = events
-
-
-class LiveTrouble(Message):
-    """The watch failed (`error`) or recovered (`error` is None)."""
-
-    def __init__(self, feed: LiveFeed, error: str | None) -> None:
-        super().__init__()
-        self.feed = feed
-        self.error = error
+def notify_trouble(node: DOMNode, message: LiveTrouble) -> None:
+    """Say that live updates paused (and why), or resumed."""
+    if message.error:
+        notify(node, f"live updates paused: {message.error}", severity="warning")
+    else:
+        notify(node, "live updates resumed")
 
 
 class LiveFeed:

@@ -20,8 +20,6 @@ import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from textual.message import Message
-
 from warroom.core.catalog import Catalog
 from warroom.core.events import Event
 from warroom.core.fold import apply, fold
@@ -30,14 +28,6 @@ from warroom.store.base import Store
 
 REJECTED = "rejected"  # the outbox state of an event the server refused
 FIRST_PAGE = 120  # the newest events a room opens with (more than a screen at 200x60)
-
-
-class Queued(Message):
-    """An event of mine that the store could only queue (seq None)."""
-
-    def __init__(self, event: Event) -> None:
-        super().__init__()
-        self.event = event
 
 
 @dataclass(frozen=True, slots=True)

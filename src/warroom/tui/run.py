@@ -35,8 +35,8 @@ def run_tui(
             read_only=read_only,
             keymap=settings.keys,
             incident_id=incident_id,
+            settings=settings,  # the runbook folders the TUI attaches from
         )
-        app.settings = settings  # the runbook folders the TUI attaches from
         result = app.run()
         return result if isinstance(result, int) else (app.return_code or 0)
     finally:
@@ -51,6 +51,7 @@ def app_for_store(
     read_only: bool = False,
     keymap: Mapping[str, str] | None = None,
     incident_id: str | None = None,
+    settings: Settings | None = None,
 ) -> WarroomApp:
     """The app for a store.  Against a server the actor is the token's name
     (what the server writes every event as), and a viewer token opens the
@@ -82,4 +83,5 @@ def app_for_store(
         keymap=keymap,
         incident_id=incident_id,
         loaded=loaded,
+        settings=settings,
     )

@@ -15,13 +15,15 @@ stand aside (`check_action` says no) and are typed into the box; Esc does not
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from textual.binding import Binding
 from textual.keys import key_to_character
+from textual.screen import Screen
 from textual.widgets import Input
+
+from warroom.tui.context import warroom_app
 
 # Key names textual.keys.key_to_character does not turn into their character.
 _CHARACTERS = {"slash": "/", "plus": "+"}
@@ -31,9 +33,10 @@ class TypeAhead:
     """Mixed into a screen with priority command keys (see the module)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if not isinstance(getattr(self, "focused", None), Input):
+        screen = cast("Screen[Any]", self)
+        if not isinstance(screen.focused, Input):
             return True
-        overrides: Mapping[str, str] = getattr(getattr(self, "app", None), "key_overrides", {})
+        overrides = warroom_app(screen).key_overrides
         return action not in _typed_actions(type(self), frozenset(overrides.items()))
 
 

@@ -22,7 +22,6 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
@@ -35,9 +34,10 @@ from warroom.core.followups import DUE_HELP, Entry, entries, new_followup_id, pa
 from warroom.core.incident import Incident
 from warroom.store.base import Store
 from warroom.tui import keys
+from warroom.tui.context import warroom_app
 from warroom.tui.safe import notify, safe_line
 from warroom.tui.screens.forms import Writer, _WriteForm
-from warroom.tui.screens.home import IncidentsFeed
+from warroom.tui.screens.incident_list import IncidentListScreen
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
 
@@ -144,15 +144,14 @@ class FollowupChangeForm(_WriteForm):
         return lambda: self.writer(kind, data, None)
 
 
-class FollowupsScreen(IncidentsFeed, Screen[None]):
+class FollowupsScreen(IncidentListScreen):
     """Every follow-up across incidents, by due date; overdue ones marked."""
 
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.FOLLOWUPS_KEYS)
-    include_closed = True
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = keys.FOLLOWUPS_KEYS
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(ACTIONS)
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock, actor: str) -> None:
-        super().__init__(classes="followups")
-        self.store = store
+        super().__init__(store, include_closed=True, classes="followups")
         self.catalog = catalog
         self.clock = clock
         self.actor = actor
@@ -173,11 +172,7 @@ class FollowupsScreen(IncidentsFeed, Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#followups-empty").display = False
         self.table.focus()
-        self.start_feed()
         self._title(0)
-
-    def on_unmount(self) -> None:
-        self.stop_feed()
 
     def on_resize(self, event: events.Resize) -> None:
         self.query_one(KeyBar).compact = event.size.width < NARROW_WIDTH
@@ -209,7 +204,7 @@ class FollowupsScreen(IncidentsFeed, Screen[None]):
         )
 
     def show_incidents(self) -> None:
-        """The IncidentsFeed hook: the incidents changed; redraw the follow-ups."""
+        """The IncidentListScreen hook: the incidents changed; redraw the follow-ups."""
         if not self.is_mounted:
             return
         today = today_of(self.clock)
@@ -340,7 +335,7 @@ class FollowupsScreen(IncidentsFeed, Screen[None]):
     def action_open(self) -> None:
         entry = self.selected_entry()
         if entry is not None:
-            self.app.open_incident(entry.incident.id)  # type: ignore[attr-defined]
+            warroom_app(self).open_incident(entry.incident.id)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -380,15 +375,6 @@ class FollowupsScreen(IncidentsFeed, Screen[None]):
         self.app.push_screen(
             FollowupChangeForm(incident, self.catalog, writer, entry, verb), closed
         )
-
-    def palette_commands(self) -> list[tuple[str, Any]]:
-        return [
-            ("Follow-ups: next filter (all, open, overdue, mine)", self.action_cycle_filter),
-            ("Follow-ups: mark the highlighted one done", self.action_done),
-            ("Follow-ups: mark the highlighted one verified", self.action_verify),
-            ("Follow-ups: open the highlighted one's incident", self.action_open),
-            ("Back", self.action_back),
-        ]
 
 
 def _on(moment: datetime | None) -> str:

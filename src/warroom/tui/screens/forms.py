@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -28,15 +29,15 @@ from warroom.core.errors import UsageError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.runbook_library import Entry
+from warroom.tui.messages import FormFailed, FormSaved, LibraryFailed, LibraryLoaded
 from warroom.tui.safe import safe_line
 from warroom.tui.typeahead import TypeAhead
 from warroom.tui.widgets.safe_input import SafeInput
-from warroom.tui.work import JobHost, in_thread
 
 Writer = Callable[[str, dict[str, Any], datetime | None], Event]
 
 
-class FormScreen(TypeAhead, ModalScreen[Any], JobHost):
+class FormScreen(TypeAhead, ModalScreen[Any]):
     """A small modal form; subclasses add fields and `job()`."""
 
     # priority: the form is gone before the keys typed after Esc arrive (tui/typeahead.py)
@@ -80,15 +81,26 @@ class FormScreen(TypeAhead, ModalScreen[Any], JobHost):
             return
         self.saving = True
         self.show_error(None)
-        in_thread(self, work, self._saved, self._failed, group="write")
+        self._run(work)
 
-    def _saved(self, value: Any) -> None:
-        self.saving = False
-        self.dismiss(value if value is not None else True)
+    @work(thread=True, exit_on_error=False, group="write")
+    def _run(self, job: Callable[[], Any]) -> None:
+        try:
+            value = job()
+        except Exception as error:  # shown in the form, which stays open
+            self.post_message(FormFailed(error))
+            return
+        self.post_message(FormSaved(value))
 
-    def _failed(self, error: Exception) -> None:
+    @on(FormSaved)
+    def _saved(self, message: FormSaved) -> None:
         self.saving = False
-        self.show_error(str(error))
+        self.dismiss(message.value if message.value is not None else True)
+
+    @on(FormFailed)
+    def _failed(self, message: FormFailed) -> None:
+        self.saving = False
+        self.show_error(str(message.error))
 
     def show_error(self, text: str | None) -> None:
         error = self.query_one("#form-error", Static)
@@ -282,9 +294,9 @@ class RolesForm(_WriteForm):
         self._fill(self.me)
         self.query_one("#role-actions", OptionList).focus()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "person":
-            self._fill(event.value.strip())
+    @on(Input.Changed, "#person")
+    def _person_changed(self, event: Input.Changed) -> None:
+        self._fill(event.value.strip())
 
     def _fill(self, person: str) -> None:
         options = self.query_one("#role-actions", OptionList)
@@ -468,11 +480,25 @@ class AttachRunbookForm(_WriteForm):
         if self.entries or self.load is None:
             self._fill(self.entries)
         else:
-            in_thread(self, self.load, self._fill, self._load_failed, group="load")
+            self._load_library(self.load)
 
-    def _load_failed(self, error: Exception) -> None:
+    @work(thread=True, exit_on_error=False, group="load")
+    def _load_library(self, load: Callable[[], Sequence[Entry]]) -> None:
+        try:
+            entries = list(load())
+        except Exception as error:
+            self.post_message(LibraryFailed(error))
+            return
+        self.post_message(LibraryLoaded(entries))
+
+    @on(LibraryLoaded)
+    def _loaded(self, message: LibraryLoaded) -> None:
+        self._fill(message.entries)
+
+    @on(LibraryFailed)
+    def _load_failed(self, message: LibraryFailed) -> None:
         self._fill([])
-        self.show_error(f"cannot read the runbook library: {error}")
+        self.show_error(f"cannot read the runbook library: {message.error}")
 
     def _fill(self, entries: Sequence[Entry]) -> None:
         self.entries = list(entries)

@@ -3,8 +3,8 @@
 Open incidents, most severe first: severity (coloured), ref, title, status,
 lead, age, and a marker when a stakeholder update is overdue.  `c` shows the
 resolved, closed and cancelled ones too.  The list follows the store live
-(`IncidentsFeed`): any event from any terminal refreshes it in a thread worker,
-never more than one refresh at a time.
+(`IncidentsFeed`, screens/incident_list.py): any event from any terminal
+refreshes it in a thread worker, never more than one refresh at a time.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
-from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
@@ -26,13 +25,13 @@ from warroom.core.incident import Incident
 from warroom.core.times import format_duration
 from warroom.store.base import Store
 from warroom.tui import keys
-from warroom.tui.live import LiveEvents, LiveFeed, LiveTrouble
+from warroom.tui.context import warroom_app
 from warroom.tui.safe import notify, safe_line
+from warroom.tui.screens.incident_list import IncidentListScreen
 from warroom.tui.typeahead import TypeAhead
 from warroom.tui.widgets.header import severity_chip
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
-from warroom.tui.work import Coalesced, JobHost
 
 if TYPE_CHECKING:
     from warroom.runbooks import ServiceMatch
@@ -77,65 +76,16 @@ def list_age(seconds: float) -> str:
     return format_duration(seconds)
 
 
-class IncidentsFeed(JobHost):
-    """Mixin for screens showing the incident list: load it, keep it current."""
-
-    store: Store
-    include_closed: bool = False
-    incidents: list[Incident]
-    feed: LiveFeed | None = None
-    refresher: Coalesced
-    loaded: bool = False
-
-    def start_feed(self) -> None:
-        self.incidents = []
-        self.refresher = Coalesced(self, self._fetch, self._fetched, self._fetch_failed)  # type: ignore[arg-type]
-        self.refresher.request()
-
-    def _fetch(self) -> tuple[int, list[Incident]]:
-        cursor = self.store.last_gseq()  # read first: nothing later is missed
-        return cursor, self.store.incidents(include_closed=self.include_closed)
-
-    def _fetched(self, result: tuple[int, list[Incident]]) -> None:
-        cursor, self.incidents = result
-        self.loaded = True
-        self.show_incidents()
-        if self.feed is None:
-            self.feed = LiveFeed(self, self.store, cursor)  # type: ignore[arg-type]
-            self.feed.start()
-
-    def _fetch_failed(self, error: Exception) -> None:
-        notify(self, f"cannot read the incidents: {error}", severity="error")  # type: ignore[arg-type]
-
-    def show_incidents(self) -> None:
-        raise NotImplementedError
-
-    def on_live_events(self, message: LiveEvents) -> None:
-        message.stop()
-        if self.is_current:  # a hidden list refreshes when it is shown again
-            self.refresher.request()
-
-    def on_live_trouble(self, message: LiveTrouble) -> None:
-        message.stop()
-        text = f"live updates paused: {message.error}" if message.error else "live updates resumed"
-        notify(self, text, severity="warning" if message.error else "information")  # type: ignore[arg-type]
-
-    def stop_feed(self) -> None:
-        if self.feed is not None:
-            self.feed.stop()
-            self.feed = None
-
-
-class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
+class HomeScreen(TypeAhead, IncidentListScreen):
     """The incident list for people who write: `d` declares, enter opens."""
 
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = (
         keys.HOME_KEYS + keys.HOME_READER_KEYS + keys.HOME_WRITE_KEYS + keys.HOME_REVIEW_KEYS
     )
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(ACTIONS)
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock, actor: str) -> None:
-        super().__init__(classes="home")
-        self.store = store
+        super().__init__(store, classes="home")
         self.catalog = catalog
         self.clock = clock
         self.actor = actor
@@ -160,15 +110,11 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
         self.query_one("#empty-hint").display = False
         self.table.focus()
         self._title()
-        self.start_feed()
         self.set_interval(AGE_REFRESH, self.show_incidents)
 
     def on_screen_resume(self) -> None:
         if self.loaded:
-            self.refresher.request()
-
-    def on_unmount(self) -> None:
-        self.stop_feed()
+            self.feed.request()
 
     def on_resize(self, event: events.Resize) -> None:
         self.query_one(KeyBar).compact = event.size.width < NARROW_WIDTH
@@ -179,9 +125,9 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
 
     def _title(self) -> None:
         count = len(self.shown)
-        what = "incident" if self.include_closed else "open incident"
+        what = "incident" if self.feed.include_closed else "open incident"
         what += "" if count == 1 else "s"
-        toggle = "c: open only" if self.include_closed else "c: show closed too"
+        toggle = "c: open only" if self.feed.include_closed else "c: show closed too"
         self.query_one("#home-title", Static).update(
             Content.assemble(("warroom", "bold"), f"  ·  {count} {what}  ·  {toggle}")
         )
@@ -276,12 +222,12 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         if event.row_key.value:
-            self.app.open_incident(event.row_key.value)  # type: ignore[attr-defined]
+            warroom_app(self).open_incident(event.row_key.value)
 
     def action_open(self) -> None:
         selected = self._selected_id()
         if selected:
-            self.app.open_incident(selected)  # type: ignore[attr-defined]
+            warroom_app(self).open_incident(selected)
 
     def action_down(self) -> None:
         self.table.action_cursor_down()
@@ -290,8 +236,8 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
         self.table.action_cursor_up()
 
     def action_toggle_closed(self) -> None:
-        self.include_closed = not self.include_closed
-        self.refresher.request()
+        self.feed.include_closed = not self.feed.include_closed
+        self.feed.request()
 
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -307,15 +253,15 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
             self.show_incidents()
             self.set_focus(self.table)  # at once: the next keys move in the list
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "filter":
-            self.filter_text = event.value.strip()
-            self.show_incidents()
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.show_incidents()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "filter":
-            event.stop()
-            self.set_focus(self.table)
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.set_focus(self.table)
 
     def action_declare(self) -> None:
         """`d`: declare, me as lead; with a service, attach the runbook that
@@ -326,7 +272,7 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
         from warroom.tui.screens.forms import DeclareForm
 
         matched: dict[str, ServiceMatch | Exception] = {}
-        app = self.app  # read here: `run` runs in a thread
+        settings = warroom_app(self).settings  # read here: `run` runs in a thread
 
         def run(title: str, severity: int, service: str | None) -> Incident:
             incident = declare(
@@ -340,7 +286,7 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
             )
             if service:
                 try:
-                    found = runbook_library(app)
+                    found = runbook_library(settings)
                     matched[incident.id] = attach_for_service(
                         self.store, incident, self.actor, self.clock, found
                     )
@@ -351,7 +297,7 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
         def declared(incident: Incident | None) -> None:
             if not isinstance(incident, Incident):
                 return
-            self.app.open_incident(incident.id)  # type: ignore[attr-defined]
+            warroom_app(self).open_incident(incident.id)
             match = matched.get(incident.id)
             if isinstance(match, Exception):
                 notify(self, f"no runbook attached: {match}", severity="warning")
@@ -372,7 +318,7 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
             return
         if not match.candidates:
             return
-        app = self.app
+        settings = warroom_app(self).settings
 
         def writer(kind: str, data: dict[str, Any], at: Any) -> Any:
             return write(self.store, incident.id, kind, self.actor, data, self.clock, at)
@@ -383,11 +329,11 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
             incident,
             self.catalog,
             writer,
-            find=lambda query: find_runbook(app, query),
+            find=lambda query: find_runbook(settings, query),
             entries=match.candidates,
             heading=heading,
         )
-        app.push_screen(form)
+        self.app.push_screen(form)
 
     def action_followups(self) -> None:
         from warroom.tui.screens.review import show_followups
@@ -398,12 +344,3 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
         from warroom.tui.screens.review import show_metrics
 
         show_metrics(self)
-
-    def palette_commands(self) -> list[tuple[str, Any]]:
-        return [
-            ("Declare an incident", self.action_declare),
-            ("Show closed incidents too / open only", self.action_toggle_closed),
-            ("Filter the list", self.action_filter),
-            ("Follow-ups of every incident (overdue marked)", self.action_followups),
-            ("Response metrics (MTTD, MTTA, MTTM, MTTR, plots)", self.action_metrics),
-        ]

@@ -12,9 +12,10 @@ are drawn with Textual's own Sparkline and text bars instead.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import ClassVar
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
@@ -29,9 +30,9 @@ from warroom.core.metrics import DEFINITIONS, MEASURES, Report, compute
 from warroom.core.times import format_duration
 from warroom.store.base import Store
 from warroom.tui import keys
+from warroom.tui.messages import MetricsComputed, StoreFailed
 from warroom.tui.safe import notify, safe_line
 from warroom.tui.widgets.keybar import KeyBar
-from warroom.tui.work import JobHost, in_thread
 
 PLOT_HEIGHT = 14
 BAR_WIDTH = 40  # the text bars of the fallback
@@ -157,10 +158,11 @@ def fallback_plots(report: Report) -> list[Widget]:
     return widgets
 
 
-class MetricsScreen(Screen[None], JobHost):
+class MetricsScreen(Screen[None]):
     """The figures, their definitions and three plots; `r` computes them again."""
 
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.METRICS_KEYS)
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = keys.METRICS_KEYS
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(ACTIONS)
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock) -> None:
         super().__init__(classes="metrics")
@@ -186,16 +188,25 @@ class MetricsScreen(Screen[None], JobHost):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        in_thread(self, self._compute, self._computed, self._failed, group="load")
+        self._compute()
 
-    def _compute(self) -> Report:
-        return compute(self.store.incidents(include_closed=True), levels=self.catalog.severities)
+    @work(thread=True, exit_on_error=False, group="load")
+    def _compute(self) -> None:
+        try:
+            incidents = self.store.incidents(include_closed=True)
+            report = compute(incidents, levels=self.catalog.severities)
+        except Exception as error:
+            self.post_message(StoreFailed(error))
+            return
+        self.post_message(MetricsComputed(report))
 
-    def _failed(self, error: Exception) -> None:
-        notify(self, f"cannot compute the metrics: {error}", severity="error")
+    @on(StoreFailed)
+    def _failed(self, message: StoreFailed) -> None:
+        notify(self, f"cannot compute the metrics: {message.error}", severity="error")
 
-    def _computed(self, report: Report) -> None:
-        self.report = report
+    @on(MetricsComputed)
+    def _computed(self, message: MetricsComputed) -> None:
+        self.report = report = message.report
         self.query_one("#metrics-title", Static).update(heading(report))
         self.query_one("#metrics-figures", Static).update(figures(report))
         self.query_one("#metrics-repeats", Static).update(self._repeats(report))
@@ -239,9 +250,3 @@ class MetricsScreen(Screen[None], JobHost):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-    def palette_commands(self) -> list[tuple[str, Callable[[], Any]]]:
-        return [
-            ("Metrics: compute again", self.action_refresh),
-            ("Back", self.action_back),
-        ]

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
@@ -29,11 +30,11 @@ from warroom.core.postmortem import render_postmortem
 from warroom.core.text import markdown_unescape
 from warroom.store.base import Store
 from warroom.tui import keys
+from warroom.tui.messages import PostmortemDrafted, StoreFailed
 from warroom.tui.safe import notify, safe_line, safe_text
 from warroom.tui.screens.forms import FormScreen
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
-from warroom.tui.work import JobHost, in_thread
 
 
 def draft(store: Store, catalog: Catalog, clock: Clock, incident_id: str) -> tuple[str, str]:
@@ -84,10 +85,11 @@ class WritePostmortemForm(FormScreen):
         return lambda: write_text_file(path, self.text)
 
 
-class PostmortemScreen(Screen[None], JobHost):
+class PostmortemScreen(Screen[None]):
     """The review draft; `w` writes it to a file, `r` drafts it again."""
 
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.POSTMORTEM_KEYS)
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = keys.POSTMORTEM_KEYS
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(ACTIONS)
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock, incident_id: str) -> None:
         super().__init__(classes="postmortem")
@@ -126,23 +128,28 @@ class PostmortemScreen(Screen[None], JobHost):
         )
 
     def action_refresh(self) -> None:
-        in_thread(
-            self,
-            lambda: draft(self.store, self.catalog, self.clock, self.incident_id),
-            self._drafted,
-            self._failed,
-            group="load",
-        )
+        self._draft()
 
-    def _drafted(self, result: tuple[str, str]) -> None:
-        self.ref, text = result
-        self.text = safe_text(text)
+    @work(thread=True, exit_on_error=False, group="load")
+    def _draft(self) -> None:
+        try:
+            ref, text = draft(self.store, self.catalog, self.clock, self.incident_id)
+        except Exception as error:
+            self.post_message(StoreFailed(error))
+            return
+        self.post_message(PostmortemDrafted(ref, text))
+
+    @on(PostmortemDrafted)
+    def _drafted(self, message: PostmortemDrafted) -> None:
+        self.ref = message.ref
+        self.text = safe_text(message.text)
         self.view.load_text(markdown_unescape(self.text))  # read as typed; written escaped
         self.loaded = True
         self._title()
 
-    def _failed(self, error: Exception) -> None:
-        notify(self, f"cannot draft the postmortem: {error}", severity="error")
+    @on(StoreFailed)
+    def _failed(self, message: StoreFailed) -> None:
+        notify(self, f"cannot draft the postmortem: {message.error}", severity="error")
 
     def action_write(self) -> None:
         if not self.loaded:
@@ -159,10 +166,3 @@ class PostmortemScreen(Screen[None], JobHost):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-    def palette_commands(self) -> list[tuple[str, Callable[[], object]]]:
-        return [
-            ("Postmortem: write the draft to a file", self.action_write),
-            ("Postmortem: draft it again (newest events)", self.action_refresh),
-            ("Back", self.action_back),
-        ]

@@ -5,10 +5,28 @@ library), so the home screen and the war room start without them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
+
+from textual.app import App
+
+from warroom.core.catalog import Catalog
+from warroom.core.clock import Clock
+from warroom.store.base import Store
 
 
-def show_followups(screen: Any) -> None:
+class ReviewSource(Protocol):
+    """What these screens are opened from (the list, a war room)."""
+
+    store: Store
+    catalog: Catalog
+    clock: Clock
+    actor: str
+
+    @property
+    def app(self) -> App[Any]: ...
+
+
+def show_followups(screen: ReviewSource) -> None:
     from warroom.tui.screens.followups import FollowupsScreen
 
     screen.app.push_screen(
@@ -16,13 +34,13 @@ def show_followups(screen: Any) -> None:
     )
 
 
-def show_metrics(screen: Any) -> None:
+def show_metrics(screen: ReviewSource) -> None:
     from warroom.tui.screens.metrics import MetricsScreen
 
     screen.app.push_screen(MetricsScreen(screen.store, screen.catalog, screen.clock))
 
 
-def show_postmortem(screen: Any, incident_id: str) -> None:
+def show_postmortem(screen: ReviewSource, incident_id: str) -> None:
     from warroom.tui.screens.postmortem import PostmortemScreen
 
     screen.app.push_screen(

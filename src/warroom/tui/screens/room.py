@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
 
-from textual import events
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -27,17 +27,43 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 
 from warroom.actions import write as write_event
+from warroom.config import Settings
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
 from warroom.core.errors import UsageError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
+from warroom.core.runbook_library import Entry
 from warroom.store.base import Store
 from warroom.tui import keys
-from warroom.tui.live import LiveEvents, LiveFeed, LiveTrouble
-from warroom.tui.pending import Queued, RoomLoad, RoomState, load_room
+from warroom.tui.context import warroom_app
+from warroom.tui.library import runbook_library
+from warroom.tui.live import LiveFeed, notify_trouble
+from warroom.tui.messages import (
+    EntryCommit,
+    EntryFailed,
+    EntryStored,
+    LibraryLoaded,
+    LiveEvents,
+    LiveTrouble,
+    OlderLoaded,
+    Queued,
+    RoomLoaded,
+    RoomLoadFailed,
+    RunbookAttached,
+    StoreFailed,
+)
+from warroom.tui.pending import RoomLoad, RoomState, load_room
 from warroom.tui.safe import notify
-from warroom.tui.screens.room_actions import RoomExtras
+from warroom.tui.screens.review import show_followups, show_metrics, show_postmortem
+from warroom.tui.screens.room_actions import (
+    STEP_KIND,
+    TAGGED_NOTES,
+    attach_form,
+    extra_entry_event,
+    step_command,
+    step_prompt,
+)
 from warroom.tui.typeahead import TypeAhead
 from warroom.tui.widgets.connection import ConnectionInfo
 from warroom.tui.widgets.entry import EntryLine
@@ -46,22 +72,20 @@ from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.roster import Roster
 from warroom.tui.widgets.runbook import RunbookPane
 from warroom.tui.widgets.timeline import TimelineView
-from warroom.tui.work import JobHost, in_thread
 
 NARROW_WIDTH = 110
 WIDE_WIDTH = 180
 OLDER_PAGE = 5000  # each later page of older events
 PANES = ("timeline", "roster", "runbook")
 
-Command = tuple[str, Callable[[], Any]]
 
-
-class RoomBase(Screen[None], JobHost):
+class RoomBase(Screen[None]):
     """What every war room has: loading, the live feed, the panes."""
 
     read_only: ClassVar[bool] = False
     # Each room lists its own keys (keys.ROOM_KEYS included): the footer shows
     # them in the order given, so the write keys come first where there are any.
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = ()
     BINDINGS: ClassVar[list[BindingType]] = []
 
     def __init__(
@@ -129,7 +153,7 @@ class RoomBase(Screen[None], JobHost):
             loaded, self._preloaded = self._preloaded, None
             self._first_loaded(loaded)
         else:
-            in_thread(self, self._load_first, self._first_loaded, self._load_failed, group="load")
+            self._load_first()
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Runs before Textual's own handler (most derived first).  The first
@@ -182,8 +206,18 @@ class RoomBase(Screen[None], JobHost):
 
     # -- loading -----------------------------------------------------------------
 
-    def _load_first(self) -> RoomLoad:
-        return load_room(self.store, self.incident_id, self.catalog)
+    @work(thread=True, exit_on_error=False, group="load")
+    def _load_first(self) -> None:
+        try:
+            loaded = load_room(self.store, self.incident_id, self.catalog)
+        except Exception as error:
+            self.post_message(RoomLoadFailed(error))
+            return
+        self.post_message(RoomLoaded(loaded))
+
+    @on(RoomLoaded)
+    def _room_loaded(self, message: RoomLoaded) -> None:
+        self._first_loaded(message.loaded)
 
     def _first_loaded(self, loaded: RoomLoad) -> None:
         self.room_state = RoomState(self.catalog, loaded)
@@ -195,7 +229,7 @@ class RoomBase(Screen[None], JobHost):
         self.loaded = True
         self.feed = LiveFeed(self, self.store, loaded.confirmed.last_gseq, self.incident_id)
         self.feed.start()
-        connection = getattr(self.app, "connection", None)
+        connection = warroom_app(self).connection
         if connection is not None:
             connection.changed.subscribe(self, self._connection_changed)
             if connection.info is not None:
@@ -210,14 +244,20 @@ class RoomBase(Screen[None], JobHost):
 
     def _load_older(self, before_seq: int) -> None:
         self.older_loading = True
-        in_thread(
-            self,
-            lambda: self.store.events_before(self.incident_id, before_seq, OLDER_PAGE),
-            self._older_loaded,
-            group="load",
-        )
+        self._read_older(before_seq)
 
-    def _older_loaded(self, page: list[Event]) -> None:
+    @work(thread=True, exit_on_error=False, group="load")
+    def _read_older(self, before_seq: int) -> None:
+        try:
+            page = self.store.events_before(self.incident_id, before_seq, OLDER_PAGE)
+        except Exception as error:
+            self.post_message(StoreFailed(error))
+            return
+        self.post_message(OlderLoaded(page))
+
+    @on(OlderLoaded)
+    def _older_loaded(self, message: OlderLoaded) -> None:
+        page = message.page
         if page:
             self.timeline.prepend(page)
             gc.freeze()  # loaded events are long-lived: keep full collections from rescanning them
@@ -226,13 +266,19 @@ class RoomBase(Screen[None], JobHost):
         else:
             self.older_loading = False
 
-    def _load_failed(self, error: Exception) -> None:
-        notify(self, f"cannot open the incident: {error}", severity="error")
-        self.header.show_error(f"cannot open the incident: {error}")
+    @on(RoomLoadFailed)
+    def _load_failed(self, message: RoomLoadFailed) -> None:
+        notify(self, f"cannot open the incident: {message.error}", severity="error")
+        self.header.show_error(f"cannot open the incident: {message.error}")
+
+    @on(StoreFailed)
+    def _store_failed(self, message: StoreFailed) -> None:
+        notify(self, str(message.error), severity="error")
 
     # -- live --------------------------------------------------------------------
 
-    def on_live_events(self, message: LiveEvents) -> None:
+    @on(LiveEvents)
+    def _live_events(self, message: LiveEvents) -> None:
         message.stop()
         if self.incident is None or self.room_state is None:
             return
@@ -246,7 +292,8 @@ class RoomBase(Screen[None], JobHost):
             self.timeline.follow = True
         self._show_state()
 
-    def on_queued(self, message: Queued) -> None:
+    @on(Queued)
+    def _queued(self, message: Queued) -> None:
         """An event of mine is queued (the server is unreachable): shown pending."""
         message.stop()
         if self.room_state is None or not self.room_state.queued(message.event):
@@ -254,7 +301,7 @@ class RoomBase(Screen[None], JobHost):
         self.incident = self.room_state.state
         self.timeline.extend([message.event])
         self._show_state()
-        connection = getattr(self.app, "connection", None)
+        connection = warroom_app(self).connection
         if connection is not None:
             connection.poll_now()
 
@@ -271,12 +318,10 @@ class RoomBase(Screen[None], JobHost):
         for reason in refused.values():
             notify(self, f"rejected by the server: {reason}", severity="error", timeout=10)
 
-    def on_live_trouble(self, message: LiveTrouble) -> None:
+    @on(LiveTrouble)
+    def _live_trouble(self, message: LiveTrouble) -> None:
         message.stop()
-        if message.error:
-            notify(self, f"live updates paused: {message.error}", severity="warning")
-        else:
-            notify(self, "live updates resumed")
+        notify_trouble(self, message)
 
     def _show_state(self) -> None:
         if self.incident is None:
@@ -288,7 +333,7 @@ class RoomBase(Screen[None], JobHost):
     # -- actions shared by both rooms --------------------------------------------
 
     def action_leave(self) -> None:
-        self.app.leave_room()  # type: ignore[attr-defined]
+        warroom_app(self).leave_room()
 
     def action_cancel(self) -> None:
         """Esc: close what is open (nothing else)."""
@@ -305,22 +350,25 @@ class RoomBase(Screen[None], JobHost):
     def action_kind_filter(self) -> None:
         self.timeline.cycle_kind_filter()
 
-    def palette_commands(self) -> list[Command]:
-        """What the command palette offers in this room."""
-        return [
-            ("Timeline: show times in UTC / local", self.action_utc),
-            ("Timeline: next kind filter", self.action_kind_filter),
-            ("Timeline: follow the newest event", self.timeline.action_scroll_end),
-            ("Leave the war room", self.action_leave),
-        ]
+    def action_follow(self) -> None:
+        self.timeline.action_scroll_end()
 
 
-class RoomScreen(TypeAhead, RoomExtras, RoomBase):
+class RoomScreen(TypeAhead, RoomBase):
     """The writer's war room: every key that writes becomes an event with me as actor."""
 
-    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
-        keys.ROOM_WRITE_KEYS + keys.ROOM_READER_KEYS + keys.ROOM_REVIEW_KEYS + keys.ROOM_KEYS
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = (
+        keys.ROOM_WRITE_KEYS
+        + keys.ROOM_READER_KEYS
+        + keys.ROOM_REVIEW_KEYS
+        + keys.ROOM_KEYS
+        + keys.ROOM_PALETTE
+        + keys.ROOM_VIEW_PALETTE
     )
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(ACTIONS)
+
+    library_entries: list[Entry] | None = None  # for the palette, read after the load
+    step_section: str = ""  # where the step being typed goes
 
     ENTRY_PROMPTS: ClassVar[dict[str, str]] = {
         "note": "note",
@@ -334,7 +382,7 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
     }
 
     def compose_bottom(self) -> ComposeResult:
-        drafts = getattr(self.app, "drafts", {}).setdefault(self.incident_id, {})
+        drafts = warroom_app(self).drafts.setdefault(self.incident_id, {})
         yield EntryLine(drafts, id="entry")
 
     @property
@@ -358,17 +406,57 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
             self.post_message(Queued(event))
         return event
 
+    @work(thread=True, exit_on_error=False, group="write")
     def _write_quietly(self, kind: str, data: dict[str, Any]) -> None:
-        in_thread(self, lambda: self.write(kind, data), lambda _: None, self._write_failed)
-
-    def _write_failed(self, error: Exception) -> None:
-        notify(self, str(error), severity="error")
+        try:
+            self.write(kind, data)
+        except Exception as error:
+            self.post_message(StoreFailed(error))
 
     def _ready(self) -> bool:
         if self.incident is None:
             notify(self, "still loading the incident")
             return False
         return True
+
+    # -- the runbook library (for the palette) ----------------------------------------
+
+    def load_library(self) -> None:
+        """Read the runbook library (off the UI loop), for the palette."""
+        self._read_library(warroom_app(self).settings)
+
+    def attach_entry(self, entry: Entry) -> None:
+        """Attach a runbook of the library (the palette's "Attach runbook: ...")."""
+        if self._ready():
+            self._attach_runbook(entry)
+
+    @work(thread=True, exit_on_error=False, group="load")
+    def _read_library(self, settings: Settings) -> None:
+        try:
+            entries = list(runbook_library(settings).entries)
+        except Exception:  # the attach form says why, if it is asked
+            return
+        self.post_message(LibraryLoaded(entries))
+
+    @on(LibraryLoaded)
+    def _library_loaded(self, message: LibraryLoaded) -> None:
+        self.library_entries = message.entries
+
+    @work(thread=True, exit_on_error=False, group="write")
+    def _attach_runbook(self, entry: Entry) -> None:
+        from warroom.core.runbook import read_runbook
+
+        try:
+            runbook = read_runbook(entry.path)
+            self.write("runbook_attached", runbook.event_data())
+        except Exception as error:
+            self.post_message(StoreFailed(error))
+            return
+        self.post_message(RunbookAttached(runbook.name))
+
+    @on(RunbookAttached)
+    def _attached(self, message: RunbookAttached) -> None:
+        notify(self, f"runbook {message.name} attached")
 
     # -- the entry line ------------------------------------------------------------
 
@@ -393,7 +481,8 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
             entry.close()
             self.set_focus(self.timeline)  # at once: the next keys are commands again
 
-    def on_entry_line_commit(self, message: EntryLine.Commit) -> None:
+    @on(EntryCommit)
+    def _entry_commit(self, message: EntryCommit) -> None:
         message.stop()
         kind, text = message.kind, message.text
         if kind == "search":
@@ -405,16 +494,24 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
         except UsageError as error:
             self.entry.failed(kind, str(error))
             return
-        in_thread(
-            self,
-            lambda: self.write(event_kind, data),
-            lambda _: self._entry_committed(kind, text),
-            lambda error: self.entry.failed(kind, str(error)),
-            group="write",
-        )
+        self._write_entry(kind, text, event_kind, data)
+
+    @work(thread=True, exit_on_error=False, group="write")
+    def _write_entry(self, kind: str, text: str, event_kind: str, data: dict[str, Any]) -> None:
+        try:
+            self.write(event_kind, data)
+        except Exception as error:  # shown in the entry line, which keeps the text
+            self.post_message(EntryFailed(kind, error))
+            return
+        self.post_message(EntryStored(kind, text))
+
+    @on(EntryFailed)
+    def _entry_failed(self, message: EntryFailed) -> None:
+        self.entry.failed(message.kind, str(message.error))
 
     def _entry_event(self, kind: str, text: str) -> tuple[str, dict[str, Any]]:
-        extra = self.extra_entry_event(kind, text)
+        assert self.incident is not None  # the entry line opens once it is loaded
+        extra = extra_entry_event(self.incident, kind, text, self.step_section)
         if extra is not None:
             return extra
         if kind == "summary":
@@ -425,8 +522,9 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
             return "service_changed", {"service": text.strip() or None}
         return kind, {"text": text}
 
-    def _entry_committed(self, kind: str, text: str) -> None:
-        if self.entry.committed(kind, text):
+    @on(EntryStored)
+    def _entry_committed(self, message: EntryStored) -> None:
+        if self.entry.committed(message.kind, message.text):
             self.set_focus(self.timeline)
 
     # -- forms -------------------------------------------------------------------
@@ -476,7 +574,32 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
         self._form(lambda incident: LinkForm(incident, self.catalog, self._writer))
 
     def action_attach_runbook(self) -> None:
-        self._form(self.attach_form)
+        settings = warroom_app(self).settings
+        self._form(lambda incident: attach_form(incident, self.catalog, self._writer, settings))
+
+    def action_followup(self) -> None:
+        from warroom.tui.screens.followups import FollowupForm
+
+        self._form(
+            lambda incident: FollowupForm(
+                incident, self.catalog, self._writer, self.clock, self.actor
+            )
+        )
+
+    # -- the review ----------------------------------------------------------------
+
+    def action_postmortem(self) -> None:
+        show_postmortem(self, self.incident_id)
+
+    def action_followups(self) -> None:
+        show_followups(self)
+
+    def action_metrics(self) -> None:
+        show_metrics(self)
+
+    def action_tagged_note(self, kind: str) -> None:
+        if self._ready():
+            self.entry.open(kind, TAGGED_NOTES[kind])
 
     # -- the runbook -------------------------------------------------------------
 
@@ -506,39 +629,36 @@ class RoomScreen(TypeAhead, RoomExtras, RoomBase):
         kind = "step_unchecked" if step.checked_by else "step_checked"
         self._write_quietly(kind, {"step": step_id, "text": step.text})
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        if event.option_list.id == "runbook":
-            event.stop()
-            self.action_toggle_step()
+    def action_add_step(self) -> None:
+        """Add a step discovered during the incident, to the highlighted step's section."""
+        if self._ready():
+            self.step_section = self.runbook.selected_section
+            self.entry.open(STEP_KIND, step_prompt(self.step_section))
 
-    def palette_commands(self) -> list[Command]:
-        return [
-            ("Note", lambda: self.action_entry("note")),
-            ("Finding", lambda: self.action_entry("finding")),
-            ("Action taken", lambda: self.action_entry("action")),
-            ("Decision", lambda: self.action_entry("decision")),
-            ("Stakeholder update", self.action_comms),
-            ("Edit the pinned summary", self.action_summary),
-            ("Change the status", self.action_status),
-            ("Change the severity", self.action_severity),
-            ("Roles: assign, release, join, leave", self.action_roles),
-            ("Record a milestone", self.action_milestone),
-            ("Add a link", self.action_link),
-            ("Edit the title", self._edit_title),
-            ("Edit the service", self._edit_service),
-            ("Attach a runbook (from the library, or a Markdown file)", self.action_attach_runbook),
-            ("Runbook: check or uncheck a step", self.action_toggle_step),
-            ("Search the timeline", self.action_search),
-            *self.extra_palette_commands(),
-            *super().palette_commands(),
-        ]
+    def action_copy_command(self) -> None:
+        """Copy the highlighted runbook step's command (one line, cleaned)."""
+        if not self._ready():
+            return
+        assert self.incident is not None
+        try:
+            command = step_command(self.incident, self.runbook.selected_step)
+        except UsageError as error:
+            notify(self, str(error))
+            return
+        self.app.copy_to_clipboard(command)
+        notify(self, f"copied: {command}")
 
-    def _edit_title(self) -> None:
+    @on(OptionList.OptionSelected, "#runbook")
+    def _step_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_toggle_step()
+
+    def action_edit_title(self) -> None:
         if self._ready():
             assert self.incident is not None
             self.action_entry("title", self.incident.title)
 
-    def _edit_service(self) -> None:
+    def action_edit_service(self) -> None:
         if self._ready():
             assert self.incident is not None
             self.action_entry("service", self.incident.service or "")

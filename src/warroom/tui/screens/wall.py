@@ -11,13 +11,14 @@ timeline is the room's own.
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from functools import cached_property
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import Screen
+from textual.dom import DOMNode
 from textual.widgets import Static
 
 from warroom.core.catalog import Catalog
@@ -25,7 +26,7 @@ from warroom.core.clock import Clock
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.safe import notify
-from warroom.tui.screens.home import IncidentsFeed
+from warroom.tui.screens.incident_list import IncidentListScreen
 from warroom.tui.screens.room import RoomBase
 from warroom.tui.widgets.header import IncidentHeader
 from warroom.tui.widgets.keybar import KeyBar
@@ -45,49 +46,57 @@ def _write_keys_read_only() -> list[BindingType]:
 
 
 class ReadOnlyHint:
-    """Mixin: the action every write key is bound to on a wall screen."""
+    """What every write key does on a wall screen: say it is read-only (not
+    faster than every HINT_EVERY seconds)."""
 
-    _hinted_at: float = 0.0
+    def __init__(self) -> None:
+        self._hinted_at = 0.0
 
-    def action_read_only(self) -> None:
+    def show(self, node: DOMNode) -> None:
         now = time.monotonic()
         if now - self._hinted_at < HINT_EVERY:
             return
         self._hinted_at = now
-        notify(self, READ_ONLY_HINT, severity="warning", timeout=3)  # type: ignore[arg-type]
+        notify(node, READ_ONLY_HINT, severity="warning", timeout=3)
 
 
-class WallRoomScreen(ReadOnlyHint, RoomBase):
+class WallRoomScreen(RoomBase):
     """One incident on a wall: banner, timeline following the newest event, roster, runbook."""
 
     read_only: ClassVar[bool] = True
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = keys.ROOM_KEYS + keys.ROOM_VIEW_PALETTE
     BINDINGS: ClassVar[list[BindingType]] = [
-        *keys.bindings(keys.ROOM_KEYS),
+        *keys.bindings(ACTIONS),
         *_write_keys_read_only(),
     ]
 
-    def palette_commands(self) -> list[tuple[str, Any]]:
-        return [
-            ("Timeline: show times in UTC / local", self.action_utc),
-            ("Leave the war room", self.action_leave),
-        ]
+    @cached_property
+    def read_only_hint(self) -> ReadOnlyHint:
+        return ReadOnlyHint()
+
+    def action_read_only(self) -> None:
+        self.read_only_hint.show(self)
 
 
-class WallHomeScreen(ReadOnlyHint, IncidentsFeed, Screen[None]):
+class WallHomeScreen(IncidentListScreen):
     """Every open incident as a banner, most severe first."""
 
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = keys.WALL_HOME_KEYS
     BINDINGS: ClassVar[list[BindingType]] = [
         *_write_keys_read_only(),
-        *keys.bindings((keys.Key("quit_home", "q", "app.quit", "Quit", True),)),
+        *keys.bindings(ACTIONS),
     ]
 
     def __init__(self, store: Store, catalog: Catalog, clock: Clock, actor: str) -> None:
-        super().__init__(classes="wall-home")
-        self.store = store
+        super().__init__(store, classes="wall-home")
         self.catalog = catalog
         self.clock = clock
         self.actor = actor
         self.cards: dict[str, IncidentHeader] = {}
+        self.read_only_hint = ReadOnlyHint()
+
+    def action_read_only(self) -> None:
+        self.read_only_hint.show(self)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="wall-title", markup=False)
@@ -97,10 +106,6 @@ class WallHomeScreen(ReadOnlyHint, IncidentsFeed, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#empty-hint").display = False
-        self.start_feed()
-
-    def on_unmount(self) -> None:
-        self.stop_feed()
 
     def show_incidents(self) -> None:
         if not self.is_mounted:
@@ -139,6 +144,3 @@ class WallHomeScreen(ReadOnlyHint, IncidentsFeed, Screen[None]):
                     "\n\nThis wall shows them as soon as one is declared.",
                 )
             )
-
-    def palette_commands(self) -> list[tuple[str, Any]]:
-        return []

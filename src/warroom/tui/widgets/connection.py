@@ -25,6 +25,7 @@ from textual.signal import Signal
 from textual.timer import Timer
 from textual.widgets import Static
 
+from warroom.tui.messages import ConnectionProbed
 from warroom.tui.pending import REJECTED
 from warroom.tui.work import Coalesced
 
@@ -100,7 +101,7 @@ class ConnectionMonitor:
         self.changed: Signal[ConnectionInfo] = Signal(app, "connection-changed")
         self._timer: Timer | None = None
         self._stopped = False
-        self._poll = Coalesced(app, lambda: probe(store), self._probed, self._failed)
+        self._poll = Coalesced(self._start_probe)
 
     def start(self) -> None:
         self._poll.request()
@@ -115,14 +116,28 @@ class ConnectionMonitor:
         if self._timer is not None:
             self._timer.stop()
 
-    def _probed(self, info: ConnectionInfo) -> None:
-        if info != self.info:
+    def _start_probe(self) -> None:
+        self.app.run_worker(
+            self._probe, thread=True, group="refresh", name="connection poll", exit_on_error=False
+        )
+
+    def _probe(self) -> None:
+        """In the worker thread: ask, and tell the app (`probed` runs on its loop)."""
+        try:
+            info = probe(self.store)
+        except Exception as error:  # the outbox was busy or closing: look again later
+            self.app.post_message(ConnectionProbed(None, error))
+            return
+        self.app.post_message(ConnectionProbed(info))
+
+    def probed(self, message: ConnectionProbed) -> None:
+        """The app's handler of `ConnectionProbed`: publish what changed, poll again later."""
+        self._poll.finished()
+        info = message.info
+        if info is not None and info != self.info:
             self.info = info
             self.changed.publish(info)
         self._schedule()
-
-    def _failed(self, error: Exception) -> None:
-        self._schedule()  # the outbox was busy or closing: look again later
 
     def _schedule(self) -> None:
         if self._timer is not None:

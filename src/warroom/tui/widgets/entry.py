@@ -1,7 +1,7 @@
 """The entry line at the bottom of the war room.
 
 A key opens it with that key's kind (note, finding, action, decision, the
-summary, a search...).  Enter asks the screen to commit (`EntryLine.Commit`);
+summary, a search...).  Enter asks the screen to commit (`EntryCommit`);
 the screen calls `committed()` when the event is stored, or `failed()` with the
 reason, and then the text stays in the box with the error above it.
 
@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.widgets import Input, Static
 
+from warroom.tui.messages import EntryCommit
 from warroom.tui.safe import safe_line
 from warroom.tui.widgets.safe_input import SafeInput
 
@@ -31,13 +31,6 @@ HINT = "⏎ save · esc cancel"
 
 class EntryLine(Vertical):
     """One line of input, hidden until a key opens it."""
-
-    class Commit(Message):
-        def __init__(self, entry: EntryLine, kind: str, text: str) -> None:
-            super().__init__()
-            self.entry = entry
-            self.kind = kind
-            self.text = text
 
     def __init__(self, drafts: dict[str, str] | None = None, *, id: str | None = None) -> None:
         """`drafts` (kind -> text) may outlive the widget: the app keeps one per
@@ -145,7 +138,7 @@ class EntryLine(Vertical):
             return
         self.busy = self.kind != "search"
         self._save_draft()
-        self.post_message(self.Commit(self, self.kind, text))
+        self.post_message(EntryCommit(self, self.kind, text))
 
     def _save_draft(self) -> None:
         if self.kind is None or self.kind == "search":

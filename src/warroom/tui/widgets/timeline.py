@@ -27,7 +27,6 @@ from textual.cache import LRUCache
 from textual.content import Content
 from textual.events import Resize
 from textual.geometry import Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -37,6 +36,7 @@ from warroom.core.describe import describe
 from warroom.core.events import Event
 from warroom.core.kinds import KINDS, LABEL_MAX, LOG_KINDS, kind_label, kinds_in
 from warroom.core.text import clean_line
+from warroom.tui.messages import KindFilterChanged
 
 # A kind's look comes from its presentation category (the registry in
 # warroom.core.kinds): category -> its icon; the component class of a category
@@ -223,14 +223,6 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     show_utc: reactive[bool] = reactive(False)
     """Show times in UTC (with a `Z`) instead of the local zone."""
 
-    class FilterChanged(Message):
-        """The kind filter changed; `label` says what is shown."""
-
-        def __init__(self, kinds: frozenset[str] | None, label: str) -> None:
-            super().__init__()
-            self.kinds = kinds
-            self.label = label
-
     def __init__(
         self,
         catalog: Catalog,
@@ -346,7 +338,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         self._restore(anchor)
         label = self.kind_filter_label
         self.border_subtitle = Content(f"filter: {label}") if kinds is not None else ""
-        self.post_message(self.FilterChanged(kinds, label))
+        self.post_message(KindFilterChanged(self, kinds, label))
 
     def cycle_kind_filter(self) -> None:
         """All -> notes/findings/actions/decisions -> status & severity -> comms -> all."""
