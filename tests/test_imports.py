@@ -142,9 +142,9 @@ def sources(layer: str) -> list[Path]:
             "core",
             UI_AND_SERVER
             | DATABASES
-            | {"httpx", "warroom.store", "warroom.cli", "warroom.actions", "warroom.config"},
+            | {"httpx", "warroom.store", "warroom.cli", "warroom.services", "warroom.config"},
         ),
-        ("store", UI_AND_SERVER | {"warroom.cli", "warroom.actions"}),
+        ("store", UI_AND_SERVER | {"warroom.cli", "warroom.services"}),
     ],
 )
 def test_no_forbidden_import_statement(layer: str, banned: set[str]) -> None:

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from textual.app import App, ComposeResult
 
-from warroom.actions import declare, write
 from warroom.core.catalog import LOG_KINDS, Catalog
 from warroom.core.clock import FixedClock
 from warroom.core.events import Event, make_event
+from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.widgets.timeline import TimelineView
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from warroom.core.errors import UsageError, WarroomError
+
 MILESTONES: tuple[str, ...] = ("started", "detected", "acknowledged", "mitigated", "resolved")
 AUDIENCES: tuple[str, ...] = ("internal", "leadership", "customers", "support")
 LOG_KINDS: tuple[str, ...] = ("note", "finding", "action", "decision")
@@ -60,6 +62,13 @@ class Catalog:
 
     def severity(self, level: int) -> Severity:
         return self.severities[level]
+
+    def check_severity(self, level: int, error: type[WarroomError] = UsageError) -> None:
+        """Raise `error` (bad input by default; `validate` raises Refused) unless
+        `level` is one of this catalog's severities."""
+        if level not in self.severities:
+            levels = list(self.severities)
+            raise error(f"severity {level} is not defined; use {levels[0]}-{levels[-1]}")
 
     def allowed_moves(self, status: str) -> tuple[str, ...]:
         state = self.states.get(status)

@@ -66,18 +66,12 @@ def _not_future(what: str, moment: datetime, now: datetime) -> None:
         )
 
 
-def _severity(level: int, catalog: Catalog) -> None:
-    if level not in catalog.severities:
-        levels = list(catalog.severities)
-        raise Refused(f"severity {level} is not defined; use {levels[0]}–{levels[-1]}")
-
-
 def _check_declared(state: Incident | None, data: dict, catalog: Catalog) -> None:
-    _severity(data["severity"], catalog)
+    catalog.check_severity(data["severity"], Refused)
 
 
 def _check_severity(state: Incident, data: dict, catalog: Catalog) -> None:
-    _severity(data["severity"], catalog)
+    catalog.check_severity(data["severity"], Refused)
     if data["severity"] == state.severity:
         raise Refused(f"{state.ref} is already SEV{state.severity}")
 

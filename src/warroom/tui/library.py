@@ -1,5 +1,5 @@
 """The runbook library as the TUI sees it: the samples plus the folders the
-configuration names (`warroom.runbooks`).  Blocking (it reads files): call
+configuration names (`warroom.services.runbooks`).  Blocking (it reads files): call
 these from thread workers.
 
 An app made without settings (tests, embedding) reads the shipped samples only.
@@ -23,13 +23,13 @@ def settings_of(app: Any) -> Settings:
 
 
 def runbook_library(app: Any) -> Library:
-    from warroom.runbooks import library
+    from warroom.services.runbooks import library
 
     return library(settings_of(app))
 
 
 def find_runbook(app: Any, query: str) -> Entry:
     """A runbook by library name (file name without .md, or title) or by file."""
-    from warroom.runbooks import find_runbook as find
+    from warroom.services.runbooks import find_runbook as find
 
     return find(settings_of(app), query)

@@ -26,13 +26,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from warroom.actions import write as write_event
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
 from warroom.core.errors import UsageError
 from warroom.core.events import Event
 from warroom.core.followups import DUE_HELP, Entry, entries, new_followup_id, parse_due, select
 from warroom.core.incident import Incident
+from warroom.services.incidents import write as write_event
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.safe import notify, safe_line

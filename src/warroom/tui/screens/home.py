@@ -35,7 +35,7 @@ from warroom.tui.widgets.safe_input import SafeInput
 from warroom.tui.work import Coalesced, JobHost
 
 if TYPE_CHECKING:
-    from warroom.runbooks import ServiceMatch
+    from warroom.services.runbooks import ServiceMatch
 
 AGE_REFRESH = 15.0  # seconds between redraws of ages and overdue markers
 COLUMNS = (
@@ -320,8 +320,7 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
     def action_declare(self) -> None:
         """`d`: declare, me as lead; with a service, attach the runbook that
         lists it (several: the lead picks one in the room)."""
-        from warroom.actions import declare
-        from warroom.runbooks import attach_for_service
+        from warroom.services.declare import declare_with_runbook
         from warroom.tui.library import runbook_library
         from warroom.tui.screens.forms import DeclareForm
 
@@ -329,7 +328,7 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
         app = self.app  # read here: `run` runs in a thread
 
         def run(title: str, severity: int, service: str | None) -> Incident:
-            incident = declare(
+            declared = declare_with_runbook(
                 self.store,
                 self.actor,
                 self.clock,
@@ -337,15 +336,10 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
                 severity=severity,
                 service=service,
                 lead=self.actor,
+                runbooks=lambda: runbook_library(app),
             )
-            if service:
-                try:
-                    found = runbook_library(app)
-                    matched[incident.id] = attach_for_service(
-                        self.store, incident, self.actor, self.clock, found
-                    )
-                except Exception as error:  # declared all the same: say why no runbook
-                    matched[incident.id] = error
+            incident, match = declared.incident, declared.runbook
+            matched[incident.id] = match.error or match  # no error: declared all the same
             return incident
 
         def declared(incident: Incident | None) -> None:
@@ -362,7 +356,7 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
 
     def _runbook_matched(self, incident: Incident, match: ServiceMatch) -> None:
         """Say which runbook the service brought; with several, the lead picks."""
-        from warroom.actions import write
+        from warroom.services.incidents import write
         from warroom.tui.library import find_runbook
         from warroom.tui.screens.forms import AttachRunbookForm
 

@@ -26,12 +26,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import OptionList
 
-from warroom.actions import write as write_event
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
 from warroom.core.errors import UsageError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
+from warroom.services.incidents import write as write_event
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.live import LiveEvents, LiveFeed, LiveTrouble

@@ -1,117 +1,54 @@
-"""`warroom runbook list | show | attach | add-step | lint | suggest`, and the
-runbook `declare --service` attaches: the runbook library as configured.
-
-The library is the shipped samples (`data/runbooks/`) plus the folders of the
-`runbook_dirs` setting.  The parsing, the lint rules and the proposed edits
-are pure functions in `warroom.core.runbook*`; this module reads settings,
-talks to the store and prints.
-"""
+"""`warroom runbook list | show | attach | add-step | lint | suggest`: runbooks
+as code.  The library as configured is `warroom.services.runbooks`."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from warroom import cli
-from warroom.config import Settings
-from warroom.core.clock import Clock
+from warroom.cli.context import Context
+from warroom.cli.output import recorded, say, to_json, warn, write_file
+from warroom.cli.parser import Commands, actions
 from warroom.core.errors import UsageError, WarroomError
 from warroom.core.incident import Incident
-from warroom.core.runbook import Runbook, new_step, read_document, read_runbook
-from warroom.core.runbook_library import Entry, Library, load_library, shipped_folder
+from warroom.core.runbook import new_step, read_runbook
+from warroom.core.runbook_library import Entry, load_library
 from warroom.core.runbook_suggest import propose_steps
 from warroom.core.text import clean_line
-from warroom.store.base import Store
+from warroom.services.runbooks import find_runbook, library
 
 
-def library_folders(settings: Settings) -> list[Path]:
-    """The folders runbooks are read from: the samples, then the configured ones."""
-    return [shipped_folder(), *settings.runbook_dirs]
+def register(commands: Commands) -> None:
+    sub = commands.add(
+        "runbook", "runbooks as code: list, show, attach, add-step, lint, suggest", runbook
+    )
+    action = actions(sub, "runbook_command")
+
+    listing = action("list", "the runbooks in data/runbooks and the runbook_dirs folders")
+    listing.add_argument("--json", action="store_true")
+    show = action("show", "a runbook's steps and their commands")
+    show.add_argument("name", metavar="NAME_OR_FILE", help="file name without .md, or title")
+    show.add_argument("--json", action="store_true")
+    attach = action("attach", "attach a runbook: its '- [ ]' lines become the steps")
+    attach.add_argument("ref")
+    attach.add_argument("runbook", metavar="NAME_OR_FILE")
+    attach.add_argument("--name", metavar="NAME", help="default: its title or first '# ' heading")
+    add_step = action("add-step", "add a step discovered during the incident")
+    add_step.add_argument("ref")
+    add_step.add_argument("text")
+    add_step.add_argument("--section", metavar="S", help="the runbook section it belongs to")
+    add_step.add_argument("--command", dest="step_command", metavar="CMD")
+    lint = action("lint", "check runbooks (front matter, steps, names); 1 on problems")
+    lint.add_argument("path", nargs="?", help="a file or folder (default: every runbook folder)")
+    suggest = action("suggest", "write an incident's added steps to <runbook>.proposed.md")
+    suggest.add_argument("ref")
+    suggest.add_argument("--runbook", metavar="NAME_OR_FILE", help="default: the one attached")
+    suggest.add_argument("--out", metavar="FILE", help="default: beside the runbook")
 
 
-def library(settings: Settings) -> Library:
-    return load_library(library_folders(settings))
-
-
-def find_runbook(settings: Settings, query: str) -> Entry:
-    """A runbook by file (when `query` is an existing file) or by name."""
-    path = Path(query).expanduser()
-    if path.is_file():
-        return Entry(path, read_document(path))
-    try:
-        return library(settings).find(query)
-    except UsageError:
-        if path.suffix == ".md" or os.sep in query:
-            raise UsageError(f"no such runbook file: {query}") from None
-        raise
-
-
-@dataclass
-class ServiceMatch:
-    """What `declare --service S` found: the runbook it attached, or the
-    several candidates it left for the lead to pick from."""
-
-    attached: Runbook | None = None
-    candidates: list[Entry] = field(default_factory=list)
-    unreadable: list[Entry] = field(default_factory=list)
-
-
-def attach_for_service(
-    store: Store, incident: Incident, actor: str, clock: Clock, found: Library
-) -> ServiceMatch:
-    """Attach the runbook whose `services` contain the incident's service, if
-    exactly one does; with several, attach none and return them."""
-    from warroom.actions import write
-
-    match = ServiceMatch(unreadable=[e for e in found.entries if _front_matter_broken(e)])
-    if not incident.service:
-        return match
-    candidates = [entry for entry in found.for_service(incident.service) if entry.doc.steps]
-    if len(candidates) == 1:
-        runbook = candidates[0].doc.runbook()
-        write(store, incident.id, "runbook_attached", actor, runbook.event_data(), clock)
-        match.attached = runbook
-    else:
-        match.candidates = candidates
-    return match
-
-
-def _front_matter_broken(entry: Entry) -> bool:
-    return any("front matter" in message for _, message in entry.doc.problems)
-
-
-def after_declare(ctx: Any, incident: Incident) -> Incident:
-    """`declare --service S`: attach S's runbook and say so on stderr (stdout
-    stays the reference alone, for scripts)."""
-    match = attach_for_service(ctx.store, incident, ctx.actor, ctx.clock, library(ctx.settings))
-    service = clean_line(incident.service or "")
-    for entry in match.unreadable:
-        _warn(
-            f"warning: {entry.path}: malformed front matter, not matched to services "
-            "(see `warroom runbook lint`)"
-        )
-    if match.attached is not None:
-        runbook = match.attached
-        _warn(
-            f"{incident.ref}: runbook {clean_line(runbook.name)} attached "
-            f"({len(runbook.steps)} steps; it lists the service {service})",
-            prefix=False,
-        )
-        return ctx.store.incident(incident.id)
-    if match.candidates:
-        names = ", ".join(clean_line(entry.slug) for entry in match.candidates)
-        _warn(
-            f"several runbooks list the service {service} ({names}): none attached; "
-            f"pick one with: warroom runbook attach {incident.ref} NAME"
-        )
-    return incident
-
-
-def runbook_command(ctx: Any, args: argparse.Namespace) -> int:
+def runbook(ctx: Context, args: argparse.Namespace) -> int:
     handler = {
         "list": _list,
         "show": _show,
@@ -123,14 +60,12 @@ def runbook_command(ctx: Any, args: argparse.Namespace) -> int:
     return handler(ctx, args)
 
 
-def _list(ctx: Any, args: argparse.Namespace) -> int:
+def _list(ctx: Context, args: argparse.Namespace) -> int:
     found = library(ctx.settings)
     for problem in found.problems:
-        _warn(f"warning: {problem}")
+        warn(f"warning: {problem}")
     if args.json:
-        from warroom.textout import to_json
-
-        _say(to_json([_public(entry) for entry in found.entries]))
+        say(to_json([_public(entry) for entry in found.entries]))
         return 0
     if not found.entries:
         sys.stderr.write("no runbooks; add Markdown files to a folder named in runbook_dirs\n")
@@ -138,13 +73,13 @@ def _list(ctx: Any, args: argparse.Namespace) -> int:
     width = max(len(entry.slug) for entry in found.entries)
     for entry in found.entries:
         services = ", ".join(entry.doc.meta.services) or "-"
-        _say(
+        say(
             f"{clean_line(entry.slug):<{width}}  {len(entry.doc.steps):>3} steps  "
             f"{clean_line(entry.name)}  [services: {clean_line(services)}]"
         )
     broken = sum(1 for entry in found.entries if entry.doc.problems or not entry.doc.steps)
     if broken:
-        _warn(f"{broken} runbook(s) have problems: run `warroom runbook lint`", prefix=False)
+        warn(f"{broken} runbook(s) have problems: run `warroom runbook lint`", prefix=False)
     return 0
 
 
@@ -161,12 +96,10 @@ def _public(entry: Entry) -> dict[str, Any]:
     }
 
 
-def _show(ctx: Any, args: argparse.Namespace) -> int:
+def _show(ctx: Context, args: argparse.Namespace) -> int:
     entry = find_runbook(ctx.settings, args.name)
     if args.json:
-        from warroom.textout import to_json
-
-        _say(to_json(_public(entry)))
+        say(to_json(_public(entry)))
         return 0
     meta = entry.doc.meta
     lines = [clean_line(entry.name), f"file: {clean_line(str(entry.path))}"]
@@ -187,11 +120,11 @@ def _show(ctx: Any, args: argparse.Namespace) -> int:
             lines.append(f"      $ {clean_line(step['command'])}")
     if not entry.doc.steps:
         lines += ["", "(no steps: a step is a line starting '- [ ]')"]
-    _say("\n".join(lines))
+    say("\n".join(lines))
     return 0
 
 
-def _attach(ctx: Any, args: argparse.Namespace) -> int:
+def _attach(ctx: Context, args: argparse.Namespace) -> int:
     path = Path(args.runbook).expanduser()
     if path.is_file():
         runbook = read_runbook(path, args.name)
@@ -200,17 +133,17 @@ def _attach(ctx: Any, args: argparse.Namespace) -> int:
         runbook = read_runbook(entry.path, args.name)
     event = ctx.write(args.ref, "runbook_attached", runbook.event_data())
     what = f"runbook {clean_line(runbook.name)} attached ({len(runbook.steps)} steps)"
-    return cli._recorded(ctx, event, what)
+    return recorded(ctx, event, what)
 
 
-def _add_step(ctx: Any, args: argparse.Namespace) -> int:
+def _add_step(ctx: Context, args: argparse.Namespace) -> int:
     incident = ctx.store.incident(ctx.store.resolve(args.ref))
     step = new_step(incident, args.text, args.section or "", args.step_command)
     event = ctx.write(args.ref, "step_added", {"step": step})
-    return cli._recorded(ctx, event, f"step added: {clean_line(step['text'])}")
+    return recorded(ctx, event, f"step added: {clean_line(step['text'])}")
 
 
-def _lint(ctx: Any, args: argparse.Namespace) -> int:
+def _lint(ctx: Context, args: argparse.Namespace) -> int:
     if args.path:
         path = Path(args.path).expanduser()
         if path.is_dir():
@@ -223,16 +156,16 @@ def _lint(ctx: Any, args: argparse.Namespace) -> int:
         found = library(ctx.settings)
     problems = found.lint()
     for problem in problems:
-        _say(clean_line(str(problem)))
+        say(clean_line(str(problem)))
     if problems:
         files = len({problem.path for problem in problems})
         sys.stderr.write(f"{len(problems)} problem(s) in {files} file(s)\n")
         return 1
-    _say(f"{len(found.entries)} runbook(s) checked: no problems")
+    say(f"{len(found.entries)} runbook(s) checked: no problems")
     return 0
 
 
-def _suggest(ctx: Any, args: argparse.Namespace) -> int:
+def _suggest(ctx: Context, args: argparse.Namespace) -> int:
     incident = ctx.store.incident(ctx.store.resolve(args.ref))
     added = [step for step in incident.steps.values() if step.added_by is not None]
     if not added:
@@ -243,24 +176,24 @@ def _suggest(ctx: Any, args: argparse.Namespace) -> int:
     proposal = propose_steps(entry.doc.text, added, origin=incident.ref)
     out = Path(args.out) if args.out else entry.path.with_name(f"{entry.slug}.proposed.md")
     if proposal.added:
-        cli._write_file(out, proposal.text)
+        write_file(out, proposal.text)
     for placement in proposal.placements:
         text = clean_line(placement.text)
         if placement.skipped:
-            _say(f"  = {text}: {placement.skipped}")
+            say(f"  = {text}: {placement.skipped}")
         else:
-            _say(f"  + {text} -> {clean_line(placement.section)} (line {placement.line})")
+            say(f"  + {text} -> {clean_line(placement.section)} (line {placement.line})")
     if not proposal.added:
         sys.stderr.write(f"{entry.path} already has every step; nothing written\n")
         return 0
-    _say(
+    say(
         f"wrote {out}: {proposal.added} step(s) from {incident.ref} added to "
         f"{entry.path.name}; review with: diff -u {entry.path} {out}"
     )
     return 0
 
 
-def _target(ctx: Any, incident: Incident, wanted: str | None) -> Entry:
+def _target(ctx: Context, incident: Incident, wanted: str | None) -> Entry:
     """The runbook file `suggest` proposes an edit of."""
     if wanted:
         return find_runbook(ctx.settings, wanted)
@@ -281,11 +214,3 @@ def _target(ctx: Any, incident: Incident, wanted: str | None) -> Entry:
             f"runbook {clean_line(names[0])!r} of {incident.ref} is not in the runbook "
             "folders; give its file: --runbook FILE"
         ) from None
-
-
-def _say(text: str) -> None:
-    cli._say(text)
-
-
-def _warn(text: str, prefix: bool = True) -> None:
-    sys.stderr.write(("warroom: " if prefix else "") + clean_line(text) + "\n")
