@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from typing import Unpack
 
 from warroom.core.clock import Clock
 from warroom.core.incident import Incident
 from warroom.core.runbook_library import Library
-from warroom.services.incidents import declare
+from warroom.services.incidents import Declaration, declare
 from warroom.services.runbooks import ServiceMatch, attach_for_service, attach_named
 from warroom.store.base import Store
 
@@ -35,34 +35,19 @@ def declare_with_runbook(
     actor: str,
     clock: Clock,
     title: str,
-    severity: int = 3,
-    service: str | None = None,
-    lead: str | None = None,
-    started_at: datetime | None = None,
-    detected_at: datetime | None = None,
-    drill: bool = False,
     *,
     runbooks: Callable[[], Library] | None = None,
     runbook: str | None = None,
+    **fields: Unpack[Declaration],
 ) -> Declared:
-    """Declare, then attach the runbook called `runbook`, else the one whose
-    `services` list `service` (several: none, the candidates are returned).
+    """Declare (`fields` as `incidents.declare` takes them), then attach the
+    runbook called `runbook`, else the one whose `services` list the service
+    (several: none, the candidates are returned).
 
     The incident is declared whatever happens to the runbook: a library that
     cannot be read or a runbook that cannot be found is `runbook.error`.
     """
-    incident = declare(
-        store,
-        actor,
-        clock,
-        title=title,
-        severity=severity,
-        service=service,
-        lead=lead,
-        started_at=started_at,
-        detected_at=detected_at,
-        drill=drill,
-    )
+    incident = declare(store, actor, clock, title, **fields)
     if runbooks is None or not (runbook or incident.service):
         return Declared(incident)
     try:
