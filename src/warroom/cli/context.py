@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warroom.config import Settings
 from warroom.core.catalog import Catalog
 from warroom.core.clock import SYSTEM_CLOCK, Clock
-from warroom.core.events import Event
 from warroom.core.text import clean_line
-from warroom.store.base import RemoteStore, Store
+
+if TYPE_CHECKING:
+    from warroom.core.events import Event
+    from warroom.store.base import RemoteStore, Store
 
 
 class Context:
@@ -26,6 +28,7 @@ class Context:
     @property
     def store(self) -> Store:
         if self._store is None:
+            from warroom.store.base import RemoteStore
             from warroom.store.open import open_store
 
             store = open_store(self.settings, self.clock)

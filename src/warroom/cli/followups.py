@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from warroom.cli.context import Context
-from warroom.cli.output import recorded, say, to_json
+from warroom.cli.output import recorded, say, say_json
 from warroom.cli.parser import Commands, actions
 from warroom.core.text import clean_line
 
@@ -90,7 +90,7 @@ def followups(ctx: Context, args: argparse.Namespace) -> int:
         owner=args.owner,
     )
     if args.json:
-        say(to_json([entry.to_public(today) for entry in found]))
+        say_json([entry.to_public(today) for entry in found])
     elif found:
         say(entries_text(found, today))
     else:

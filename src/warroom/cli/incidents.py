@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from warroom.cli.context import Context
-from warroom.cli.output import recorded, say, to_json, warn
+from warroom.cli.output import recorded, say, say_json, warn
 from warroom.cli.parser import Commands
 from warroom.core.catalog import AUDIENCES, LOG_KINDS
 from warroom.core.errors import UsageError
@@ -113,7 +113,10 @@ def declare(ctx: Context, args: argparse.Namespace) -> int:
                 f"incident ({refs}); declared {incident.ref} anyway\n"
             )
     ref = incident.ref if incident.number is not None else f"{incident.ref} (pending)"
-    say(to_json(incident.to_public(ctx.catalog)) if args.json else ref)
+    if args.json:
+        say_json(incident.to_public(ctx.catalog))
+    else:
+        say(ref)
     return 0
 
 

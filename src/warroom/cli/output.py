@@ -1,26 +1,34 @@
 """What commands print and write: standard output, warnings, JSON, `--out` files.
 
 Every piece of untrusted text goes through `clean_line` before it is printed;
-JSON is escaped to ASCII (`textout.to_json`).
+JSON is escaped to ASCII (`textout.to_json`).  Light to import: every command
+loads this module before it parses its arguments.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from warroom.cli.context import Context
-from warroom.cli.textout import to_json
 from warroom.core.errors import UsageError
-from warroom.core.events import Event
 from warroom.core.text import clean_line
 
-__all__ = ["recorded", "say", "say_now", "to_json", "warn", "write_file", "write_out"]
+if TYPE_CHECKING:
+    from warroom.cli.context import Context
+    from warroom.core.events import Event
 
 
 def say(text: str) -> None:
     """One line (or lines) on standard output."""
     sys.stdout.write(text + ("" if text.endswith("\n") or not text else "\n"))
+
+
+def say_json(value: Any) -> None:
+    """`value` as JSON on standard output, escaped to ASCII (terminal-safe)."""
+    from warroom.cli.textout import to_json
+
+    say(to_json(value))
 
 
 def say_now(text: str) -> None:

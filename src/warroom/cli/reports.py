@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from warroom.cli.context import Context
-from warroom.cli.output import say, to_json, write_out
+from warroom.cli.output import say, say_json, write_out
 from warroom.cli.parser import Commands
 from warroom.core.errors import UsageError
 
@@ -84,7 +84,7 @@ def metrics(ctx: Context, args: argparse.Namespace) -> int:
         ctx.store.incidents(include_closed=True), filters, levels=ctx.catalog.severities
     )
     if args.json:
-        say(to_json(report.to_json()))
+        say_json(report.to_json())
     else:
         names = {level: severity.name for level, severity in ctx.catalog.severities.items()}
         say(report_text(report, names))

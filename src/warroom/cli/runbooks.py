@@ -6,18 +6,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warroom.cli.context import Context
-from warroom.cli.output import recorded, say, to_json, warn, write_file
+from warroom.cli.output import recorded, say, say_json, warn, write_file
 from warroom.cli.parser import Commands, actions
 from warroom.core.errors import UsageError, WarroomError
-from warroom.core.incident import Incident
-from warroom.core.runbook import new_step, read_runbook
-from warroom.core.runbook_library import Entry, load_library
-from warroom.core.runbook_suggest import propose_steps
 from warroom.core.text import clean_line
-from warroom.services.runbooks import find_runbook, library
+
+if TYPE_CHECKING:
+    from warroom.core.incident import Incident
+    from warroom.core.runbook_library import Entry
 
 
 def register(commands: Commands) -> None:
@@ -61,11 +60,13 @@ def runbook(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _list(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.services.runbooks import library
+
     found = library(ctx.settings)
     for problem in found.problems:
         warn(f"warning: {problem}")
     if args.json:
-        say(to_json([_public(entry) for entry in found.entries]))
+        say_json([_public(entry) for entry in found.entries])
         return 0
     if not found.entries:
         sys.stderr.write("no runbooks; add Markdown files to a folder named in runbook_dirs\n")
@@ -97,9 +98,11 @@ def _public(entry: Entry) -> dict[str, Any]:
 
 
 def _show(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.services.runbooks import find_runbook
+
     entry = find_runbook(ctx.settings, args.name)
     if args.json:
-        say(to_json(_public(entry)))
+        say_json(_public(entry))
         return 0
     meta = entry.doc.meta
     lines = [clean_line(entry.name), f"file: {clean_line(str(entry.path))}"]
@@ -125,6 +128,9 @@ def _show(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _attach(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.core.runbook import read_runbook
+    from warroom.services.runbooks import find_runbook
+
     path = Path(args.runbook).expanduser()
     if path.is_file():
         runbook = read_runbook(path, args.name)
@@ -137,6 +143,8 @@ def _attach(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _add_step(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.core.runbook import new_step
+
     incident = ctx.store.incident(ctx.store.resolve(args.ref))
     step = new_step(incident, args.text, args.section or "", args.step_command)
     event = ctx.write(args.ref, "step_added", {"step": step})
@@ -144,6 +152,9 @@ def _add_step(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _lint(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.core.runbook_library import load_library
+    from warroom.services.runbooks import library
+
     if args.path:
         path = Path(args.path).expanduser()
         if path.is_dir():
@@ -166,6 +177,8 @@ def _lint(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _suggest(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.core.runbook_suggest import propose_steps
+
     incident = ctx.store.incident(ctx.store.resolve(args.ref))
     added = [step for step in incident.steps.values() if step.added_by is not None]
     if not added:
@@ -195,6 +208,8 @@ def _suggest(ctx: Context, args: argparse.Namespace) -> int:
 
 def _target(ctx: Context, incident: Incident, wanted: str | None) -> Entry:
     """The runbook file `suggest` proposes an edit of."""
+    from warroom.services.runbooks import find_runbook, library
+
     if wanted:
         return find_runbook(ctx.settings, wanted)
     names = list(dict.fromkeys(runbook["name"] for runbook in incident.runbooks))

@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from warroom.cli.context import Context
-from warroom.cli.output import say, to_json
+from warroom.cli.output import say, say_json
 from warroom.cli.parser import Commands, actions
 from warroom.core.errors import UsageError
 from warroom.core.text import clean_line
@@ -113,7 +113,7 @@ def token(ctx: Context, args: argparse.Namespace) -> int:
     elif args.token_command == "list":
         infos = tokens.list()
         if args.json:
-            say(to_json([info.to_public() for info in infos]))
+            say_json([info.to_public() for info in infos])
         for info in [] if args.json else infos:
             state = f"revoked {info.revoked_at}" if info.revoked else "active"
             say(f"{clean_line(info.name):<24} {info.role:<10} {info.created_at}  {state}")

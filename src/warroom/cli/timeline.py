@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from warroom.cli.context import Context
-from warroom.cli.output import say, to_json, write_out
+from warroom.cli.output import say, say_json, write_out
 from warroom.cli.parser import Commands
 from warroom.core.errors import UsageError
 
@@ -45,7 +45,7 @@ def list_incidents(ctx: Context, args: argparse.Namespace) -> int:
 
     incidents = ctx.store.incidents(include_closed=args.all)
     if args.json:
-        say(to_json([incident.to_public(ctx.catalog) for incident in incidents]))
+        say_json([incident.to_public(ctx.catalog) for incident in incidents])
     elif incidents:
         say(incident_list(incidents, ctx.catalog, ctx.clock.now()))
     else:
@@ -59,7 +59,7 @@ def show(ctx: Context, args: argparse.Namespace) -> int:
 
     incident = ctx.store.incident(ctx.store.resolve(args.ref))
     if args.json:
-        say(to_json(incident.to_public(ctx.catalog)))
+        say_json(incident.to_public(ctx.catalog))
     else:
         say(incident_details(incident, ctx.catalog, ctx.clock.now()))
     return 0
@@ -75,7 +75,7 @@ def timeline(ctx: Context, args: argparse.Namespace) -> int:
         events = [*events, *waiting]
         sys.stderr.write(f"{len(waiting)} of these events are pending delivery to the server\n")
     if args.json:
-        say(to_json([event.to_dict() for event in timeline_order(events)]))
+        say_json([event.to_dict() for event in timeline_order(events)])
     elif args.csv:
         sys.stdout.write(timeline_csv(events))
     else:
@@ -84,6 +84,8 @@ def timeline(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def export(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.cli.textout import to_json
+
     incident_id = ctx.store.resolve(args.ref)
     document = {
         "format": "warroom-export",

@@ -328,7 +328,7 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
         app = self.app  # read here: `run` runs in a thread
 
         def run(title: str, severity: int, service: str | None) -> Incident:
-            declared = declare_with_runbook(
+            made = declare_with_runbook(
                 self.store,
                 self.actor,
                 self.clock,
@@ -338,9 +338,9 @@ class HomeScreen(TypeAhead, IncidentsFeed, Screen[None]):
                 lead=self.actor,
                 runbooks=lambda: runbook_library(app),
             )
-            incident, match = declared.incident, declared.runbook
-            matched[incident.id] = match.error or match  # no error: declared all the same
-            return incident
+            # an error: declared all the same, the notification says why no runbook
+            matched[made.incident.id] = made.runbook.error or made.runbook
+            return made.incident
 
         def declared(incident: Incident | None) -> None:
             if not isinstance(incident, Incident):
