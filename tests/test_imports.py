@@ -133,6 +133,26 @@ def test_cli_commands_load_no_textual_or_server(
     assert offending(modules, UI_AND_SERVER) == []
 
 
+def test_the_command_line_parses_before_it_loads_the_store() -> None:
+    """`import warroom.cli` (every group registering its commands) loads no
+    store, no service, no event model: a group imports those when it runs."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import json, sys, warroom.cli; print(json.dumps(sorted(sys.modules)))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    modules = json.loads(done.stdout)
+    assert "warroom.cli.incidents" in modules
+    heavy = {"warroom.store", "warroom.services", "warroom.core.kinds", "pydantic"}
+    assert offending(modules, UI_AND_SERVER | DATABASES | heavy) == []
+
+
 def imports_of(path: Path) -> set[str]:
     """Every module an `import` statement in `path` names (function-level ones too)."""
     package = ".".join(path.relative_to(SRC.parent).with_suffix("").parts[:-1])
