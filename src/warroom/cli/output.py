@@ -1,8 +1,9 @@
 """What commands print and write: standard output, warnings, JSON, `--out` files.
 
-Every piece of untrusted text goes through `clean_line` before it is printed;
-JSON is escaped to ASCII (`textout.to_json`).  Light to import: every command
-loads this module before it parses its arguments.
+Untrusted text goes through `clean_line` before it is printed (`warn` does it
+itself; callers of `say` do it first); JSON is escaped to ASCII
+(`textout.to_json`).  Light to import: every command loads this module
+before it parses its arguments.
 """
 
 from __future__ import annotations
