@@ -5,8 +5,8 @@ from __future__ import annotations
 import statistics
 from pathlib import Path
 
-from warroom.actions import declare
 from warroom.core.clock import SYSTEM_CLOCK
+from warroom.services.incidents import declare
 from warroom.store.sqlite import SQLiteStore
 
 

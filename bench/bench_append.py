@@ -20,8 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import fresh_incident, summary_ms
 
-from warroom.actions import write
 from warroom.core.clock import SYSTEM_CLOCK
+from warroom.services.incidents import write
 
 
 def main(count: int = 500) -> None:

@@ -39,7 +39,7 @@ in a temporary folder reused by later runs (`--fresh` rebuilds it).
    note typed key by key, then `enter`, timed from sending `enter` to the
    moment a separate poller process sees the commit in the SQLite file
    (`PRAGMA data_version` every 0.5 ms; timestamps on the system-wide monotonic
-   clock).  Baseline, interleaved: a direct `warroom.actions.write` of a note on
+   clock).  Baseline, interleaved: a direct `warroom.services.incidents.write` of a note on
    the same store, timed the same way.  Also shown: `enter` to the app's
    store call and that call's duration (the store's `append_many` wrapped), and
    `enter` to the frame where the entry line has closed.  Target: p99 < 50 ms.
@@ -88,9 +88,9 @@ DATA_VERSION = 1  # bump when the made-up incidents change
 
 def build_store(path: Path, count: int) -> str:
     """An incident of `count` events in a new SQLite file; returns its id."""
-    from warroom.actions import declare
     from warroom.core.clock import FixedClock
     from warroom.core.events import Event, make_event
+    from warroom.services.incidents import declare
     from warroom.store.sqlite import SQLiteStore
 
     start = datetime.now(UTC) - SPACING * count - timedelta(hours=1)
@@ -434,8 +434,8 @@ def key_events(text: str) -> list[Any]:
 async def measure_keys(path: Path, incident_id: str, samples: int) -> dict[str, Any]:
     from textual.events import Key
 
-    from warroom.actions import write
     from warroom.core.clock import SYSTEM_CLOCK
+    from warroom.services.incidents import write
 
     gc_pauses = GcPauses()
     folder = Path(tempfile.mkdtemp(prefix="warroom-bench-keys-"))

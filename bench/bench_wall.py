@@ -24,7 +24,7 @@ its incidents) and four more open incidents.  Three processes run on it:
   new ones once a second).  Its RSS growth is what the events themselves
   cost; at the end it reads the appended events again under tracemalloc
   (their size in Python's heap, per event).
-- the writer: appends events with `warroom.actions.write` at `--rate` per
+- the writer: appends events with `warroom.services.incidents.write` at `--rate` per
   second (notes, findings, actions, decisions, comms updates, status, role and
   severity changes; to the one incident in room mode, round-robin to all five
   in list mode, where status cycles through `resolved` and severities change,
@@ -140,8 +140,8 @@ def cpu_seconds(pid: int) -> float:
 
 def make_store(folder: Path, count: int) -> tuple[Path, list[str]]:
     """The big incident (bench_room's) and EXTRA_INCIDENTS small ones; their ids."""
-    from warroom.actions import declare
     from warroom.core.clock import SYSTEM_CLOCK
+    from warroom.services.incidents import declare
     from warroom.store.sqlite import SQLiteStore
 
     path = folder / "wall.db"
@@ -185,8 +185,8 @@ LOG_CYCLE = ["note"] * 8 + ["finding"] * 3 + ["action"] * 3 + ["decision", "comm
 
 def writer(path: str, rate: float, seconds: float, ids: list[str]) -> None:
     """Append events at `rate` per second for `seconds`, round-robin over `ids`."""
-    from warroom.actions import write
     from warroom.core.clock import SYSTEM_CLOCK
+    from warroom.services.incidents import write
     from warroom.store.sqlite import SQLiteStore
 
     store = SQLiteStore(path)

@@ -27,7 +27,7 @@ from warroom.store.sqlite import SQLiteStore
 
 WRITER = """
 import json, sys, time
-from warroom.actions import write
+from warroom.services.incidents import write
 from warroom.core.clock import SYSTEM_CLOCK
 from warroom.store.sqlite import SQLiteStore
 store = SQLiteStore(sys.argv[1]); incident_id = sys.argv[2]; count = int(sys.argv[3])
@@ -93,8 +93,8 @@ async def main(count: int = 500) -> None:
     baseline_log = folder / "baseline.log"
 
     def write_in_thread() -> None:
-        from warroom.actions import write
         from warroom.core.clock import SYSTEM_CLOCK
+        from warroom.services.incidents import write
 
         time.sleep(0.2)
         with baseline_log.open("w") as out:

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from warroom.actions import write
 from warroom.config import Settings
 from warroom.core.clock import SYSTEM_CLOCK, FixedClock
 from warroom.core.drill import DRILL_ACTOR, parse_scenario, score
 from warroom.core.errors import UsageError
 from warroom.core.events import Event, make_event, new_id
 from warroom.core.times import parse_wire_time
-from warroom.drill import load_scenario, run_drill, scenario_files, start_demo
+from warroom.services.drills import load_scenario, run_drill, scenario_files, start_demo
+from warroom.services.incidents import write
 from warroom.store.sqlite import SQLiteStore
 
 SCENARIO = """

@@ -21,10 +21,10 @@ from tests.cli.conftest import Cli, assert_fails, assert_safe
 from tests.conftest import Result
 from tests.core import year
 from tests.test_imports import CLI_THEN_DUMP, UI_AND_SERVER, offending
-from warroom.actions import declare, write
 from warroom.core.clock import SYSTEM_CLOCK, FixedClock
 from warroom.core.text import clean_line
 from warroom.core.times import format_duration
+from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 
 Run = Callable[..., Result]

@@ -11,7 +11,6 @@ import pytest
 from textual.app import App, ComposeResult
 
 from tests.core.builder import SAMPLES, Log, ready_for
-from warroom.core import catalog as catalog_module
 from warroom.core import kinds as registry
 from warroom.core.catalog import Catalog
 from warroom.core.describe import describe
@@ -78,7 +77,6 @@ def test_every_kind_has_a_sample() -> None:
 def test_every_category_is_used_and_log_kinds_come_from_the_registry() -> None:
     assert {spec.category for spec in KINDS.values()} == set(CATEGORIES)
     assert LOG_KINDS == ("note", "finding", "action", "decision")
-    assert catalog_module.LOG_KINDS is LOG_KINDS  # the old name still answers
     assert kinds_in("status", "severity") == {"status_changed", "severity_changed"}
 
 

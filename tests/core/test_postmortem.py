@@ -17,11 +17,11 @@ import pytest
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from warroom.actions import declare, write
 from warroom.core.catalog import Catalog
 from warroom.core.clock import FixedClock
 from warroom.core.postmortem import note_tag, render_postmortem, tag_note
 from warroom.core.text import clean_line
+from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 
 PARSER = MarkdownIt("commonmark").enable("table")

@@ -61,12 +61,12 @@ def test_an_incident_is_declared_once(log: Log) -> None:
 @pytest.mark.parametrize("level", [0, 6, -1, 99])
 def test_severity_outside_1_to_5_is_refused_at_declaration(level: int) -> None:
     message = refused(Log(), "declared", {"title": "t", "severity": level}, f"severity {level}")
-    assert "1–5" in message
+    assert "1-5" in message
 
 
 @pytest.mark.parametrize("level", [0, 6])
 def test_severity_outside_1_to_5_is_refused_on_change(log: Log, level: int) -> None:
-    refused(log, "severity_changed", {"severity": level}, r"is not defined; use 1–5")
+    refused(log, "severity_changed", {"severity": level}, r"is not defined; use 1-5")
 
 
 def test_the_same_severity_is_refused(log: Log) -> None:

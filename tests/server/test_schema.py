@@ -13,10 +13,10 @@ schemathesis = pytest.importorskip(
 )
 from hypothesis import HealthCheck, settings  # noqa: E402
 
-from warroom.actions import declare  # noqa: E402
 from warroom.core.clock import SYSTEM_CLOCK  # noqa: E402
 from warroom.server.app import create_app  # noqa: E402
 from warroom.server.tokens import TokenStore  # noqa: E402
+from warroom.services.incidents import declare  # noqa: E402
 from warroom.store.sqlite import SQLiteStore  # noqa: E402
 
 EXAMPLES = 25

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from warroom.actions import declare
 from warroom.core.clock import SYSTEM_CLOCK
+from warroom.services.incidents import declare
 from warroom.store.sqlite import SQLiteStore
 
 WRITER = Path(__file__).with_name("writer.py")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from warroom.actions import declare
 from warroom.core.clock import SYSTEM_CLOCK
 from warroom.core.errors import StoreUnavailable
+from warroom.services.incidents import declare
 from warroom.store.sqlite import SQLiteStore
 
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import json
 import sys
 
-from warroom.actions import declare
 from warroom.core.clock import SYSTEM_CLOCK
 from warroom.core.events import make_event
+from warroom.services.incidents import declare
 from warroom.store.sqlite import SQLiteStore
 
 

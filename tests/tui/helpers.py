@@ -10,10 +10,10 @@ from typing import Any
 from textual.app import App
 from textual.pilot import Pilot
 
-from warroom.actions import declare, write
 from warroom.core.clock import FixedClock
 from warroom.core.incident import Incident
 from warroom.core.runbook import parse_runbook
+from warroom.services.incidents import declare, write
 from warroom.store.base import Store
 
 NOW = datetime(2026, 11, 26, 3, 40, tzinfo=UTC)

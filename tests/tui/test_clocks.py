@@ -60,8 +60,8 @@ async def test_the_header_and_the_postmortem_agree_on_the_impact(
 ) -> None:
     """Impact runs from its start to mitigated (else resolved): 52s here, not the 61s
     to resolved; the header and the postmortem say the same."""
-    from warroom.actions import declare, write
     from warroom.core.postmortem import render_postmortem
+    from warroom.services.incidents import declare, write
 
     clock.set(at(3, 0))
     incident = declare(sqlite_store, "alice", clock, "Checkout 5xx", severity=2)

@@ -16,9 +16,9 @@ from textual.pilot import Pilot
 
 from tests.server.conftest import Server, make_token
 from tests.tui.helpers import realistic_incident, screen_text, wait_until
-from warroom.actions import declare, write
 from warroom.core.clock import FixedClock
 from warroom.core.incident import Incident
+from warroom.services.incidents import declare, write
 from warroom.store.http import HTTPStore
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from tests.tui.helpers import screen_text, wait_until
-from warroom.actions import declare, write
 from warroom.core.clock import FixedClock
+from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.run import app_for_store
 

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.tui.helpers import screen_text, wait_until
-from warroom.actions import declare, write
 from warroom.core.clock import FixedClock
 from warroom.core.runbook import parse_runbook
 from warroom.core.text import REPLACEMENT
+from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.home import HomeScreen

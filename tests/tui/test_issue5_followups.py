@@ -12,8 +12,8 @@ from textual.widgets import DataTable
 
 from tests.tui.helpers import screen_text, wait_until
 from tests.tui.test_hostile import CLICK, Spy
-from warroom.actions import declare, write
 from warroom.core.clock import FixedClock
+from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.followups import FollowupChangeForm, FollowupForm, FollowupsScreen

@@ -16,8 +16,8 @@ import pytest
 from textual.widgets import Sparkline
 
 from tests.tui.helpers import screen_text, wait_until
-from warroom.actions import declare, write
 from warroom.core.clock import FixedClock
+from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.home import HomeScreen

@@ -15,10 +15,10 @@ from textual.widgets import TextArea
 
 from tests.tui.helpers import realistic_incident, screen_text, wait_until
 from tests.tui.test_hostile import CLICK, SPACED_CLICK, Spy, assert_safe
-from warroom.actions import declare, write
 from warroom.core.clock import FixedClock
 from warroom.core.postmortem import render_postmortem
 from warroom.core.text import markdown_unescape
+from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.commands import screen_commands

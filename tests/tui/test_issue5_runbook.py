@@ -11,9 +11,9 @@ from typing import Any
 from textual.widgets import OptionList
 
 from tests.tui.helpers import realistic_incident, screen_text, wait_until
-from warroom.actions import declare, write
 from warroom.config import Settings
 from warroom.core.clock import FixedClock
+from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp, binding_ids
 from warroom.tui.screens.forms import AttachRunbookForm, FormScreen

@@ -11,8 +11,8 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 
 from tests.tui.helpers import realistic_incident, screen_text, wait_until
-from warroom.actions import declare
 from warroom.core.clock import FixedClock
+from warroom.services.incidents import declare
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.run import app_for_store

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.tui.helpers import RUNBOOK, realistic_incident, screen_text, wait_until
-from warroom.actions import declare
 from warroom.core.clock import FixedClock
+from warroom.services.incidents import declare
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.forms import FormScreen

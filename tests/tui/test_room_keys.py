@@ -10,10 +10,10 @@ import pytest
 from textual.widgets import Input, OptionList
 
 from tests.tui.helpers import realistic_incident, screen_text, wait_until
-from warroom.actions import declare, write
 from warroom.core.clock import FixedClock
 from warroom.core.describe import KIND_LABELS
 from warroom.core.events import Event
+from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.forms import FormScreen, StatusForm

@@ -21,8 +21,8 @@ from textual.widgets import Input, TextArea
 
 from tests.server.conftest import Server, auth, make_token
 from tests.tui.helpers import screen_text, wait_until
-from warroom.actions import declare, write
 from warroom.core.clock import SYSTEM_CLOCK, FixedClock
+from warroom.services.incidents import declare, write
 from warroom.store import http
 from warroom.store.http import HTTPStore
 from warroom.store.sqlite import SQLiteStore

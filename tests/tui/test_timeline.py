@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from textual.app import App, ComposeResult
 
-from warroom.actions import declare, write
 from warroom.core.catalog import Catalog
 from warroom.core.clock import FixedClock
 from warroom.core.events import Event, make_event
 from warroom.core.kinds import LOG_KINDS
+from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.widgets.timeline import TimelineView
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from textual.widgets import Input, TextArea
 
 from tests.tui.helpers import realistic_incident, screen_text, wait_until
-from warroom.actions import declare, write
 from warroom.core.clock import FixedClock
+from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.keys import default_write_keys

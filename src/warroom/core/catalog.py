@@ -11,6 +11,8 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
+from warroom.core.errors import UsageError, WarroomError
+
 MILESTONES: tuple[str, ...] = ("started", "detected", "acknowledged", "mitigated", "resolved")
 AUDIENCES: tuple[str, ...] = ("internal", "leadership", "customers", "support")
 
@@ -63,6 +65,13 @@ class Catalog:
 
     def severity(self, level: int) -> Severity:
         return self.severities[level]
+
+    def check_severity(self, level: int, error: type[WarroomError] = UsageError) -> None:
+        """Raise `error` (bad input by default; `validate` raises Refused) unless
+        `level` is one of this catalog's severities."""
+        if level not in self.severities:
+            levels = list(self.severities)
+            raise error(f"severity {level} is not defined; use {levels[0]}-{levels[-1]}")
 
     def allowed_moves(self, status: str) -> tuple[str, ...]:
         state = self.states.get(status)
@@ -174,13 +183,3 @@ def load_data_documents() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any
 @cache
 def _default_catalog() -> Catalog:
     return build_catalog(*load_data_documents())
-
-
-def __getattr__(name: str) -> Any:
-    # LOG_KINDS moved to the registry of kinds (a flag on each kind); read there
-    # lazily, as the registry imports this module.
-    if name == "LOG_KINDS":
-        from warroom.core.kinds import LOG_KINDS
-
-        return LOG_KINDS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -87,8 +87,8 @@ def _not_too_early(
     if moment < anchor - window:
         days = window.total_seconds() / 86400
         raise Refused(
-            f"{what} {moment.astimezone(UTC):%Y-%m-%d %H:%M:%SZ} is more than {days:g} days "
-            f"before {anchor_name} ({anchor.astimezone(UTC):%Y-%m-%d %H:%M:%SZ}); check the "
+            f"{what} {_utc(moment)} is more than {days:g} days "
+            f"before {anchor_name} ({_utc(anchor)}); check the "
             "date (the limit is [workflow] backdate_window_days in the config file)"
         )
 
@@ -96,6 +96,12 @@ def _not_too_early(
 def _not_future(what: str, moment: datetime, now: datetime) -> None:
     if moment > now + CLOCK_SKEW:
         raise Refused(
-            f"{what} time {moment.astimezone(UTC):%Y-%m-%d %H:%M:%SZ} is in the future; "
+            f"{what} time {_utc(moment)} is in the future; "
             "back-date it or leave the time out"
         )
+
+
+def _utc(moment: datetime) -> str:
+    """`0999-01-01 00:00:00Z`: the year always has four digits (strftime drops them)."""
+    moment = moment.astimezone(UTC)
+    return f"{moment.year:04d}-{moment:%m-%d %H:%M:%S}Z"

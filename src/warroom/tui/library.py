@@ -1,6 +1,6 @@
 """The runbook library as the TUI sees it: the samples plus the folders the
-configuration names (`warroom.runbooks`), from the settings the app was
-given.  Blocking (it reads files): call these from thread workers."""
+configuration names (`warroom.services.runbooks`), from the settings the app
+was given.  Blocking (it reads files): call these from thread workers."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from warroom.core.runbook_library import Entry, Library
 
 
 def runbook_library(settings: Settings) -> Library:
-    from warroom.runbooks import library
+    from warroom.services.runbooks import library
 
     return library(settings)
 
 
 def find_runbook(settings: Settings, query: str) -> Entry:
     """A runbook by library name (file name without .md, or title) or by file."""
-    from warroom.runbooks import find_runbook as find
+    from warroom.services.runbooks import find_runbook as find
 
     return find(settings, query)

@@ -30,9 +30,7 @@ if TYPE_CHECKING:
 
 
 def _level(level: int, catalog: Catalog) -> None:
-    if level not in catalog.severities:
-        levels = list(catalog.severities)
-        raise Refused(f"severity {level} is not defined; use {levels[0]}–{levels[-1]}")
+    catalog.check_severity(level, Refused)
 
 
 # -- declared ---------------------------------------------------------------------

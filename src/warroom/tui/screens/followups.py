@@ -25,13 +25,13 @@ from textual.content import Content
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
-from warroom.actions import write as write_event
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
 from warroom.core.errors import UsageError
 from warroom.core.events import Event
 from warroom.core.followups import DUE_HELP, Entry, entries, new_followup_id, parse_due, select
 from warroom.core.incident import Incident
+from warroom.services.incidents import write as write_event
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.context import warroom_app

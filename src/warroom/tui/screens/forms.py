@@ -158,9 +158,7 @@ class DeclareForm(FormScreen):
             raise UsageError("the title is empty: say what is broken")
         raw = self.query_one("#severity", Input).value.strip() or "3"
         level = int(raw)
-        if level not in self.catalog.severities:
-            levels = list(self.catalog.severities)
-            raise UsageError(f"severity {level} is not defined; use {levels[0]}-{levels[-1]}")
+        self.catalog.check_severity(level)
         service = self.query_one("#service", Input).value.strip() or None
         return lambda: self._declare(title, level, service)
 

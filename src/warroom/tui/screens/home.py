@@ -34,7 +34,7 @@ from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
-    from warroom.runbooks import ServiceMatch
+    from warroom.services.runbooks import ServiceMatch
 
 AGE_REFRESH = 15.0  # seconds between redraws of ages and overdue markers
 COLUMNS = (
@@ -266,8 +266,7 @@ class HomeScreen(TypeAhead, IncidentListScreen):
     def action_declare(self) -> None:
         """`d`: declare, me as lead; with a service, attach the runbook that
         lists it (several: the lead picks one in the room)."""
-        from warroom.actions import declare
-        from warroom.runbooks import attach_for_service
+        from warroom.services.declare import declare_with_runbook
         from warroom.tui.library import runbook_library
         from warroom.tui.screens.forms import DeclareForm
 
@@ -275,7 +274,7 @@ class HomeScreen(TypeAhead, IncidentListScreen):
         settings = warroom_app(self).settings  # read here: `run` runs in a thread
 
         def run(title: str, severity: int, service: str | None) -> Incident:
-            incident = declare(
+            made = declare_with_runbook(
                 self.store,
                 self.actor,
                 self.clock,
@@ -283,16 +282,11 @@ class HomeScreen(TypeAhead, IncidentListScreen):
                 severity=severity,
                 service=service,
                 lead=self.actor,
+                runbooks=lambda: runbook_library(settings),
             )
-            if service:
-                try:
-                    found = runbook_library(settings)
-                    matched[incident.id] = attach_for_service(
-                        self.store, incident, self.actor, self.clock, found
-                    )
-                except Exception as error:  # declared all the same: say why no runbook
-                    matched[incident.id] = error
-            return incident
+            # an error: declared all the same, the notification says why no runbook
+            matched[made.incident.id] = made.runbook.error or made.runbook
+            return made.incident
 
         def declared(incident: Incident | None) -> None:
             if not isinstance(incident, Incident):
@@ -308,7 +302,7 @@ class HomeScreen(TypeAhead, IncidentListScreen):
 
     def _runbook_matched(self, incident: Incident, match: ServiceMatch) -> None:
         """Say which runbook the service brought; with several, the lead picks."""
-        from warroom.actions import write
+        from warroom.services.incidents import write
         from warroom.tui.library import find_runbook
         from warroom.tui.screens.forms import AttachRunbookForm
 

@@ -47,7 +47,7 @@ def draft(store: Store, catalog: Catalog, clock: Clock, incident_id: str) -> tup
 
 def write_text_file(path: Path, text: str) -> Path:
     """Write `text` to `path` (atomically, as `warroom postmortem --out` does)."""
-    from warroom.cli import _write_file
+    from warroom.services.files import write_file as _write_file
 
     _write_file(path, text)
     return path

@@ -26,7 +26,6 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import OptionList
 
-from warroom.actions import write as write_event
 from warroom.config import Settings
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
@@ -34,6 +33,7 @@ from warroom.core.errors import UsageError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.runbook_library import Entry
+from warroom.services.incidents import write as write_event
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.context import warroom_app

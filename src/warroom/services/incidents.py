@@ -8,12 +8,23 @@ seen; when it is not given, the incident's current last seq is used.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from warroom.core.clock import Clock
 from warroom.core.events import Event, make_event, new_id
 from warroom.core.incident import Incident
 from warroom.store.base import Store
+
+
+class Declaration(TypedDict, total=False):
+    """What `declare` takes besides the title, by name."""
+
+    severity: int
+    service: str | None
+    lead: str | None
+    started_at: datetime | None
+    detected_at: datetime | None
+    drill: bool
 
 
 def declare(

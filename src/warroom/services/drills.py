@@ -1,4 +1,4 @@
-"""`warroom drill SCENARIO [--speed N]` and `warroom demo`: the drill runner.
+"""The drill runner, behind `warroom drill SCENARIO [--speed N]` and `warroom demo`.
 
 The runner declares a new incident marked as a drill (as the page would),
 attaches the scenario's runbook, then writes the scenario's injects when
@@ -16,8 +16,6 @@ are pure (`warroom.core.drill`).
 
 from __future__ import annotations
 
-import argparse
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -90,10 +88,10 @@ class DrillRun:
     start: datetime | None = None
 
     def declare(self, runbooks: Library | None = None) -> Incident:
-        from warroom.actions import declare
+        from warroom.services.declare import declare_with_runbook
 
         scenario = self.scenario
-        incident = declare(
+        declared = declare_with_runbook(
             self.store,
             DRILL_ACTOR,
             self.clock,
@@ -101,7 +99,10 @@ class DrillRun:
             severity=scenario.severity,
             service=scenario.service,
             drill=True,
+            runbooks=None if runbooks is None else lambda: runbooks,
+            runbook=scenario.runbook,
         )
+        incident = declared.incident
         self.incident, self.start = incident, incident.declared_at or self.clock.now()
         real = format_duration(scenario.duration.total_seconds() / self.speed)
         service = f", {clean_line(scenario.service)}" if scenario.service else ""
@@ -113,28 +114,12 @@ class DrillRun:
         self.say(f"work it with: warroom tui {incident.ref}   (or warroom status/assign/update)")
         if scenario.briefing:
             self.say(clean_line(scenario.briefing))
-        if runbooks is not None:
-            self._attach_runbook(runbooks)
-        return incident
-
-    def _attach_runbook(self, runbooks: Library) -> None:
-        from warroom.actions import write
-        from warroom.runbooks import attach_for_service
-
-        assert self.incident is not None
-        if self.scenario.runbook:
-            try:
-                runbook = runbooks.find(self.scenario.runbook).doc.runbook()
-            except UsageError as error:
-                self.say(f"no runbook attached: {clean_line(str(error))}")
-                return
-            data = runbook.event_data()
-            write(self.store, self.incident.id, "runbook_attached", DRILL_ACTOR, data, self.clock)
-            self.say(f"runbook attached: {clean_line(runbook.name)}")
-            return
-        match = attach_for_service(self.store, self.incident, DRILL_ACTOR, self.clock, runbooks)
-        if match.attached is not None:
+        match = declared.runbook
+        if match.error is not None:
+            self.say(f"no runbook attached: {clean_line(str(match.error))}")
+        elif match.attached is not None:
             self.say(f"runbook attached: {clean_line(match.attached.name)}")
+        return incident
 
     def play(self) -> str:
         """Write the injects as they fall due; return why the drill ended."""
@@ -165,7 +150,7 @@ class DrillRun:
             self.sleep(min(remaining, self.poll))
 
     def _inject(self, inject: Inject) -> None:
-        from warroom.actions import write
+        from warroom.services.incidents import write
 
         assert self.incident is not None and self.start is not None
         offset = format_duration(((self.clock.now() - self.start) * self.speed).total_seconds())
@@ -192,7 +177,7 @@ class DrillRun:
     def finish(self, ended: str, close: bool = True) -> Score:
         """Score the response, put the score on the timeline, and resolve the
         incident if it is still open (unless `close` is False)."""
-        from warroom.actions import write
+        from warroom.services.incidents import write
 
         assert self.incident is not None
         incident_id = self.incident.id
@@ -225,7 +210,7 @@ def run_drill(
 ) -> DrillResult:
     """Run a whole drill: declare, play the injects, score.  Ctrl-C ends it
     early and still scores what the team did."""
-    _check_speed(speed)
+    check_speed(speed)
     run = DrillRun(store, scenario, speed, clock, sleep, say, stopped, poll)
     incident = run.declare(runbooks)
     if on_declared is not None:
@@ -276,7 +261,7 @@ def start_demo(
 ) -> Demo:
     """Make a store in `folder` and start `scenario` on it in a background
     thread; return once the drill's incident exists."""
-    from warroom.runbooks import library
+    from warroom.services.runbooks import library
     from warroom.store.sqlite import SQLiteStore
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -325,62 +310,6 @@ def start_demo(
     return Demo(demo_settings, outcome["ref"], thread, stop_event, lines, outcome)
 
 
-# -- the commands ---------------------------------------------------------------------
-
-
-def _say(text: str) -> None:
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()  # a facilitator (or a test) reads it as it happens
-
-
-def _check_speed(speed: float) -> None:
+def check_speed(speed: float) -> None:
     if not 0 < speed <= MAX_SPEED:
         raise UsageError(f"--speed must be above 0 and at most {MAX_SPEED:g}")
-
-
-def drill_command(ctx: Any, args: argparse.Namespace) -> int:
-    if args.list:
-        for path in scenario_files():
-            found = load_scenario(str(path))
-            duration = format_duration(found.duration.total_seconds())
-            _say(f"{found.name:<24} {duration:>8}  {clean_line(found.title)}")
-        return 0
-    if not args.scenario:
-        raise UsageError("give a scenario: warroom drill NAME (warroom drill --list shows them)")
-    _check_speed(args.speed)
-    scenario = load_scenario(args.scenario)
-    from warroom.runbooks import library
-
-    run_drill(
-        ctx.store,
-        scenario,
-        speed=args.speed,
-        clock=ctx.clock,
-        runbooks=library(ctx.settings),
-        say=_say,
-        close=not args.keep_open,
-    )
-    return 0
-
-
-def demo_command(ctx: Any, args: argparse.Namespace) -> int:
-    import tempfile
-
-    _check_speed(args.speed)
-    names = [path.stem for path in scenario_files()]
-    if not args.scenario and not names:
-        raise UsageError("no scenarios are installed")
-    scenario = load_scenario(args.scenario or names[0])
-    with tempfile.TemporaryDirectory(prefix="warroom-demo-") as folder:
-        demo = start_demo(Path(folder), scenario, args.speed, ctx.settings, ctx.clock)
-        try:
-            from warroom.tui.run import run_tui
-
-            status = run_tui(demo.settings, ref=demo.ref, read_only=False, clock=ctx.clock)
-        finally:
-            result = demo.stop()
-        if result is not None:
-            over = next(i for i, line in enumerate(demo.lines) if "drill over" in line)
-            for line in demo.lines[over:]:
-                _say(line)
-    return status
