@@ -1,7 +1,8 @@
 """Make `outbox_v1.db`: an outbox file as the release before the split of
 `warroom.store.outbox` writes it, with the server file it talks to.
 
-Run once, on that release, from the repository's root:
+Run once, on that release (it uses that release's `HTTPStore.local`, which
+later ones split into an outbox and a replica), from the repository's root:
 
     .venv/bin/python -m tests.store_http.data.make_outbox_v1
 
