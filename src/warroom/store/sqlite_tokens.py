@@ -6,7 +6,7 @@ Writes (rare: a token made or revoked) each take a connection of their own
 on one connection kept open in autocommit, so each sees the newest commit: a
 token's lookup is one indexed read on every request, with no pool and no
 thread hop, and a revocation by another process holds from the next request.
-The table is made on first use.
+The table is made by the first write; reads never write.
 """
 
 from __future__ import annotations
@@ -82,26 +82,25 @@ class SQLiteTokens:
             reader.close()
 
     def _read(self, query: str, params: tuple[Any, ...]) -> list[Any]:
-        self._ensure_table()
+        if not self._present():
+            return []  # no token was ever made: none is valid
         return self._query(query, params)
+
+    def _present(self) -> bool:
+        if not self._made:
+            found = self._query(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'tokens'", ()
+            )
+            self._made = bool(found[0][0])
+        return self._made
 
     @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        self._ensure_table()
+        """One write transaction, the table made first if need be."""
         with self._transaction() as conn:
+            for statement in _SCHEMA:
+                conn.execute(statement)
             yield conn
-
-    def _ensure_table(self) -> None:
-        if self._made:
-            return
-        present = self._query(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'tokens'", ()
-        )
-        if not present[0][0]:
-            with self._transaction() as conn:
-                for statement in _SCHEMA:
-                    conn.execute(statement)
-        self._made = True
 
     def _query(self, query: str, params: tuple[Any, ...]) -> list[Any]:
         with self._lock:
