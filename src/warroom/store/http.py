@@ -92,7 +92,7 @@ class HTTPStore:
         self._outbox = Outbox(self._file)  # `outbox()` lists it (RemoteStore)
         self.replica = Replica(self._file)
         self.transport = Transport(self.server_url, token, clock)
-        self.reads = CachedReads(self.transport, self.replica, self._outbox, catalog)
+        self.reads = CachedReads(self.transport, self._file, self.replica, self._outbox, catalog)
         self.sender = Sender(self.transport, self._outbox, self.replica, lambda: self.catalog)
         self._closed = False
 

@@ -27,6 +27,7 @@ from warroom.core.incident import Incident
 from warroom.core.times import format_local, format_time, parse_wire_time
 from warroom.store import sse
 from warroom.store.base import REF_HELP, parse_ref, sort_incidents
+from warroom.store.localfile import LocalFile
 from warroom.store.outbox import PENDING, Outbox
 from warroom.store.replica import Replica
 from warroom.store.transport import (
@@ -47,11 +48,13 @@ class CachedReads:
     def __init__(
         self,
         transport: Transport,
+        meta: LocalFile,
         replica: Replica,
         outbox: Outbox,
         fallback_catalog: Catalog | None = None,
     ) -> None:
         self.transport = transport
+        self.meta = meta  # the file's small facts: the catalog, who the token is
         self.replica = replica
         self.outbox = outbox
         self.stale = False  # a read was answered from the replica alone
@@ -67,7 +70,7 @@ class CachedReads:
     def catalog(self) -> Catalog:
         """The server's severities, roles and workflow (cached for offline use)."""
         if self._catalog is None:
-            raw = self.replica.file.get("catalog")
+            raw = self.meta.get("catalog")
             if raw is not None:
                 self._catalog = _build_catalog(json.loads(raw))
             elif self.transport.may_try():
@@ -82,7 +85,7 @@ class CachedReads:
         server was never reached."""
         if self._me is None:
             key = f"me:{self.transport.token_key}"
-            raw = self.replica.file.get(key)
+            raw = self.meta.get(key)
             if raw is not None:
                 self._me = json.loads(raw)
             elif self.transport.may_try():
@@ -90,14 +93,14 @@ class CachedReads:
                     answer = self.transport.call("GET", "/me")
                     if answer.status_code == 200:
                         self._me = {k: str(v) for k, v in json_of(answer).items()}
-                        self.replica.file.put(key, json.dumps(self._me))
+                        self.meta.put(key, json.dumps(self._me))
         return self._me
 
     def cached_at(self) -> datetime | None:
         """When the server was last reached (the age of the replica's data)."""
         if self.transport.contact is not None:
             return self.transport.contact
-        raw = self.replica.file.get("last_contact")
+        raw = self.meta.get("last_contact")
         return parse_wire_time(raw) if raw else None
 
     def stale_note(self) -> str:
@@ -111,7 +114,7 @@ class CachedReads:
         contact = self.transport.contact
         if contact is not None and contact != self._contact_saved:
             with contextlib.suppress(Exception):
-                self.replica.file.put("last_contact", format_time(contact))
+                self.meta.put("last_contact", format_time(contact))
 
     # -- the Store contract's reads ------------------------------------------------
 
@@ -235,11 +238,11 @@ class CachedReads:
         self._catalog_checked = True
         document = self.transport.get("/catalog")
         text = json.dumps(document, sort_keys=True)
-        if text == self.replica.file.get("catalog"):
+        if text == self.meta.get("catalog"):
             return
         catalog = _build_catalog(document)
         previous = self._catalog
-        self.replica.file.put("catalog", text)
+        self.meta.put("catalog", text)
         self._catalog = catalog
         if previous is not None or self.replica.snapshots():
             self.replica.refold(catalog)
