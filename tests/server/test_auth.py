@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -151,7 +152,10 @@ def test_no_token_ever_appears_in_the_servers_log(running: Running) -> None:
         client.get("/api/v1/incidents", headers=auth(token), params={"q": token})
         client.post("/api/v1/incidents", content=b"{not json", headers=auth(token))
     client.get("/api/v1/me", params={"token": running.admin})
-    log = running.server.log()
+    # A request's line is written once its answer has gone: wait for the last one.
+    deadline = time.monotonic() + 10
+    while "GET /api/v1/me 401" not in (log := running.server.log()) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert "GET /api/v1/incidents 200" in log  # the log does have one line per request
     assert "GET /api/v1/me 401" in log
     for token in tokens:

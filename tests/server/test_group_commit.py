@@ -115,7 +115,6 @@ async def api(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Any, str
     async with httpx.AsyncClient(transport=transport, base_url="http://warroom") as client:
         yield client, app, token, db
     app.state.writer.close()
-    app.state.tokens.close()
     store.close()
 
 

@@ -35,7 +35,11 @@ def run_and_kill(db_path: Path, incident_id: str, after: int) -> list[str]:
             )
             printed.append(line.strip())
         os.kill(writer.pid, signal.SIGKILL)
-        rest, _ = writer.communicate(timeout=30)
+        writer.wait(30)
+        # Read the rest through the same buffered reader: `communicate` reads the
+        # pipe itself and would miss the lines `readline` had already read ahead.
+        rest = writer.stdout.read()
+        writer.communicate(timeout=30)  # closes the pipes
     finally:
         if writer.poll() is None:
             writer.kill()

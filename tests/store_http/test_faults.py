@@ -17,7 +17,8 @@ from tests.server.conftest import auth, declare
 from tests.store_http.conftest import WRITER, Cli, Served, notes_of, seqs
 from warroom.core.events import Event, make_event
 from warroom.store.http import HTTPStore
-from warroom.store.outbox import PENDING, LocalFile
+from warroom.store.localfile import LocalFile
+from warroom.store.outbox import PENDING, Outbox
 
 DEADLINE = 30.0
 
@@ -81,7 +82,7 @@ def test_a_client_killed_with_events_in_its_outbox_delivers_each_once_after_rest
     # 2. The client is killed with (at least) those 30 events in its outbox.
     printed = first.kill()
     left = LocalFile(outbox)
-    assert left.count(PENDING) >= 30
+    assert Outbox(left).count(PENDING) >= 30
     left.close()
 
     # 3. Server back; the client restarts, delivers its backlog (while a
@@ -171,7 +172,7 @@ async def test_a_watcher_cut_off_by_a_server_restart_resumes_without_gap_or_dupl
     assert [e.seq for e in one_events] == list(range(1, expected_one + 1))
     assert [e.id for e in one_events] == [e["id"] for e in feed if e["incident_id"] == watched]
     # What the watcher received is in its cache too, for when the server is down.
-    assert watcher.local.events(watched) == one_events
+    assert watcher.replica.events(watched) == one_events
     assert watcher.connection_state() == ("live", 0)
     writer.close()
     watcher.close()

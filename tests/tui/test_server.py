@@ -23,7 +23,7 @@ from tests.server.conftest import Server, auth, make_token
 from tests.tui.helpers import screen_text, wait_until
 from warroom.core.clock import SYSTEM_CLOCK, FixedClock
 from warroom.services.incidents import declare, write
-from warroom.store import http
+from warroom.store import transport
 from warroom.store.http import HTTPStore
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
@@ -82,7 +82,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
 @pytest.fixture
 def quick_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     """Failures turn "reconnecting" into "offline" after 0.5 s instead of 10 s."""
-    monkeypatch.setattr(http, "OFFLINE_AFTER", 0.5)
+    monkeypatch.setattr(transport, "OFFLINE_AFTER", 0.5)
 
 
 async def until(

@@ -100,7 +100,6 @@ def create_app(
         finally:
             await hub.close()
             await _run(writer.close)
-            tokens.close()
             if owned:
                 store.close()
 

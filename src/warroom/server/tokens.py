@@ -1,13 +1,14 @@
-"""Access tokens for the warroom server, kept in the store's own SQLite file.
+"""Access tokens for the warroom server, kept in the server's own store.
 
 A token is `wr_` plus 256 random bits (URL-safe base64).  Only its SHA-256
 is stored (a high-entropy secret needs no slow hash); a presented token is
 looked up by its hash and the hashes compared in constant time.  The lookup
-runs on every request, on a connection of its own (one indexed read, no
-pool, no thread hop), so a revocation -- by the API or by `warroom token
-revoke` in another process -- holds from the very next request.  Each token
-has a unique name (the actor of every event written with it) and a role:
-viewer (read and stream) < responder (append) < admin (tokens, import).
+runs on every request as one indexed read that sees the newest commit (the
+store's `TokenTable` capability, `warroom.store.base`), so a revocation -- by
+the API or by `warroom token revoke` in another process -- holds from the
+very next request.  Each token has a unique name (the actor of every event
+written with it) and a role: viewer (read and stream) < responder (append) <
+admin (tokens, import).
 
 This module imports no web framework: `warroom token ...` uses it directly.
 """
@@ -18,33 +19,19 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
-import threading
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
-
 from warroom.core.clock import SYSTEM_CLOCK, Clock
-from warroom.core.errors import NotFound, StoreUnavailable, UsageError
+from warroom.core.errors import Conflict, NotFound, UsageError
 from warroom.core.times import format_time
+from warroom.store.base import TokenRow, TokenTable
 
 TOKEN_PREFIX = "wr_"
 ROLES: tuple[str, ...] = ("viewer", "responder", "admin")
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 NAME_HELP = "1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
 _TOKEN_MAX = 200
-# A WAL reader waits only while a crashed writer's log is recovered.
-LOOKUP_BUSY_MS = 2_000
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS tokens ("
-    " id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
-    " hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS tokens_active_name ON tokens (name)"
-    " WHERE revoked_at IS NULL",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,22 +65,19 @@ def token_hash(token: str) -> str:
 
 
 class TokenStore:
-    """The `tokens` table, written through the store's engine (BEGIN IMMEDIATE)."""
+    """The server's tokens: made, listed, revoked and verified here; kept in
+    the store's token table."""
 
-    def __init__(self, engine: Engine, clock: Clock = SYSTEM_CLOCK) -> None:
-        self._engine = engine
+    def __init__(self, table: TokenTable, clock: Clock = SYSTEM_CLOCK) -> None:
+        self._table = table
         self._clock = clock
-        self._ensure_table()
-        self._lookup_lock = threading.Lock()
-        self._lookup_conn: sqlite3.Connection | None = None
 
     @classmethod
-    def for_store(cls, store: Any, clock: Clock = SYSTEM_CLOCK) -> TokenStore:
-        """The tokens of an SQLiteStore's file."""
-        engine = getattr(store, "engine", None)
-        if not isinstance(engine, Engine):
+    def for_store(cls, store: object, clock: Clock = SYSTEM_CLOCK) -> TokenStore:
+        """The tokens of a store that keeps them (the server's own store)."""
+        if not isinstance(store, TokenTable):
             raise UsageError("tokens live in the server's SQLite file: give --db, not --server")
-        return cls(engine, clock)
+        return cls(store, clock)
 
     def create(self, name: str, role: str) -> str:
         """Make a new token; returns it (the only time it is ever shown)."""
@@ -101,105 +85,40 @@ class TokenStore:
         if role not in ROLES:
             raise UsageError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        row = TokenRow(token_hash(token), name, role, format_time(self._clock.now()))
         try:
-            with self._engine.begin() as conn:
-                conn.exec_driver_sql(
-                    "INSERT INTO tokens (name, role, hash, created_at) VALUES (?, ?, ?, ?)",
-                    (name, role, token_hash(token), format_time(self._clock.now())),
-                )
-        except IntegrityError:
+            self._table.add_token(row)
+        except Conflict:
             raise UsageError(
                 f"a token named {name!r} already exists; revoke it first or pick another name"
             ) from None
-        except OperationalError as error:
-            raise _unavailable(error) from None
         return token
 
     def list(self, include_revoked: bool = True) -> list[TokenInfo]:
-        query = "SELECT name, role, created_at, revoked_at FROM tokens"
-        if not include_revoked:
-            query += " WHERE revoked_at IS NULL"
-        return [TokenInfo(*row) for row in self._read(query + " ORDER BY id", ())]
+        return [_info(row) for row in self._table.token_rows(include_revoked)]
 
     def revoke(self, name: str) -> TokenInfo:
         """Revoke the active token called `name`; NotFound if there is none."""
-        now = format_time(self._clock.now())
-        try:
-            with self._engine.begin() as conn:
-                row = conn.exec_driver_sql(
-                    "SELECT id, name, role, created_at FROM tokens"
-                    " WHERE name = ? AND revoked_at IS NULL",
-                    (name,),
-                ).fetchone()
-                if row is None:
-                    raise NotFound(f"no active token named {name!r}; `warroom token list`")
-                conn.exec_driver_sql("UPDATE tokens SET revoked_at = ? WHERE id = ?", (now, row[0]))
-        except OperationalError as error:
-            raise _unavailable(error) from None
-        return TokenInfo(row[1], row[2], row[3], now)
+        row = self._table.revoke_token(name, format_time(self._clock.now()))
+        if row is None:
+            raise NotFound(f"no active token named {name!r}; `warroom token list`")
+        return _info(row)
 
     def verify(self, token: str) -> TokenInfo | None:
         """The token's record (revoked ones included), or None if unknown."""
         if not token.startswith(TOKEN_PREFIX) or len(token) > _TOKEN_MAX:
             return None
         digest = token_hash(token)
-        for stored, *info in self._lookup(digest):
-            if hmac.compare_digest(stored.encode(), digest.encode()):
-                return TokenInfo(*info)
+        row = self._table.token_by_hash(digest)
+        if row is not None and hmac.compare_digest(row.hash.encode(), digest.encode()):
+            return _info(row)
         return None
 
-    def close(self) -> None:
-        with self._lookup_lock:
-            conn, self._lookup_conn = self._lookup_conn, None
-        if conn is not None:
-            conn.close()
 
-    def _lookup(self, digest: str) -> list[Any]:
-        query = "SELECT hash, name, role, created_at, revoked_at FROM tokens WHERE hash = ?"
-        path = self._engine.url.database
-        if not path or path == ":memory:":
-            return self._read(query, (digest,))
-        with self._lookup_lock:
-            try:
-                if self._lookup_conn is None:
-                    self._lookup_conn = _reader(path)
-                return self._lookup_conn.execute(query, (digest,)).fetchall()
-            except sqlite3.OperationalError as error:
-                raise _unavailable(error) from None
-
-    def _read(self, query: str, params: tuple[Any, ...]) -> list[Any]:
-        try:
-            with self._engine.connect().execution_options(warroom_read=True) as conn:
-                return list(conn.exec_driver_sql(query, params).fetchall())
-        except OperationalError as error:
-            raise _unavailable(error) from None
-
-    def _ensure_table(self) -> None:
-        present = self._read(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'tokens'", ()
-        )
-        if present[0][0]:
-            return
-        try:
-            with self._engine.begin() as conn:
-                for statement in _SCHEMA:
-                    conn.exec_driver_sql(statement)
-        except OperationalError as error:
-            raise _unavailable(error) from None
-
-
-def _reader(path: str) -> sqlite3.Connection:
-    """A read-only connection in autocommit: each read sees the newest commit."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {LOOKUP_BUSY_MS}")
-    conn.execute("PRAGMA query_only = ON")
-    return conn
+def _info(row: TokenRow) -> TokenInfo:
+    return TokenInfo(row.name, row.role, row.created_at, row.revoked_at)
 
 
 def check_name(name: str) -> None:
     if not NAME_PATTERN.match(name):
         raise UsageError(f"token name {name!r} is not valid: {NAME_HELP}")
-
-
-def _unavailable(error: Exception) -> StoreUnavailable:
-    return StoreUnavailable(f"the token table: {getattr(error, 'orig', error)}")

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from warroom.core.events import Event
-from warroom.store.base import Store
+from warroom.store.base import GroupAppender, Store
 
 # A group stops taking more requests once it holds this many events.
 GROUP_MAX = 5_000
@@ -48,11 +48,10 @@ _STOP = object()
 
 
 def append_group(store: Store, requests: Sequence[Sequence[Event]]) -> list[Outcome]:
-    """`store.append_group(requests)` where the store has it (one transaction);
-    otherwise each request on its own with `append_many`."""
-    grouped = getattr(store, "append_group", None)
-    if grouped is not None:
-        return grouped(requests)
+    """`store.append_group(requests)` where the store is a GroupAppender (one
+    transaction); otherwise each request on its own with `append_many`."""
+    if isinstance(store, GroupAppender):
+        return store.append_group(requests)
     outcomes: list[Outcome] = []
     for events in requests:
         try:

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from warroom.core.catalog import Catalog
 from warroom.core.errors import NotFound
 from warroom.core.events import Event
 from warroom.core.incident import Incident
+
+if TYPE_CHECKING:
+    from warroom.store.outbox import OutboxEntry, SyncReport
 
 REF_HELP = "use INC-7, 7, or at least 6 hex characters of the incident's id"
 _NUMBER_REF = re.compile(r"^(?:inc-?)?(\d+)$", re.IGNORECASE)
@@ -108,7 +112,7 @@ class RemoteStore(Protocol):
         """When the server was last reached."""
         ...
 
-    def outbox(self, states: Sequence[str] = ...) -> Sequence[Any]:
+    def outbox(self, states: Sequence[str] = ...) -> Sequence[OutboxEntry]:
         """The outbox entries in these states (pending and rejected by default)."""
         ...
 
@@ -120,7 +124,7 @@ class RemoteStore(Protocol):
         """Import an export's events keeping their actors: (as stored, how many new)."""
         ...
 
-    def sync(self, wait: float | None = None) -> Any:
+    def sync(self, wait: float | None = None) -> SyncReport:
         """Deliver what is pending now and report what is still pending or rejected."""
         ...
 
@@ -135,6 +139,55 @@ class RemoteStore(Protocol):
 
     def stale_note(self) -> str:
         """One line saying the data shown is cached, and from when."""
+        ...
+
+
+@runtime_checkable
+class GroupAppender(Protocol):
+    """A store that commits several independent requests in one transaction
+    (the server's group commit).  Check with `isinstance(store, GroupAppender)`."""
+
+    def append_group(self, requests: Sequence[Sequence[Event]]) -> list[list[Event] | Exception]:
+        """Append each request like `append_many`, all in one commit.  A request
+        that fails is rolled back alone and its exception returned in its place;
+        StoreUnavailable if the transaction itself fails (nothing stored)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """One access token as the server keeps it: its SHA-256, never the token."""
+
+    hash: str
+    name: str
+    role: str
+    created_at: str
+    revoked_at: str | None = None
+
+
+@runtime_checkable
+class TokenTable(Protocol):
+    """A store that keeps the server's access tokens beside the events (the
+    server's own store: SQLite now, PostgreSQL later).  The policy (making,
+    hashing, roles) is `warroom.server.tokens`'s; this is only the table.
+    Check with `isinstance(store, TokenTable)`."""
+
+    def add_token(self, row: TokenRow) -> None:
+        """Store a new active token, durably; Conflict if an active token has its name."""
+        ...
+
+    def token_rows(self, include_revoked: bool = True) -> list[TokenRow]:
+        """The tokens, oldest first."""
+        ...
+
+    def revoke_token(self, name: str, revoked_at: str) -> TokenRow | None:
+        """Revoke the active token called `name`: its row as revoked, None if none."""
+        ...
+
+    def token_by_hash(self, digest: str) -> TokenRow | None:
+        """The token whose hash is `digest`, revoked or not.  Runs on every
+        request: one indexed read that sees the newest commit (a revocation in
+        another process holds from the next request)."""
         ...
 
 

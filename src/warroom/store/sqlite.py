@@ -32,7 +32,8 @@ from warroom.core.fold import apply
 from warroom.core.incident import Incident
 from warroom.core.times import format_time, parse_wire_time
 from warroom.core.validate import normalise, validate
-from warroom.store.base import REF_HELP, parse_ref, sort_incidents
+from warroom.store.base import REF_HELP, TokenRow, parse_ref, sort_incidents
+from warroom.store.sqlite_tokens import SQLiteTokens
 from warroom.store.tables import EventRow, IncidentRow
 
 SCHEMA_VERSION = 1
@@ -66,6 +67,7 @@ class SQLiteStore:
         self._engine = _make_engine(self.path)
         self._notifier = _Notifier()
         self._ensure_schema()
+        self._tokens = SQLiteTokens(self.path)
 
     # -- writing ---------------------------------------------------------
 
@@ -274,14 +276,8 @@ class SQLiteStore:
             for state in states.values():
                 _save_state(raw, state, self.catalog)
 
-    @property
-    def engine(self) -> Engine:
-        """The engine (WAL, busy timeout, writes as BEGIN IMMEDIATE; reads pass
-        `execution_options(warroom_read=True)`), for tables that other packages
-        keep in the same file, such as the server's tokens."""
-        return self._engine
-
     def close(self) -> None:
+        self._tokens.close()
         self._engine.dispose()
 
     def __enter__(self) -> SQLiteStore:
@@ -289,6 +285,20 @@ class SQLiteStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- the server's access tokens: TokenTable (warroom.store.sqlite_tokens) --
+
+    def add_token(self, row: TokenRow) -> None:
+        self._tokens.add(row)
+
+    def token_rows(self, include_revoked: bool = True) -> list[TokenRow]:
+        return self._tokens.rows(include_revoked)
+
+    def revoke_token(self, name: str, revoked_at: str) -> TokenRow | None:
+        return self._tokens.revoke(name, revoked_at)
+
+    def token_by_hash(self, digest: str) -> TokenRow | None:
+        return self._tokens.by_hash(digest)
 
 
 def _after_query(after_gseq: int, incident_id: str | None, limit: int) -> tuple[str, tuple]:

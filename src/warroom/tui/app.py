@@ -22,7 +22,7 @@ from warroom.config import Settings
 from warroom.core.catalog import Catalog
 from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.resources import styles_path
-from warroom.store.base import Store
+from warroom.store.base import RemoteStore, Store
 from warroom.tui import keys
 from warroom.tui.commands import WarroomCommands
 from warroom.tui.messages import ConnectionProbed
@@ -32,7 +32,7 @@ from warroom.tui.screens.home import HomeScreen
 from warroom.tui.screens.keys import KeysScreen, key_lines
 from warroom.tui.screens.room import RoomBase, RoomScreen
 from warroom.tui.screens.wall import WallHomeScreen, WallRoomScreen
-from warroom.tui.widgets.connection import ConnectionMonitor, ConnectionStatus, ServerBacked
+from warroom.tui.widgets.connection import ConnectionMonitor, ConnectionStatus
 
 
 def binding_ids() -> set[str]:
@@ -122,7 +122,7 @@ class WarroomApp(App[int]):
         self.drafts: dict[str, dict[str, str]] = {}  # incident id -> kind -> text typed
         # made here: the first screen (built before on_mount) subscribes to it
         self.connection: ConnectionMonitor | None = (
-            ConnectionMonitor(self, store) if isinstance(store, ServerBacked) else None
+            ConnectionMonitor(self, store) if isinstance(store, RemoteStore) else None
         )
 
     def get_default_screen(self) -> Screen[Any]:

@@ -24,7 +24,7 @@ from warroom.core.catalog import Catalog
 from warroom.core.events import Event
 from warroom.core.fold import apply, fold
 from warroom.core.incident import Incident
-from warroom.store.base import Store
+from warroom.store.base import RemoteStore, Store
 
 REJECTED = "rejected"  # the outbox state of an event the server refused
 FIRST_PAGE = 120  # the newest events a room opens with (more than a screen at 200x60)
@@ -43,18 +43,16 @@ class RoomLoad:
 
 def pending_events(store: Store, incident_id: str) -> list[Event]:
     """The incident's events queued here and not yet stored (none with SQLite)."""
-    pending_of = getattr(store, "pending_events", None)
-    return list(pending_of(incident_id)) if callable(pending_of) else []
+    return store.pending_events(incident_id) if isinstance(store, RemoteStore) else []
 
 
 def rejected_events(store: Store, incident_id: str) -> list[tuple[Event, str]]:
     """The incident's events queued here that the server refused, with its reasons."""
-    outbox = getattr(store, "outbox", None)
-    if not callable(outbox):
+    if not isinstance(store, RemoteStore):
         return []
     return [
         (entry.event, entry.reason or "refused")
-        for entry in outbox((REJECTED,))
+        for entry in store.outbox((REJECTED,))
         if entry.event.incident_id == incident_id
     ]
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from warroom.config import Settings
 from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.core.errors import StoreUnavailable
-from warroom.store.base import Store
+from warroom.store.base import RemoteStore, Store
 
 if TYPE_CHECKING:
     from warroom.tui.app import WarroomApp
@@ -65,9 +65,8 @@ def app_for_store(
     from warroom.tui.pending import load_room
 
     actor = user
-    whoami = getattr(store, "whoami", None)
-    if callable(whoami):
-        me = whoami()
+    if isinstance(store, RemoteStore):
+        me = store.whoami()
         if me is not None:
             actor = me.get("name") or user
             read_only = read_only or me.get("role") == "viewer"

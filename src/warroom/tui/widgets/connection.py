@@ -14,10 +14,8 @@ write was queued).  Each `ConnectionStatus` shows what the monitor last found.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
 
 from textual.app import App
 from textual.content import Content
@@ -25,23 +23,13 @@ from textual.signal import Signal
 from textual.timer import Timer
 from textual.widgets import Static
 
+from warroom.store.base import RemoteStore
 from warroom.tui.messages import ConnectionProbed
 from warroom.tui.pending import REJECTED
 from warroom.tui.work import Coalesced
 
 POLL_SECONDS = 0.5  # between the end of one poll and the start of the next
 LIVE = "live"
-
-
-@runtime_checkable
-class ServerBacked(Protocol):
-    """What the indicator needs of a store that talks to a server."""
-
-    def connection_state(self) -> tuple[str, int]: ...
-
-    def cached_at(self) -> datetime | None: ...
-
-    def outbox(self, states: Sequence[str] = ...) -> Sequence[Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +46,7 @@ class ConnectionInfo:
         return self.state == LIVE
 
 
-def probe(store: ServerBacked) -> ConnectionInfo:
+def probe(store: RemoteStore) -> ConnectionInfo:
     """Ask the store (blocking: call it from a worker)."""
     state, pending = store.connection_state()
     cached = None if state == LIVE else store.cached_at()
@@ -94,7 +82,7 @@ def _when(moment: datetime) -> str:
 class ConnectionMonitor:
     """Polls a server-backed store's connection for the app; never overlaps a poll."""
 
-    def __init__(self, app: App[object], store: ServerBacked) -> None:
+    def __init__(self, app: App[object], store: RemoteStore) -> None:
         self.app = app
         self.store = store
         self.info: ConnectionInfo | None = None
