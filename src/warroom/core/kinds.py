@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from warroom.core.errors import Refused
+from warroom.core.limits import check_event_data
 from warroom.core.times import in_utc
 
 KIND_NAME = re.compile(r"^[a-z_]+$")
@@ -201,6 +202,7 @@ def check_data(kind: str, data: Any) -> dict[str, Any]:
         raise Refused(f"kind {kind!r} is not a valid kind name (lowercase letters and _)")
     if not isinstance(data, dict):
         raise Refused(f"data of a {kind} event must be a JSON object")
+    check_event_data(data)
     model = KINDS.get(kind)
     if model is None:
         return data

@@ -20,13 +20,21 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query
 from fastapi.responses import Response, StreamingResponse
 from starlette.middleware import Middleware
 
-from warroom.core.errors import UsageError
+from warroom.core.errors import StoreUnavailable, UsageError
 from warroom.core.events import Event
 from warroom.server.auth import requirement
 from warroom.server.errors import error_responses, install_error_handlers
+from warroom.server.health import StoreHealth
 from warroom.server.hub import Hub
+from warroom.server.limits import (
+    ENCODE_INLINE_MAX,
+    EVENT_BODY_MAX,
+    HEARTBEAT_SECONDS,
+    MAX_WAIT_SECONDS,
+    READ_LIMIT,
+)
 from warroom.server.live import gseq_before, parse_cursor, stream, wait_for_events
-from warroom.server.middleware import MAX_BODY, AccessLog, BodyLimit
+from warroom.server.middleware import AccessLog, BodyLimit
 from warroom.server.models import (
     BatchIn,
     BatchOut,
@@ -52,10 +60,6 @@ from warroom.server.writer import GroupWriter
 from warroom.store.base import Store
 
 API = "/api/v1"
-HEARTBEAT_SECONDS = 15.0
-MAX_WAIT_SECONDS = 30.0
-READ_LIMIT = 1000
-ENCODE_INLINE_MAX = 50  # events; a longer answer is encoded off the event loop
 SSE = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}}
 
 IdempotencyKey = Annotated[
@@ -77,7 +81,7 @@ def create_app(
     tokens: TokenStore | None = None,
     heartbeat: float = HEARTBEAT_SECONDS,
     max_wait: float = MAX_WAIT_SECONDS,
-    max_body: int = MAX_BODY,
+    max_body: int = EVENT_BODY_MAX,
 ) -> FastAPI:
     """The application over `store` (a Store, or the path of an SQLite file,
     which the app then opens and closes).  `heartbeat`: seconds between SSE
@@ -90,7 +94,8 @@ def create_app(
     assert isinstance(store, Store)
     tokens = tokens or TokenStore.for_store(store)
     hub = Hub(store)
-    writer = GroupWriter(store)
+    health = StoreHealth()
+    writer = GroupWriter(store, health=health)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -118,15 +123,29 @@ def create_app(
     app.state.store = store
     app.state.tokens = tokens
     app.state.writer = writer
+    app.state.health = health
     install_error_handlers(app)
     # On the app's own router, not include_router: an included router is a
     # second level that every request is matched through.
     _add_routes(app.router, store, tokens, hub, writer, heartbeat, max_wait)
 
-    @app.get("/healthz", response_model=HealthOut, responses=error_responses(), tags=["health"])
-    def healthz() -> dict[str, Any]:
-        """The server is up and its store answers."""
-        store.last_gseq()
+    @app.get(
+        "/healthz",
+        response_model=HealthOut,
+        response_model_exclude_none=True,
+        responses={503: {"model": HealthOut, "description": "degraded: the store cannot write"}},
+        tags=["health"],
+    )
+    def healthz() -> Any:
+        """`ok`: the server is up and its store answers.  `degraded` (503): the
+        store's last write failed (`reason` says why, e.g. the disk is full)."""
+        try:
+            store.last_gseq()
+        except StoreUnavailable as error:
+            health.noted(error)
+            return _json({"status": "degraded", "reason": "the store cannot be read"}, 503)
+        if health.reason is not None:
+            return _json({"status": "degraded", "reason": health.reason}, 503)
         return {"status": "ok"}
 
     return app

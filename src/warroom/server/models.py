@@ -14,12 +14,11 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from warroom.core.catalog import Catalog
 from warroom.core.events import Event
 from warroom.core.kinds import NAME_MAX
+from warroom.server.limits import BATCH_MAX, DATA_DEPTH_MAX
 
 KIND_PATTERN = r"^[a-z_]+$"
 SEQ_MAX = 2**62  # SQLite integers are 64-bit signed
-BATCH_MAX = 5_000
 Time = Field(json_schema_extra={"format": "date-time"})
-DATA_DEPTH_MAX = 32
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -248,7 +247,8 @@ class WhoAmIOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: str
+    status: str = Field(description="ok, or degraded")
+    reason: str | None = Field(None, description="why it is degraded (no paths)")
 
 
 def catalog_document(catalog: Catalog) -> dict[str, Any]:
