@@ -24,12 +24,8 @@ from warroom.store.sqlite import SQLiteStore
 
 HEARTBEAT = 0.2
 _READY = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
-# `warroom serve` with options the command line does not offer (argv: db, port, options).
-_LAUNCH = (
-    "import json, sys; from warroom.server.run import serve; "
-    "from warroom.store.sqlite import SQLiteStore; "
-    "sys.exit(serve(SQLiteStore(sys.argv[1]), port=int(sys.argv[2]), **json.loads(sys.argv[3])))"
-)
+# `warroom serve` with options the command line does not offer.
+_LAUNCH = str(Path(__file__).with_name("launch.py"))
 
 
 def server_env(root: Path) -> dict[str, str]:
@@ -54,7 +50,7 @@ class Server:
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     logs: list[Path] = field(default_factory=list)
-    options: dict[str, Any] | None = None  # keyword arguments of `serve`
+    options: dict[str, Any] | None = None  # keyword arguments of `serve` (see launch.py)
     nofile: int | None = None  # the server's limit on open file descriptors
 
     @property
@@ -69,7 +65,7 @@ class Server:
             command += ["--port", str(self.port), "--heartbeat", str(HEARTBEAT)]
         else:
             options = json.dumps({"heartbeat": HEARTBEAT, **self.options})
-            command = [sys.executable, "-c", _LAUNCH, str(self.db), str(self.port), options]
+            command = [sys.executable, _LAUNCH, str(self.db), str(self.port), options]
         nofile = self.nofile
 
         def limit() -> None:
