@@ -4,7 +4,10 @@ each test reproduces one and shows the server holds."""
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
+import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,15 +15,18 @@ from pathlib import Path
 import httpx
 
 from tests.server.conftest import (
+    HEARTBEAT,
     Running,
     Server,
     auth,
     declare,
     make_token,
     note_body,
+    sse_events,
 )
 from warroom.core.limits import EVENT_DATA_MAX
 from warroom.server.health import StoreHealth
+from warroom.server.tokens import TokenStore
 from warroom.store.sqlite import SQLiteStore
 
 
@@ -188,3 +194,202 @@ def test_store_health_logs_once_per_interval_and_recovers(caplog: object) -> Non
     assert len([m for m in messages if "disk is full" in m]) == 2
     assert "2 more failed writes" in messages[1]
     assert messages[-1] == "the store writes again"
+
+
+# -- 6. a revoked token's open streams --------------------------------------------------
+
+
+class StreamReader(threading.Thread):
+    """Reads one SSE stream in the background: what arrived, and when it ended."""
+
+    def __init__(self, url: str, path: str, token: str) -> None:
+        super().__init__(daemon=True)
+        self.url, self.path, self.token = url, path, token
+        self.events: list[dict] = []
+        self.opened = threading.Event()
+        self.ended_at: float | None = None
+
+    def run(self) -> None:
+        with (
+            httpx.Client(base_url=self.url, timeout=10) as client,
+            client.stream("GET", self.path, headers=auth(self.token)) as answer,
+        ):
+            assert answer.status_code == 200
+            self.opened.set()
+            with contextlib.suppress(httpx.HTTPError):
+                for _, data in sse_events(answer.iter_lines()):
+                    if data is not None:
+                        self.events.append(data)
+        self.ended_at = time.monotonic()
+
+
+def test_revoking_a_token_ends_its_open_streams(tmp_path: Path) -> None:
+    db = tmp_path / "warroom.db"
+    admin = make_token(db, "admin", "admin")
+    writer = make_token(db, "writer", "responder")
+    revoked_by_api = make_token(db, "watcher", "viewer")
+    revoked_by_cli = make_token(db, "wall", "viewer")
+    kept = make_token(db, "kept", "viewer")
+    server = Server(db, tmp_path).start()  # heartbeat: HEARTBEAT (0.2 s)
+    try:
+        client = httpx.Client(base_url=server.url, timeout=10)
+        incident_id = declare(client, writer, "revocation drill")
+        readers = {
+            name: [
+                StreamReader(server.url, "/api/v1/stream", token),
+                StreamReader(server.url, f"/api/v1/incidents/{incident_id}/stream", token),
+            ]
+            for name, token in (("api", revoked_by_api), ("cli", revoked_by_cli), ("kept", kept))
+        }
+        for reader in [r for pair in readers.values() for r in pair]:
+            reader.start()
+            assert reader.opened.wait(5)
+        time.sleep(0.3)
+
+        began = time.monotonic()
+        answer = client.delete("/api/v1/tokens/watcher", headers=auth(admin))
+        assert answer.status_code == 200, answer.text
+        for reader in readers["api"]:
+            reader.join(5)
+            assert reader.ended_at is not None, "a revoked token's stream is still open"
+            assert reader.ended_at - began < 1.0
+
+        began = time.monotonic()
+        with SQLiteStore(db) as store:  # as `warroom token revoke` does, from another process
+            TokenStore.for_store(store).revoke("wall")
+        for reader in readers["cli"]:
+            reader.join(5)
+            assert reader.ended_at is not None, "a revoked token's stream is still open"
+            assert reader.ended_at - began < 1.0 + HEARTBEAT  # within one heartbeat
+
+        client.post(
+            f"/api/v1/incidents/{incident_id}/events",
+            json=note_body("after the revocations"),
+            headers=auth(writer),
+        ).raise_for_status()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(
+            len(reader.events) < 2 for reader in readers["kept"]
+        ):
+            time.sleep(0.05)
+        for reader in readers["kept"]:
+            assert reader.ended_at is None
+            assert [e["kind"] for e in reader.events] == ["declared", "note"]
+        for reader in readers["api"] + readers["cli"]:
+            assert [e["kind"] for e in reader.events] == ["declared"]
+        again = client.get("/api/v1/stream", headers=auth(revoked_by_api))
+        assert again.status_code == 401
+        client.close()
+    finally:
+        server.stop()
+
+
+# -- 11. a store restored from a backup --------------------------------------------------
+
+
+def _first_message(url: str, path: str, token: str, last_event_id: int) -> tuple[str, dict]:
+    headers = auth(token) | {"Last-Event-ID": str(last_event_id)}
+    with (
+        httpx.Client(base_url=url, timeout=5) as client,
+        client.stream("GET", path, headers=headers) as answer,
+    ):
+        assert answer.status_code == 200
+        lines = []
+        for line in answer.iter_lines():
+            lines.append(line)
+            if line.startswith("data:") or len(lines) >= 20:
+                break
+        assert len(lines) < 20, "only heartbeats: the stream is silent"
+    ident = next(line[3:].strip() for line in lines if line.startswith("id:"))
+    assert "event: reset" in lines
+    return ident, json.loads(lines[-1][5:])
+
+
+def test_a_cursor_beyond_a_restored_store_gets_a_reset(tmp_path: Path) -> None:
+    db = tmp_path / "warroom.db"
+    token = make_token(db, "ops", "responder")
+    server = Server(db, tmp_path).start()
+    client = httpx.Client(base_url=server.url, timeout=10)
+    incident_id = declare(client, token, "restore drill")
+    path = f"/api/v1/incidents/{incident_id}/events"
+    for n in range(3):
+        client.post(path, json=note_body(f"n{n}"), headers=auth(token)).raise_for_status()
+    backup = tmp_path / "backup.db"
+    with sqlite3.connect(db) as source, sqlite3.connect(backup) as target:
+        source.backup(target)
+    for n in range(3, 8):
+        client.post(path, json=note_body(f"n{n}"), headers=auth(token)).raise_for_status()
+    last_gseq = client.get("/api/v1/events", headers=auth(token)).json()["last_gseq"]
+    client.close()
+    server.stop()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    backup.rename(db)
+    server.start()
+    try:
+        ident, data = _first_message(server.url, "/api/v1/stream", token, last_gseq)
+        assert data == {"reset": True, "last_gseq": last_gseq - 5} and ident == str(last_gseq - 5)
+        stream_path = f"/api/v1/incidents/{incident_id}/stream"
+        ident, data = _first_message(server.url, stream_path, token, 8)
+        assert data == {"reset": True, "last_seq": 4} and ident == "4"
+
+        # After the reset the stream goes on from the restored store's newest event.
+        headers = auth(token) | {"Last-Event-ID": str(last_gseq)}
+        with (
+            httpx.Client(base_url=server.url, timeout=5) as client,
+            client.stream("GET", "/api/v1/stream", headers=headers) as answer,
+        ):
+            messages = sse_events(answer.iter_lines())
+            assert next(messages)[1]["reset"] is True
+            client.post(path, json=note_body("after"), headers=auth(token)).raise_for_status()
+            ident, data = next(m for m in messages if m[1] is not None)
+            assert data["data"] == {"text": "after"} and int(ident) == last_gseq - 4
+    finally:
+        server.stop()
+
+
+# -- 10. a stalled stream and large events -----------------------------------------------
+
+
+def _rss_kb(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS")))
+
+
+def test_a_stalled_stream_and_large_events_do_not_grow_memory(tmp_path: Path) -> None:
+    db = tmp_path / "warroom.db"
+    token = make_token(db, "ops", "responder")
+    server = Server(db, tmp_path).start()
+    assert server.proc is not None
+    blob = {"blob": "x" * (EVENT_DATA_MAX - 100)}
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            incident_id = declare(client, token, "memory drill")
+            path = f"/api/v1/incidents/{incident_id}/events"
+
+            def write(count: int) -> None:
+                for _ in range(count):
+                    body = note_body("") | {"kind": "blob_dump", "data": blob}
+                    client.post(path, json=body, headers=auth(token)).raise_for_status()
+
+            write(20)  # warm up the allocator with events of this size
+            before = _rss_kb(server.proc.pid)
+            stalled = socket.socket()
+            stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            stalled.connect(("127.0.0.1", server.port))
+            stalled.sendall(
+                b"GET /api/v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nLast-Event-ID: 21\r\n"
+                b"Authorization: Bearer " + token.encode() + b"\r\n\r\n"
+            )  # ... and never reads
+            time.sleep(0.3)
+            write(240)  # 60 MB of events
+            grown = (_rss_kb(server.proc.pid) - before) // 1024
+            print(f"the server grew by {grown} MB")
+            assert grown < 40
+            assert "fell behind" in server.log()
+            # A client that does read still gets every event, and the server answers.
+            events = client.get(path, headers=auth(token)).json()["events"]
+            assert len(events) == 1 + 20 + 240
+            stalled.close()
+    finally:
+        server.stop()

@@ -33,7 +33,13 @@ from warroom.server.limits import (
     MAX_WAIT_SECONDS,
     READ_LIMIT,
 )
-from warroom.server.live import gseq_before, parse_cursor, stream, wait_for_events
+from warroom.server.live import (
+    gseq_before,
+    parse_cursor,
+    reset_frame,
+    stream,
+    wait_for_events,
+)
 from warroom.server.middleware import AccessLog, BodyLimit
 from warroom.server.models import (
     BatchIn,
@@ -301,6 +307,10 @@ def _add_routes(
         seq; or `after_seq`), then live ones; `id:` is the seq."""
         start = _cursor(last_event_id, after_seq)
         incident_id = await refs.resolve(ref)
+        last_seq = (await _run(store.incident, incident_id)).last_seq
+        reset = None
+        if start > last_seq:  # the store was restored from an older backup
+            reset, start = reset_frame(last_seq, "last_seq"), last_seq
         after_gseq = await _run(gseq_before, store, incident_id, start)
         body = stream(
             hub,
@@ -309,6 +319,9 @@ def _add_routes(
             after_gseq=after_gseq,
             after_seq=start,
             heartbeat=heartbeat,
+            token_name=token.name,
+            still_valid=lambda: tokens.still_valid(token),
+            reset=reset,
         )
         return _sse(body)
 
@@ -326,7 +339,20 @@ def _add_routes(
         """Server-Sent Events: every incident's events after `Last-Event-ID` (a
         gseq; or `after_gseq`), then live ones; `id:` is the gseq."""
         start = _cursor(last_event_id, after_gseq)
-        body = stream(hub, store, incident_id=None, after_gseq=start, heartbeat=heartbeat)
+        last_gseq = await _run(store.last_gseq)
+        reset = None
+        if start > last_gseq:  # the store was restored from an older backup
+            reset, start = reset_frame(last_gseq, "last_gseq"), last_gseq
+        body = stream(
+            hub,
+            store,
+            incident_id=None,
+            after_gseq=start,
+            heartbeat=heartbeat,
+            token_name=token.name,
+            still_valid=lambda: tokens.still_valid(token),
+            reset=reset,
+        )
         return _sse(body)
 
     # -- who, what ---------------------------------------------------------
@@ -376,9 +402,12 @@ def _add_routes(
         return {**info.to_public(), "token": secret}
 
     @router.delete(API + "/tokens/{name}", response_model=TokenOut, responses=reads, tags=["admin"])
-    def revoke_token(name: str, token: Admin) -> dict[str, Any]:
-        """Revoke the active token called `name`: it stops working at once."""
-        return tokens.revoke(name).to_public()
+    async def revoke_token(name: str, token: Admin) -> dict[str, Any]:
+        """Revoke the active token called `name`: it stops working at once, and
+        its open live streams end."""
+        revoked = await _run(tokens.revoke, name)
+        hub.end_streams_of(name)
+        return revoked.to_public()
 
 
 def _event_id(body_id: UUID | None, header: UUID | None) -> str:

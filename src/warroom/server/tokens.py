@@ -5,7 +5,8 @@ is stored (a high-entropy secret needs no slow hash); a presented token is
 looked up by its hash and the hashes compared in constant time.  The lookup
 runs on every request, on a connection of its own (one indexed read, no
 pool, no thread hop), so a revocation -- by the API or by `warroom token
-revoke` in another process -- holds from the very next request.  Each token
+revoke` in another process -- holds from the very next request; a live
+stream re-checks its token (`still_valid`) at every heartbeat.  Each token
 has a unique name (the actor of every event written with it) and a role:
 viewer (read and stream) < responder (append) < admin (tokens, import).
 
@@ -20,7 +21,7 @@ import re
 import secrets
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
@@ -55,6 +56,8 @@ class TokenInfo:
     role: str
     created_at: str
     revoked_at: str | None = None
+    # The token's SHA-256 when it was looked up by `verify` (to re-check it later).
+    digest: str = field(default="", repr=False, compare=False)
 
     @property
     def revoked(self) -> bool:
@@ -145,8 +148,13 @@ class TokenStore:
         digest = token_hash(token)
         for stored, *info in self._lookup(digest):
             if hmac.compare_digest(stored.encode(), digest.encode()):
-                return TokenInfo(*info)
+                return TokenInfo(*info, digest=stored)
         return None
+
+    def still_valid(self, info: TokenInfo) -> bool:
+        """Whether the token `verify` gave `info` for is still active (one
+        indexed read, like `verify`)."""
+        return any(revoked_at is None for *_, revoked_at in self._lookup(info.digest))
 
     def close(self) -> None:
         with self._lookup_lock:
