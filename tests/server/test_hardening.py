@@ -3,6 +3,7 @@ each test reproduces one and shows the server holds."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import socket
@@ -10,6 +11,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -20,6 +22,7 @@ from tests.server.conftest import (
     Server,
     auth,
     declare,
+    declare_body,
     make_token,
     note_body,
     sse_events,
@@ -130,6 +133,11 @@ def test_event_data_is_at_most_256_kB_and_text_holds_no_nul(running: Running) ->
         if e["kind"] == "note"
     ]
     assert texts == ["JSON escapes NUL as \\u0000"]
+
+    imported = declare_body("imported") | {"actor": "ops\x00root"}
+    answer = client.post("/api/v1/import", json={"events": [imported]}, headers=auth(running.admin))
+    assert answer.status_code == 422 and "actor" in answer.json()["detail"], answer.text
+    assert "NUL" in answer.json()["detail"]
 
 
 # -- 12. a full disk --------------------------------------------------------------------
@@ -391,5 +399,52 @@ def test_a_stalled_stream_and_large_events_do_not_grow_memory(tmp_path: Path) ->
             events = client.get(path, headers=auth(token)).json()["events"]
             assert len(events) == 1 + 20 + 240
             stalled.close()
+    finally:
+        server.stop()
+
+
+def test_a_subscriber_is_dropped_when_its_queue_passes_the_byte_cap() -> None:
+    from warroom.core.events import make_event, new_id
+    from warroom.server.hub import Delivery, Subscription
+    from warroom.server.limits import SUBSCRIBER_QUEUE_BYTES
+
+    async def run() -> None:
+        subscription = Subscription(None)
+        now = datetime.now(UTC)
+        event = make_event(new_id(), "note", "ops", {"text": "x" * 60_000}, now)
+        delivery = Delivery.of(event)
+        fits = SUBSCRIBER_QUEUE_BYTES // len(delivery.payload)
+        assert all(subscription.offer(delivery) for _ in range(fits))
+        assert subscription.queued_bytes == fits * len(delivery.payload)
+        assert subscription.take() is delivery
+        assert subscription.offer(delivery)
+        assert not subscription.offer(delivery)  # full: dropped, and its queue let go
+        assert subscription.ended and subscription.queued_bytes == 0 and not subscription.queue
+        assert await subscription.wait(0.01)  # its stream wakes up to end
+
+    asyncio.run(run())
+
+
+def test_a_keep_alive_connection_gets_the_header_deadline_for_its_next_request(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "warroom.db"
+    server = Server(db, tmp_path, options={"header_timeout": 1.0}).start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = b""
+            while not answer.endswith(b'{"status":"ok"}'):
+                answer += sock.recv(4096)
+            assert answer.startswith(b"HTTP/1.1 200")
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # ... and stops
+            began = time.monotonic()
+            assert _closed_by_peer(sock)
+            assert 0.8 < time.monotonic() - began < 3
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as slow:
+            for part in (b"GET /healthz HTTP/1.1\r\n", b"Host: x\r\n", b"\r\n"):
+                slow.sendall(part)  # slow, but within the deadline
+                time.sleep(0.3)
+            assert slow.recv(4096).startswith(b"HTTP/1.1 200")
     finally:
         server.stop()

@@ -63,6 +63,12 @@ def _text(value: str) -> None:
         raise ValueError("text must be valid Unicode (no lone surrogates)") from None
 
 
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (\\u0000), which text cannot hold")
+    return value
+
+
 WireTime = Annotated[AwareDatetime, AfterValidator(_wire_time)]
 PlainData = Annotated[dict[str, Any], AfterValidator(_plain_json)]
 
@@ -128,7 +134,9 @@ class BatchIn(BaseModel):
 class ImportEventIn(BatchEventIn):
     """An event of an export file: its actor is kept."""
 
-    actor: str = Field(min_length=1, max_length=NAME_MAX)  # type: ignore[assignment]
+    actor: Annotated[str, AfterValidator(_no_nul)] = Field(  # type: ignore[assignment]
+        min_length=1, max_length=NAME_MAX
+    )
 
 
 class ImportIn(BaseModel):
