@@ -305,25 +305,9 @@ def _add_routes(
     ) -> StreamingResponse:
         """Server-Sent Events: the incident's events after `Last-Event-ID` (a
         seq; or `after_seq`), then live ones; `id:` is the seq."""
-        start = _cursor(last_event_id, after_seq)
         incident_id = await refs.resolve(ref)
         last_seq = (await _run(store.incident, incident_id)).last_seq
-        reset = None
-        if start > last_seq:  # the store was restored from an older backup
-            reset, start = reset_frame(last_seq, "last_seq"), last_seq
-        after_gseq = await _run(gseq_before, store, incident_id, start)
-        body = stream(
-            hub,
-            store,
-            incident_id=incident_id,
-            after_gseq=after_gseq,
-            after_seq=start,
-            heartbeat=heartbeat,
-            token_name=token.name,
-            still_valid=lambda: tokens.still_valid(token),
-            reset=reset,
-        )
-        return _sse(body)
+        return await open_stream(token, incident_id, _cursor(last_event_id, after_seq), last_seq)
 
     @router.get(
         API + "/stream",
@@ -338,16 +322,28 @@ def _add_routes(
     ) -> StreamingResponse:
         """Server-Sent Events: every incident's events after `Last-Event-ID` (a
         gseq; or `after_gseq`), then live ones; `id:` is the gseq."""
-        start = _cursor(last_event_id, after_gseq)
         last_gseq = await _run(store.last_gseq)
+        return await open_stream(token, None, _cursor(last_event_id, after_gseq), last_gseq)
+
+    async def open_stream(
+        token: TokenInfo, incident_id: str | None, start: int, newest: int
+    ) -> StreamingResponse:
+        """A stream from `start` (a seq of the incident, or a gseq for all);
+        `newest`: the store's newest one, which a restored store may have
+        made older than `start`: then the stream begins with a reset."""
         reset = None
-        if start > last_gseq:  # the store was restored from an older backup
-            reset, start = reset_frame(last_gseq, "last_gseq"), last_gseq
+        if start > newest:
+            reset = reset_frame(newest, "last_seq" if incident_id else "last_gseq")
+            start = newest
+        after_gseq = start
+        if incident_id is not None:
+            after_gseq = await _run(gseq_before, store, incident_id, start)
         body = stream(
             hub,
             store,
-            incident_id=None,
-            after_gseq=start,
+            incident_id=incident_id,
+            after_gseq=after_gseq,
+            after_seq=start,
             heartbeat=heartbeat,
             token_name=token.name,
             still_valid=lambda: tokens.still_valid(token),
