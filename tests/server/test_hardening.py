@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.server.conftest import (
     HEARTBEAT,
@@ -446,5 +447,31 @@ def test_a_keep_alive_connection_gets_the_header_deadline_for_its_next_request(
                 slow.sendall(part)  # slow, but within the deadline
                 time.sleep(0.3)
             assert slow.recv(4096).startswith(b"HTTP/1.1 200")
+    finally:
+        server.stop()
+
+
+def test_over_the_connection_cap_the_longest_waiting_go_first_and_busy_ones_stay(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "warroom.db"
+    token = make_token(db, "ops", "viewer")
+    server = Server(db, tmp_path, options={"max_connections": 3}).start()
+    try:
+        with half_open(server.port, 3) as waiting:
+            time.sleep(0.2)
+            assert _timed_get(server.url, "/healthz", {}, 5) < 2  # closes the oldest waiting
+            time.sleep(0.2)
+            assert _closed_by_peer(waiting[0])
+            waiting[1].settimeout(0.2)
+            with pytest.raises(TimeoutError):  # only as many as needed are closed
+                waiting[1].recv(1)
+        streams = [StreamReader(server.url, "/api/v1/stream", token) for _ in range(3)]
+        for reader in streams:
+            reader.start()
+            assert reader.opened.wait(5)
+        answer = httpx.get(server.url + "/healthz", timeout=5)  # every connection is busy
+        assert answer.status_code == 503 and answer.json()["error"] == "unavailable"
+        assert all(reader.ended_at is None for reader in streams)
     finally:
         server.stop()

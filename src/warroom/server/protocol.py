@@ -37,11 +37,11 @@ from warroom.server.limits import (
 
 log = logging.getLogger("warroom.server")
 
+_BUSY_BODY = b'{"error":"unavailable","detail":"too many connections; retry soon"}'
 BUSY = (
     b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
-    b"content-length: 66\r\nconnection: close\r\nretry-after: 1\r\n\r\n"
-    b'{"error":"unavailable","detail":"too many connections; retry soon"}'
-)
+    b"content-length: %d\r\nconnection: close\r\nretry-after: 1\r\n\r\n%s"
+) % (len(_BUSY_BODY), _BUSY_BODY)
 _OUT_OF_DESCRIPTORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 
 
