@@ -75,6 +75,9 @@ def guarded_http(
 
 
 class GuardedHttp(HttpToolsProtocol):
+    """httptools' protocol with a header deadline and a connection cap (made
+    with its settings by `guarded_http`)."""
+
     header_timeout: float = HEADER_TIMEOUT
     max_connections: int = MAX_CONNECTIONS
 
