@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from warroom.store.sqlite import SQLiteStore
 
 HEARTBEAT = 0.2
 _READY = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
+# `warroom serve` with options the command line does not offer.
+_LAUNCH = str(Path(__file__).with_name("launch.py"))
 
 
 def server_env(root: Path) -> dict[str, str]:
@@ -47,6 +50,8 @@ class Server:
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     logs: list[Path] = field(default_factory=list)
+    options: dict[str, Any] | None = None  # keyword arguments of `serve` (see launch.py)
+    nofile: int | None = None  # the server's limit on open file descriptors
 
     @property
     def url(self) -> str:
@@ -55,14 +60,26 @@ class Server:
     def start(self, timeout: float = 30.0) -> Server:
         log_path = self.root / f"server-{len(self.logs)}.log"
         self.logs.append(log_path)
-        with log_path.open("wb") as out:
+        if self.options is None:
             command = [sys.executable, "-m", "warroom", "serve", "--db", str(self.db)]
+            command += ["--port", str(self.port), "--heartbeat", str(HEARTBEAT)]
+        else:
+            options = json.dumps({"heartbeat": HEARTBEAT, **self.options})
+            command = [sys.executable, _LAUNCH, str(self.db), str(self.port), options]
+        nofile = self.nofile
+
+        def limit() -> None:
+            if nofile is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+
+        with log_path.open("wb") as out:
             self.proc = subprocess.Popen(
-                [*command, "--port", str(self.port), "--heartbeat", str(HEARTBEAT)],
+                command,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=server_env(self.root),
                 cwd=self.root,
+                preexec_fn=limit if nofile is not None else None,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

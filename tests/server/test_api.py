@@ -176,9 +176,10 @@ def test_bodies_over_one_mebibyte_are_413_chunked_or_not(running: Running) -> No
     assert chunked.request.headers["transfer-encoding"] == "chunked"
     _error(chunked, 413, "too_large")
 
-    # Just under the limit is read (and refused for what it says, not its size).
+    # Just under the body limit is read, and refused for its data's size.
     near = note_body("y" * (1024 * 1024 - 400))
-    assert _error(client.post(path, json=near, headers=auth(token)), 422, "refused")
+    detail = _error(client.post(path, json=near, headers=auth(token)), 413, "too_large")
+    assert "at most 256 kB" in detail
     assert len(_events(running, incident_id)) == 1
     assert client.get("/healthz").json() == {"status": "ok"}
 

@@ -25,3 +25,7 @@ class Conflict(WarroomError):
 
 class StoreUnavailable(WarroomError):
     """The store cannot be opened or reached."""
+
+
+class StorageFull(StoreUnavailable):
+    """The store cannot write: its disk (or its size limit) is full.  Nothing is lost."""

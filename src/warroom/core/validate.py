@@ -96,8 +96,7 @@ def _not_too_early(
 def _not_future(what: str, moment: datetime, now: datetime) -> None:
     if moment > now + CLOCK_SKEW:
         raise Refused(
-            f"{what} time {_utc(moment)} is in the future; "
-            "back-date it or leave the time out"
+            f"{what} time {_utc(moment)} is in the future; back-date it or leave the time out"
         )
 
 

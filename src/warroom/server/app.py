@@ -20,13 +20,27 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query
 from fastapi.responses import Response, StreamingResponse
 from starlette.middleware import Middleware
 
-from warroom.core.errors import UsageError
+from warroom.core.errors import StoreUnavailable, UsageError
 from warroom.core.events import Event
 from warroom.server.auth import requirement
 from warroom.server.errors import error_responses, install_error_handlers
+from warroom.server.health import StoreHealth
 from warroom.server.hub import Hub
-from warroom.server.live import gseq_before, parse_cursor, stream, wait_for_events
-from warroom.server.middleware import MAX_BODY, AccessLog, BodyLimit
+from warroom.server.limits import (
+    ENCODE_INLINE_MAX,
+    EVENT_BODY_MAX,
+    HEARTBEAT_SECONDS,
+    MAX_WAIT_SECONDS,
+    READ_LIMIT,
+)
+from warroom.server.live import (
+    gseq_before,
+    parse_cursor,
+    reset_frame,
+    stream,
+    wait_for_events,
+)
+from warroom.server.middleware import AccessLog, BodyLimit
 from warroom.server.models import (
     BatchIn,
     BatchOut,
@@ -52,10 +66,6 @@ from warroom.server.writer import GroupWriter
 from warroom.store.base import Store
 
 API = "/api/v1"
-HEARTBEAT_SECONDS = 15.0
-MAX_WAIT_SECONDS = 30.0
-READ_LIMIT = 1000
-ENCODE_INLINE_MAX = 50  # events; a longer answer is encoded off the event loop
 SSE = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}}
 
 IdempotencyKey = Annotated[
@@ -77,7 +87,7 @@ def create_app(
     tokens: TokenStore | None = None,
     heartbeat: float = HEARTBEAT_SECONDS,
     max_wait: float = MAX_WAIT_SECONDS,
-    max_body: int = MAX_BODY,
+    max_body: int = EVENT_BODY_MAX,
 ) -> FastAPI:
     """The application over `store` (a Store, or the path of an SQLite file,
     which the app then opens and closes).  `heartbeat`: seconds between SSE
@@ -90,7 +100,8 @@ def create_app(
     assert isinstance(store, Store)
     tokens = tokens or TokenStore.for_store(store)
     hub = Hub(store)
-    writer = GroupWriter(store)
+    health = StoreHealth()
+    writer = GroupWriter(store, health=health)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -117,15 +128,29 @@ def create_app(
     app.state.store = store
     app.state.tokens = tokens
     app.state.writer = writer
+    app.state.health = health
     install_error_handlers(app)
     # On the app's own router, not include_router: an included router is a
     # second level that every request is matched through.
     _add_routes(app.router, store, tokens, hub, writer, heartbeat, max_wait)
 
-    @app.get("/healthz", response_model=HealthOut, responses=error_responses(), tags=["health"])
-    def healthz() -> dict[str, Any]:
-        """The server is up and its store answers."""
-        store.last_gseq()
+    @app.get(
+        "/healthz",
+        response_model=HealthOut,
+        response_model_exclude_none=True,
+        responses={503: {"model": HealthOut, "description": "degraded: the store cannot write"}},
+        tags=["health"],
+    )
+    def healthz() -> Any:
+        """`ok`: the server is up and its store answers.  `degraded` (503): the
+        store's last write failed (`reason` says why, e.g. the disk is full)."""
+        try:
+            store.last_gseq()
+        except StoreUnavailable as error:
+            health.noted(error)
+            return _json({"status": "degraded", "reason": "the store cannot be read"}, 503)
+        if health.reason is not None:
+            return _json({"status": "degraded", "reason": health.reason}, 503)
         return {"status": "ok"}
 
     return app
@@ -279,18 +304,9 @@ def _add_routes(
     ) -> StreamingResponse:
         """Server-Sent Events: the incident's events after `Last-Event-ID` (a
         seq; or `after_seq`), then live ones; `id:` is the seq."""
-        start = _cursor(last_event_id, after_seq)
         incident_id = await refs.resolve(ref)
-        after_gseq = await _run(gseq_before, store, incident_id, start)
-        body = stream(
-            hub,
-            store,
-            incident_id=incident_id,
-            after_gseq=after_gseq,
-            after_seq=start,
-            heartbeat=heartbeat,
-        )
-        return _sse(body)
+        last_seq = (await _run(store.incident, incident_id)).last_seq
+        return await open_stream(token, incident_id, _cursor(last_event_id, after_seq), last_seq)
 
     @router.get(
         API + "/stream",
@@ -305,8 +321,33 @@ def _add_routes(
     ) -> StreamingResponse:
         """Server-Sent Events: every incident's events after `Last-Event-ID` (a
         gseq; or `after_gseq`), then live ones; `id:` is the gseq."""
-        start = _cursor(last_event_id, after_gseq)
-        body = stream(hub, store, incident_id=None, after_gseq=start, heartbeat=heartbeat)
+        last_gseq = await _run(store.last_gseq)
+        return await open_stream(token, None, _cursor(last_event_id, after_gseq), last_gseq)
+
+    async def open_stream(
+        token: TokenInfo, incident_id: str | None, start: int, newest: int
+    ) -> StreamingResponse:
+        """A stream from `start` (a seq of the incident, or a gseq for all);
+        `newest`: the store's newest one, which a restored store may have
+        made older than `start`: then the stream begins with a reset."""
+        reset = None
+        if start > newest:
+            reset = reset_frame(newest, "last_seq" if incident_id else "last_gseq")
+            start = newest
+        after_gseq = start
+        if incident_id is not None:
+            after_gseq = await _run(gseq_before, store, incident_id, start)
+        body = stream(
+            hub,
+            store,
+            incident_id=incident_id,
+            after_gseq=after_gseq,
+            after_seq=start,
+            heartbeat=heartbeat,
+            token_name=token.name,
+            still_valid=lambda: tokens.still_valid(token),
+            reset=reset,
+        )
         return _sse(body)
 
     # -- who, what ---------------------------------------------------------
@@ -356,9 +397,12 @@ def _add_routes(
         return {**info.to_public(), "token": secret}
 
     @router.delete(API + "/tokens/{name}", response_model=TokenOut, responses=reads, tags=["admin"])
-    def revoke_token(name: str, token: Admin) -> dict[str, Any]:
-        """Revoke the active token called `name`: it stops working at once."""
-        return tokens.revoke(name).to_public()
+    async def revoke_token(name: str, token: Admin) -> dict[str, Any]:
+        """Revoke the active token called `name`: it stops working at once, and
+        its open live streams end."""
+        revoked = await _run(tokens.revoke, name)
+        hub.end_streams_of(name)
+        return revoked.to_public()
 
 
 def _event_id(body_id: UUID | None, header: UUID | None) -> str:

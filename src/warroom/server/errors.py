@@ -20,6 +20,9 @@ from warroom.core.errors import (
     UsageError,
     WarroomError,
 )
+from warroom.core.limits import EVENT_DATA_MAX, EventTooLarge
+from warroom.server.health import public_reason
+from warroom.server.limits import EVENT_BODY_MAX
 from warroom.server.models import ErrorBody
 
 log = logging.getLogger("warroom.server")
@@ -29,10 +32,10 @@ BEARER_CHALLENGE = 'Bearer realm="warroom"'
 # WarroomError subclass -> (status, code); the first match wins.
 _DOMAIN: tuple[tuple[type[WarroomError], int, str], ...] = (
     (NotFound, 404, "not_found"),
+    (EventTooLarge, 413, "too_large"),
     (Conflict, 422, "conflict"),
     (Refused, 422, "refused"),
     (UsageError, 422, "invalid"),
-    (StoreUnavailable, 503, "unavailable"),
 )
 _CODES = {
     400: "bad_request",
@@ -52,10 +55,11 @@ _DESCRIPTIONS = {
     403: "the token's role is too low",
     404: "no such incident (or token)",
     409: "an event with this id is still being written; retry",
-    413: "the body is over 1 MiB",
+    413: f"the body is over {EVENT_BODY_MAX // 1024 // 1024} MiB, or an event's data over "
+    f"{EVENT_DATA_MAX // 1024} kB",
     422: "bad input (naming the field), an event validate refused, or a conflicting id",
     500: "an internal error (details are in the server's log only)",
-    503: "the store is unavailable",
+    503: "the store is unavailable (`storage_full`: its disk is full); retry later",
 }
 
 
@@ -109,6 +113,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(WarroomError)
     async def _domain(request: Request, error: WarroomError) -> JSONResponse:
+        if isinstance(error, StoreUnavailable):  # its text names the file: for the log only
+            code, reason = public_reason(error)
+            request.app.state.health.noted(error)
+            return error_response(503, f"{reason}; nothing was stored, retry later", code)
         for kind, status, code in _DOMAIN:
             if isinstance(error, kind):
                 return error_response(status, str(error), code)

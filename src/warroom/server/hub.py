@@ -5,8 +5,11 @@ A hundred open streams share one watcher (one SQLite connection polling
 subscriber has missed: a subscriber registers first and then reads the store
 from its own cursor, so an event committed before the read is in the read and
 one committed after it reaches the subscriber's queue; duplicates are dropped
-by gseq.  A subscriber that falls too far behind is told so and re-reads.  While
-nobody is subscribed, the hub does not read the log at all.
+by gseq.  A subscriber whose queue passes SUBSCRIBER_QUEUE_MAX events or
+SUBSCRIBER_QUEUE_BYTES bytes (it does not read, or too slowly) is dropped: the
+hub forgets it and its stream ends, so its client reconnects with
+Last-Event-ID and loses nothing.  A revoked token's subscribers are ended too.
+While nobody is subscribed, the hub does not read the log at all.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from warroom.core.events import Event
+from warroom.server.limits import (
+    HUB_RESTART_DELAY,
+    SUBSCRIBER_QUEUE_BYTES,
+    SUBSCRIBER_QUEUE_MAX,
+)
 from warroom.store.base import Store
 
 log = logging.getLogger("warroom.server")
-
-QUEUE_MAX = 10_000
-RESTART_DELAY = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,20 +48,46 @@ class Delivery:
 class Subscription:
     """One subscriber's queue of deliveries and its wake-up."""
 
-    def __init__(self, incident_id: str | None) -> None:
+    def __init__(self, incident_id: str | None, token_name: str | None = None) -> None:
         self.incident_id = incident_id
+        self.token_name = token_name
         self.queue: deque[Delivery] = deque()
-        self.overflowed = False
+        self.queued_bytes = 0
+        self.ended = False  # dropped (its queue was full) or its token revoked
         self._wake = asyncio.Event()
 
-    def offer(self, delivery: Delivery) -> None:
+    def offer(self, delivery: Delivery) -> bool:
+        """Queue `delivery` if it is for this subscriber; False if the queue is
+        full, which ends the subscription."""
         if self.incident_id is not None and delivery.event.incident_id != self.incident_id:
-            return
-        if len(self.queue) >= QUEUE_MAX:
-            self.overflowed = True
-            self.queue.clear()
-        else:
-            self.queue.append(delivery)
+            return True
+        size = len(delivery.payload)
+        if (
+            len(self.queue) >= SUBSCRIBER_QUEUE_MAX
+            or self.queued_bytes + size > SUBSCRIBER_QUEUE_BYTES
+        ):
+            self.end()
+            return False
+        self.queue.append(delivery)
+        self.queued_bytes += size
+        self._wake.set()
+        return True
+
+    def take(self) -> Delivery | None:
+        """The oldest queued delivery, or None."""
+        if not self.queue:
+            return None
+        delivery = self.queue.popleft()
+        self.queued_bytes -= len(delivery.payload)
+        return delivery
+
+    def clear(self) -> None:
+        self.queue.clear()
+        self.queued_bytes = 0
+
+    def end(self) -> None:
+        self.ended = True
+        self.clear()
         self._wake.set()
 
     def wake(self) -> None:
@@ -94,12 +125,23 @@ class Hub:
         self._stopping = False
         self._ensure_running()
 
-    def subscribe(self, incident_id: str | None = None) -> Subscription:
+    def subscribe(
+        self, incident_id: str | None = None, token_name: str | None = None
+    ) -> Subscription:
         """Register a subscriber (then read the store from its cursor)."""
         self._ensure_running()
-        subscription = Subscription(incident_id)
+        subscription = Subscription(incident_id, token_name)
         self._subscribers.add(subscription)
         return subscription
+
+    def end_streams_of(self, token_name: str) -> int:
+        """End the subscriptions made with the token called `token_name` (just
+        revoked); returns how many."""
+        ended = [s for s in self._subscribers if s.token_name == token_name]
+        for subscription in ended:
+            self._subscribers.discard(subscription)
+            subscription.end()
+        return len(ended)
 
     def unsubscribe(self, subscription: Subscription) -> None:
         self._subscribers.discard(subscription)
@@ -157,12 +199,14 @@ class Hub:
                 raise
             except Exception as error:  # the store went away for a moment: keep trying
                 log.error("live events: %s; retrying", _describe(error))
-                await asyncio.sleep(RESTART_DELAY)
+                await asyncio.sleep(HUB_RESTART_DELAY)
 
     def _dispatch(self, event: Event) -> None:
         delivery = Delivery.of(event)
         for subscription in list(self._subscribers):
-            subscription.offer(delivery)
+            if not subscription.offer(delivery):
+                self._subscribers.discard(subscription)
+                log.info("a live stream fell behind (its queue was full): ended, to resume")
 
 
 def _describe(error: Any) -> str:

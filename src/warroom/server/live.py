@@ -7,29 +7,79 @@ then follows the hub; each event is sent once, in order, as
     data: <the event as JSON>
 
 with a `: heartbeat` comment whenever nothing was sent for `heartbeat`
-seconds, and the stream ends when the server shuts down.
+seconds.  The stream ends when the server shuts down, when the subscriber falls
+too far behind (see `warroom.server.hub`), and when its token is revoked: it is
+re-checked at every heartbeat, and a revocation through the API ends the
+token's streams at once.  A client resumes with Last-Event-ID.
+
+A cursor beyond the newest event (the server's store was restored from an
+older backup) is answered first with a reset:
+
+    id: <the newest seq or gseq>
+    event: reset
+    data: {"reset": true, "last_gseq": N}     (an incident's stream: "last_seq")
+
+then the stream goes on from there.  A client reloads what it has cached
+(its cursor is from a store that no longer exists) and continues.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from anyio import to_thread
 
 from warroom.core.events import Event
 from warroom.server.hub import Hub
+from warroom.server.limits import STREAM_FIRST_PAGE, STREAM_PAGE, STREAM_PAGE_BYTES
 from warroom.store.base import Store
 
-PAGE = 500
 HEARTBEAT = b": heartbeat\n\n"
 OPENING = b"retry: 1000\n: connected\n\n"
 
 
 def frame(ident: int, payload: str) -> bytes:
     return f"id: {ident}\ndata: {payload}\n\n".encode()
+
+
+def reset_frame(ident: int, field: str) -> bytes:
+    """The reset signal: the client's cursor is beyond the newest event, `ident`."""
+    payload = json.dumps({"reset": True, field: ident}, separators=(",", ":"))
+    return f"id: {ident}\nevent: reset\ndata: {payload}\n\n".encode()
+
+
+class TokenCheck:
+    """Whether a stream's token still holds, asked at most once per `interval`
+    seconds; once it fails, it stays failed."""
+
+    def __init__(self, still_valid: Callable[[], bool] | None, interval: float) -> None:
+        self._still_valid = still_valid
+        self._interval = interval
+        self._clock = asyncio.get_running_loop().time
+        self._checked = self._clock()
+        self.revoked = False
+
+    def due(self) -> bool:
+        """True once the token is found revoked (or cannot be checked)."""
+        if self.revoked or self._still_valid is None:
+            return self.revoked
+        if self._clock() - self._checked >= self._interval:
+            self._checked = self._clock()
+            try:
+                self.revoked = not self._still_valid()
+            except Exception:  # the token table cannot be read: end; the client retries
+                self.revoked = True
+        return self.revoked
+
+
+def next_page(size: int, count: int) -> int:
+    """The next catch-up read's length: STREAM_PAGE events, fewer if they are large."""
+    if count == 0 or size <= 0:
+        return STREAM_PAGE
+    return max(1, min(STREAM_PAGE, STREAM_PAGE_BYTES * count // size))
 
 
 def encode(event: Event) -> str:
@@ -60,8 +110,13 @@ async def stream(
     after_gseq: int,
     after_seq: int = 0,
     heartbeat: float,
+    token_name: str | None = None,
+    still_valid: Callable[[], bool] | None = None,
+    reset: bytes | None = None,
 ) -> AsyncIterator[bytes]:
-    """The SSE body: an incident's events (ids are seqs) or all (ids are gseqs)."""
+    """The SSE body: an incident's events (ids are seqs) or all (ids are gseqs).
+    `still_valid`: re-checks the stream's token (called once per heartbeat);
+    `reset`: a reset frame to send first (the cursor was beyond the newest event)."""
 
     def ident(event: Event) -> int:
         return (event.seq if incident_id else event.gseq) or 0
@@ -69,32 +124,43 @@ async def stream(
     def wanted(event: Event) -> bool:
         return incident_id is None or (event.seq or 0) > after_seq
 
-    subscription = hub.subscribe(incident_id)
+    subscription = hub.subscribe(incident_id, token_name)
+    token = TokenCheck(still_valid, heartbeat)
+
+    def over() -> bool:
+        return hub.stopping or subscription.ended or token.due()
+
     try:
         yield OPENING
+        if reset is not None:
+            yield reset
         cursor = after_gseq
-        while not hub.stopping:
-            subscription.overflowed = False
-            while True:  # catch up from the store
-                page = await to_thread.run_sync(store.events_after, cursor, incident_id, PAGE)
-                for event in page:
-                    cursor = event.gseq or cursor
-                    if wanted(event):
-                        yield frame(ident(event), encode(event))
-                if len(page) < PAGE or hub.stopping:
-                    break
-            while not hub.stopping and not subscription.overflowed:  # then follow the hub
-                subscription.arm()
-                while subscription.queue:
-                    delivery = subscription.queue.popleft()
-                    gseq = delivery.event.gseq or 0
-                    if gseq <= cursor:
-                        continue
-                    cursor = gseq
-                    if wanted(delivery.event):
-                        yield frame(ident(delivery.event), delivery.payload)
-                if not await subscription.wait(heartbeat):
-                    yield HEARTBEAT
+        limit = STREAM_FIRST_PAGE
+        while not over():  # catch up from the store
+            page = await to_thread.run_sync(store.events_after, cursor, incident_id, limit)
+            size = 0
+            for event in page:
+                cursor = event.gseq or cursor
+                if wanted(event):
+                    payload = encode(event)
+                    size += len(payload)
+                    yield frame(ident(event), payload)
+            if len(page) < limit:
+                break
+            limit = next_page(size, len(page))
+        while not over():  # then follow the hub
+            subscription.arm()
+            while (delivery := subscription.take()) is not None:
+                if over():
+                    return
+                gseq = delivery.event.gseq or 0
+                if gseq <= cursor:
+                    continue
+                cursor = gseq
+                if wanted(delivery.event):
+                    yield frame(ident(delivery.event), delivery.payload)
+            if not await subscription.wait(heartbeat):
+                yield HEARTBEAT
     finally:
         hub.unsubscribe(subscription)
 
@@ -117,7 +183,7 @@ async def wait_for_events(
             if events or remaining <= 0:
                 return events
             await subscription.wait(remaining)
-            subscription.queue.clear()
+            subscription.clear()
         return []
     finally:
         hub.unsubscribe(subscription)

@@ -12,16 +12,14 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from warroom.server.limits import DRAIN_MAX, EVENT_BODY_MAX
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-MAX_BODY = 1024 * 1024
-# Read (and drop) up to this much of a body that is too large before answering
-# 413, so the client is not cut off mid-upload and sees the answer.
-DRAIN_MAX = 8 * 1024 * 1024
 
 access_log = logging.getLogger("warroom.server.access")
 _PLAIN = re.compile(r"[\x21-\x7e]*")
@@ -31,7 +29,7 @@ class BodyLimit:
     """Refuse bodies over `max_bytes` with 413, counting the bytes received
     (a chunked body has no Content-Length to trust)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int = EVENT_BODY_MAX) -> None:
         self.app = app
         self.max_bytes = max_bytes
 

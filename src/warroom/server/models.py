@@ -14,12 +14,11 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from warroom.core.catalog import Catalog
 from warroom.core.events import Event
 from warroom.core.kinds import NAME_MAX
+from warroom.server.limits import BATCH_MAX, DATA_DEPTH_MAX
 
 KIND_PATTERN = r"^[a-z_]+$"
 SEQ_MAX = 2**62  # SQLite integers are 64-bit signed
-BATCH_MAX = 5_000
 Time = Field(json_schema_extra={"format": "date-time"})
-DATA_DEPTH_MAX = 32
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -62,6 +61,12 @@ def _text(value: str) -> None:
         value.encode("utf-8")
     except UnicodeEncodeError:
         raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("contains a NUL character (\\u0000), which text cannot hold")
+    return value
 
 
 WireTime = Annotated[AwareDatetime, AfterValidator(_wire_time)]
@@ -129,7 +134,9 @@ class BatchIn(BaseModel):
 class ImportEventIn(BatchEventIn):
     """An event of an export file: its actor is kept."""
 
-    actor: str = Field(min_length=1, max_length=NAME_MAX)  # type: ignore[assignment]
+    actor: Annotated[str, AfterValidator(_no_nul)] = Field(  # type: ignore[assignment]
+        min_length=1, max_length=NAME_MAX
+    )
 
 
 class ImportIn(BaseModel):
@@ -248,7 +255,8 @@ class WhoAmIOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: str
+    status: str = Field(description="ok, or degraded")
+    reason: str | None = Field(None, description="why it is degraded (no paths)")
 
 
 def catalog_document(catalog: Catalog) -> dict[str, Any]:

@@ -1,19 +1,33 @@
-"""`warroom serve`: the API on uvicorn, one log line per request, and a
-shutdown on SIGTERM/SIGINT that ends open streams instead of waiting for them."""
+"""`warroom serve`: the API on uvicorn, one log line per request, a shutdown
+on SIGTERM/SIGINT that ends open streams instead of waiting for them, and
+connections that cannot exhaust the process (`warroom.server.protocol`)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import socket
 import sys
 from types import FrameType
 
 import uvicorn
 
-from warroom.server.app import HEARTBEAT_SECONDS, create_app
+from warroom.server.app import create_app
+from warroom.server.limits import (
+    GRACEFUL_SECONDS,
+    HEADER_TIMEOUT,
+    HEARTBEAT_SECONDS,
+    KEEP_ALIVE_TIMEOUT,
+    MAX_CONNECTIONS,
+)
+from warroom.server.protocol import (
+    AcceptErrorLog,
+    connection_cap,
+    descriptor_limit,
+    guarded_http,
+)
 from warroom.store.base import Store
 
-# Streams end as soon as the signal arrives; this bounds any other request.
-GRACEFUL_SECONDS = 3.0
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
 
@@ -28,6 +42,10 @@ class _Server(uvicorn.Server):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         self._on_exit()  # type: ignore[operator]
         super().handle_exit(sig, frame)
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        AcceptErrorLog().install(asyncio.get_running_loop())
+        await super().serve(sockets)
 
 
 def configure_logging() -> None:
@@ -44,16 +62,25 @@ def configure_logging() -> None:
 
 
 def serve(
-    store: Store, host: str = "127.0.0.1", port: int = 8080, heartbeat: float = HEARTBEAT_SECONDS
+    store: Store,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    heartbeat: float = HEARTBEAT_SECONDS,
+    header_timeout: float = HEADER_TIMEOUT,
+    max_connections: int = MAX_CONNECTIONS,
 ) -> int:
-    """Serve `store` until SIGTERM or SIGINT; returns the exit status."""
+    """Serve `store` until SIGTERM or SIGINT; returns the exit status.
+    `header_timeout`: seconds a connection has to send a request's headers;
+    `max_connections`: open connections at most (fewer if the descriptor
+    limit demands it)."""
     configure_logging()
     app = create_app(store, heartbeat=heartbeat)
+    cap = connection_cap(descriptor_limit(), max_connections)
     # One process (no `workers`): every append goes through the app's one
-    # group-commit writer, which cannot span processes.  `http` and `loop`
-    # stay "auto": uvicorn takes httptools (a dependency: ~10% less CPU per
-    # request than h11, needed for the 800 POST/s target) and uvloop if
-    # installed; access_log is off, AccessLog logs instead;
+    # group-commit writer, which cannot span processes.  `http` is httptools
+    # (a dependency: ~10% less CPU per request than h11, needed for the 800
+    # POST/s target) with a header deadline and a connection cap; `loop`
+    # stays "auto" (uvloop if installed); access_log is off, AccessLog logs instead;
     # no X-Forwarded-* handling: nothing here uses the client's address.
     config = uvicorn.Config(
         app,
@@ -62,6 +89,8 @@ def serve(
         log_config=None,
         access_log=False,
         lifespan="on",
+        http=guarded_http(header_timeout, cap),
+        timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
         server_header=False,
         proxy_headers=False,

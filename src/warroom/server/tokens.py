@@ -6,9 +6,10 @@ looked up by its hash and the hashes compared in constant time.  The lookup
 runs on every request as one indexed read that sees the newest commit (the
 store's `TokenTable` capability, `warroom.store.base`), so a revocation -- by
 the API or by `warroom token revoke` in another process -- holds from the
-very next request.  Each token has a unique name (the actor of every event
-written with it) and a role: viewer (read and stream) < responder (append) <
-admin (tokens, import).
+very next request; a live stream re-checks its token (`still_valid`) at every
+heartbeat.  Each token has a unique name (the actor of every event written
+with it) and a role: viewer (read and stream) < responder (append) < admin
+(tokens, import).
 
 This module imports no web framework: `warroom token ...` uses it directly.
 """
@@ -19,7 +20,7 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from warroom.core.clock import SYSTEM_CLOCK, Clock
@@ -42,6 +43,8 @@ class TokenInfo:
     role: str
     created_at: str
     revoked_at: str | None = None
+    # The token's SHA-256 when it was looked up by `verify` (to re-check it later).
+    digest: str = field(default="", repr=False, compare=False)
 
     @property
     def revoked(self) -> bool:
@@ -114,9 +117,15 @@ class TokenStore:
             return _info(row)
         return None
 
+    def still_valid(self, info: TokenInfo) -> bool:
+        """Whether the token `verify` gave `info` for is still active (one
+        indexed read, like `verify`)."""
+        row = self._table.token_by_hash(info.digest)
+        return row is not None and row.revoked_at is None
+
 
 def _info(row: TokenRow) -> TokenInfo:
-    return TokenInfo(row.name, row.role, row.created_at, row.revoked_at)
+    return TokenInfo(row.name, row.role, row.created_at, row.revoked_at, digest=row.hash)
 
 
 def check_name(name: str) -> None:

@@ -22,11 +22,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from warroom.core.errors import StoreUnavailable
 from warroom.core.events import Event
+from warroom.server.health import StoreHealth
+from warroom.server.limits import GROUP_MAX
 from warroom.store.base import GroupAppender, Store
-
-# A group stops taking more requests once it holds this many events.
-GROUP_MAX = 5_000
 
 Outcome = list[Event] | Exception
 
@@ -64,9 +64,12 @@ def append_group(store: Store, requests: Sequence[Sequence[Event]]) -> list[Outc
 class GroupWriter:
     """The one thread that appends to the store for the whole server."""
 
-    def __init__(self, store: Store, group_max: int = GROUP_MAX) -> None:
+    def __init__(
+        self, store: Store, group_max: int = GROUP_MAX, health: StoreHealth | None = None
+    ) -> None:
         self.store = store
         self.group_max = group_max
+        self.health = health or StoreHealth()
         self._queue: queue.SimpleQueue[_Pending | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -132,6 +135,10 @@ class GroupWriter:
             outcomes = append_group(self.store, [pending.events for pending in group])
         except Exception as error:  # the transaction failed: nothing was stored
             outcomes = [error] * len(group)
+            if isinstance(error, StoreUnavailable):
+                self.health.failed(error)
+        else:
+            self.health.wrote()
         self.groups += 1
         self.requests += len(group)
         # One wake-up per event loop for the whole group, not one per request.

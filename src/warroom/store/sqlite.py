@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from warroom.core.catalog import Catalog
 from warroom.core.clock import SYSTEM_CLOCK, Clock
-from warroom.core.errors import Conflict, NotFound, Refused, StoreUnavailable
+from warroom.core.errors import Conflict, NotFound, Refused, StorageFull, StoreUnavailable
 from warroom.core.events import Event
 from warroom.core.fold import apply
 from warroom.core.incident import Incident
@@ -591,6 +591,8 @@ def _unavailable(path: Path, error: Exception) -> StoreUnavailable:
         return StoreUnavailable(f"cannot write {path}: it is read-only for this user")
     if "unable to open" in message:
         return StoreUnavailable(f"cannot open {path}: check the path and its permissions")
+    if "database or disk is full" in message:
+        return StorageFull(f"cannot write {path}: the disk is full")
     return StoreUnavailable(f"{path}: {message}")
 
 

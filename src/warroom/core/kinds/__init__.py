@@ -34,6 +34,7 @@ from warroom.core.kinds.base import (
     KindSpec,
 )
 from warroom.core.kinds.followups import FOLLOWUP_ID
+from warroom.core.limits import check_event_data
 
 __all__ = [
     "CATEGORIES",
@@ -100,6 +101,7 @@ def check_data(kind: str, data: Any) -> dict[str, Any]:
         raise Refused(f"kind {kind!r} is not a valid kind name (lowercase letters and _)")
     if not isinstance(data, dict):
         raise Refused(f"data of a {kind} event must be a JSON object")
+    check_event_data(data)
     spec = KINDS.get(kind)
     if spec is None:
         return data
