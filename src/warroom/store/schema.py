@@ -115,14 +115,10 @@ def upgrade(path: Path) -> tuple[int, int]:
         return before.version, before.version
     if before.is_new:
         raise StoreUnavailable(f"{path} is not a warroom database yet (it is empty)")
-    conn = connect(path)
-    try:
-        conn.execute("PRAGMA journal_mode = WAL").fetchone()
-    except sqlite3.DatabaseError as error:
-        raise unavailable(path, error) from None
-    finally:
-        conn.close()
-    return before.version, create_or_upgrade(path)
+    from warroom.store.sqlite import SQLiteStore
+
+    SQLiteStore(path).close()  # upgrades it, as any command opening it would
+    return before.version, file_schema(path).version
 
 
 def create_or_upgrade(path: Path) -> int:
