@@ -30,7 +30,6 @@ from warroom.core.events import Event
 from warroom.core.fold import apply
 from warroom.core.incident import Incident
 from warroom.core.times import format_time, parse_wire_time
-from warroom.core.validate import normalise, validate
 from warroom.store import schema
 from warroom.store.base import REF_HELP, TokenRow, parse_ref, sort_incidents
 from warroom.store.schema import unavailable
@@ -330,6 +329,11 @@ class _Group:
         self.numbers: dict[str, int] = {}  # INC numbers given in this transaction
         self.stored: dict[str, list[Event]] = {}  # by the requests that succeeded
         self._times: dict[datetime, str] = {}
+        # Imported at the first write: the kinds' pydantic models are not
+        # needed to open a file or read it (the TUI's first frame).
+        from warroom.core.validate import validate
+
+        self._validate = validate
         # Writes are serialised, so the next row id is known: SQLite would
         # give the same one (the largest + 1), and rows go in with executemany.
         self._next_gseq: int = conn.execute(
@@ -387,7 +391,7 @@ class _Group:
         if existing is not None:
             return _same_or_conflict(existing, event)
         state = self._state(event.incident_id)
-        checked = validate(state, event, self.catalog, now)
+        checked = self._validate(state, event, self.catalog, now)
         if state is None:
             state = self._new_incident(event.incident_id)
         seq = state.last_seq + 1
@@ -465,6 +469,8 @@ def _from_snapshot(text: str | None) -> Incident | None:
 
 
 def _same_or_conflict(stored: Event, candidate: Event) -> Event:
+    from warroom.core.validate import normalise
+
     with contextlib.suppress(Refused):
         candidate = normalise(candidate)
     if candidate.content_key() != stored.content_key():
