@@ -32,7 +32,7 @@ import json
 import subprocess
 import sys
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,19 +116,8 @@ def test_cli_commands_load_no_textual_or_server(
     command: tuple[str, ...], isolated_env: dict[str, str], tmp_path: Path
 ) -> None:
     if command[0] != "declare":
-        setup = [sys.executable, "-m", "warroom", "declare", "Setup"]
-        subprocess.run(setup, env=isolated_env, cwd=tmp_path, check=True, capture_output=True)
-    dump = tmp_path / "modules.json"
-    done = subprocess.run(
-        [sys.executable, "-c", CLI_THEN_DUMP, str(dump), *command],
-        capture_output=True,
-        text=True,
-        env=isolated_env,
-        cwd=tmp_path,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    modules = json.loads(dump.read_text())
+        declared_store(isolated_env, tmp_path)
+    modules = modules_after(CLI_THEN_DUMP, command, isolated_env, tmp_path)
     assert "warroom.cli" in modules and "warroom.store.sqlite" in modules
     assert offending(modules, UI_AND_SERVER) == []
 
@@ -180,43 +169,39 @@ with open(sys.argv[1], "w") as out:
 """
 
 
-def _declared_store(env: dict[str, str], folder: Path) -> None:
+def declared_store(env: dict[str, str], folder: Path) -> None:
     setup = [sys.executable, "-m", "warroom", "declare", "Setup"]
     subprocess.run(setup, env=env, cwd=folder, check=True, capture_output=True)
 
 
-def test_the_hot_path_log_loads_no_orm(isolated_env: dict[str, str], tmp_path: Path) -> None:
-    """`warroom log` on a store at the current schema: sqlite3 alone."""
-    _declared_store(isolated_env, tmp_path)
-    dump = tmp_path / "modules.json"
+def modules_after(script: str, args: Sequence[str], env: dict[str, str], folder: Path) -> list[str]:
+    """Run `script` (one of the *_THEN_DUMP above) in a fresh interpreter; the
+    modules it had loaded."""
+    dump = folder / "modules.json"
     done = subprocess.run(
-        [sys.executable, "-c", CLI_THEN_DUMP, str(dump), "log", "INC-1", "a note"],
+        [sys.executable, "-c", script, str(dump), *args],
         capture_output=True,
         text=True,
-        env=isolated_env,
-        cwd=tmp_path,
-        timeout=60,
+        env=env,
+        cwd=folder,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    modules = json.loads(dump.read_text())
+    return json.loads(dump.read_text())
+
+
+def test_the_hot_path_log_loads_no_orm(isolated_env: dict[str, str], tmp_path: Path) -> None:
+    """`warroom log` on a store at the current schema: sqlite3 alone."""
+    declared_store(isolated_env, tmp_path)
+    modules = modules_after(CLI_THEN_DUMP, ["log", "INC-1", "a note"], isolated_env, tmp_path)
     assert "warroom.store.sqlite" in modules and "sqlite3" in modules
     assert offending(modules, ORM) == []
 
 
 def test_the_hot_path_tui_room_loads_no_orm(isolated_env: dict[str, str], tmp_path: Path) -> None:
     """`warroom tui REF` up to the room on screen: no ORM either."""
-    _declared_store(isolated_env, tmp_path)
-    dump = tmp_path / "modules.json"
-    done = subprocess.run(
-        [sys.executable, "-c", TUI_THEN_DUMP, str(dump), "INC-1"],
-        capture_output=True,
-        text=True,
-        env=isolated_env,
-        cwd=tmp_path,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    modules = json.loads(dump.read_text())
+    declared_store(isolated_env, tmp_path)
+    modules = modules_after(TUI_THEN_DUMP, ["INC-1"], isolated_env, tmp_path)
     assert "warroom.tui.screens.room" in modules and "warroom.store.sqlite" in modules
     assert offending(modules, ORM) == []
 

@@ -16,6 +16,7 @@ newer warroom is refused, unchanged, with a message saying to upgrade warroom.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,12 +154,20 @@ def create_or_upgrade(path: Path) -> int:
 
 
 def _create(conn: Any) -> None:
-    from alembic import command
+    from alembic.migration import MigrationContext
 
     from warroom.store.tables import TABLES, metadata
 
     metadata.create_all(conn, tables=TABLES)
-    command.stamp(alembic_config(conn), "head")
+    MigrationContext.configure(conn).stamp(_scripts(), "head")
+
+
+@functools.cache
+def _scripts() -> Any:
+    """The migration scripts, read once per process (a new file only needs the head)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config())
 
 
 def _migrate(conn: Any, version: int) -> None:

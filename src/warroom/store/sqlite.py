@@ -18,7 +18,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -89,10 +89,15 @@ class SQLiteStore:
         committed.  If the transaction itself fails, StoreUnavailable is raised
         and nothing is stored.  Every result is durable when this returns.
         """
+        # Imported at the first write, before the write lock is taken: the
+        # kinds' pydantic models are not needed to open or read a file (the
+        # TUI's first frame).
+        from warroom.core.validate import validate
+
         results: list[list[Event] | Exception] = []
         try:
             with self._pool.write() as conn:
-                group = _Group(conn, self.catalog)
+                group = _Group(conn, self.catalog, validate)
                 for events in requests:
                     results.append(group.request(events, self.clock.now()))
                 group.save_states()
@@ -321,19 +326,17 @@ class _Group:
     `_Pool.write` began.
     """
 
-    def __init__(self, conn: sqlite3.Connection, catalog: Catalog) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, catalog: Catalog, check: Callable[..., Event]
+    ) -> None:
         self.conn = conn
         self.catalog = catalog
+        self._validate = check
         self.states: dict[str, Incident | None] = {}
         self.snapshots: dict[str, str | None] = {}  # as they were before this transaction
         self.numbers: dict[str, int] = {}  # INC numbers given in this transaction
         self.stored: dict[str, list[Event]] = {}  # by the requests that succeeded
         self._times: dict[datetime, str] = {}
-        # Imported at the first write: the kinds' pydantic models are not
-        # needed to open a file or read it (the TUI's first frame).
-        from warroom.core.validate import validate
-
-        self._validate = validate
         # Writes are serialised, so the next row id is known: SQLite would
         # give the same one (the largest + 1), and rows go in with executemany.
         self._next_gseq: int = conn.execute(
