@@ -43,7 +43,9 @@ def main(runs: int = 21) -> None:
     import_median = statistics.median(import_times)
     print(f"warroom log         : median {log_median * 1000:.0f} ms (n={runs})")
     print(f"import sqlmodel     : median {import_median * 1000:.0f} ms (n={runs})")
-    print(f"ratio               : {log_median / import_median:.2f}  (target <= 0.7; load average {os.getloadavg()[0]:.1f})")
+    ratio = log_median / import_median
+    load = os.getloadavg()[0]
+    print(f"ratio               : {ratio:.2f}  (target <= 0.7; load average {load:.1f})")
 
 
 if __name__ == "__main__":
