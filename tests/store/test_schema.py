@@ -191,3 +191,18 @@ def test_the_hot_path_imports_no_sqlalchemy(db_path: Path) -> None:
     top = [n for n in ast.parse(source).body if isinstance(n, ast.Import | ast.ImportFrom)]
     names = {getattr(n, "module", None) or n.names[0].name for n in top}
     assert not {name for name in names if name.split(".")[0] in {"sqlalchemy", "sqlmodel"}}
+
+
+def test_a_failed_upgrade_changes_nothing(release_db: Path) -> None:
+    """The upgrade is one transaction: a migration that fails midway (here the
+    0002 copy finds its scratch table's name taken) leaves the file as it was."""
+    conn = sqlite3.connect(release_db)
+    conn.execute("CREATE TABLE tokens_before_0002 (x)")
+    conn.close()
+    events = rows(release_db, "SELECT * FROM events ORDER BY gseq")
+    with pytest.raises(StoreUnavailable, match="tokens_before_0002"):
+        schema.upgrade(release_db)
+    assert version(release_db) == 1
+    assert rows(release_db, "SELECT * FROM events ORDER BY gseq") == events
+    assert rows(release_db, "SELECT name FROM sqlite_master WHERE name = 'alembic_version'") == []
+    assert len(rows(release_db, "SELECT * FROM tokens")) == 1

@@ -146,7 +146,7 @@ def create_or_upgrade(path: Path) -> int:
                 _migrate(conn, found.version)
             raw.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    except DBAPIError as error:
+    except (DBAPIError, sqlite3.Error) as error:
         raise unavailable(path, error) from None
     finally:
         engine.dispose()
