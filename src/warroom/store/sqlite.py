@@ -18,7 +18,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ from warroom.core.events import Event
 from warroom.core.fold import apply
 from warroom.core.incident import Incident
 from warroom.core.times import format_time, parse_wire_time
+from warroom.core.validate import normalise, validate
 from warroom.store import schema
 from warroom.store.base import REF_HELP, TokenRow, parse_ref, sort_incidents
 from warroom.store.schema import unavailable
@@ -89,15 +90,10 @@ class SQLiteStore:
         committed.  If the transaction itself fails, StoreUnavailable is raised
         and nothing is stored.  Every result is durable when this returns.
         """
-        # Imported at the first write, before the write lock is taken: the
-        # kinds' pydantic models are not needed to open or read a file (the
-        # TUI's first frame).
-        from warroom.core.validate import validate
-
         results: list[list[Event] | Exception] = []
         try:
             with self._pool.write() as conn:
-                group = _Group(conn, self.catalog, validate)
+                group = _Group(conn, self.catalog)
                 for events in requests:
                     results.append(group.request(events, self.clock.now()))
                 group.save_states()
@@ -326,12 +322,9 @@ class _Group:
     `_Pool.write` began.
     """
 
-    def __init__(
-        self, conn: sqlite3.Connection, catalog: Catalog, check: Callable[..., Event]
-    ) -> None:
+    def __init__(self, conn: sqlite3.Connection, catalog: Catalog) -> None:
         self.conn = conn
         self.catalog = catalog
-        self._validate = check
         self.states: dict[str, Incident | None] = {}
         self.snapshots: dict[str, str | None] = {}  # as they were before this transaction
         self.numbers: dict[str, int] = {}  # INC numbers given in this transaction
@@ -394,7 +387,7 @@ class _Group:
         if existing is not None:
             return _same_or_conflict(existing, event)
         state = self._state(event.incident_id)
-        checked = self._validate(state, event, self.catalog, now)
+        checked = validate(state, event, self.catalog, now)
         if state is None:
             state = self._new_incident(event.incident_id)
         seq = state.last_seq + 1
@@ -472,8 +465,6 @@ def _from_snapshot(text: str | None) -> Incident | None:
 
 
 def _same_or_conflict(stored: Event, candidate: Event) -> Event:
-    from warroom.core.validate import normalise
-
     with contextlib.suppress(Refused):
         candidate = normalise(candidate)
     if candidate.content_key() != stored.content_key():
