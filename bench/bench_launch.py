@@ -83,8 +83,8 @@ def launch(command: list[str], env: dict[str, str], name: str) -> float:
 
 
 def make_store(folder: Path) -> dict[str, str]:
-    from warroom.actions import declare, write
     from warroom.core.clock import SYSTEM_CLOCK
+    from warroom.services.incidents import declare, write
     from warroom.store.sqlite import SQLiteStore
 
     db = folder / "launch.db"

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from warroom.actions import write
 from warroom.core.clock import SYSTEM_CLOCK
 from warroom.core.errors import StoreUnavailable
 from warroom.core.incident import Incident
+from warroom.services.incidents import write
 from warroom.store import schema
-from warroom.store.sqlite import SQLiteStore, _row_event
+from warroom.store.sqlite import SQLiteStore, _row_event, upgrade
 
 RELEASE_DB = Path(__file__).with_name("data") / "release-schema1.db"
 
@@ -93,7 +93,7 @@ def test_the_release_file_is_upgraded_in_place_and_reads_back_the_same(release_d
     tokens_before = rows(release_db, "SELECT * FROM tokens")
     assert version(release_db) == 1 and len(events_before) == 25 and len(incidents_before) == 2
     snapshots = {row[0]: row[-1] for row in incidents_before}
-    assert schema.upgrade(release_db) == (1, 2)
+    assert upgrade(release_db) == (1, 2)
 
     assert version(release_db) == schema.SCHEMA_VERSION
     assert rows(release_db, "SELECT * FROM events ORDER BY gseq") == events_before
@@ -114,7 +114,7 @@ def test_the_release_file_is_upgraded_in_place_and_reads_back_the_same(release_d
 def test_a_fresh_file_and_an_upgraded_one_have_the_same_schema(
     release_db: Path, db_path: Path
 ) -> None:
-    schema.upgrade(release_db)
+    upgrade(release_db)
     SQLiteStore(db_path).close()
     assert shape(release_db) == shape(db_path)
 
@@ -165,12 +165,12 @@ def test_concurrent_openers_of_an_old_file_upgrade_it_once(release_db: Path) -> 
 
 
 def test_a_file_of_a_newer_warroom_is_refused_unchanged(release_db: Path) -> None:
-    schema.upgrade(release_db)
+    upgrade(release_db)
     conn = sqlite3.connect(release_db)
     conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION + 1}")
     conn.close()
     content = release_db.read_bytes()
-    for attempt in (lambda: SQLiteStore(release_db), lambda: schema.upgrade(release_db)):
+    for attempt in (lambda: SQLiteStore(release_db), lambda: upgrade(release_db)):
         with pytest.raises(StoreUnavailable, match=r"newer warroom.*upgrade warroom"):
             attempt()
     assert release_db.read_bytes() == content
@@ -178,7 +178,7 @@ def test_a_file_of_a_newer_warroom_is_refused_unchanged(release_db: Path) -> Non
 
 def test_upgrade_refuses_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable, match="no warroom database"):
-        schema.upgrade(tmp_path / "none.db")
+        upgrade(tmp_path / "none.db")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -201,7 +201,7 @@ def test_a_failed_upgrade_changes_nothing(release_db: Path) -> None:
     conn.close()
     events = rows(release_db, "SELECT * FROM events ORDER BY gseq")
     with pytest.raises(StoreUnavailable, match="tokens_before_0002"):
-        schema.upgrade(release_db)
+        upgrade(release_db)
     assert version(release_db) == 1
     assert rows(release_db, "SELECT * FROM events ORDER BY gseq") == events
     assert rows(release_db, "SELECT name FROM sqlite_master WHERE name = 'alembic_version'") == []

@@ -1,5 +1,6 @@
 """`warroom db ...`: the SQLite store file itself (never through a server):
-its schema version, and upgrading it.  The logic is `warroom.store.schema`'s;
+its schema version, and upgrading it.  The logic is the store's
+(`warroom.store.schema`, `warroom.store.sqlite.upgrade`);
 later issues add check, backup, restore and copy here."""
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ def db(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def upgrade(ctx: Context) -> int:
-    from warroom.store import schema
+    from warroom.store.sqlite import upgrade as upgrade_file
 
     path = ctx.settings.db
-    before, after = schema.upgrade(path)
+    before, after = upgrade_file(path)
     if before == after:
         say(f"{path}: schema {after}, already current")
     else:

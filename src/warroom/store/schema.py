@@ -5,7 +5,8 @@ The schema is defined once, by the SQLModel table classes of
 in the package) take a file of an older warroom to the newest.  The revision a
 file is at is mirrored in SQLite's `PRAGMA user_version` (revision "0002" is
 user_version 2), so opening a file checks its schema with two pragmas on the
-plain `sqlite3` connection: SQLAlchemy, SQLModel and Alembic are imported only
+plain `sqlite3` connection (`warroom.store.sqlite`, which also has
+`upgrade(path)` for `warroom db upgrade`): SQLAlchemy, SQLModel and Alembic are imported only
 when a file is created or upgraded (`create_or_upgrade`).
 
 An older file is upgraded in place when it is opened, in one `BEGIN IMMEDIATE`
@@ -106,20 +107,6 @@ def file_schema(path: Path) -> FileSchema:
             conn.close()
     except sqlite3.DatabaseError as error:
         raise unavailable(path, error) from None
-
-
-def upgrade(path: Path) -> tuple[int, int]:
-    """Bring an existing file to the current schema (`warroom db upgrade`):
-    the versions before and after.  A file already current is left alone."""
-    before = file_schema(path)
-    if check(path, before):
-        return before.version, before.version
-    if before.is_new:
-        raise StoreUnavailable(f"{path} is not a warroom database yet (it is empty)")
-    from warroom.store.sqlite import SQLiteStore
-
-    SQLiteStore(path).close()  # upgrades it, as any command opening it would
-    return before.version, file_schema(path).version
 
 
 def create_or_upgrade(path: Path) -> int:

@@ -272,6 +272,18 @@ class SQLiteStore:
         return self._tokens.by_hash(digest)
 
 
+def upgrade(path: Path) -> tuple[int, int]:
+    """Bring an existing file to the current schema (`warroom db upgrade`):
+    the versions before and after.  A file already current is left alone."""
+    before = schema.file_schema(path)
+    if schema.check(path, before):
+        return before.version, before.version
+    if before.is_new:
+        raise StoreUnavailable(f"{path} is not a warroom database yet (it is empty)")
+    SQLiteStore(path).close()  # upgrades it, as any command opening it would
+    return before.version, schema.file_schema(path).version
+
+
 def _after_query(after_gseq: int, incident_id: str | None, limit: int) -> tuple[str, tuple]:
     if incident_id is None:
         return (

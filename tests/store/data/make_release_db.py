@@ -5,12 +5,14 @@ Run once, with that release installed, from the repository root:
 
     .venv/bin/python tests/store/data/make_release_db.py
 
-The resulting file is committed; tests/store/test_schema.py upgrades a copy of
-it in place and checks that every incident and event reads back the same.
+It ran against the release of 2026-12-05 (warroom.actions has since become
+warroom.services.incidents).  The resulting file is committed;
+tests/store/test_schema.py upgrades a copy of it in place and checks that every
+incident and event reads back the same.
 Two incidents: one with a runbook, checked steps, an added step, roles,
 notes of each log kind, a milestone, a link, stakeholder updates, and a
 resolution followed by follow-ups (added, done, verified); one still open.
-The second store also holds a server token (the `tokens` table).
+The file also holds a server token (the `tokens` table).
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ def main() -> None:
 def _check_steps_and_followups() -> None:
     """What the CLI has no command for: step check-offs (the TUI's), and the
     follow-ups' done/verified by their ids."""
-    from warroom.actions import write
+    from warroom.actions import write  # noqa: I001  (the release's module; now warroom.services)
     from warroom.core.clock import SYSTEM_CLOCK
     from warroom.store.sqlite import SQLiteStore
 
