@@ -32,7 +32,7 @@ import json
 import subprocess
 import sys
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,19 +116,8 @@ def test_cli_commands_load_no_textual_or_server(
     command: tuple[str, ...], isolated_env: dict[str, str], tmp_path: Path
 ) -> None:
     if command[0] != "declare":
-        setup = [sys.executable, "-m", "warroom", "declare", "Setup"]
-        subprocess.run(setup, env=isolated_env, cwd=tmp_path, check=True, capture_output=True)
-    dump = tmp_path / "modules.json"
-    done = subprocess.run(
-        [sys.executable, "-c", CLI_THEN_DUMP, str(dump), *command],
-        capture_output=True,
-        text=True,
-        env=isolated_env,
-        cwd=tmp_path,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    modules = json.loads(dump.read_text())
+        declared_store(isolated_env, tmp_path)
+    modules = modules_after(CLI_THEN_DUMP, command, isolated_env, tmp_path)
     assert "warroom.cli" in modules and "warroom.store.sqlite" in modules
     assert offending(modules, UI_AND_SERVER) == []
 
@@ -151,6 +140,70 @@ def test_the_command_line_parses_before_it_loads_the_store() -> None:
     assert "warroom.cli.incidents" in modules
     heavy = {"warroom.store", "warroom.services", "warroom.core.kinds", "pydantic"}
     assert offending(modules, UI_AND_SERVER | DATABASES | heavy) == []
+
+
+ORM = {"sqlalchemy", "sqlmodel", "alembic"}
+
+# `warroom tui REF` as `warroom.tui.run.run_tui` does it, headless: open the
+# store, read the room, run the app until the room is on screen; then dump
+# sys.modules to a file.
+TUI_THEN_DUMP = """
+import asyncio, json, sys
+from warroom.config import load_settings
+from warroom.tui.run import app_for_store
+from warroom.store.open import open_store
+
+settings = load_settings({})
+store = open_store(settings)
+app = app_for_store(store, user="tester", incident_id=store.resolve(sys.argv[2]))
+
+async def show() -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "RoomScreen", app.screen
+
+asyncio.run(show())
+store.close()
+with open(sys.argv[1], "w") as out:
+    json.dump(sorted(sys.modules), out)
+"""
+
+
+def declared_store(env: dict[str, str], folder: Path) -> None:
+    setup = [sys.executable, "-m", "warroom", "declare", "Setup"]
+    subprocess.run(setup, env=env, cwd=folder, check=True, capture_output=True)
+
+
+def modules_after(script: str, args: Sequence[str], env: dict[str, str], folder: Path) -> list[str]:
+    """Run `script` (one of the *_THEN_DUMP above) in a fresh interpreter; the
+    modules it had loaded."""
+    dump = folder / "modules.json"
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(dump), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=folder,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(dump.read_text())
+
+
+def test_the_hot_path_log_loads_no_orm(isolated_env: dict[str, str], tmp_path: Path) -> None:
+    """`warroom log` on a store at the current schema: sqlite3 alone."""
+    declared_store(isolated_env, tmp_path)
+    modules = modules_after(CLI_THEN_DUMP, ["log", "INC-1", "a note"], isolated_env, tmp_path)
+    assert "warroom.store.sqlite" in modules and "sqlite3" in modules
+    assert offending(modules, ORM) == []
+
+
+def test_the_hot_path_tui_room_loads_no_orm(isolated_env: dict[str, str], tmp_path: Path) -> None:
+    """`warroom tui REF` up to the room on screen: no ORM either."""
+    declared_store(isolated_env, tmp_path)
+    modules = modules_after(TUI_THEN_DUMP, ["INC-1"], isolated_env, tmp_path)
+    assert "warroom.tui.screens.room" in modules and "warroom.store.sqlite" in modules
+    assert offending(modules, ORM) == []
 
 
 def imports_of(path: Path) -> set[str]:

@@ -19,6 +19,7 @@ import sysconfig
 from pathlib import Path
 
 import warroom
+from warroom.store.schema import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: pyproject.toml is here
 
@@ -103,3 +104,17 @@ def test_the_wheel_works_outside_the_checkout(tmp_path: Path) -> None:
         assert found == installed / "_resources" / name, (name, found)
         assert files_under(found) == files_under(ROOT / name), name
         assert files_under(found), f"the wheel ships an empty {name}/"
+
+    # The schema migrations ship inside the package: the installed warroom
+    # upgrades a file of the release before migrations.
+    migrations = installed / "store" / "migrations"
+    shipped = [name for name in files_under(migrations) if name.endswith((".py", ".mako"))]
+    assert shipped == [
+        name
+        for name in files_under(ROOT / "src" / "warroom" / "store" / "migrations")
+        if name.endswith((".py", ".mako"))
+    ]
+    old = tmp_path / "store" / "old.db"
+    old.write_bytes((ROOT / "tests" / "store" / "data" / "release-schema1.db").read_bytes())
+    upgraded = run([warroom_bin, "--db", old, "db", "upgrade"], env, elsewhere)
+    assert upgraded.endswith(f"upgraded from schema 1 to {SCHEMA_VERSION}\n"), upgraded

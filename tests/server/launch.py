@@ -8,26 +8,28 @@ store's file: writes beyond it fail as on a full disk).
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
-from typing import Any
-
-from sqlalchemy import event
+from pathlib import Path
 
 from warroom.server.run import serve
+from warroom.store import schema
 from warroom.store.sqlite import SQLiteStore
 
 
 def main(db: str, port: str, options_text: str) -> int:
     options = json.loads(options_text)
-    store = SQLiteStore(db)
     pages = options.pop("max_page_count", None)
     if pages is not None:
+        connect = schema.connect  # every connection of the store is made by it
 
-        @event.listens_for(store.engine, "connect")
-        def _limit(dbapi_connection: Any, record: Any) -> None:
-            dbapi_connection.execute(f"PRAGMA max_page_count = {int(pages)}")
+        def limited(path: Path) -> sqlite3.Connection:
+            conn = connect(path)
+            conn.execute(f"PRAGMA max_page_count = {int(pages)}")
+            return conn
 
-        store.engine.dispose()  # (connections made so far have no limit)
+        schema.connect = limited
+    store = SQLiteStore(db)
     return serve(store, port=int(port), **options)
 
 

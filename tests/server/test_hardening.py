@@ -149,8 +149,8 @@ def test_a_full_disk_is_logged_once_reported_by_healthz_and_named_to_clients(
 ) -> None:
     db = tmp_path / "warroom.db"
     token = make_token(db, "ops", "responder")
-    with SQLiteStore(db) as store, store.engine.connect() as conn:
-        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
     server = Server(db, tmp_path, options={"max_page_count": pages + 40}).start()
     try:
         with httpx.Client(base_url=server.url, timeout=10) as client:

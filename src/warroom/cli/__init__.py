@@ -20,7 +20,17 @@ import sys
 from collections.abc import Sequence
 
 from warroom import __version__
-from warroom.cli import drills, followups, incidents, reports, runbooks, server, timeline, tui
+from warroom.cli import (
+    db,
+    drills,
+    followups,
+    incidents,
+    reports,
+    runbooks,
+    server,
+    timeline,
+    tui,
+)
 from warroom.cli.context import Context
 from warroom.cli.parser import (
     GLOBAL_FLAGS,
@@ -35,7 +45,7 @@ from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.core.errors import UsageError, WarroomError
 from warroom.core.text import clean_line
 
-GROUPS = (incidents, runbooks, drills, followups, reports, timeline, server, tui)
+GROUPS = (incidents, runbooks, drills, followups, reports, timeline, server, db, tui)
 DEFAULT_COMMAND = "tui"  # plain `warroom`
 
 

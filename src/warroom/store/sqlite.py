@@ -1,10 +1,13 @@
 """The embedded SQLite store: one file, shared by every terminal on a host.
 
 WAL, `synchronous=FULL`, a busy timeout on every connection, and every write
-as `BEGIN IMMEDIATE` (SQLAlchemy's connect/begin event recipe for pysqlite),
-so concurrent writers queue instead of failing.  Other processes' commits are
-noticed by polling `PRAGMA data_version` on a dedicated connection; this
-process's own commits wake its watchers directly.
+as `BEGIN IMMEDIATE`, so concurrent writers queue instead of failing.  Other
+processes' commits are noticed by polling `PRAGMA data_version` on a dedicated
+connection; this process's own commits wake its watchers directly.
+
+Every statement runs on the plain `sqlite3` module: opening a file at the
+current schema imports neither SQLAlchemy nor SQLModel (`warroom.store.schema`
+does, only to create or upgrade a file).
 """
 
 from __future__ import annotations
@@ -15,30 +18,25 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.dialects.sqlite import pysqlite  # noqa: F401  (create_engine's import, done here)
-from sqlalchemy.exc import DBAPIError, OperationalError
-
 from warroom.core.catalog import Catalog
 from warroom.core.clock import SYSTEM_CLOCK, Clock
-from warroom.core.errors import Conflict, NotFound, Refused, StorageFull, StoreUnavailable
+from warroom.core.errors import Conflict, NotFound, Refused, StoreUnavailable
 from warroom.core.events import Event
 from warroom.core.fold import apply
 from warroom.core.incident import Incident
 from warroom.core.times import format_time, parse_wire_time
 from warroom.core.validate import normalise, validate
+from warroom.store import schema
 from warroom.store.base import REF_HELP, TokenRow, parse_ref, sort_incidents
+from warroom.store.schema import unavailable
 from warroom.store.sqlite_tokens import SQLiteTokens
-from warroom.store.tables import EventRow, IncidentRow
 
-SCHEMA_VERSION = 1
-APPLICATION_ID = 0x57415252  # "WARR": marks the file as warroom's
-BUSY_TIMEOUT_MS = 15_000
+IDLE_CONNECTIONS = 5  # connections kept open for reuse (more are made when needed)
 # Seconds between data_version polls while watching: quick right after a
 # change, backing off to POLL_MAX while idle (an idle watcher stays < 1% CPU).
 POLL_MIN = 0.01
@@ -64,7 +62,7 @@ class SQLiteStore:
         self.catalog = catalog or Catalog.default()
         self.clock = clock
         _check_location(self.path, create_parent)
-        self._engine = _make_engine(self.path)
+        self._pool = _Pool(self.path)
         self._notifier = _Notifier()
         self._ensure_schema()
         self._tokens = SQLiteTokens(self.path)
@@ -94,15 +92,13 @@ class SQLiteStore:
         """
         results: list[list[Event] | Exception] = []
         try:
-            with self._engine.begin() as conn:
-                raw = conn.connection.driver_connection
-                assert raw is not None
-                group = _Group(raw, self.catalog)
+            with self._pool.write() as conn:
+                group = _Group(conn, self.catalog)
                 for events in requests:
                     results.append(group.request(events, self.clock.now()))
                 group.save_states()
-        except (OperationalError, sqlite3.OperationalError) as error:
-            raise _unavailable(self.path, error) from None
+        except sqlite3.OperationalError as error:
+            raise unavailable(self.path, error) from None
         if any(not isinstance(result, Exception) for result in results):
             self._notifier.notify()
         return results
@@ -167,10 +163,10 @@ class SQLiteStore:
 
     def _read(self, query: str, params: tuple[Any, ...]) -> list[Any]:
         try:
-            with self._engine.connect().execution_options(warroom_read=True) as conn:
-                return list(conn.exec_driver_sql(query, params).fetchall())
-        except OperationalError as error:
-            raise _unavailable(self.path, error) from None
+            with self._pool.connection() as conn:
+                return conn.execute(query, params).fetchall()
+        except sqlite3.OperationalError as error:
+            raise unavailable(self.path, error) from None
 
     # -- watching --------------------------------------------------------
 
@@ -182,8 +178,7 @@ class SQLiteStore:
         Resuming with the gseq of the last event received continues without a
         gap or a duplicate.
         """
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn = schema.connect(self.path)
         wake = self._notifier.subscribe()
         cursor = after_gseq
         interval = POLL_MIN
@@ -213,58 +208,35 @@ class SQLiteStore:
     # -- set-up ----------------------------------------------------------
 
     def _ensure_schema(self) -> None:
+        """Check the file's schema with two pragmas; only a new or older file
+        imports SQLAlchemy (`schema.create_or_upgrade`)."""
         try:
-            with self._engine.connect().execution_options(warroom_read=True) as conn:
-                app_id = conn.exec_driver_sql("PRAGMA application_id").scalar_one()
-                version = conn.exec_driver_sql("PRAGMA user_version").scalar_one()
-                tables = conn.exec_driver_sql(
-                    "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                ).scalar_one()
-        except DBAPIError as error:
-            raise _unavailable(self.path, error) from None
-        if app_id == APPLICATION_ID and version == SCHEMA_VERSION:
-            self._use_wal()
-            return
-        if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
-            raise StoreUnavailable(
-                f"{self.path} is an SQLite database of another program, not warroom's; "
-                "give another path with --db"
-            )
-        if version > SCHEMA_VERSION:
-            raise StoreUnavailable(
-                f"{self.path} was written by a newer warroom (schema {version}); upgrade warroom"
-            )
+            with self._pool.connection() as conn:
+                found = schema.read_schema(conn, count_tables=False)
+                if found.application_id != schema.APPLICATION_ID:
+                    found = schema.read_schema(conn)
+        except sqlite3.DatabaseError as error:
+            raise unavailable(self.path, error) from None
+        current = schema.check(self.path, found)
         self._use_wal()
-        try:
-            with self._engine.begin() as conn:
-                # Re-check inside the write lock: another process may have won.
-                if conn.exec_driver_sql("PRAGMA user_version").scalar_one() == SCHEMA_VERSION:
-                    return
-                EventRow.metadata.create_all(
-                    conn, tables=[EventRow.__table__, IncidentRow.__table__]
-                )
-                conn.exec_driver_sql(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except DBAPIError as error:
-            raise _unavailable(self.path, error) from None
+        if not current:
+            schema.create_or_upgrade(self.path)
 
     def _use_wal(self) -> None:
         """Switch the file to WAL (it stays so); only once it is known to be ours,
         so another program's database is never changed."""
-        raw = self._engine.raw_connection()  # autocommit: no transaction may be open
         try:
-            raw.driver_connection.execute("PRAGMA journal_mode = WAL").fetchone()
+            with self._pool.connection() as conn:  # autocommit: no transaction may be open
+                conn.execute("PRAGMA journal_mode = WAL").fetchone()
         except sqlite3.Error as error:
-            raise _unavailable(self.path, error) from None
-        finally:
-            raw.close()
+            raise unavailable(self.path, error) from None
 
     def rebuild_read_model(self) -> None:
         """Recompute every incident's snapshot from its log."""
-        with self._engine.begin() as conn:
-            numbers = dict(conn.exec_driver_sql("SELECT id, number FROM incidents").fetchall())
+        with self._pool.write() as conn:
+            numbers = dict(conn.execute("SELECT id, number FROM incidents").fetchall())
             states: dict[str, Incident] = {}
-            for row in conn.exec_driver_sql(f"SELECT {_COLUMNS} FROM events ORDER BY gseq"):
+            for row in conn.execute(f"SELECT {_COLUMNS} FROM events ORDER BY gseq").fetchall():
                 item = _row_event(row)
                 state = states.get(item.incident_id)
                 if state is None:
@@ -272,13 +244,12 @@ class SQLiteStore:
                         id=item.incident_id, number=numbers.get(item.incident_id)
                     )
                 apply(state, item, self.catalog)
-            raw = conn.connection.driver_connection
             for state in states.values():
-                _save_state(raw, state, self.catalog)
+                _save_state(conn, state, self.catalog)
 
     def close(self) -> None:
         self._tokens.close()
-        self._engine.dispose()
+        self._pool.close()
 
     def __enter__(self) -> SQLiteStore:
         return self
@@ -299,6 +270,18 @@ class SQLiteStore:
 
     def token_by_hash(self, digest: str) -> TokenRow | None:
         return self._tokens.by_hash(digest)
+
+
+def upgrade(path: Path) -> tuple[int, int]:
+    """Bring an existing file to the current schema (`warroom db upgrade`):
+    the versions before and after.  A file already current is left alone."""
+    before = schema.file_schema(path)
+    if schema.check(path, before):
+        return before.version, before.version
+    if before.is_new:
+        raise StoreUnavailable(f"{path} is not a warroom database yet (it is empty)")
+    SQLiteStore(path).close()  # upgrades it, as any command opening it would
+    return before.version, schema.file_schema(path).version
 
 
 def _after_query(after_gseq: int, incident_id: str | None, limit: int) -> tuple[str, tuple]:
@@ -347,9 +330,8 @@ class _Group:
     """One append transaction: each incident's state as the requests so far
     left it, and what each request stored, so one request can be undone alone.
 
-    Statements go straight to the sqlite3 connection (the transaction was
-    begun by the engine): SQLAlchemy's per-statement result set-up cost more
-    than the statements themselves.
+    Statements go straight to the sqlite3 connection, in the transaction
+    `_Pool.write` began.
     """
 
     def __init__(self, conn: sqlite3.Connection, catalog: Catalog) -> None:
@@ -518,29 +500,53 @@ def _save_state(conn: sqlite3.Connection, state: Incident, catalog: Catalog) -> 
     )
 
 
-def _make_engine(path: Path) -> Engine:
-    engine = create_engine(
-        f"sqlite:///{path}",
-        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-    )
+class _Pool:
+    """The file's sqlite3 connections (each made by `schema.connect`), reused:
+    any thread takes one for a statement or a transaction and gives it back."""
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection: sqlite3.Connection, record: Any) -> None:
-        # Let SQLAlchemy's "begin" below issue BEGIN itself (the documented recipe).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous = FULL")
-        cursor.close()
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._closed = False
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get("warroom_read"):
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = schema.connect(self.path)
+        try:
+            yield conn
+        finally:
+            with self._lock:
+                keep = not self._closed and len(self._idle) < IDLE_CONNECTIONS
+                if keep and not conn.in_transaction:
+                    self._idle.append(conn)
+                    conn = None
+            if conn is not None:
+                conn.close()
 
-    return engine
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (`BEGIN IMMEDIATE`): committed if the block
+        ends normally, rolled back if it raises."""
+        with self.connection() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
 
 
 def _check_location(path: Path, create_parent: bool) -> None:
@@ -577,23 +583,6 @@ def _filesystem_type(folder: Path) -> str | None:
         if inside and len(point) >= len(best):
             best, best_type = point, parts[2]
     return best_type
-
-
-def _unavailable(path: Path, error: Exception) -> StoreUnavailable:
-    message = str(getattr(error, "orig", error))
-    if "not a database" in message:
-        return StoreUnavailable(f"{path} is not a warroom database (not an SQLite file)")
-    if "locked" in message or "busy" in message:
-        return StoreUnavailable(
-            f"{path} stayed locked by another writer for {BUSY_TIMEOUT_MS // 1000} s; try again"
-        )
-    if "readonly" in message or "read-only" in message:
-        return StoreUnavailable(f"cannot write {path}: it is read-only for this user")
-    if "unable to open" in message:
-        return StoreUnavailable(f"cannot open {path}: check the path and its permissions")
-    if "database or disk is full" in message:
-        return StorageFull(f"cannot write {path}: the disk is full")
-    return StoreUnavailable(f"{path}: {message}")
 
 
 class _Wake:

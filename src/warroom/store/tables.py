@@ -1,8 +1,16 @@
-"""The SQL tables: the event log, and the incidents read model (snapshots)."""
+"""The SQL tables: the event log, the incidents read model (snapshots), and
+the server's access tokens.
+
+The one definition of the schema: new files are made from these classes
+(`warroom.store.schema`), the migrations' autogenerate compares against them,
+and the PostgreSQL store will use them.  Imported only when a file is created
+or upgraded: the store's statements run on the plain `sqlite3` connection.
+Anything that must be unique is a constraint here, never process memory.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -42,3 +50,33 @@ class IncidentRow(SQLModel, table=True):
     status: str
     is_open: bool = Field(index=True)
     snapshot: str
+
+
+_ACTIVE = "revoked_at IS NULL"
+
+
+class TokenRow(SQLModel, table=True):
+    """A server access token: only its SHA-256 is kept.  One active token per
+    name (a partial unique index); revoked ones stay, for the record."""
+
+    __tablename__ = "tokens"
+    __table_args__ = (
+        Index(
+            "tokens_active_name",
+            "name",
+            unique=True,
+            sqlite_where=text(_ACTIVE),
+            postgresql_where=text(_ACTIVE),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    role: str
+    hash: str = Field(unique=True)
+    created_at: str
+    revoked_at: str | None = None
+
+
+metadata = SQLModel.metadata
+TABLES = [EventRow.__table__, IncidentRow.__table__, TokenRow.__table__]
