@@ -15,7 +15,7 @@ from pathlib import Path
 from textual import events
 from textual.widgets import Input
 
-from tests.tui.helpers import NOW, realistic_incident, screen_text, wait_until
+from tests.tui.helpers import NOW, realistic_incident, screen_text, wait_for_screen, wait_until
 from tests.tui.test_e2e_tmux import Tmux, _command, tmux  # noqa: F401  (the fixture)
 from warroom.core.clock import FixedClock
 from warroom.core.incident import Incident
@@ -112,7 +112,7 @@ async def test_a_title_typed_in_one_burst_after_d_fills_the_declare_form(
     realistic_incident(sqlite_store, clock)
     app = app_for_store(sqlite_store, user="me", clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         burst(app, "d", *typed("Fast title"))
         await wait_until(pilot, lambda: isinstance(app.screen, DeclareForm))
         title = app.screen.query_one("#title", Input)
@@ -214,8 +214,7 @@ async def test_home_keys_after_esc_in_the_filter_move_in_the_list(
     realistic_incident(sqlite_store, clock)
     app = app_for_store(sqlite_store, user="me", clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
-        home = app.screen
+        home = await wait_for_screen(pilot, HomeScreen)
         assert isinstance(home, HomeScreen)
         box = home.query_one("#filter", Input)
         burst(app, "slash", *typed("s"))  # 's' matches both open incidents
