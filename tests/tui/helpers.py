@@ -177,29 +177,56 @@ async def wait_for_room(
     return room
 
 
+async def wait_for_writes(pilot: Pilot[Any]) -> None:
+    """The sync point before checking that nothing was written: let the app
+    handle what is queued (the keys pressed, the messages they posted), then
+    wait until every store write it started (its `write` workers) has finished."""
+    await pilot.pause()
+    writes = [worker for worker in pilot.app.workers if worker.group == "write"]
+    if writes:  # (none: wait_for_complete would wait for every worker, the live feed's too)
+        await pilot.app.workers.wait_for_complete(writes)
+    await pilot.pause()
+
+
+def _searching(palette: CommandPalette) -> bool:
+    return any(
+        worker.node is palette
+        and worker.group == CommandPalette._GATHER_COMMANDS_GROUP
+        and not worker.is_finished
+        for worker in palette.workers
+    )
+
+
+async def wait_for_hits(pilot: Pilot[Any], query: str = "") -> CommandPalette:
+    """Let the command palette (the screen) run until `query` is typed in it
+    and its search for it has finished: the hits shown are all of them."""
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette)
+    typed = palette.query_one(CommandInput)
+    await wait_until(
+        pilot,
+        lambda: typed.value == query and not _searching(palette),
+        what=f"the palette's hits for {query!r}",
+    )
+    return palette
+
+
 async def run_command(pilot: Pilot[Any], query: str, hit: str | None = None) -> None:
     """Ctrl+P, type `query`, and once the palette's search for it has finished
     (and, given `hit`, the highlighted command is the one reading `hit`) run the
     highlighted command with Enter."""
     await pilot.press("ctrl+p")
-    palette = await wait_for_screen(pilot, CommandPalette)
+    await wait_for_screen(pilot, CommandPalette)
     await pilot.press(*query)
+    commands = (await wait_for_hits(pilot, query)).query_one(CommandList)
 
-    def searched() -> bool:
-        commands = palette.query_one(CommandList)
-        if palette.query_one(CommandInput).value != query or any(
-            worker.node is palette
-            and worker.group == CommandPalette._GATHER_COMMANDS_GROUP
-            and not worker.is_finished
-            for worker in palette.workers
-        ):
-            return False
+    def highlighted() -> bool:
         if commands.highlighted is None:
             return False
         shown = commands.get_option_at_index(commands.highlighted).prompt
         return hit is None or hit in str(shown)
 
-    await wait_until(pilot, searched, what=f"the palette's hits for {query!r}")
+    await wait_until(pilot, highlighted, what=f"{hit or 'a command'} highlighted for {query!r}")
     await pilot.press("enter")
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from textual.widgets import DataTable
 
-from tests.tui.helpers import screen_text, wait_for_room, wait_for_screen, wait_until
+from tests.tui.helpers import run_command, screen_text, wait_for_room, wait_for_screen, wait_until
 from tests.tui.test_hostile import CLICK, Spy
 from warroom.core.clock import FixedClock
 from warroom.services.incidents import declare, write
@@ -146,14 +146,7 @@ async def test_an_empty_list_says_how_to_add_one_and_the_palette_reaches_it(
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_room(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause(0.1)
-        await pilot.press(*"every")
-        await wait_until(
-            pilot, lambda: "CommandList" in {type(w).__name__ for w in app.screen.query("*")}
-        )
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_command(pilot, "every")
         await wait_for_screen(pilot, FollowupsScreen)
         assert "No follow-ups yet." in screen_text(app)
         await pilot.press("escape")

@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.tui.helpers import screen_text, wait_for_room, wait_for_screen, wait_until
+from textual.command import CommandPalette
+
+from tests.tui.helpers import screen_text, wait_for_hits, wait_for_room, wait_for_screen, wait_until
 from warroom.core.clock import FixedClock
 from warroom.core.runbook import parse_runbook
 from warroom.core.text import REPLACEMENT
@@ -130,7 +132,8 @@ async def test_hostile_text_in_the_list_palette_and_wall(
         assert app.is_running and spy.rang == 0
 
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
+        await wait_for_screen(pilot, CommandPalette)
+        await wait_for_hits(pilot)
         text = screen_text(app)
         assert_safe(text)
         assert_literal(text, "T [@click=app.quit]x[/] [/] [bold red] [ @click=app.bell]y[/]")

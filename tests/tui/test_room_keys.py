@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from textual.widgets import Input, OptionList
 
-from tests.tui.helpers import realistic_incident, screen_text, wait_for_room, wait_until
+from tests.tui.helpers import (
+    realistic_incident,
+    screen_text,
+    wait_for_room,
+    wait_for_writes,
+    wait_until,
+)
 from warroom.core.clock import FixedClock
 from warroom.core.describe import KIND_LABELS
 from warroom.core.events import Event
@@ -195,7 +201,7 @@ async def test_escape_keeps_the_typed_text_and_stores_nothing(
         assert not room.entry.display
         assert app.focused is room.timeline
         await pilot.press("f", "escape")  # another kind opens empty
-        await pilot.pause(0.2)
+        await wait_for_writes(pilot)
         assert _new(sqlite_store, since) == []
         await pilot.press("n")
         assert room.entry.input.value == "half"
@@ -242,7 +248,7 @@ async def test_escape_in_a_form_writes_nothing_and_changes_nothing(
             await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
             await pilot.press("escape")
             await wait_until(pilot, lambda: app.screen is room)
-        await pilot.pause(0.2)
+        await wait_for_writes(pilot)
         assert _new(sqlite_store, since) == []
         assert screen_text(app) == before
 
@@ -294,7 +300,7 @@ async def test_only_allowed_statuses_are_offered(
         assert all(option.disabled for option in options)
         since = sqlite_store.last_gseq()
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        await wait_for_writes(pilot)
         assert _new(sqlite_store, since) == []
 
 
@@ -408,7 +414,7 @@ async def test_space_away_from_the_runbook_moves_there_and_checks_nothing(
         since = sqlite_store.last_gseq()
         await pilot.press("space")  # reading the timeline: nothing is toggled unseen
         assert app.focused is room.runbook and room.runbook.display
-        await pilot.pause(0.2)
+        await wait_for_writes(pilot)
         assert _new(sqlite_store, since) == []
         step = room.runbook.selected_step
         assert step is not None and not room.incident.steps[step].checked_by

@@ -20,7 +20,13 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from tests.server.conftest import Server, auth, make_token
-from tests.tui.helpers import screen_text, wait_for_room, wait_for_screen, wait_until
+from tests.tui.helpers import (
+    screen_text,
+    wait_for_room,
+    wait_for_screen,
+    wait_for_writes,
+    wait_until,
+)
 from warroom.core.clock import SYSTEM_CLOCK, FixedClock
 from warroom.services.incidents import declare, write
 from warroom.store import transport
@@ -136,7 +142,7 @@ async def test_viewer_sees_a_responders_note_live_in_wall_mode(served: Served) -
             for key in ("n", "s", "u", "space"):  # the wall writes nothing
                 await vpilot.press(key)
                 assert viewer.screen is wall, f"{key} opened something"
-            await vpilot.pause(0.3)
+            await wait_for_writes(vpilot)
             assert "read-only" in screen_text(viewer)
         assert served.notes(incident_id) == ["rolled back"]
         with httpx.Client(base_url=served.server.url, timeout=10) as client:

@@ -10,8 +10,10 @@ from textual.widgets import Input, TextArea
 from tests.tui.helpers import (
     realistic_incident,
     screen_text,
+    wait_for_hits,
     wait_for_room,
     wait_for_screen,
+    wait_for_writes,
     wait_until,
 )
 from warroom.core.clock import FixedClock
@@ -37,7 +39,7 @@ async def test_wall_room_has_no_way_to_write(
             await pilot.press(key)
             assert app.screen is room, f"{key} opened something"
         await pilot.press("tab", "tab", "space", "enter")  # even on the runbook pane
-        await pilot.pause(0.3)
+        await wait_for_writes(pilot)
         assert sqlite_store.events_after(since) == []
         assert "read-only: this is a wall" in screen_text(app)
         assert "me" not in room.incident.participants  # watching does not join
@@ -55,7 +57,7 @@ async def test_wall_home_has_no_way_to_write(
         for key in default_write_keys():
             await pilot.press(key)
             assert app.screen is home
-        await pilot.pause(0.3)
+        await wait_for_writes(pilot)
         assert sqlite_store.events_after(since) == []
 
 
@@ -141,7 +143,7 @@ async def test_the_wall_palette_offers_nothing_that_writes(
         await wait_until(pilot, lambda: "Timeline: show times in UTC" in screen_text(app))
         for query in ("note", "summary", "status", "edit"):
             await pilot.press(*query)
-            await pilot.pause(0.2)
+            await wait_for_hits(pilot, query)
             shown = screen_text(app)
             for action in ("Note", "Edit the pinned summary", "Change the status", "Edit the"):
                 assert action not in shown, f"{action!r} is offered on the wall ({query})"
