@@ -19,6 +19,8 @@ from warroom.core.incident import Incident
 from warroom.core.runbook import parse_runbook
 from warroom.services.incidents import declare, write
 from warroom.store.base import Store
+from warroom.tui.app import WarroomApp
+from warroom.tui.run import app_for_store
 from warroom.tui.screens.room import RoomBase, RoomScreen
 
 S = TypeVar("S", bound=Screen[Any])
@@ -111,6 +113,14 @@ def realistic_incident(store: Store, clock: FixedClock) -> Incident:
     clock.set(NOW)
     assert other.number == 2
     return store.incident(iid)
+
+
+def tui_app(
+    store: Store, clock: FixedClock, incident_id: str | None = None, **options: Any
+) -> WarroomApp:
+    """The app `warroom tui [REF]` runs (`warroom watch` with read_only=True),
+    as me, on `store` and `clock`: a room's state is read before it starts."""
+    return app_for_store(store, user="me", clock=clock, incident_id=incident_id, **options)
 
 
 async def wait_until(

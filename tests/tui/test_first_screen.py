@@ -18,12 +18,12 @@ from tests.tui.helpers import (
     realistic_incident,
     run_command,
     screen_text,
+    tui_app,
     wait_for_room,
     wait_for_screen,
     wait_until,
 )
 from warroom.core.clock import FixedClock
-from warroom.core.incident import Incident
 from warroom.services.incidents import declare, write
 from warroom.store.http import HTTPStore
 from warroom.store.sqlite import SQLiteStore
@@ -36,13 +36,6 @@ from warroom.tui.widgets.connection import ConnectionStatus
 
 SIZE = (120, 36)
 NEWEST = "dave joined"  # the realistic incident's newest event, as the timeline shows it
-
-
-def _direct(
-    store: SQLiteStore, clock: FixedClock, incident: Incident, **options: Any
-) -> WarroomApp:
-    """The app `warroom tui REF` runs: the room read before the app starts."""
-    return app_for_store(store, user="me", clock=clock, incident_id=incident.id, **options)
 
 
 async def _list(pilot: Pilot[Any], app: WarroomApp, kind: type) -> None:
@@ -59,7 +52,7 @@ async def test_the_first_frame_shows_the_room_with_its_newest_event(
     sqlite_store: SQLiteStore, clock: FixedClock, read_only: bool, room_class: type
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
-    app = _direct(sqlite_store, clock, incident, read_only=read_only)
+    app = tui_app(sqlite_store, clock, incident.id, read_only=read_only)
     async with app.run_test(size=SIZE) as pilot:
         # no pause: what the terminal shows as soon as the app has started
         assert isinstance(app.screen, room_class) and app.screen.loaded
@@ -80,7 +73,7 @@ async def test_the_first_frame_of_a_long_room_shows_its_newest_events(
     incident = realistic_incident(sqlite_store, clock)
     for number in range(80):
         write(sqlite_store, incident.id, "note", "bob", {"text": f"probe {number:02d}"}, clock)
-    app = _direct(sqlite_store, clock, incident, read_only=True)
+    app = tui_app(sqlite_store, clock, incident.id, read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
         # no pause: following the newest event, the first frame is the last screen
         text = screen_text(app)
@@ -98,7 +91,7 @@ async def test_leaving_a_room_opened_directly_reaches_the_list_and_back(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
-    app = _direct(sqlite_store, clock, incident)
+    app = tui_app(sqlite_store, clock, incident.id)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_room(pilot, RoomBase, title="Checkout errors for EU users")
         await pilot.press("q")
@@ -121,7 +114,7 @@ async def test_a_wall_room_opened_directly_leaves_to_the_wall_list(
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
     since = sqlite_store.last_gseq()
-    app = _direct(sqlite_store, clock, incident, read_only=True)
+    app = tui_app(sqlite_store, clock, incident.id, read_only=True)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for_room(pilot, RoomBase, title="Checkout errors for EU users")
         await pilot.press("q")
@@ -144,7 +137,7 @@ async def test_the_palette_jumps_from_a_room_opened_directly_to_another(
     sqlite_store: SQLiteStore, clock: FixedClock, read_only: bool, home_class: type
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
-    app = _direct(sqlite_store, clock, incident, read_only=read_only)
+    app = tui_app(sqlite_store, clock, incident.id, read_only=read_only)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         first = await wait_for_room(pilot, RoomBase, title="Checkout errors for EU users")
         await run_command(pilot, "slow sea", "Open INC-2")
@@ -169,7 +162,7 @@ async def test_a_note_typed_at_once_in_a_room_opened_directly_is_stored(
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
     since = sqlite_store.last_gseq()
-    app = _direct(sqlite_store, clock, incident)
+    app = tui_app(sqlite_store, clock, incident.id)
     async with app.run_test(size=SIZE) as pilot:
         if first_frame:
             await pilot.pause()  # one turn: the first frame is up, nothing more
