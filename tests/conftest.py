@@ -48,19 +48,29 @@ class Result:
     stderr: str
 
 
+def isolated_environ(folder: Path, *, user: str = "tester", db: bool = True) -> dict[str, str]:
+    """This process's environment less its WARROOM_* settings, for a `warroom`
+    subprocess that reads no real config file and writes only under `folder`:
+    the user `user`, the store `folder/warroom.db` (none when not `db`, for a
+    store chosen by WARROOM_SERVER or a flag), the config files and XDG folders
+    there.  The one place tests isolate the environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
+    env.update(
+        WARROOM_CONFIG=str(folder / "config.toml"),
+        WARROOM_SITE_CONFIG=str(folder / "site.toml"),
+        WARROOM_USER=user,
+        XDG_DATA_HOME=str(folder / "xdg-data"),
+        XDG_CONFIG_HOME=str(folder / "xdg-config"),
+    )
+    if db:
+        env["WARROOM_DB"] = str(folder / "warroom.db")
+    return env
+
+
 @pytest.fixture
 def isolated_env(tmp_path: Path) -> dict[str, str]:
     """An environment that reads no real config file and writes only under tmp_path."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
-    env.update(
-        WARROOM_DB=str(tmp_path / "warroom.db"),
-        WARROOM_CONFIG=str(tmp_path / "config.toml"),
-        WARROOM_SITE_CONFIG=str(tmp_path / "site.toml"),
-        WARROOM_USER="tester",
-        XDG_DATA_HOME=str(tmp_path / "xdg-data"),
-        XDG_CONFIG_HOME=str(tmp_path / "xdg-config"),
-    )
-    return env
+    return isolated_environ(tmp_path)
 
 
 @pytest.fixture

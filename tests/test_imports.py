@@ -39,6 +39,7 @@ from pathlib import Path
 import pytest
 
 import warroom
+from tests.conftest import isolated_environ
 
 SRC = Path(warroom.__file__).resolve().parent
 UI_AND_SERVER = {
@@ -266,11 +267,11 @@ def test_the_http_store_imports_no_server_or_web_framework() -> None:
 
 
 def test_a_cli_command_against_a_server_loads_the_http_store_but_not_the_server(
-    isolated_env: dict[str, str], tmp_path: Path
+    tmp_path: Path,
 ) -> None:
     dump = tmp_path / "modules.json"
     env = {
-        **{k: v for k, v in isolated_env.items() if k != "WARROOM_DB"},
+        **isolated_environ(tmp_path, db=False),
         "WARROOM_SERVER": "http://127.0.0.1:9",  # nothing listens: the command works offline
         "WARROOM_TOKEN": "wr_unused",
         "WARROOM_OUTBOX": str(tmp_path / "outbox.db"),

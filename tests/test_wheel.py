@@ -12,13 +12,13 @@ next to pytest (the build runs without isolation, so without the network).
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
 
 import warroom
+from tests.conftest import isolated_environ
 from warroom.store.schema import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: pyproject.toml is here
@@ -51,8 +51,8 @@ def files_under(folder: Path) -> list[str]:
 def test_the_wheel_works_outside_the_checkout(tmp_path: Path) -> None:
     env = {
         k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("WARROOM_", "PYTHON", "VIRTUAL_ENV"))
+        for k, v in isolated_environ(tmp_path / "store", user="wheel-user").items()
+        if not k.startswith(("PYTHON", "VIRTUAL_ENV"))
     }
     env.update(PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PYTHONDONTWRITEBYTECODE="1")
     elsewhere = tmp_path / "elsewhere"
@@ -77,12 +77,6 @@ def test_the_wheel_works_outside_the_checkout(tmp_path: Path) -> None:
     (site / "zz_test_runner_site.pth").write_text(sysconfig.get_path("purelib") + "\n")
     run([venv / "bin" / "pip", "install", "--no-deps", wheel], env, elsewhere)
 
-    env.update(
-        WARROOM_DB=str(tmp_path / "store" / "warroom.db"),
-        WARROOM_CONFIG=str(tmp_path / "config.toml"),
-        WARROOM_SITE_CONFIG=str(tmp_path / "site.toml"),
-        WARROOM_USER="wheel-user",
-    )
     (tmp_path / "store").mkdir()
     warroom_bin = venv / "bin" / "warroom"
     assert run([warroom_bin, "--version"], env, elsewhere).strip() == (

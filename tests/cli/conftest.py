@@ -8,7 +8,6 @@ a store built once and then only read keeps these files fast.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Result
+from tests.conftest import Result, isolated_environ
 
 # What a terminal would obey: C0 (tab and newline aside), DEL, C1, bidi controls.
 RAW_CONTROL = re.compile(
@@ -37,16 +36,7 @@ class Cli:
 
     @classmethod
     def make(cls, folder: Path) -> Cli:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
-        env.update(
-            WARROOM_DB=str(folder / "warroom.db"),
-            WARROOM_CONFIG=str(folder / "config.toml"),
-            WARROOM_SITE_CONFIG=str(folder / "site.toml"),
-            WARROOM_USER="tester",
-            XDG_DATA_HOME=str(folder / "xdg-data"),
-            XDG_CONFIG_HOME=str(folder / "xdg-config"),
-        )
-        return cls(folder, env)
+        return cls(folder, isolated_environ(folder))
 
     def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None):
         done = subprocess.run(

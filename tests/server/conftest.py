@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import resource
 import signal
@@ -19,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import isolated_environ
 from warroom.server.tokens import TokenStore
 from warroom.store.sqlite import SQLiteStore
 
@@ -29,16 +29,8 @@ _LAUNCH = str(Path(__file__).with_name("launch.py"))
 
 
 def server_env(root: Path) -> dict[str, str]:
-    """An environment that reads no real configuration."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WARROOM_")}
-    env.update(
-        WARROOM_CONFIG=str(root / "config.toml"),
-        WARROOM_SITE_CONFIG=str(root / "site.toml"),
-        WARROOM_USER="server-user",
-        XDG_DATA_HOME=str(root / "xdg-data"),
-        XDG_CONFIG_HOME=str(root / "xdg-config"),
-    )
-    return env
+    """An environment that reads no real configuration (the store: `--db`)."""
+    return isolated_environ(root, user="server-user", db=False)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Result
+from tests.conftest import Result, isolated_environ
 from tests.server.conftest import Running, Server, auth, make_token, running
 from warroom.core.events import Event
 
@@ -102,10 +102,10 @@ def outbox(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def cli(served: Served, outbox: Path, isolated_env: dict[str, str], tmp_path: Path) -> Cli:
+def cli(served: Served, outbox: Path, tmp_path: Path) -> Cli:
     """The real command, as alice, against `served`."""
     env = {
-        **without_db(isolated_env),
+        **isolated_environ(tmp_path, db=False),
         "WARROOM_SERVER": served.url,
         "WARROOM_TOKEN": served.token,
         "WARROOM_OUTBOX": str(outbox),
@@ -114,21 +114,16 @@ def cli(served: Served, outbox: Path, isolated_env: dict[str, str], tmp_path: Pa
     return Cli(env, tmp_path)
 
 
-def running_cli(running: Running, token: str, isolated_env: dict[str, str], folder: Path) -> Cli:
+def running_cli(running: Running, token: str, folder: Path) -> Cli:
     """The real command against the module's shared server, with a given token."""
     env = {
-        **without_db(isolated_env),
+        **isolated_environ(folder, db=False),
         "WARROOM_SERVER": running.server.url,
         "WARROOM_TOKEN": token,
         "WARROOM_OUTBOX": str(folder / "outbox.db"),
         "WARROOM_FLUSH_SECONDS": FLUSH_SECONDS,
     }
     return Cli(env, folder)
-
-
-def without_db(env: dict[str, str]) -> dict[str, str]:
-    """`env` less WARROOM_DB: a file and a server named in one layer are a usage error."""
-    return {name: value for name, value in env.items() if name != "WARROOM_DB"}
 
 
 def notes_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -24,9 +24,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_a_viewer_token_reads_but_cannot_write(
-    running: Running, tmp_path: Path, isolated_env: dict[str, str]
-) -> None:
+def test_a_viewer_token_reads_but_cannot_write(running: Running, tmp_path: Path) -> None:
     with HTTPStore(running.server.url, running.responder, tmp_path / "r.db") as responder:
         declared = make_event(new_id(), "declared", "x", {"title": "t", "severity": 2}, _now())
         incident_id = responder.append(declared).incident_id
@@ -38,12 +36,12 @@ def test_a_viewer_token_reads_but_cannot_write(
         with pytest.raises(UsageError, match="viewer token"):
             viewer.append(make_event(incident_id, "note", "viewer-1", {"text": "hi"}, _now()))
         assert viewer.connection_state() == ("live", 0)
-    refused = running_cli(running, running.viewer, isolated_env, tmp_path)("log", "1", "x")
+    refused = running_cli(running, running.viewer, tmp_path)("log", "1", "x")
     assert refused.returncode == 2 and "viewer token" in refused.stderr
 
 
 def test_import_goes_through_the_admin_only_endpoint_and_keeps_actors(
-    running: Running, tmp_path: Path, isolated_env: dict[str, str]
+    running: Running, tmp_path: Path
 ) -> None:
     incident_id = new_id()
     events = [
@@ -54,12 +52,12 @@ def test_import_goes_through_the_admin_only_endpoint_and_keeps_actors(
     document = {"format": "warroom-export", "version": 1, "events": [e.to_dict() for e in events]}
     export.write_text(json.dumps(document))
 
-    as_responder = running_cli(running, running.responder, isolated_env, tmp_path)
+    as_responder = running_cli(running, running.responder, tmp_path)
     refused = as_responder("import", str(export))
     assert refused.returncode == 2 and "import needs an admin token" in refused.stderr
 
     (tmp_path / "admin").mkdir()
-    as_admin = running_cli(running, running.admin, isolated_env, tmp_path / "admin")
+    as_admin = running_cli(running, running.admin, tmp_path / "admin")
     for new in (2, 0):  # importing twice changes nothing
         imported = as_admin("import", str(export))
         assert imported.returncode == 0, imported.stderr
@@ -69,9 +67,9 @@ def test_import_goes_through_the_admin_only_endpoint_and_keeps_actors(
 
 
 def test_the_outbox_is_one_file_per_server_in_the_user_data_folder(
-    running: Running, tmp_path: Path, isolated_env: dict[str, str]
+    running: Running, tmp_path: Path
 ) -> None:
-    cli = running_cli(running, running.responder, isolated_env, tmp_path)
+    cli = running_cli(running, running.responder, tmp_path)
     del cli.env["WARROOM_OUTBOX"]
     assert cli("list", "--all").returncode == 0
     digest = hashlib.sha256(running.server.url.encode()).hexdigest()[:12]

@@ -1,20 +1,30 @@
-"""Helpers for the TUI tests: a fixed realistic incident, waiting, screen text."""
+"""Helpers for the TUI tests: a fixed realistic incident; the Pilot steps
+every test repeats (wait until a condition, until a screen or a room is ready,
+run a command from the palette); screen text."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from textual.app import App
+from textual.command import CommandInput, CommandList, CommandPalette
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from warroom.core.clock import FixedClock
 from warroom.core.incident import Incident
 from warroom.core.runbook import parse_runbook
 from warroom.services.incidents import declare, write
 from warroom.store.base import Store
+from warroom.tui.app import WarroomApp
+from warroom.tui.run import app_for_store
+from warroom.tui.screens.room import RoomBase, RoomScreen
+
+S = TypeVar("S", bound=Screen[Any])
+R = TypeVar("R", bound=RoomBase)
 
 NOW = datetime(2026, 11, 26, 3, 40, tzinfo=UTC)
 
@@ -105,6 +115,14 @@ def realistic_incident(store: Store, clock: FixedClock) -> Incident:
     return store.incident(iid)
 
 
+def tui_app(
+    store: Store, clock: FixedClock, incident_id: str | None = None, **options: Any
+) -> WarroomApp:
+    """The app `warroom tui [REF]` runs (`warroom watch` with read_only=True),
+    as me, on `store` and `clock`: a room's state is read before it starts."""
+    return app_for_store(store, user="me", clock=clock, incident_id=incident_id, **options)
+
+
 async def wait_until(
     pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 5.0, what: str = ""
 ) -> None:
@@ -115,6 +133,111 @@ async def wait_until(
             raise AssertionError(f"timed out waiting for {what or predicate}")
         await pilot.pause(0.02)
     await pilot.pause()
+
+
+async def wait_for_screen(pilot: Pilot[Any], kind: type[S], timeout: float = 5.0) -> S:
+    """Let the app run until its screen is a `kind` that has loaded what it
+    shows (its `loaded` flag, for the screens that read the store); return it."""
+
+    def ready() -> bool:
+        screen = pilot.app.screen
+        return isinstance(screen, kind) and getattr(screen, "loaded", True)
+
+    await wait_until(pilot, ready, timeout, what=f"the {getattr(kind, '__name__', kind)}")
+    screen = pilot.app.screen
+    assert isinstance(screen, kind)
+    return screen
+
+
+async def wait_for_room(
+    pilot: Pilot[Any],
+    kind: type[R] = RoomScreen,  # type: ignore[assignment]
+    *,
+    title: str | None = None,
+    joined: bool = True,
+    timeout: float = 5.0,
+) -> R:
+    """Let the app run until a `kind` war room is the screen with its events
+    loaded (given `title`, the room of that incident, its title shown) and,
+    `joined` and a room that writes, until the join it writes as its user has
+    come back live, so that nothing it writes by itself is still to come."""
+
+    def ready() -> bool:
+        screen = pilot.app.screen
+        return (
+            isinstance(screen, kind)
+            and screen.loaded
+            and (title is None or (screen.incident is not None and screen.incident.title == title))
+        )
+
+    await wait_until(
+        pilot, ready, timeout, what=f"the {kind.__name__} of {title or 'the incident'}"
+    )
+    room = pilot.app.screen
+    assert isinstance(room, kind)
+    if title is not None:
+        await wait_until(pilot, lambda: title in screen_text(pilot.app), what=f"{title!r} shown")
+    if joined and not room.read_only:
+        await wait_until(
+            pilot,
+            lambda: room.incident is not None and room.actor in room.incident.participants,
+            timeout,
+            what=f"{room.actor} joined",
+        )
+    return room
+
+
+async def wait_for_writes(pilot: Pilot[Any]) -> None:
+    """The sync point before checking that nothing was written: let the app
+    handle what is queued (the keys pressed, the messages they posted), then
+    wait until every store write it started (its `write` workers) has finished."""
+    await pilot.pause()
+    writes = [worker for worker in pilot.app.workers if worker.group == "write"]
+    if writes:  # (none: wait_for_complete would wait for every worker, the live feed's too)
+        await pilot.app.workers.wait_for_complete(writes)
+    await pilot.pause()
+
+
+def _searching(palette: CommandPalette) -> bool:
+    return any(
+        worker.node is palette
+        and worker.group == CommandPalette._GATHER_COMMANDS_GROUP
+        and not worker.is_finished
+        for worker in palette.workers
+    )
+
+
+async def wait_for_hits(pilot: Pilot[Any], query: str = "") -> CommandPalette:
+    """Let the command palette (the screen) run until `query` is typed in it
+    and its search for it has finished: the hits shown are all of them."""
+    palette = pilot.app.screen
+    assert isinstance(palette, CommandPalette)
+    typed = palette.query_one(CommandInput)
+    await wait_until(
+        pilot,
+        lambda: typed.value == query and not _searching(palette),
+        what=f"the palette's hits for {query!r}",
+    )
+    return palette
+
+
+async def run_command(pilot: Pilot[Any], query: str, hit: str | None = None) -> None:
+    """Ctrl+P, type `query`, and once the palette's search for it has finished
+    (and, given `hit`, the highlighted command is the one reading `hit`) run the
+    highlighted command with Enter."""
+    await pilot.press("ctrl+p")
+    await wait_for_screen(pilot, CommandPalette)
+    await pilot.press(*query)
+    commands = (await wait_for_hits(pilot, query)).query_one(CommandList)
+
+    def highlighted() -> bool:
+        if commands.highlighted is None:
+            return False
+        shown = commands.get_option_at_index(commands.highlighted).prompt
+        return hit is None or hit in str(shown)
+
+    await wait_until(pilot, highlighted, what=f"{hit or 'a command'} highlighted for {query!r}")
+    await pilot.press("enter")
 
 
 def screen_text(app: App[Any]) -> str:

@@ -8,13 +8,19 @@ from datetime import timedelta
 
 import pytest
 
-from tests.tui.helpers import at, realistic_incident, screen_text, wait_until
+from tests.tui.helpers import (
+    at,
+    realistic_incident,
+    screen_text,
+    wait_for_room,
+    wait_for_screen,
+    wait_until,
+)
 from warroom.core.clock import FixedClock
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens import home
 from warroom.tui.screens.home import HomeScreen
-from warroom.tui.screens.room import RoomScreen
 
 
 async def test_the_update_countdown_turns_into_a_warning_when_overdue(
@@ -23,8 +29,7 @@ async def test_the_update_countdown_turns_into_a_warning_when_overdue(
     incident = realistic_incident(sqlite_store, clock)  # SEV2: an update every 30 minutes
     app = make_app(incident_id=incident.id, actor="alice")
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-        room = app.screen
+        room = await wait_for_room(pilot)
         assert "next update in 20m 00s" in screen_text(app)  # the last one went out at 03:30
         assert "impact 45m 00s" in screen_text(app) and "declared 38m 00s ago" in screen_text(app)
         assert not room.header.overdue
@@ -44,7 +49,7 @@ async def test_the_list_marks_an_overdue_update_as_time_passes(
     realistic_incident(sqlite_store, clock)
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
 
         def row(ref: str) -> str:
             return next(line for line in screen_text(app).splitlines() if f" {ref} " in line)
@@ -76,7 +81,7 @@ async def test_the_header_and_the_postmortem_agree_on_the_impact(
     assert "(mitigated): **52s**" in draft
     app = make_app(incident_id=incident.id, actor="alice")
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+        await wait_for_room(pilot)
         assert "impact 52s (mitigated)" in screen_text(app)
 
 
@@ -86,5 +91,5 @@ async def test_an_open_incident_shows_its_impact_as_ongoing(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(incident_id=incident.id, actor="alice")
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+        await wait_for_room(pilot)
         assert "impact 45m 00s (ongoing)" in screen_text(app)

@@ -11,13 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.command import CommandPalette
 from textual.pilot import Pilot
 
 from tests.server.conftest import Server, make_token
-from tests.tui.helpers import realistic_incident, screen_text, wait_until
+from tests.tui.helpers import (
+    realistic_incident,
+    run_command,
+    screen_text,
+    tui_app,
+    wait_for_room,
+    wait_for_screen,
+    wait_until,
+)
 from warroom.core.clock import FixedClock
-from warroom.core.incident import Incident
 from warroom.services.incidents import declare, write
 from warroom.store.http import HTTPStore
 from warroom.store.sqlite import SQLiteStore
@@ -32,51 +38,11 @@ SIZE = (120, 36)
 NEWEST = "dave joined"  # the realistic incident's newest event, as the timeline shows it
 
 
-def _direct(
-    store: SQLiteStore, clock: FixedClock, incident: Incident, **options: Any
-) -> WarroomApp:
-    """The app `warroom tui REF` runs: the room read before the app starts."""
-    return app_for_store(store, user="me", clock=clock, incident_id=incident.id, **options)
-
-
-async def _room_of(pilot: Pilot[Any], app: WarroomApp, title: str) -> RoomBase:
-    await wait_until(
-        pilot,
-        lambda: (
-            isinstance(app.screen, RoomBase)
-            and app.screen.loaded
-            and app.screen.incident is not None
-            and app.screen.incident.title == title
-        ),
-        what=f"the room of {title!r}",
-    )
-    await wait_until(pilot, lambda: title in screen_text(app), what=f"{title!r} shown")
-    return app.screen
-
-
 async def _list(pilot: Pilot[Any], app: WarroomApp, kind: type) -> None:
-    await wait_until(
-        pilot,
-        lambda: isinstance(app.screen, kind) and app.screen.loaded,
-        what=f"the {kind.__name__}",
-    )
+    await wait_for_screen(pilot, kind)
     await wait_until(pilot, lambda: "Slow search results" in screen_text(app))
     text = screen_text(app)
     assert "Checkout errors for EU users" in text and "Slow search results" in text
-
-
-async def _palette(pilot: Pilot[Any], query: str, hit: str) -> None:
-    """Ctrl+P, type `query`, wait for `hit` to be the only hit shown, Enter."""
-    await pilot.press("ctrl+p")
-    await wait_until(pilot, lambda: isinstance(pilot.app.screen, CommandPalette))
-    await pilot.press(*query)
-
-    def only_hit() -> bool:
-        hits = [line for line in screen_text(pilot.app).splitlines() if "Open INC-" in line]
-        return bool(hits) and all(hit in line for line in hits)
-
-    await wait_until(pilot, only_hit, what=f"the hit {hit!r} alone")
-    await pilot.press("enter")
 
 
 @pytest.mark.parametrize(
@@ -86,7 +52,7 @@ async def test_the_first_frame_shows_the_room_with_its_newest_event(
     sqlite_store: SQLiteStore, clock: FixedClock, read_only: bool, room_class: type
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
-    app = _direct(sqlite_store, clock, incident, read_only=read_only)
+    app = tui_app(sqlite_store, clock, incident.id, read_only=read_only)
     async with app.run_test(size=SIZE) as pilot:
         # no pause: what the terminal shows as soon as the app has started
         assert isinstance(app.screen, room_class) and app.screen.loaded
@@ -107,7 +73,7 @@ async def test_the_first_frame_of_a_long_room_shows_its_newest_events(
     incident = realistic_incident(sqlite_store, clock)
     for number in range(80):
         write(sqlite_store, incident.id, "note", "bob", {"text": f"probe {number:02d}"}, clock)
-    app = _direct(sqlite_store, clock, incident, read_only=True)
+    app = tui_app(sqlite_store, clock, incident.id, read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
         # no pause: following the newest event, the first frame is the last screen
         text = screen_text(app)
@@ -125,18 +91,18 @@ async def test_leaving_a_room_opened_directly_reaches_the_list_and_back(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
-    app = _direct(sqlite_store, clock, incident)
+    app = tui_app(sqlite_store, clock, incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        await _room_of(pilot, app, "Checkout errors for EU users")
+        await wait_for_room(pilot, RoomBase, title="Checkout errors for EU users")
         await pilot.press("q")
         await _list(pilot, app, HomeScreen)
         await pilot.press("j", "enter")  # the second row: INC-2
-        room = await _room_of(pilot, app, "Slow search results")
+        room = await wait_for_room(pilot, RoomBase, title="Slow search results")
         assert isinstance(room, RoomScreen) and "INC-2" in screen_text(app)
         await pilot.press("q")
         await _list(pilot, app, HomeScreen)
         await pilot.press("enter")  # the cursor stayed on INC-2
-        await _room_of(pilot, app, "Slow search results")
+        await wait_for_room(pilot, RoomBase, title="Slow search results")
         await pilot.press("q")
         await _list(pilot, app, HomeScreen)
         await pilot.press("q")
@@ -148,14 +114,14 @@ async def test_a_wall_room_opened_directly_leaves_to_the_wall_list(
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
     since = sqlite_store.last_gseq()
-    app = _direct(sqlite_store, clock, incident, read_only=True)
+    app = tui_app(sqlite_store, clock, incident.id, read_only=True)
     async with app.run_test(size=SIZE) as pilot:
-        await _room_of(pilot, app, "Checkout errors for EU users")
+        await wait_for_room(pilot, RoomBase, title="Checkout errors for EU users")
         await pilot.press("q")
         await _list(pilot, app, WallHomeScreen)
         # the wall list has no key that opens a room: the palette does
-        await _palette(pilot, "slow sea", "Open INC-2")
-        room = await _room_of(pilot, app, "Slow search results")
+        await run_command(pilot, "slow sea", "Open INC-2")
+        room = await wait_for_room(pilot, RoomBase, title="Slow search results")
         assert isinstance(room, WallRoomScreen)
         await pilot.press("q")
         await _list(pilot, app, WallHomeScreen)
@@ -171,11 +137,11 @@ async def test_the_palette_jumps_from_a_room_opened_directly_to_another(
     sqlite_store: SQLiteStore, clock: FixedClock, read_only: bool, home_class: type
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
-    app = _direct(sqlite_store, clock, incident, read_only=read_only)
+    app = tui_app(sqlite_store, clock, incident.id, read_only=read_only)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        first = await _room_of(pilot, app, "Checkout errors for EU users")
-        await _palette(pilot, "slow sea", "Open INC-2")
-        second = await _room_of(pilot, app, "Slow search results")
+        first = await wait_for_room(pilot, RoomBase, title="Checkout errors for EU users")
+        await run_command(pilot, "slow sea", "Open INC-2")
+        second = await wait_for_room(pilot, RoomBase, title="Slow search results")
         assert second is not first and app.screen_stack == [second]
         assert "Checkout errors for EU users" not in screen_text(app)
         await pilot.press("q")
@@ -196,7 +162,7 @@ async def test_a_note_typed_at_once_in_a_room_opened_directly_is_stored(
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
     since = sqlite_store.last_gseq()
-    app = _direct(sqlite_store, clock, incident)
+    app = tui_app(sqlite_store, clock, incident.id)
     async with app.run_test(size=SIZE) as pilot:
         if first_frame:
             await pilot.pause()  # one turn: the first frame is up, nothing more

@@ -6,7 +6,13 @@ from collections.abc import Callable
 
 from textual.widgets import DataTable
 
-from tests.tui.helpers import realistic_incident, screen_text, wait_until
+from tests.tui.helpers import (
+    realistic_incident,
+    screen_text,
+    wait_for_room,
+    wait_for_screen,
+    wait_until,
+)
 from warroom.core.clock import FixedClock
 from warroom.services.incidents import declare
 from warroom.store.sqlite import SQLiteStore
@@ -25,7 +31,7 @@ def _rows(app: WarroomApp) -> list[str]:
 async def test_empty_store_says_how_to_declare(make_app: Callable[..., WarroomApp]) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         text = screen_text(app)
         assert "No open incidents" in text
         assert "to declare the first one" in text
@@ -36,9 +42,9 @@ async def test_declare_is_the_title_plus_two_keys_and_opens_the_room(
 ) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         await pilot.press("d", *"Payments down", "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+        await wait_for_room(pilot)
         [incident] = sqlite_store.incidents()
         assert (incident.title, incident.severity, incident.lead) == ("Payments down", 3, "me")
         [declared] = sqlite_store.events(incident.id)
@@ -54,7 +60,7 @@ async def test_declare_form_takes_severity_and_service(
 ) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         await pilot.press("d", *"DB", "tab", "1", "tab", *"postgres", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen))
         [incident] = sqlite_store.incidents()
@@ -67,7 +73,7 @@ async def test_list_is_most_severe_first_with_closed_behind_a_toggle(
     realistic_incident(sqlite_store, clock)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         assert _rows(app) == ["INC-1", "INC-2"]
         text = screen_text(app)
         assert "SEV2" in text and "Checkout errors for EU users" in text and "identified" in text
@@ -84,7 +90,7 @@ async def test_filter_moves_and_opens(
     realistic_incident(sqlite_store, clock)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         await pilot.press("j")
         table = app.screen.query_one("#incidents", DataTable)
         assert table.cursor_row == 1
@@ -95,7 +101,7 @@ async def test_filter_moves_and_opens(
         await pilot.press("escape")
         await wait_until(pilot, lambda: _rows(app) == ["INC-1", "INC-2"])
         await pilot.press("down", "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+        await wait_for_room(pilot)
         assert "Slow search results" in screen_text(app)
 
 
@@ -104,7 +110,7 @@ async def test_list_updates_when_another_store_declares(
 ) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         other = SQLiteStore(db_path, clock=clock)  # another connection, as another terminal
         try:
             declare(other, "zed", clock, "Disk full on build agents", severity=2)

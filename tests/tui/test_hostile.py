@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tests.tui.helpers import screen_text, wait_until
+from textual.command import CommandPalette
+
+from tests.tui.helpers import screen_text, wait_for_hits, wait_for_room, wait_for_screen, wait_until
 from warroom.core.clock import FixedClock
 from warroom.core.runbook import parse_runbook
 from warroom.core.text import REPLACEMENT
@@ -16,7 +18,6 @@ from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.home import HomeScreen
-from warroom.tui.screens.room import RoomScreen
 from warroom.tui.screens.wall import WallHomeScreen, WallRoomScreen
 
 CLICK = "[@click=app.quit]x[/]"
@@ -92,9 +93,7 @@ async def test_hostile_text_in_the_room_shows_literally_and_does_nothing(
     app = make_app(incident_id=incident_id)
     spy = Spy(app)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-        room = app.screen
-        await wait_until(pilot, lambda: "me" in room.incident.participants)
+        room = await wait_for_room(pilot)
         text = screen_text(app)
         assert_safe(text)
         # header: title, service, lead, summary, links
@@ -125,7 +124,7 @@ async def test_hostile_text_in_the_list_palette_and_wall(
     app = make_app()
     spy = Spy(app)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         text = screen_text(app)
         assert_safe(text)
         assert_literal(text, "T [@click=app.quit]x[/] [/] [bold red]")
@@ -133,7 +132,8 @@ async def test_hostile_text_in_the_list_palette_and_wall(
         assert app.is_running and spy.rang == 0
 
         await pilot.press("ctrl+p")
-        await pilot.pause(0.3)
+        await wait_for_screen(pilot, CommandPalette)
+        await wait_for_hits(pilot)
         text = screen_text(app)
         assert_safe(text)
         assert_literal(text, "T [@click=app.quit]x[/] [/] [bold red] [ @click=app.bell]y[/]")
@@ -143,7 +143,7 @@ async def test_hostile_text_in_the_list_palette_and_wall(
         assert_safe(text)
         assert_literal(text, "T [@click=app.quit]x[/] [/]")
         await pilot.press("enter")  # the jump works, the title does nothing
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+        await wait_for_room(pilot)
         assert app.is_running and spy.rang == 0
 
 
@@ -177,9 +177,7 @@ async def test_hostile_text_in_a_notification(
     incident_id = hostile_incident(sqlite_store, clock)
     app = make_app(incident_id=incident_id)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-        room = app.screen
-        await wait_until(pilot, lambda: "me" in room.incident.participants)
+        room = await wait_for_room(pilot)
         room.feed.stop()  # this screen will not hear of the next change
         step = room.runbook.selected_step
         assert step is not None
@@ -201,9 +199,9 @@ async def test_hostile_text_typed_in_is_stored_as_typed(
 ) -> None:
     app = make_app()
     async with app.run_test(size=(120, 30)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         await pilot.press("d", *"[/][@click=app.quit]x", "enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+        await wait_for_room(pilot)
         await pilot.press("n", *"[bold red]", "enter")
         await wait_until(pilot, lambda: "note      me     [bold red]" in screen_text(app))
         [incident] = sqlite_store.incidents()
@@ -225,9 +223,7 @@ async def test_hostile_text_put_in_a_box_for_editing_sends_no_escape(
     incident_id = hostile_incident(sqlite_store, clock)
     app = make_app(incident_id=incident_id)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-        room = app.screen
-        await wait_until(pilot, lambda: "me" in room.incident.participants)
+        room = await wait_for_room(pilot)
         await pilot.press("e")
         assert_safe(room.entry.input.value)
         assert_safe(screen_text(app))

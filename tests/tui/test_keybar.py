@@ -10,12 +10,18 @@ from typing import Any
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 
-from tests.tui.helpers import realistic_incident, screen_text, wait_until
+from tests.tui.helpers import (
+    realistic_incident,
+    screen_text,
+    tui_app,
+    wait_for_room,
+    wait_for_screen,
+    wait_until,
+)
 from warroom.core.clock import FixedClock
 from warroom.services.incidents import declare
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
-from warroom.tui.run import app_for_store
 from warroom.tui.screens.home import HomeScreen
 from warroom.tui.screens.room import RoomScreen
 from warroom.tui.screens.wall import WallHomeScreen, WallRoomScreen
@@ -40,21 +46,11 @@ async def click_label(pilot: Pilot[Any], label: str) -> None:
     await pilot.click(KeyBar, offset=(column, 0))
 
 
-async def _room(pilot: Pilot[Any], app: WarroomApp) -> RoomScreen:
-    await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-    await pilot.pause()  # the entry line's parts are built after the first frame
-    return app.screen
-
-
-def _direct(store: SQLiteStore, clock: FixedClock, incident_id: str, **options: Any) -> WarroomApp:
-    return app_for_store(store, user="me", clock=clock, incident_id=incident_id, **options)
-
-
 async def test_the_room_bar_shows_the_write_keys_leave_and_the_palette(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
-    app = _direct(sqlite_store, clock, incident.id)
+    app = tui_app(sqlite_store, clock, incident.id)
     async with app.run_test(size=(160, 48)) as pilot:
         line = bar(app)  # the first frame already
         for label in (*WRITE_KEYS, "q Leave", "? Keys", "^p Palette"):
@@ -63,7 +59,7 @@ async def test_the_room_bar_shows_the_write_keys_leave_and_the_palette(
         assert line.index("n Note") < line.index("q Leave") < line.index("^p Palette")
         for hidden in ("Summary", "Severity", "Milestone", "Cancel", "Pane"):
             assert hidden not in line  # the keys not shown by default stay off
-        await _room(pilot, app)
+        await wait_for_room(pilot)
         assert bar(app) == line
 
 
@@ -71,9 +67,9 @@ async def test_at_80x24_the_compact_bar_still_shows_the_write_keys(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
-    app = _direct(sqlite_store, clock, incident.id)
+    app = tui_app(sqlite_store, clock, incident.id)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _room(pilot, app)
+        await wait_for_room(pilot)
         line = bar(app)
         assert len(line) == 80
         for label in (*WRITE_KEYS, "q Leave", "^p Palette"):
@@ -85,7 +81,7 @@ async def test_the_wall_bars_show_no_write_key(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
-    app = _direct(sqlite_store, clock, incident.id, read_only=True)
+    app = tui_app(sqlite_store, clock, incident.id, read_only=True)
     async with app.run_test(size=(120, 36)) as pilot:
         assert isinstance(app.screen, WallRoomScreen)
         line = bar(app)
@@ -104,9 +100,9 @@ async def test_clicking_note_on_the_bar_opens_the_note_line(
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
     since = sqlite_store.last_gseq()
-    app = _direct(sqlite_store, clock, incident.id)
+    app = tui_app(sqlite_store, clock, incident.id)
     async with app.run_test(size=(160, 48)) as pilot:
-        room = await _room(pilot, app)
+        room = await wait_for_room(pilot)
         await click_label(pilot, "n Note")
         await wait_until(pilot, lambda: room.entry.is_open, what="the entry line")
         assert room.entry.kind == "note" and room.entry.input.has_focus
@@ -127,9 +123,9 @@ async def test_clicking_the_palette_key_opens_the_palette(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
     incident = realistic_incident(sqlite_store, clock)
-    app = _direct(sqlite_store, clock, incident.id)
+    app = tui_app(sqlite_store, clock, incident.id)
     async with app.run_test(size=(160, 48)) as pilot:
-        room = await _room(pilot, app)
+        room = await wait_for_room(pilot)
         await click_label(pilot, "^p Palette")
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
         await wait_until(pilot, lambda: "Search for commands" in screen_text(app))
@@ -141,7 +137,7 @@ async def test_the_filter_box_changes_the_home_bar_and_esc_brings_the_list_keys_
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
     realistic_incident(sqlite_store, clock)
-    app = app_for_store(sqlite_store, user="me", clock=clock)
+    app = tui_app(sqlite_store, clock)
     async with app.run_test(size=(120, 36)) as pilot:
         assert isinstance(app.screen, HomeScreen)
         await wait_until(pilot, lambda: app.screen.loaded)
@@ -167,9 +163,9 @@ async def test_while_filtering_the_bar_shows_no_key_that_types_into_the_box(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
     realistic_incident(sqlite_store, clock)
-    app = app_for_store(sqlite_store, user="me", clock=clock)
+    app = tui_app(sqlite_store, clock)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         await pilot.press("slash")
         box = app.screen.query_one("#filter")
         await wait_until(pilot, lambda: box.has_focus)
@@ -182,9 +178,9 @@ async def test_a_hostile_title_never_reaches_the_bar_and_clicks_on_it_are_keys(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
     incident = declare(sqlite_store, "alice", clock, HOSTILE, severity=2)
-    app = _direct(sqlite_store, clock, incident.id)
+    app = tui_app(sqlite_store, clock, incident.id)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _room(pilot, app)
+        await wait_for_room(pilot)
         assert HOSTILE in screen_text(app)  # the title, literally, in the header
         line = bar(app)
         labels = (*WRITE_KEYS, "q Leave", "? Keys", "^p Palette")
@@ -220,9 +216,7 @@ async def _back_to_the_room(pilot: Pilot[Any], app: WarroomApp) -> None:
         elif isinstance(screen, HomeScreen):
             await wait_until(pilot, partial(_listed, screen))
             await pilot.press("enter")
-            await wait_until(
-                pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded
-            )
+            await wait_for_room(pilot)
         else:
             await pilot.press("escape")
     raise AssertionError(f"cannot get back to the room from {app.screen!r}")

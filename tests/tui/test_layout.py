@@ -7,17 +7,18 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.tui.helpers import contrast, realistic_incident, screen_text, segment_style, wait_until
+from tests.tui.helpers import (
+    contrast,
+    realistic_incident,
+    screen_text,
+    segment_style,
+    wait_for_room,
+    wait_for_screen,
+)
 from warroom.core.clock import FixedClock
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.home import HomeScreen
-from warroom.tui.screens.room import RoomScreen
-
-
-async def _room(pilot, app: WarroomApp) -> RoomScreen:
-    await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-    return app.screen
 
 
 async def test_at_80x24_the_footer_shows_the_write_keys_and_how_to_see_the_rest(
@@ -26,7 +27,7 @@ async def test_at_80x24_the_footer_shows_the_write_keys_and_how_to_see_the_rest(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(incident_id=incident.id, actor="alice")
     async with app.run_test(size=(80, 24)) as pilot:
-        await _room(pilot, app)
+        await wait_for_room(pilot)
         footer = screen_text(app).splitlines()[-1]
         for key in ("n Note", "f Finding", "a Action", "D Decision", "u Comms", "s Status"):
             assert key in footer, f"{key!r} is not in the footer: {footer!r}"
@@ -45,7 +46,7 @@ async def test_at_200x60_the_room_shows_every_pane_side_by_side(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(incident_id=incident.id, actor="alice")
     async with app.run_test(size=(200, 60)) as pilot:
-        room = await _room(pilot, app)
+        room = await wait_for_room(pilot)
         assert room.timeline.display and room.roster.display and room.runbook.display
         # side by side, the timeline taking most of the width and all the height
         assert room.roster.region.x > room.timeline.region.right - 1
@@ -68,7 +69,7 @@ async def test_at_80_columns_the_list_shows_the_titles(
     realistic_incident(sqlite_store, clock)
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         text = screen_text(app)
         row = next(line for line in text.splitlines() if "INC-1" in line)
         assert "Checkout errors for EU users" in row
@@ -88,7 +89,7 @@ async def test_pane_titles_and_keys_read_in_both_themes(
     app = make_app(incident_id=incident.id, actor="alice")
     async with app.run_test(size=(160, 48)) as pilot:
         app.theme = theme
-        room = await _room(pilot, app)
+        room = await wait_for_room(pilot)
         await pilot.pause()
         for needle in ("Timeline", "Roster", "Runbook 2/4", "roll back 4812", "Finding"):
             ratio = contrast(segment_style(app, needle))

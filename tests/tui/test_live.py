@@ -7,12 +7,17 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.tui.helpers import realistic_incident, screen_text, wait_until
+from tests.tui.helpers import (
+    realistic_incident,
+    screen_text,
+    wait_for_room,
+    wait_for_screen,
+    wait_until,
+)
 from warroom.core.clock import FixedClock
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.home import HomeScreen
-from warroom.tui.screens.room import RoomScreen
 from warroom.tui.screens.wall import WallRoomScreen
 
 
@@ -43,8 +48,7 @@ async def test_room_shows_what_another_process_logs(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-        room = app.screen
+        room = await wait_for_room(pilot)
         count = room.timeline.event_count
         await _warroom(isolated_env, tmp_path, "log", "INC-1", "written by another terminal")
         await _warroom(isolated_env, tmp_path, "set", "INC-1", "--summary", "rollback done")
@@ -72,15 +76,13 @@ async def test_wall_and_home_follow_another_process(
     incident = realistic_incident(sqlite_store, clock)
     wall = make_app(incident_id=incident.id, read_only=True)
     async with wall.run_test(size=(120, 36)) as pilot:
-        await wait_until(
-            pilot, lambda: isinstance(wall.screen, WallRoomScreen) and wall.screen.loaded
-        )
+        await wait_for_room(pilot, WallRoomScreen)
         await _warroom(isolated_env, tmp_path, "status", "INC-1", "mitigated")
         await wait_until(pilot, lambda: "MITIGATED" in screen_text(wall), timeout=10)
 
     home = make_app()
     async with home.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: isinstance(home.screen, HomeScreen) and home.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         await _warroom(isolated_env, tmp_path, "declare", "Declared elsewhere", "--sev", "1")
         await wait_until(pilot, lambda: "Declared elsewhere" in screen_text(home), timeout=10)
 
@@ -98,9 +100,7 @@ async def test_ui_stays_responsive_while_the_store_is_locked(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-        room = app.screen
-        await wait_until(pilot, lambda: "me" in room.incident.participants)
+        room = await wait_for_room(pilot)
         locker = sqlite3.connect(db_path, isolation_level=None)
         locker.execute("BEGIN IMMEDIATE")  # the write lock, as a busy writer holds it
         try:
@@ -135,9 +135,7 @@ async def test_text_typed_while_a_write_waits_is_kept(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=(120, 36)) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-        room = app.screen
-        await wait_until(pilot, lambda: "me" in room.incident.participants)
+        room = await wait_for_room(pilot)
         since = sqlite_store.last_gseq()
         locker = sqlite3.connect(db_path, isolation_level=None)
         locker.execute("BEGIN IMMEDIATE")

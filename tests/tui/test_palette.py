@@ -6,7 +6,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.tui.helpers import RUNBOOK, realistic_incident, screen_text, wait_until
+from tests.tui.helpers import (
+    RUNBOOK,
+    realistic_incident,
+    run_command,
+    screen_text,
+    wait_for_room,
+    wait_for_screen,
+    wait_until,
+)
 from warroom.core.clock import FixedClock
 from warroom.services.incidents import declare
 from warroom.store.sqlite import SQLiteStore
@@ -18,38 +26,20 @@ from warroom.tui.screens.room import RoomScreen
 SIZE = (120, 36)
 
 
-async def _palette(pilot, query: str) -> None:
-    await pilot.press("ctrl+p")
-    await pilot.pause(0.1)
-    await pilot.press(*query)
-    await wait_until(
-        pilot, lambda: "CommandList" in {type(w).__name__ for w in pilot.app.screen.query("*")}
-    )
-    await pilot.pause(0.3)
-    await pilot.press("enter")
-
-
-async def _room(pilot, app: WarroomApp) -> RoomScreen:
-    await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-    room = app.screen
-    await wait_until(pilot, lambda: "me" in room.incident.participants)
-    return room
-
-
 async def test_palette_edits_the_title_and_the_service(
     make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
     incident = declare(sqlite_store, "alice", clock, "Checkout errors", severity=2)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        room = await _room(pilot, app)
+        room = await wait_for_room(pilot)
         since = sqlite_store.last_gseq()
-        await _palette(pilot, "edit title")
+        await run_command(pilot, "edit title")
         await wait_until(pilot, lambda: room.entry.display)
         assert room.entry.input.value == "Checkout errors"
         await pilot.press(*" (EU)", "enter")
         await wait_until(pilot, lambda: len(sqlite_store.events_after(since)) == 1)
-        await _palette(pilot, "edit serv")
+        await run_command(pilot, "edit serv")
         await wait_until(pilot, lambda: room.entry.display and room.entry.kind == "service")
         await pilot.press(*"checkout", "enter")
         await wait_until(pilot, lambda: len(sqlite_store.events_after(since)) == 2)
@@ -72,8 +62,8 @@ async def test_palette_attaches_a_runbook(
     path.write_text(RUNBOOK, encoding="utf-8")
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        room = await _room(pilot, app)
-        await _palette(pilot, "attach")
+        room = await wait_for_room(pilot)
+        await run_command(pilot, "attach")
         await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
         app.screen.query_one("#path").value = str(tmp_path / "missing.md")
         await pilot.press("enter")
@@ -100,11 +90,11 @@ async def test_palette_jumps_to_any_incident(
     realistic_incident(sqlite_store, clock)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
-        await _palette(pilot, "login")  # INC-3: resolved, not in the list
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
+        await run_command(pilot, "login")  # INC-3: resolved, not in the list
+        await wait_for_room(pilot)
         assert "Login emails delayed" in screen_text(app)
-        await _palette(pilot, "slow sea")  # from one room straight to another
+        await run_command(pilot, "slow sea")  # from one room straight to another
         await wait_until(
             pilot,
             lambda: (

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from textual.widgets import Input, OptionList
 
-from tests.tui.helpers import realistic_incident, screen_text, wait_until
+from tests.tui.helpers import (
+    realistic_incident,
+    screen_text,
+    wait_for_room,
+    wait_for_writes,
+    wait_until,
+)
 from warroom.core.clock import FixedClock
 from warroom.core.describe import KIND_LABELS
 from warroom.core.events import Event
@@ -18,7 +24,6 @@ from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.screens.forms import FormScreen, StatusForm
 from warroom.tui.screens.keys import KeysScreen
-from warroom.tui.screens.room import RoomScreen
 
 SIZE = (120, 36)
 
@@ -29,15 +34,6 @@ def kind_label(kind: str) -> str:
 
 def _new(store: SQLiteStore, since: int) -> list[Event]:
     return store.events_after(since)
-
-
-async def _open_room(pilot: Any, app: WarroomApp) -> RoomScreen:
-    await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-    room = app.screen
-    assert isinstance(room, RoomScreen)
-    # opening as a writer joins me: wait for that event to come back live
-    await wait_until(pilot, lambda: "me" in (room.incident.participants if room.incident else {}))
-    return room
 
 
 @pytest.fixture
@@ -68,7 +64,7 @@ async def test_text_keys_store_their_kind_with_me_as_actor(
 ) -> None:
     app = make_app(incident_id=incident_id)
     async with app.run_test(size=SIZE) as pilot:
-        room = await _open_room(pilot, app)
+        room = await wait_for_room(pilot)
         assert app.focused is room.timeline
         stored = await _write_and_wait(pilot, sqlite_store, [key, *"db!", "enter"])
         assert [(e.kind, e.actor, e.data) for e in stored] == [(kind, "me", {"text": "db!"})]
@@ -82,7 +78,7 @@ async def test_e_edits_the_summary_and_u_prefills_the_update_from_it(
 ) -> None:
     app = make_app(incident_id=incident_id)
     async with app.run_test(size=SIZE) as pilot:
-        room = await _open_room(pilot, app)
+        room = await wait_for_room(pilot)
         stored = await _write_and_wait(pilot, sqlite_store, ["e", *"EU down", "enter"])
         assert [(e.kind, e.actor, e.data) for e in stored] == [
             ("summary_set", "me", {"text": "EU down"})
@@ -106,7 +102,7 @@ async def test_s_and_v_change_status_and_severity(
 ) -> None:
     app = make_app(incident_id=incident_id)
     async with app.run_test(size=SIZE) as pilot:
-        await _open_room(pilot, app)
+        await wait_for_room(pilot)
         # s: the first allowed move from investigating is identified; with a reason
         await pilot.press("s")
         await wait_until(pilot, lambda: isinstance(app.screen, StatusForm))
@@ -127,7 +123,7 @@ async def test_r_m_l_roles_milestones_and_links(
 ) -> None:
     app = make_app(incident_id=incident_id)
     async with app.run_test(size=SIZE) as pilot:
-        await _open_room(pilot, app)
+        await wait_for_room(pilot)
         # r: the first choice for me is "assign Incident Lead" (alice holds it)
         stored = await _write_and_wait(pilot, sqlite_store, ["r", "enter"])
         assert [(e.kind, e.actor, e.data) for e in stored] == [
@@ -155,7 +151,7 @@ async def test_a_milestone_in_the_future_is_refused_in_the_form(
 ) -> None:
     app = make_app(incident_id=incident_id)
     async with app.run_test(size=SIZE) as pilot:
-        await _open_room(pilot, app)
+        await wait_for_room(pilot)
         since = sqlite_store.last_gseq()
         await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
@@ -172,7 +168,7 @@ async def test_space_checks_and_unchecks_the_selected_step(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        room = await _open_room(pilot, app)
+        room = await wait_for_room(pilot)
         assert "Runbook 2/4" in screen_text(app)
         await pilot.press("tab", "tab")  # timeline -> roster -> runbook
         assert app.focused is room.runbook
@@ -199,13 +195,13 @@ async def test_escape_keeps_the_typed_text_and_stores_nothing(
 ) -> None:
     app = make_app(incident_id=incident_id)
     async with app.run_test(size=SIZE) as pilot:
-        room = await _open_room(pilot, app)
+        room = await wait_for_room(pilot)
         since = sqlite_store.last_gseq()
         await pilot.press("n", *"half", "escape")
         assert not room.entry.display
         assert app.focused is room.timeline
         await pilot.press("f", "escape")  # another kind opens empty
-        await pilot.pause(0.2)
+        await wait_for_writes(pilot)
         assert _new(sqlite_store, since) == []
         await pilot.press("n")
         assert room.entry.input.value == "half"
@@ -216,7 +212,7 @@ async def test_escape_keeps_the_typed_text_and_stores_nothing(
         await pilot.press(*"later", "escape", "q")  # leave the room with a draft
         await wait_until(pilot, lambda: app.screen is not room)
         app.open_incident(incident_id)
-        room = await _open_room(pilot, app)
+        room = await wait_for_room(pilot)
         await pilot.press("n")
         assert room.entry.input.value == "later"
 
@@ -227,7 +223,7 @@ async def test_slash_searches_the_timeline(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        room = await _open_room(pilot, app)
+        room = await wait_for_room(pilot)
         await pilot.press("slash", *"4812", "enter")
         match = room.timeline.match_event
         assert match is not None and "4812" in str(match.data)
@@ -244,7 +240,7 @@ async def test_escape_in_a_form_writes_nothing_and_changes_nothing(
 ) -> None:
     app = make_app(incident_id=incident_id)
     async with app.run_test(size=SIZE) as pilot:
-        room = await _open_room(pilot, app)
+        room = await wait_for_room(pilot)
         since = sqlite_store.last_gseq()
         before = screen_text(app)
         for key in ("u", "s", "v", "r", "m", "l"):
@@ -252,7 +248,7 @@ async def test_escape_in_a_form_writes_nothing_and_changes_nothing(
             await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
             await pilot.press("escape")
             await wait_until(pilot, lambda: app.screen is room)
-        await pilot.pause(0.2)
+        await wait_for_writes(pilot)
         assert _new(sqlite_store, since) == []
         assert screen_text(app) == before
 
@@ -262,7 +258,7 @@ async def test_a_failed_write_keeps_the_text_and_shows_why(
 ) -> None:
     app = make_app(incident_id=incident_id)
     async with app.run_test(size=SIZE) as pilot:
-        room = await _open_room(pilot, app)
+        room = await wait_for_room(pilot)
         since = sqlite_store.last_gseq()
         await pilot.press("n")
         too_long = "x" * 70_000  # over the store's limit: refused
@@ -287,7 +283,7 @@ async def test_only_allowed_statuses_are_offered(
     write(sqlite_store, incident_id, "status_changed", "alice", {"to": "resolved"}, clock)
     app = make_app(incident_id=incident_id)
     async with app.run_test(size=SIZE) as pilot:
-        await _open_room(pilot, app)
+        await wait_for_room(pilot)
         await pilot.press("s")
         await wait_until(pilot, lambda: isinstance(app.screen, StatusForm))
         offered = [option.id for option in app.screen.query_one("#moves", OptionList).options]
@@ -297,14 +293,14 @@ async def test_only_allowed_statuses_are_offered(
     write(sqlite_store, incident_id, "status_changed", "alice", {"to": "closed"}, clock)
     app = make_app(incident_id=incident_id)
     async with app.run_test(size=SIZE) as pilot:
-        await _open_room(pilot, app)
+        await wait_for_room(pilot)
         await pilot.press("s")
         await wait_until(pilot, lambda: isinstance(app.screen, StatusForm))
         options = app.screen.query_one("#moves", OptionList).options
         assert all(option.disabled for option in options)
         since = sqlite_store.last_gseq()
         await pilot.press("enter")
-        await pilot.pause(0.2)
+        await wait_for_writes(pilot)
         assert _new(sqlite_store, since) == []
 
 
@@ -314,7 +310,7 @@ async def test_opening_a_room_joins_me_once(
     for _ in range(2):
         app = make_app(incident_id=incident_id)
         async with app.run_test(size=SIZE) as pilot:
-            await _open_room(pilot, app)
+            await wait_for_room(pilot)
     joins = [e for e in sqlite_store.events(incident_id) if e.kind == "participant_joined"]
     assert [(e.actor, e.data) for e in joins] == [("me", {"person": "me"})]
 
@@ -324,7 +320,7 @@ async def test_keys_are_remapped_from_the_config(
 ) -> None:
     app = make_app(incident_id=incident_id, keymap={"note": "N", "leave": "x"})
     async with app.run_test(size=SIZE) as pilot:
-        room = await _open_room(pilot, app)
+        room = await wait_for_room(pilot)
         await pilot.press("n")
         assert not room.entry.display
         stored = await _write_and_wait(pilot, sqlite_store, ["N", *"remapped", "enter"])
@@ -340,7 +336,7 @@ async def test_question_mark_shows_every_binding_even_at_80x24(
 ) -> None:
     app = make_app(incident_id=incident_id, keymap={"milestone": "M"})
     async with app.run_test(size=(80, 24)) as pilot:
-        room = await _open_room(pilot, app)
+        room = await wait_for_room(pilot)
         await pilot.press("question_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, KeysScreen))
         text = screen_text(app)
@@ -367,7 +363,7 @@ async def test_narrow_terminal_switches_panes_with_tab(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=(80, 24)) as pilot:
-        room = await _open_room(pilot, app)
+        room = await wait_for_room(pilot)
         assert room.timeline.display and not room.roster.display
         await pilot.press("tab")
         assert room.roster.display and not room.timeline.display
@@ -384,7 +380,7 @@ async def test_r_then_enter_never_releases_a_role_i_hold(
     incident = declare(sqlite_store, "me", clock, "Checkout errors", severity=2, lead="me")
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        await _open_room(pilot, app)
+        await wait_for_room(pilot)
         stored = await _write_and_wait(pilot, sqlite_store, ["r", "enter"])
         assert [(e.kind, e.data) for e in stored] == [
             ("role_assigned", {"role": "responder", "person": "me"})
@@ -403,7 +399,7 @@ async def test_v_then_enter_escalates_by_one_level(
     incident = declare(sqlite_store, "alice", clock, "Search slow", severity=3, lead="alice")
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        await _open_room(pilot, app)
+        await wait_for_room(pilot)
         stored = await _write_and_wait(pilot, sqlite_store, ["v", "enter"])
         assert [(e.kind, e.data) for e in stored] == [("severity_changed", {"severity": 2})]
 
@@ -414,11 +410,11 @@ async def test_space_away_from_the_runbook_moves_there_and_checks_nothing(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=(80, 24)) as pilot:
-        room = await _open_room(pilot, app)
+        room = await wait_for_room(pilot)
         since = sqlite_store.last_gseq()
         await pilot.press("space")  # reading the timeline: nothing is toggled unseen
         assert app.focused is room.runbook and room.runbook.display
-        await pilot.pause(0.2)
+        await wait_for_writes(pilot)
         assert _new(sqlite_store, since) == []
         step = room.runbook.selected_step
         assert step is not None and not room.incident.steps[step].checked_by
@@ -431,7 +427,7 @@ async def test_the_entry_line_says_how_to_save_and_cancel(
 ) -> None:
     app = make_app(incident_id=incident_id)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _open_room(pilot, app)
+        await wait_for_room(pilot)
         assert "esc cancel" not in screen_text(app)
         await pilot.press("n")
         last_lines = "\n".join(screen_text(app).splitlines()[-3:])
@@ -443,7 +439,7 @@ async def test_an_unknown_key_id_in_the_config_is_reported(
 ) -> None:
     app = make_app(incident_id=incident_id, keymap={"nte": "N", "finding": "F2"})
     async with app.run_test(size=(160, 48), notifications=True) as pilot:
-        await _open_room(pilot, app)
+        await wait_for_room(pilot)
         await wait_until(pilot, lambda: "names no key binding" in screen_text(app))
         text = screen_text(app)
         assert "names no key binding: nte" in text and "(did you mean note?)" in text

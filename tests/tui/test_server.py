@@ -20,7 +20,13 @@ from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
 
 from tests.server.conftest import Server, auth, make_token
-from tests.tui.helpers import screen_text, wait_until
+from tests.tui.helpers import (
+    screen_text,
+    wait_for_room,
+    wait_for_screen,
+    wait_for_writes,
+    wait_until,
+)
 from warroom.core.clock import SYSTEM_CLOCK, FixedClock
 from warroom.services.incidents import declare, write
 from warroom.store import transport
@@ -30,7 +36,6 @@ from warroom.tui.app import WarroomApp
 from warroom.tui.run import app_for_store
 from warroom.tui.screens.forms import StatusForm
 from warroom.tui.screens.home import HomeScreen
-from warroom.tui.screens.room import RoomScreen
 from warroom.tui.screens.wall import WallRoomScreen
 from warroom.tui.widgets.connection import ConnectionStatus
 
@@ -118,12 +123,8 @@ async def test_viewer_sees_a_responders_note_live_in_wall_mode(served: Served) -
             writer.run_test(size=SIZE) as wpilot,
             viewer.run_test(size=SIZE, notifications=True) as vpilot,
         ):
-            await until(
-                wpilot, lambda: isinstance(writer.screen, RoomScreen) and writer.screen.loaded
-            )
-            await until(
-                vpilot, lambda: isinstance(viewer.screen, WallRoomScreen) and viewer.screen.loaded
-            )
+            await wait_for_room(wpilot, timeout=WAIT)
+            await wait_for_room(vpilot, WallRoomScreen, timeout=WAIT)
             wall = viewer.screen
             assert not wall.query(Input) and not wall.query(TextArea)
             await until(vpilot, lambda: indicator(viewer) == "● live", what="live (viewer)")
@@ -141,7 +142,7 @@ async def test_viewer_sees_a_responders_note_live_in_wall_mode(served: Served) -
             for key in ("n", "s", "u", "space"):  # the wall writes nothing
                 await vpilot.press(key)
                 assert viewer.screen is wall, f"{key} opened something"
-            await vpilot.pause(0.3)
+            await wait_for_writes(vpilot)
             assert "read-only" in screen_text(viewer)
         assert served.notes(incident_id) == ["rolled back"]
         with httpx.Client(base_url=served.server.url, timeout=10) as client:
@@ -162,12 +163,11 @@ async def test_indicator_live_offline_pending_then_delivered_once(
         incident_id = _declare(store)
         app = app_for_store(store, user="alice")
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+            await wait_for_screen(pilot, HomeScreen, timeout=WAIT)
             await until(pilot, lambda: indicator(app) == "● live", what="live on the home")
             assert "● live" in screen_text(app)
             await pilot.press("enter")  # the only incident: its room
-            await until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-            room = app.screen
+            room = await wait_for_room(pilot, timeout=WAIT)
             assert room.incident_id == incident_id
             await until(pilot, lambda: indicator(app) == "● live", what="live in the room")
             await until(pilot, lambda: "alice" in room.incident.participants)
@@ -213,8 +213,7 @@ async def test_a_change_refused_on_delivery_is_kept_marked_rejected(
         incident_id = _declare(store)
         app = app_for_store(store, user="alice", incident_id=incident_id)
         async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-            room = app.screen
+            room = await wait_for_room(pilot, timeout=WAIT)
             await until(pilot, lambda: indicator(app) == "● live", what="live")
             served.server.stop()
             await until(pilot, lambda: indicator(app).startswith("✖ offline"), what="offline")
@@ -274,7 +273,7 @@ async def test_room_opens_from_the_cache_marked_stale_with_what_is_pending(
         app = app_for_store(store, user="alice", incident_id=incident_id)
         assert app.actor == "alice"  # who the token is was cached too
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+            await wait_for_room(pilot, timeout=WAIT)
             await until(pilot, lambda: "stale since" in indicator(app), what="stale")
             assert indicator(app).startswith(
                 ("◌ reconnecting · 1 pending", "✖ offline · 1 pending")
@@ -295,7 +294,7 @@ async def test_no_indicator_with_the_local_file(
     incident = declare(sqlite_store, "me", clock, "Local only", severity=3)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+        await wait_for_room(pilot, timeout=WAIT)
         await pilot.pause(0.2)
         assert app.connection is None
         assert not app.screen.query(ConnectionStatus)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.tui.helpers import realistic_incident, wait_until
+from tests.tui.helpers import realistic_incident, wait_for_room, wait_for_screen, wait_until
 from warroom.core.clock import FixedClock
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
@@ -29,21 +29,12 @@ def _app(store: SQLiteStore, clock: FixedClock, **options: Any) -> WarroomApp:
 
 
 async def _room_ready(pilot: Pilot[Any]) -> None:
-    app = pilot.app
-
-    def ready() -> bool:
-        screen = app.screen
-        return isinstance(screen, RoomBase) and screen.loaded and not screen.older_loading
-
-    await wait_until(pilot, ready)
+    room = await wait_for_room(pilot, RoomBase)
+    await wait_until(pilot, lambda: not room.older_loading)
 
 
 async def _list_ready(pilot: Pilot[Any]) -> None:
-    app = pilot.app
-    await wait_until(
-        pilot,
-        lambda: isinstance(app.screen, HomeScreen | WallHomeScreen) and app.screen.loaded,
-    )
+    await wait_for_screen(pilot, HomeScreen | WallHomeScreen)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -15,13 +15,19 @@ from pathlib import Path
 from textual import events
 from textual.widgets import Input
 
-from tests.tui.helpers import NOW, realistic_incident, screen_text, wait_until
+from tests.tui.helpers import (
+    NOW,
+    realistic_incident,
+    screen_text,
+    tui_app,
+    wait_for_screen,
+    wait_until,
+)
 from tests.tui.test_e2e_tmux import Tmux, _command, tmux  # noqa: F401  (the fixture)
 from warroom.core.clock import FixedClock
 from warroom.core.incident import Incident
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
-from warroom.tui.run import app_for_store
 from warroom.tui.screens.forms import DeclareForm
 from warroom.tui.screens.home import HomeScreen
 from warroom.tui.screens.room import RoomScreen
@@ -46,7 +52,7 @@ def burst(app: WarroomApp, *keys: str) -> None:
 def room_app(store: SQLiteStore, clock: FixedClock) -> tuple[Incident, WarroomApp]:
     """INC-1 of the realistic fixture, and the app `warroom tui INC-1` runs, as me."""
     incident = realistic_incident(store, clock)
-    return incident, app_for_store(store, user="me", clock=clock, incident_id=incident.id)
+    return incident, tui_app(store, clock, incident.id)
 
 
 def typed(text: str) -> list[str]:
@@ -110,9 +116,9 @@ async def test_a_title_typed_in_one_burst_after_d_fills_the_declare_form(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
     realistic_incident(sqlite_store, clock)
-    app = app_for_store(sqlite_store, user="me", clock=clock)
+    app = tui_app(sqlite_store, clock)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         burst(app, "d", *typed("Fast title"))
         await wait_until(pilot, lambda: isinstance(app.screen, DeclareForm))
         title = app.screen.query_one("#title", Input)
@@ -212,10 +218,9 @@ async def test_home_keys_after_esc_in_the_filter_move_in_the_list(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
     realistic_incident(sqlite_store, clock)
-    app = app_for_store(sqlite_store, user="me", clock=clock)
+    app = tui_app(sqlite_store, clock)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
-        home = app.screen
+        home = await wait_for_screen(pilot, HomeScreen)
         assert isinstance(home, HomeScreen)
         box = home.query_one("#filter", Input)
         burst(app, "slash", *typed("s"))  # 's' matches both open incidents

@@ -7,7 +7,15 @@ from collections.abc import Callable
 
 from textual.widgets import Input, TextArea
 
-from tests.tui.helpers import realistic_incident, screen_text, wait_until
+from tests.tui.helpers import (
+    realistic_incident,
+    screen_text,
+    wait_for_hits,
+    wait_for_room,
+    wait_for_screen,
+    wait_for_writes,
+    wait_until,
+)
 from warroom.core.clock import FixedClock
 from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
@@ -25,16 +33,13 @@ async def test_wall_room_has_no_way_to_write(
     since = sqlite_store.last_gseq()
     app = make_app(incident_id=incident.id, read_only=True)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, WallRoomScreen) and app.screen.loaded
-        )
-        room = app.screen
+        room = await wait_for_room(pilot, WallRoomScreen)
         assert not room.query(Input) and not room.query(TextArea)
         for key in default_write_keys():
             await pilot.press(key)
             assert app.screen is room, f"{key} opened something"
         await pilot.press("tab", "tab", "space", "enter")  # even on the runbook pane
-        await pilot.pause(0.3)
+        await wait_for_writes(pilot)
         assert sqlite_store.events_after(since) == []
         assert "read-only: this is a wall" in screen_text(app)
         assert "me" not in room.incident.participants  # watching does not join
@@ -47,15 +52,12 @@ async def test_wall_home_has_no_way_to_write(
     since = sqlite_store.last_gseq()
     app = make_app(read_only=True)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, WallHomeScreen) and app.screen.loaded
-        )
-        home = app.screen
+        home = await wait_for_screen(pilot, WallHomeScreen)
         assert not home.query(Input)
         for key in default_write_keys():
             await pilot.press(key)
             assert app.screen is home
-        await pilot.pause(0.3)
+        await wait_for_writes(pilot)
         assert sqlite_store.events_after(since) == []
 
 
@@ -67,10 +69,7 @@ async def test_wall_room_follows_the_newest_event(
         write(sqlite_store, incident.id, "note", "bob", {"text": f"old note {number}"}, clock)
     app = make_app(incident_id=incident.id, read_only=True)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, WallRoomScreen) and app.screen.loaded
-        )
-        room = app.screen
+        room = await wait_for_room(pilot, WallRoomScreen)
         room.timeline.scroll_home(animate=False)
         await pilot.pause()
         write(sqlite_store, incident.id, "note", "bob", {"text": "the newest note"}, clock)
@@ -84,9 +83,7 @@ async def test_wall_home_shows_every_open_incident_and_keeps_current(
     realistic_incident(sqlite_store, clock)
     app = make_app(read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, WallHomeScreen) and app.screen.loaded
-        )
+        await wait_for_screen(pilot, WallHomeScreen)
         text = screen_text(app)
         assert "Checkout errors for EU users" in text and "Slow search results" in text
         assert "Login emails delayed" not in text  # resolved
@@ -108,10 +105,7 @@ async def test_wall_does_not_accumulate_widgets(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(read_only=True)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, WallHomeScreen) and app.screen.loaded
-        )
-        home = app.screen
+        home = await wait_for_screen(pilot, WallHomeScreen)
         before = len(list(app.screen.walk_children()))
         for round_number in range(20):
             write(
@@ -127,10 +121,7 @@ async def test_wall_does_not_accumulate_widgets(
         assert len(home.cards) == 2
 
         app.open_incident(incident.id)
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, WallRoomScreen) and app.screen.loaded
-        )
-        room = app.screen
+        room = await wait_for_room(pilot, WallRoomScreen)
         widgets = len(list(room.walk_children()))
         events = room.timeline.event_count
         for number in range(200):
@@ -147,15 +138,12 @@ async def test_the_wall_palette_offers_nothing_that_writes(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(incident_id=incident.id, read_only=True)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, WallRoomScreen) and app.screen.loaded
-        )
-        room = app.screen
+        room = await wait_for_room(pilot, WallRoomScreen)
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: "Timeline: show times in UTC" in screen_text(app))
         for query in ("note", "summary", "status", "edit"):
             await pilot.press(*query)
-            await pilot.pause(0.2)
+            await wait_for_hits(pilot, query)
             shown = screen_text(app)
             for action in ("Note", "Edit the pinned summary", "Change the status", "Edit the"):
                 assert action not in shown, f"{action!r} is offered on the wall ({query})"

@@ -6,11 +6,10 @@ palette."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from textual.widgets import DataTable
 
-from tests.tui.helpers import screen_text, wait_until
+from tests.tui.helpers import run_command, screen_text, wait_for_room, wait_for_screen, wait_until
 from tests.tui.test_hostile import CLICK, Spy
 from warroom.core.clock import FixedClock
 from warroom.services.incidents import declare, write
@@ -21,14 +20,6 @@ from warroom.tui.screens.home import HomeScreen
 from warroom.tui.screens.room import RoomScreen
 
 SIZE = (120, 30)
-
-
-async def _room(pilot: Any, app: WarroomApp) -> RoomScreen:
-    await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-    room = app.screen
-    assert isinstance(room, RoomScreen)
-    await wait_until(pilot, lambda: "me" in room.incident.participants)
-    return room
 
 
 def _followup(
@@ -51,7 +42,7 @@ async def test_o_adds_a_follow_up_with_owner_and_due_date(
     incident = declare(sqlite_store, "alice", clock, "Checkout errors", severity=2)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        await _room(pilot, app)
+        await wait_for_room(pilot)
         since = sqlite_store.last_gseq()
         await pilot.press("o")
         await wait_until(pilot, lambda: isinstance(app.screen, FollowupForm))
@@ -96,12 +87,9 @@ async def test_the_list_across_incidents_filters_and_marks_done_and_verified(
     app = make_app()
     spy = Spy(app)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         await pilot.press("f")
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, FollowupsScreen) and app.screen.loaded
-        )
-        screen = app.screen
+        screen = await wait_for_screen(pilot, FollowupsScreen)
         # every incident's (INC-2 is resolved), by due date; the overdue ones marked
         await wait_until(pilot, lambda: _ids(app) == ["bbbb2222", "aaaa1111", "cccc3333"])
         text = screen_text(app)
@@ -144,7 +132,7 @@ async def test_the_list_across_incidents_filters_and_marks_done_and_verified(
         assert screen.filter == "all"
         screen.table.move_cursor(row=0)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+        await wait_for_room(pilot)
         assert app.screen.incident_id == two.id
         await pilot.press("q")
         await wait_until(pilot, lambda: app.screen is screen)
@@ -157,18 +145,9 @@ async def test_an_empty_list_says_how_to_add_one_and_the_palette_reaches_it(
     incident = declare(sqlite_store, "alice", clock, "Checkout errors", severity=2)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        await _room(pilot, app)
-        await pilot.press("ctrl+p")
-        await pilot.pause(0.1)
-        await pilot.press(*"every")
-        await wait_until(
-            pilot, lambda: "CommandList" in {type(w).__name__ for w in app.screen.query("*")}
-        )
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, FollowupsScreen) and app.screen.loaded
-        )
+        await wait_for_room(pilot)
+        await run_command(pilot, "every")
+        await wait_for_screen(pilot, FollowupsScreen)
         assert "No follow-ups yet." in screen_text(app)
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen))

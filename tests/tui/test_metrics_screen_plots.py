@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from textual.widgets import Sparkline
 
-from tests.tui.helpers import screen_text, wait_until
+from tests.tui.helpers import screen_text, wait_for_screen, wait_until
 from warroom.core.clock import FixedClock
 from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
@@ -48,7 +48,7 @@ def _incidents(store: SQLiteStore, clock: FixedClock) -> None:
 
 
 async def _metrics(pilot: Any, app: WarroomApp) -> MetricsScreen:
-    await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+    await wait_for_screen(pilot, HomeScreen)
     await pilot.press("m")
     await wait_until(
         pilot, lambda: isinstance(app.screen, MetricsScreen) and bool(app.screen.plotted_with)
@@ -134,7 +134,7 @@ async def test_without_textual_plotext_the_plots_use_textuals_own_widgets(
 async def test_no_incidents_yet(make_app: Callable[..., WarroomApp]) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         await pilot.press("m")
         await wait_until(
             pilot, lambda: isinstance(app.screen, MetricsScreen) and app.screen.report is not None

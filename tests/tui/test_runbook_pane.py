@@ -6,11 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from textual.widgets import OptionList
 
-from tests.tui.helpers import realistic_incident, screen_text, wait_until
+from tests.tui.helpers import (
+    realistic_incident,
+    run_command,
+    screen_text,
+    wait_for_room,
+    wait_for_screen,
+    wait_until,
+)
 from warroom.config import Settings
 from warroom.core.clock import FixedClock
 from warroom.services.incidents import declare, write
@@ -23,28 +29,9 @@ from warroom.tui.screens.room import RoomScreen
 SIZE = (160, 40)
 
 
-async def _room(pilot: Any, app: WarroomApp) -> RoomScreen:
-    await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-    room = app.screen
-    assert isinstance(room, RoomScreen)
-    await wait_until(pilot, lambda: "me" in room.incident.participants)
-    return room
-
-
 def _pane(room: RoomScreen) -> list[tuple[str | None, str]]:
     """The runbook pane's lines: (step id or None for a heading, text)."""
     return [(option.id, option.prompt.plain) for option in room.runbook.options]
-
-
-async def _palette(pilot: Any, query: str) -> None:
-    await pilot.press("ctrl+p")
-    await pilot.pause(0.1)
-    await pilot.press(*query)
-    await wait_until(
-        pilot, lambda: "CommandList" in {type(w).__name__ for w in pilot.app.screen.query("*")}
-    )
-    await pilot.pause(0.3)
-    await pilot.press("enter")
 
 
 async def test_mitigation_steps_come_first_while_investigating_or_identified(
@@ -54,7 +41,7 @@ async def test_mitigation_steps_come_first_while_investigating_or_identified(
     ids = list(incident.steps)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        room = await _room(pilot, app)
+        room = await wait_for_room(pilot)
         pane = _pane(room)
         assert [step for step, _ in pane if step] == [ids[2], ids[3], ids[0], ids[1]]
         assert pane[0] == (None, "▲ Checkout degradation · Mitigate")
@@ -76,7 +63,7 @@ async def test_a_steps_command_is_shown_and_y_copies_it(
     ids = list(incident.steps)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        room = await _room(pilot, app)
+        room = await wait_for_room(pilot)
         assert "Roll back the last deploy `deployctl rollback checkout`" in screen_text(app)
         await pilot.press("tab", "tab")
         assert app.focused is room.runbook
@@ -105,7 +92,7 @@ async def test_a_copied_command_is_one_clean_line(
     write(sqlite_store, incident.id, "step_added", "alice", {"step": step}, clock)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        room = await _room(pilot, app)
+        room = await wait_for_room(pilot)
         room.show_pane("runbook")
         await pilot.press("y")
         copied = app.clipboard
@@ -121,7 +108,7 @@ async def test_plus_adds_a_step_to_the_highlighted_steps_section(
     ids = list(incident.steps)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        room = await _room(pilot, app)
+        room = await wait_for_room(pilot)
         room.show_pane("runbook")
         room.runbook.highlighted = room.runbook.get_option_index(ids[3])  # in "Mitigate"
         await pilot.press("plus")
@@ -152,8 +139,8 @@ async def test_the_attach_form_takes_a_library_name_or_a_pick_from_the_list(
     first = declare(sqlite_store, "alice", clock, "Orders writes failing", severity=1)
     app = make_app(incident_id=first.id)
     async with app.run_test(size=SIZE) as pilot:
-        await _room(pilot, app)
-        await _palette(pilot, "attach a")
+        await wait_for_room(pilot)
+        await run_command(pilot, "attach a")
         await wait_until(pilot, lambda: isinstance(app.screen, AttachRunbookForm))
         form = app.screen
         library = form.query_one("#library", OptionList)
@@ -170,7 +157,7 @@ async def test_the_attach_form_takes_a_library_name_or_a_pick_from_the_list(
             ("me", "Database failover (PostgreSQL + Patroni)")
         ]
         # the list: Enter attaches the highlighted one
-        await _palette(pilot, "attach a")
+        await run_command(pilot, "attach a")
         await wait_until(pilot, lambda: isinstance(app.screen, AttachRunbookForm))
         library = app.screen.query_one("#library", OptionList)
         await wait_until(pilot, lambda: library.option_count == 3 and app.focused is library)
@@ -186,9 +173,9 @@ async def test_the_palette_attaches_a_library_runbook_by_name(
     incident = declare(sqlite_store, "alice", clock, "Checkout 5xx", severity=2)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        room = await _room(pilot, app)
+        room = await wait_for_room(pilot)
         await wait_until(pilot, lambda: room.library_entries is not None)
-        await _palette(pilot, "web-api")
+        await run_command(pilot, "web-api")
         await wait_until(pilot, lambda: "Runbook 0/" in screen_text(app))
         [attached] = [e for e in sqlite_store.events(incident.id) if e.kind == "runbook_attached"]
         assert (attached.actor, attached.data["name"]) == ("me", "Web API error-rate spike")
@@ -205,9 +192,9 @@ async def test_declaring_with_a_service_attaches_its_runbook(
 ) -> None:
     app = make_app(settings=_settings(tmp_path))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         await pilot.press("d", *"Orders writes failing", "tab", "1", "tab", *"orders-db", "enter")
-        await _room(pilot, app)
+        await wait_for_room(pilot)
         [incident] = sqlite_store.incidents()
         kinds = [(e.kind, e.actor) for e in sqlite_store.events(incident.id)]
         assert kinds[:2] == [("declared", "me"), ("runbook_attached", "me")]
@@ -229,7 +216,7 @@ async def test_with_several_runbooks_for_the_service_the_lead_picks_one(
     )
     app = make_app(settings=_settings(tmp_path, folder))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        await wait_for_screen(pilot, HomeScreen)
         await pilot.press("d", *"Orders slow", "tab", "2", "tab", *"orders-db", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, AttachRunbookForm))
         text = screen_text(app)
@@ -243,7 +230,7 @@ async def test_with_several_runbooks_for_the_service_the_lead_picks_one(
             i for i, o in enumerate(picker.options) if "orders-read-replica" in o.prompt.plain
         )
         await pilot.press("enter")
-        room = await _room(pilot, app)
+        room = await wait_for_room(pilot)
         await wait_until(pilot, lambda: len(room.incident.steps) == 1)
         [attached] = [e for e in sqlite_store.events(incident.id) if e.kind == "runbook_attached"]
         assert (attached.actor, attached.data["name"]) == ("me", "Orders read replica lag")
@@ -259,7 +246,7 @@ async def test_new_keys_have_ids_and_can_be_remapped(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(incident_id=incident.id, keymap={"add_step": "A"})
     async with app.run_test(size=SIZE) as pilot:
-        room = await _room(pilot, app)
+        room = await wait_for_room(pilot)
         await pilot.press("A")
         await wait_until(pilot, lambda: room.entry.is_open and room.entry.kind == "step")
         await pilot.press("escape")

@@ -13,7 +13,14 @@ from typing import Any
 import pytest
 from textual.widgets import TextArea
 
-from tests.tui.helpers import realistic_incident, screen_text, wait_until
+from tests.tui.helpers import (
+    realistic_incident,
+    run_command,
+    screen_text,
+    wait_for_room,
+    wait_for_screen,
+    wait_until,
+)
 from tests.tui.test_hostile import CLICK, SPACED_CLICK, Spy, assert_safe
 from warroom.core.clock import FixedClock
 from warroom.core.postmortem import render_postmortem
@@ -32,17 +39,9 @@ HOSTILE_TITLE = (
 )
 
 
-async def _room(pilot: Any, app: WarroomApp) -> RoomScreen:
-    await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
-    room = app.screen
-    assert isinstance(room, RoomScreen)
-    await wait_until(pilot, lambda: "me" in room.incident.participants)
-    return room
-
-
 async def _postmortem(pilot: Any, app: WarroomApp) -> PostmortemScreen:
     await pilot.press("p")
-    await wait_until(pilot, lambda: isinstance(app.screen, PostmortemScreen) and app.screen.loaded)
+    await wait_for_screen(pilot, PostmortemScreen)
     assert isinstance(app.screen, PostmortemScreen)
     return app.screen
 
@@ -59,7 +58,7 @@ async def test_p_shows_the_same_draft_as_render_postmortem(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        await _room(pilot, app)
+        await wait_for_room(pilot)
         screen = await _postmortem(pilot, app)
         shown = screen.query_one("#postmortem-text", TextArea).text
         assert shown == markdown_unescape(_expected(sqlite_store, incident.id, clock))
@@ -77,7 +76,7 @@ async def test_a_hostile_title_links_nothing_and_runs_nothing(
     app = make_app(incident_id=incident.id)
     spy = Spy(app)
     async with app.run_test(size=SIZE) as pilot:
-        await _room(pilot, app)
+        await wait_for_room(pilot)
         screen = await _postmortem(pilot, app)
         text = screen_text(app)
         assert_safe(text)
@@ -110,7 +109,7 @@ async def test_w_writes_the_draft_to_a_file_and_asks_before_replacing_one(
     incident = realistic_incident(sqlite_store, clock)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
-        await _room(pilot, app)
+        await wait_for_room(pilot)
         screen = await _postmortem(pilot, app)
         await pilot.press("w")
         await wait_until(pilot, lambda: isinstance(app.screen, WritePostmortemForm))
@@ -139,24 +138,13 @@ async def test_w_writes_the_draft_to_a_file_and_asks_before_replacing_one(
         assert out.read_text(encoding="utf-8") == screen.text
 
 
-async def _palette(pilot: Any, query: str) -> None:
-    await pilot.press("ctrl+p")
-    await pilot.pause(0.1)
-    await pilot.press(*query)
-    await wait_until(
-        pilot, lambda: "CommandList" in {type(w).__name__ for w in pilot.app.screen.query("*")}
-    )
-    await pilot.pause(0.3)
-    await pilot.press("enter")
-
-
 async def test_notes_tagged_for_the_review_fill_its_sections(
     make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
     incident = declare(sqlite_store, "alice", clock, "Checkout errors", severity=2)
     app = make_app(incident_id=incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        room = await _room(pilot, app)
+        room = await wait_for_room(pilot)
         since = sqlite_store.last_gseq()
         commands = dict(screen_commands(room))
         for label, kind, words in (
@@ -165,7 +153,7 @@ async def test_notes_tagged_for_the_review_fill_its_sections(
             ("Where we got lucky", "lucky", "it was not Black Friday"),
         ):
             if kind == "went_well":  # through the palette, as a user would
-                await _palette(pilot, "went well")
+                await run_command(pilot, "went well")
             else:  # the same command, without typing its name
                 commands[f"Note for the review: {label}"]()
             await wait_until(
