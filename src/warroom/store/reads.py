@@ -237,7 +237,9 @@ class CachedReads:
     def _refresh_catalog(self) -> None:
         self._catalog_checked = True
         document = self.transport.get("/catalog")
-        text = json.dumps(document, sort_keys=True)
+        # Kept in the server's order: the catalog's order is the order of its
+        # roles, severities and states wherever they are listed.
+        text = json.dumps(document)
         if text == self.meta.get("catalog"):
             return
         catalog = _build_catalog(document)
