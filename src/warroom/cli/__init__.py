@@ -59,6 +59,8 @@ def run(argv: Sequence[str] | None = None, clock: Clock = SYSTEM_CLOCK) -> int:
     command: Handler = commands.handlers[args.command or DEFAULT_COMMAND]
     flags = {name: getattr(args, name, None) for name in GLOBAL_FLAGS}
     ctx = Context(load_settings(flags), clock)
+    for warning in dict.fromkeys(ctx.settings.warnings):  # each once
+        sys.stderr.write(f"warroom: {clean_line(warning)}\n")
     if flags.get("user") and ctx.settings.server:
         sys.stderr.write(
             "warroom: note: --as is ignored against a server: events are written as the "
