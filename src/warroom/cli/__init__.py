@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from warroom import __version__
 from warroom.cli import drills, followups, incidents, reports, runbooks, server, timeline, tui
 from warroom.cli.context import Context
+from warroom.cli.output import say
 from warroom.cli.parser import (
     GLOBAL_FLAGS,
     Commands,
@@ -32,7 +33,7 @@ from warroom.cli.parser import (
 )
 from warroom.config import load_settings
 from warroom.core.clock import SYSTEM_CLOCK, Clock
-from warroom.core.errors import UsageError, WarroomError
+from warroom.core.errors import NothingChanged, UsageError, WarroomError
 from warroom.core.text import clean_line
 
 GROUPS = (incidents, runbooks, drills, followups, reports, timeline, server, tui)
@@ -68,6 +69,9 @@ def run(argv: Sequence[str] | None = None, clock: Clock = SYSTEM_CLOCK) -> int:
         )
     try:
         return command(ctx, args)
+    except NothingChanged as nothing:  # a re-run asking for what is already so
+        say(clean_line(str(nothing)))
+        return 0
     finally:
         ctx.close()
 
