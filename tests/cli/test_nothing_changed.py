@@ -86,3 +86,11 @@ def test_the_rule_in_one_place(kind: str, data: dict[str, Any], why: str | None)
 def test_nothing_changed_is_still_a_refusal_for_the_stores() -> None:
     assert issubclass(NothingChanged, Refused)
     assert str(NothingChanged("x")) == "nothing changed: x"
+
+
+def test_declare_says_when_no_runbook_lists_the_service(warroom: Any) -> None:
+    done = warroom("declare", "Ledger drift", "--service", "no-such-service-here")
+    assert done.returncode == 0 and done.stdout.strip() == "INC-1"
+    assert done.stderr == (
+        "warroom: no runbook lists the service no-such-service-here; see `warroom runbook list`\n"
+    )

@@ -164,6 +164,8 @@ def _say_runbook(declared: Declared) -> None:
             f"several runbooks list the service {service} ({names}): none attached; "
             f"pick one with: warroom runbook attach {incident.ref} NAME"
         )
+    else:
+        warn(f"no runbook lists the service {service}; see `warroom runbook list`")
 
 
 def log(ctx: Context, args: argparse.Namespace) -> int:
