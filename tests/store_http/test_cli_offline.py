@@ -23,7 +23,8 @@ def test_appends_while_the_server_is_down_are_queued_then_delivered_once(
     served.server.stop()
     began = time.monotonic()
     first = cli("log", "INC-1", "db primary failed over", WARROOM_FLUSH_SECONDS="")
-    assert time.monotonic() - began >= 2.0  # it tried to deliver for about 2 s
+    # a refused connection is said at once, without waiting out the 2 s flush
+    assert time.monotonic() - began < 2.0
     assert first.returncode == 0, first.stderr
     assert "INC-1: note recorded (pending)" in first.stdout
     assert "queued: server unreachable, 1 pending" in first.stderr

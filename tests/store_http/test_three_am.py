@@ -3,12 +3,23 @@ at once, a full disk named, a store restored from a backup, large imports."""
 
 from __future__ import annotations
 
+import contextlib
+import http.server
+import json
+import socket
+import threading
+import time
 from pathlib import Path
 
+import pytest
+
 from tests.server.conftest import Running
-from tests.store_http.conftest import running_cli
+from tests.store_http.conftest import Served, running_cli
+from tests.store_http.test_client import free_port
 from warroom.config import TOKEN_FLAG_WARNING
 from warroom.core.catalog import Catalog
+from warroom.core.clock import SYSTEM_CLOCK
+from warroom.core.events import make_event, new_id
 from warroom.store.http import HTTPStore
 
 
@@ -53,3 +64,93 @@ def test_a_token_on_the_command_line_is_warned_about_once(
     done = cli("list", "--token", running.responder)
     assert done.returncode == 0, done.stderr
     assert done.stderr.count(f"warroom: {TOKEN_FLAG_WARNING}") == 1
+
+
+# -- offline: a refusal is said at once -----------------------------------------------
+
+
+def _queue_one(url: str, path: Path) -> tuple[float, list[str], HTTPStore]:
+    store = HTTPStore(url, "wr_x", path)
+    began = time.monotonic()
+    event = store.append(
+        make_event(new_id(), "declared", "me", {"title": "t", "severity": 2}, SYSTEM_CLOCK.now())
+    )
+    notes = store.finish()
+    assert event.seq is None
+    return time.monotonic() - began, notes, store
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "no-such-host.invalid:8080"])
+def test_a_refused_connection_or_an_unknown_name_queues_at_once(host: str, tmp_path: Path) -> None:
+    url = "http://" + host.format(port=free_port())
+    took, notes, store = _queue_one(url, tmp_path / "o.db")
+    store.close()
+    assert took < 0.5, took
+    assert notes == ["queued: server unreachable, 1 pending"]
+
+
+def test_a_connect_that_gets_no_answer_gives_up_after_one_second(tmp_path: Path) -> None:
+    with contextlib.ExitStack() as stack:
+        listener = stack.enter_context(socket.socket())
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)  # never accepted: once its backlog is full, a connect hangs
+        port = listener.getsockname()[1]
+        for _ in range(8):
+            filler = stack.enter_context(socket.socket())
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+        time.sleep(0.1)
+        took, notes, store = _queue_one(f"http://127.0.0.1:{port}", tmp_path / "o.db")
+        store.close()
+    assert 0.9 < took < 1.8, took
+    assert notes == ["queued: server unreachable, 1 pending"]
+
+
+def test_live_only_once_what_was_queued_is_confirmed(served: Served, tmp_path: Path) -> None:
+    with HTTPStore(served.url, served.token, tmp_path / "o.db", flush_seconds=0.2) as store:
+        declared = make_event(
+            new_id(), "declared", "x", {"title": "t", "severity": 2}, SYSTEM_CLOCK.now()
+        )
+        store.append(declared)
+        assert store.connection_state() == ("live", 0)
+        served.server.stop()
+        note = make_event(declared.incident_id, "note", "x", {"text": "n"}, SYSTEM_CLOCK.now())
+        assert store.append(note).seq is None
+        served.server.start()
+        assert store.reads.refresh(force=True)  # the server answers again
+        assert store.connection_state() == ("reconnecting", 1)
+        assert store.sync().delivered == 1
+        assert store.connection_state() == ("live", 0)
+
+
+class _FullDisk(http.server.BaseHTTPRequestHandler):
+    """What warroom's server answers while its store cannot write."""
+
+    def _full(self) -> None:
+        body = json.dumps({"error": "storage_full", "detail": "the disk is full"}).encode()
+        self.send_response(503)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _full
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_full_disk_on_the_server_is_named_and_the_event_kept(tmp_path: Path) -> None:
+    # (the real server's full disk: tests/server/test_hardening.py)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FullDisk)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        took, notes, store = _queue_one(url, tmp_path / "o.db")
+        assert [e.kind for e in store.pending_events()] == ["declared"]
+        store.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert took < 0.5, took
+    assert notes == ["queued: the server cannot store events (disk full), 1 pending"]

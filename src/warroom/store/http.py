@@ -40,6 +40,8 @@ from warroom.store.outbox import PENDING, REJECTED, Outbox, OutboxEntry, SyncRep
 from warroom.store.reads import CachedReads
 from warroom.store.replica import Replica
 from warroom.store.transport import (
+    LIVE,
+    RECONNECTING,
     TokenRefused,
     Transport,
     Unreachable,
@@ -135,8 +137,11 @@ class HTTPStore:
         return self.role == "viewer"
 
     def connection_state(self) -> tuple[str, int]:
-        """("live" | "reconnecting" | "offline", how many events are pending)."""
-        return self.transport.state(), self._outbox.count(PENDING)
+        """("live" | "reconnecting" | "offline", how many events are pending).
+        "live" only once nothing is pending: after the server returns, what was
+        queued is confirmed first."""
+        state, pending = self.transport.state(), self._outbox.count(PENDING)
+        return (RECONNECTING if state == LIVE and pending else state), pending
 
     def cached_at(self) -> datetime | None:
         """When the server was last reached (the age of the cached data)."""
