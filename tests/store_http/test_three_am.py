@@ -3,23 +3,26 @@ at once, a full disk named, a store restored from a backup, large imports."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.server
 import json
+import shutil
 import socket
 import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.server.conftest import Running
+from tests.server.conftest import Running, declare, note_body
 from tests.store_http.conftest import Served, running_cli
 from tests.store_http.test_client import free_port
 from warroom.config import TOKEN_FLAG_WARNING
 from warroom.core.catalog import Catalog
 from warroom.core.clock import SYSTEM_CLOCK
-from warroom.core.events import make_event, new_id
+from warroom.core.events import Event, make_event, new_id
 from warroom.store.http import HTTPStore
 
 
@@ -154,3 +157,63 @@ def test_a_full_disk_on_the_server_is_named_and_the_event_kept(tmp_path: Path) -
         server.server_close()
     assert took < 0.5, took
     assert notes == ["queued: the server cannot store events (disk full), 1 pending"]
+
+
+# -- a store restored from a backup ----------------------------------------------------
+
+
+def _files(db: Path) -> list[Path]:
+    return [db.with_name(db.name + suffix) for suffix in ("", "-wal", "-shm")]
+
+
+async def test_a_watcher_beyond_a_restored_store_reloads_and_goes_on(
+    served: Served, tmp_path: Path
+) -> None:
+    db, backup = served.server.db, tmp_path / "backup"
+    backup.mkdir()
+    with httpx.Client(base_url=served.url, timeout=10) as client:
+        incident_id = declare(client, served.token, "restored")
+    served.post(f"/incidents/{incident_id}/events", note_body("kept"))
+    served.server.stop()
+    for path in _files(db):
+        if path.exists():
+            shutil.copy(path, backup / path.name)
+    served.server.start()
+    for n in range(3):
+        served.post(f"/incidents/{incident_id}/events", note_body(f"lost {n}"))
+    watcher = HTTPStore(served.url, served.token, tmp_path / "watcher.db")
+    assert watcher.reads.refresh(force=True) and watcher.last_gseq() == 5
+    served.server.stop()
+    for path in _files(db):
+        path.unlink(missing_ok=True)
+        if (backup / path.name).exists():
+            shutil.copy(backup / path.name, path)
+    served.server.start()
+
+    everything = watcher.watch(5)
+    one = watcher.watch(5, incident_id=incident_id)
+
+    async def first(stream) -> Event:  # type: ignore[no-untyped-def]
+        async with asyncio.timeout(20):
+            async for event in stream:
+                return event
+        raise AssertionError("nothing arrived")
+
+    async def write_later() -> None:
+        await asyncio.sleep(1.0)
+        await asyncio.to_thread(
+            served.post, f"/incidents/{incident_id}/events", note_body("after the restore")
+        )
+
+    writing = asyncio.ensure_future(write_later())
+    got_all, got_one = await asyncio.gather(first(everything), first(one))
+    await writing
+    await everything.aclose()
+    await one.aclose()
+    for event in (got_all, got_one):
+        assert (event.data["text"], event.gseq, event.seq) == ("after the restore", 3, 3)
+    assert [e.data.get("text") for e in watcher.replica.events(incident_id)][1:] == [
+        "kept",
+        "after the restore",
+    ]
+    watcher.close()
