@@ -94,3 +94,42 @@ def test_declare_says_when_no_runbook_lists_the_service(warroom: Any) -> None:
     assert done.stderr == (
         "warroom: no runbook lists the service no-such-service-here; see `warroom runbook list`\n"
     )
+
+
+# -- import: one incident per file, and a clear error for what is not an export --------
+
+
+def test_an_export_carrying_another_incidents_event_is_refused_whole(
+    warroom: Any, tmp_path: Any
+) -> None:
+    for title in ("Checkout API 502s", "Search slow"):
+        assert warroom("declare", title).returncode == 0
+    assert warroom("log", "INC-1", "one").returncode == 0
+    first = json.loads(warroom("export", "INC-1").stdout)
+    second = json.loads(warroom("export", "INC-2").stdout)
+    first["events"].append({**second["events"][0], "id": "0" * 8 + "-0000-4000-8000-" + "0" * 12})
+    mixed = tmp_path / "mixed.json"
+    mixed.write_text(json.dumps(first))
+    refused = warroom("import", str(mixed))
+    assert refused.returncode == 2
+    assert "belongs to another incident" in refused.stderr
+    assert "nothing imported" in refused.stderr
+    assert len(json.loads(warroom("timeline", "INC-2", "--json").stdout)) == 1
+    first["events"].pop()
+    mixed.write_text(json.dumps(first))
+    again = warroom("import", str(mixed))
+    assert (again.returncode, again.stdout) == (
+        0,
+        "INC-1: imported 0 new events (2 already present)\n",
+    )
+
+
+def test_a_deeply_nested_file_is_a_clear_error(warroom: Any, tmp_path: Any) -> None:
+    deep = tmp_path / "deep.json"
+    depth = 100_000
+    deep.write_text(
+        '{"format": "warroom-export", "version": 1, "events": ' + "[" * depth + "]" * depth + "}"
+    )
+    done = warroom("import", str(deep))
+    assert done.returncode == 2
+    assert done.stderr == f"warroom: {deep}: its JSON is nested too deeply to be an export\n"

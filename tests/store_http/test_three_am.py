@@ -217,3 +217,27 @@ async def test_a_watcher_beyond_a_restored_store_reloads_and_goes_on(
         "after the restore",
     ]
     watcher.close()
+
+
+def test_a_large_export_is_imported_through_the_server_in_batches(
+    running: Running, tmp_path: Path, isolated_env: dict[str, str]
+) -> None:
+    incident_id = new_id()
+    now = SYSTEM_CLOCK.now()
+    events = [make_event(incident_id, "declared", "carol", {"title": "big", "severity": 3}, now)]
+    events += [
+        make_event(incident_id, "note", "dave", {"text": f"{n} " + "x" * 640}, now)
+        for n in range(2999)
+    ]
+    document = {"format": "warroom-export", "version": 1, "events": [e.to_dict() for e in events]}
+    export = tmp_path / "export.json"
+    export.write_text(json.dumps(document))
+    assert export.stat().st_size > 2_000_000
+    as_admin = running_cli(running, running.admin, isolated_env, tmp_path)
+    imported = as_admin("import", str(export))
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.endswith(": imported 3000 new events (0 already present)\n")
+    again = as_admin("import", str(export))
+    assert again.stdout.endswith(": imported 0 new events (3000 already present)\n"), again.stderr
+    with HTTPStore(running.server.url, running.admin, tmp_path / "check.db") as store:
+        assert [e.seq for e in store.events(incident_id)] == list(range(1, 3001))
