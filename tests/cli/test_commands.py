@@ -152,6 +152,9 @@ def room(module_cli: Cli) -> Room:
     return Room(cli, out, incident_id)
 
 
+NO_RUNBOOK = "warroom: no runbook lists the service checkout; see `warroom runbook list`\n"
+
+
 def test_declare_prints_the_contract_object(room: Room) -> None:
     declared = room.json("declare")
     assert declared.keys() >= SHOW_KEYS
@@ -162,7 +165,7 @@ def test_declare_prints_the_contract_object(room: Room) -> None:
     assert declared["roles"] == {"lead": ["alice"]}
     assert declared["drill"] is False and declared["last_seq"] == 1
     assert all(set(p) == {"name", "joined_at"} for p in declared["participants"])
-    assert room.out["declare"].stderr == ""
+    assert room.out["declare"].stderr == NO_RUNBOOK  # no runbook in this test's library
     # --started-at -30m and --detected-at -20m, typed with a space, back-date the milestones.
     declared_at = room.event("declared")["occurred_at"]
     assert abs(seconds(declared_at, declared["milestones"]["started"]) - 1800) < 10
@@ -174,8 +177,9 @@ def test_declare_prints_the_contract_object(room: Room) -> None:
 def test_declare_plain_prints_the_ref_and_warns_about_a_busy_service(room: Room) -> None:
     dup = room.out["declare_dup"]
     assert dup.stdout == "INC-2\n"
-    assert len(dup.stderr.splitlines()) == 1
-    assert "warning" in dup.stderr and "checkout" in dup.stderr and "INC-1" in dup.stderr
+    assert dup.stderr.startswith(NO_RUNBOOK) and len(dup.stderr.splitlines()) == 2
+    busy = dup.stderr.splitlines()[1]
+    assert "warning" in busy and "checkout" in busy and "INC-1" in busy
     assert room.out["declare_low"].stdout == "INC-4\n" and room.out["declare_low"].stderr == ""
     drill = room.json("declare_drill")
     assert drill["ref"] == "INC-3" and drill["drill"] is True and drill["severity"] == 1

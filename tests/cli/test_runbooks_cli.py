@@ -114,8 +114,10 @@ def test_declare_with_a_service_attaches_its_runbook(cli: Cli) -> None:
     )
     steps = timeline[1]["data"]["steps"]
     assert steps[0]["id"] == "who-leads" and len(steps) == 24
-    quiet = cli.ok("declare", "Search slow", "--service", "nothing-matches")
-    assert quiet.stderr == ""
+    unmatched = cli.ok("declare", "Search slow", "--service", "nothing-matches")
+    assert unmatched.stderr == (
+        "warroom: no runbook lists the service nothing-matches; see `warroom runbook list`\n"
+    )
 
 
 def test_declare_with_several_matching_runbooks_attaches_none_and_says_which(cli: Cli) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 from tests.server.conftest import now_text
 from tests.store_http.conftest import Cli, Served, seqs
@@ -21,9 +20,8 @@ def test_appends_while_the_server_is_down_are_queued_then_delivered_once(
     assert "--as is ignored against a server" in online.stderr
 
     served.server.stop()
-    began = time.monotonic()
+    # (a refused connection is said at once: tests/store_http/test_three_am.py times it)
     first = cli("log", "INC-1", "db primary failed over", WARROOM_FLUSH_SECONDS="")
-    assert time.monotonic() - began >= 2.0  # it tried to deliver for about 2 s
     assert first.returncode == 0, first.stderr
     assert "INC-1: note recorded (pending)" in first.stdout
     assert "queued: server unreachable, 1 pending" in first.stderr

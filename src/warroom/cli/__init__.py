@@ -32,6 +32,7 @@ from warroom.cli import (
     tui,
 )
 from warroom.cli.context import Context
+from warroom.cli.output import say
 from warroom.cli.parser import (
     GLOBAL_FLAGS,
     Commands,
@@ -42,7 +43,7 @@ from warroom.cli.parser import (
 )
 from warroom.config import load_settings
 from warroom.core.clock import SYSTEM_CLOCK, Clock
-from warroom.core.errors import UsageError, WarroomError
+from warroom.core.errors import NothingChanged, UsageError, WarroomError
 from warroom.core.text import clean_line
 
 GROUPS = (incidents, runbooks, drills, followups, reports, timeline, server, db, tui)
@@ -69,6 +70,8 @@ def run(argv: Sequence[str] | None = None, clock: Clock = SYSTEM_CLOCK) -> int:
     command: Handler = commands.handlers[args.command or DEFAULT_COMMAND]
     flags = {name: getattr(args, name, None) for name in GLOBAL_FLAGS}
     ctx = Context(load_settings(flags), clock)
+    for warning in dict.fromkeys(ctx.settings.warnings):  # each once
+        sys.stderr.write(f"warroom: {clean_line(warning)}\n")
     if flags.get("user") and ctx.settings.server:
         sys.stderr.write(
             "warroom: note: --as is ignored against a server: events are written as the "
@@ -76,6 +79,9 @@ def run(argv: Sequence[str] | None = None, clock: Clock = SYSTEM_CLOCK) -> int:
         )
     try:
         return command(ctx, args)
+    except NothingChanged as nothing:  # a re-run asking for what is already so
+        say(clean_line(str(nothing)))
+        return 0
     finally:
         ctx.close()
 

@@ -12,7 +12,7 @@ from warroom.cli.context import Context
 from warroom.cli.output import recorded, say, say_json, warn
 from warroom.cli.parser import Commands
 from warroom.core.catalog import AUDIENCES
-from warroom.core.errors import UsageError
+from warroom.core.errors import NothingChanged, UsageError
 from warroom.core.text import clean_line
 
 if TYPE_CHECKING:
@@ -164,6 +164,8 @@ def _say_runbook(declared: Declared) -> None:
             f"several runbooks list the service {service} ({names}): none attached; "
             f"pick one with: warroom runbook attach {incident.ref} NAME"
         )
+    else:
+        warn(f"no runbook lists the service {service}; see `warroom runbook list`")
 
 
 def log(ctx: Context, args: argparse.Namespace) -> int:
@@ -206,7 +208,11 @@ def set_fields(ctx: Context, args: argparse.Namespace) -> int:
     if not wanted:
         raise UsageError("nothing to set: give --title, --service or --summary")
     for kind, data in wanted:
-        event = ctx.write(args.ref, kind, data)
+        try:
+            event = ctx.write(args.ref, kind, data)
+        except NothingChanged as nothing:  # the other fields are still set
+            say(clean_line(str(nothing)))
+            continue
         recorded(ctx, event, kind.replace("_", " "))
     return 0
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Context", argparse.Namespace], int]
 
-GLOBAL_FLAGS = ("db", "user", "server", "token")
+GLOBAL_FLAGS = ("db", "user", "server", "token", "token_file")
 # Options whose value may start with "-" ("--at -5m"): argparse would take it for a flag.
 _TIME_OPTIONS = ("--at", "--started-at", "--detected-at", "--since", "--until")
 
@@ -35,7 +35,16 @@ def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     group.add_argument("--db", metavar="PATH", default=default, help="the SQLite store file")
     group.add_argument("--as", dest="user", metavar="NAME", default=default, help="act as NAME")
     group.add_argument("--server", metavar="URL", default=default, help="a warroom server")
-    group.add_argument("--token", metavar="T", default=default, help="the server token")
+    group.add_argument(
+        "--token", metavar="T", default=default, help="the server token (visible in ps)"
+    )
+    group.add_argument(
+        "--token-file",
+        dest="token_file",
+        metavar="FILE",
+        default=default,
+        help="read the server token from FILE (readable by you alone)",
+    )
 
 
 class Commands:

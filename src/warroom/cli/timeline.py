@@ -109,16 +109,22 @@ def import_export(ctx: Context, args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file}: {error}") from None
     if not events:
         raise UsageError(f"{args.file} holds no events")
-    incident_ids = {event.incident_id for event in events}
+    incident_id = events[0].incident_id
+    for event in events:  # an export holds one incident: the file is refused whole
+        if event.incident_id != incident_id:
+            raise UsageError(
+                f"{args.file}: event {event.id} belongs to another incident "
+                f"({event.incident_id}) than the export's ({incident_id}); an export "
+                "holds one incident: nothing imported"
+            )
     if ctx.remote is not None:  # a server: its admin-only import keeps the file's actors
         stored, new = ctx.remote.import_events(events)
     else:
-        before = {iid: _known_seq(ctx, iid) for iid in incident_ids}
+        before = _known_seq(ctx, incident_id)
         stored = ctx.store.append_many(events)
-        new = sum(1 for event in stored if event.seq and event.seq > before[event.incident_id])
-    for incident_id in incident_ids:
-        incident = ctx.store.incident(incident_id)
-        say(f"{incident.ref}: imported {new} new events ({len(stored) - new} already present)")
+        new = sum(1 for event in stored if event.seq and event.seq > before)
+    incident = ctx.store.incident(incident_id)
+    say(f"{incident.ref}: imported {new} new events ({len(stored) - new} already present)")
     return 0
 
 
@@ -144,6 +150,8 @@ def _read_export(name: str) -> list[Any]:
         document = json.loads(raw)
     except json.JSONDecodeError as error:
         raise UsageError(f"{name} is not JSON: {error}") from None
+    except RecursionError:
+        raise UsageError(f"{name}: its JSON is nested too deeply to be an export") from None
     if not isinstance(document, dict) or document.get("format") != "warroom-export":
         raise UsageError(f'{name} is not a warroom export (no "format": "warroom-export")')
     if document.get("version") != 1:

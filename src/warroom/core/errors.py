@@ -29,3 +29,13 @@ class StoreUnavailable(WarroomError):
 
 class StorageFull(StoreUnavailable):
     """The store cannot write: its disk (or its size limit) is full.  Nothing is lost."""
+
+
+class NothingChanged(Refused):
+    """A write asked for what is already so (the role holder, the severity...):
+    not an error to a person (`nothing changed`, exit 0), and nothing is written.
+    A Refused, so a store receiving such an event anyway still refuses it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"nothing changed: {reason}")
+        self.reason = reason

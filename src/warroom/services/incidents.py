@@ -2,7 +2,9 @@
 
 Each function builds the event's data, stamps it with the actor and the time,
 and appends it through any Store.  `base_seq` is the last seq the writer had
-seen; when it is not given, the incident's current last seq is used.
+seen; when it is not given, the incident's current last seq is used.  A write
+asking for what is already so (`warroom.core.unchanged`) raises NothingChanged
+and appends nothing.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from warroom.core.clock import Clock
+from warroom.core.errors import NothingChanged
 from warroom.core.events import Event, make_event, new_id
 from warroom.core.incident import Incident
+from warroom.core.unchanged import unchanged
 from warroom.store.base import Store
 
 
@@ -63,10 +67,17 @@ def write(
     clock: Clock,
     at: datetime | None = None,
     base_seq: int | None = None,
+    state: Incident | None = None,
 ) -> Event:
-    """Append one change to an incident; `at` back-dates it."""
+    """Append one change to an incident; `at` back-dates it.  `state` is the
+    incident as the writer sees it (read from the store when not given)."""
+    if state is None:
+        state = store.incident(incident_id)
+    reason = unchanged(state, kind, data)
+    if reason is not None:
+        raise NothingChanged(reason)
     if base_seq is None:
-        base_seq = store.incident(incident_id).last_seq
+        base_seq = state.last_seq
     occurred = at or clock.now()
     return store.append(make_event(incident_id, kind, actor, data, occurred, base_seq))
 

@@ -125,7 +125,9 @@ class Sender:
         self.stop()
         if self._synced:
             return []
-        if self.outbox.count(PENDING):
+        # No connection at all, or a full disk: trying again for `wait` s is
+        # only a stall before saying so (a refusal arrives in microseconds).
+        if self.outbox.count(PENDING) and self.transport.hopeless is None:
             self.flush(wait, retry=True)
         notes: list[str] = []
         mine = [self.outbox.group_state(group) for group in sorted(self._queued_here)]
@@ -133,7 +135,7 @@ class Sender:
         for entry in rejected:
             notes.append(f"rejected by the server: {entry.reason} (kept; `warroom sync` lists it)")
         if any(pending for pending, _ in mine):
-            why = "server unreachable"
+            why = self.transport.hopeless or "server unreachable"
             if self.token_problem:
                 why = f"server refused the token ({self.token_problem})"
             notes.append(f"queued: {why}, {self.outbox.count(PENDING)} pending")
@@ -250,7 +252,9 @@ class Sender:
                     self._wake.wait(SENDER_IDLE)
                     self._wake.clear()
                     continue
-                outcome = self.flush(0, retry=False)
+                # While the transport backs off after a failure (a command that
+                # just queued, then exits), no attempt keeps `stop` waiting.
+                outcome = self.flush(0, retry=False) if self.transport.may_try() else "backoff"
             except Exception:  # never kill the app over a background retry
                 outcome = "error"
             if outcome == "empty":

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
@@ -40,6 +41,8 @@ from warroom.store.outbox import PENDING, REJECTED, Outbox, OutboxEntry, SyncRep
 from warroom.store.reads import CachedReads
 from warroom.store.replica import Replica
 from warroom.store.transport import (
+    LIVE,
+    RECONNECTING,
     TokenRefused,
     Transport,
     Unreachable,
@@ -48,6 +51,10 @@ from warroom.store.transport import (
     normalise_url,
     refusal,
 )
+
+# The server takes request bodies of up to 1 MiB: an import goes in batches of
+# about half that.
+IMPORT_BATCH_BYTES = 512 * 1024
 
 __all__ = [
     "FLUSH_SECONDS",
@@ -135,8 +142,11 @@ class HTTPStore:
         return self.role == "viewer"
 
     def connection_state(self) -> tuple[str, int]:
-        """("live" | "reconnecting" | "offline", how many events are pending)."""
-        return self.transport.state(), self._outbox.count(PENDING)
+        """("live" | "reconnecting" | "offline", how many events are pending).
+        "live" only once nothing is pending: after the server returns, what was
+        queued is confirmed first."""
+        state, pending = self.transport.state(), self._outbox.count(PENDING)
+        return (RECONNECTING if state == LIVE and pending else state), pending
 
     def cached_at(self) -> datetime | None:
         """When the server was last reached (the age of the cached data)."""
@@ -222,21 +232,30 @@ class HTTPStore:
 
     def import_events(self, events: Sequence[Event]) -> tuple[list[Event], int]:
         """Import an export file's events through the admin-only `/import`,
-        keeping their actors; (the events as stored, how many were new)."""
-        body = {"events": [event.to_dict() for event in events]}
-        try:
-            answer = self.transport.call("POST", "/import", json=body)
-        except Unreachable as error:
-            raise StoreUnavailable(f"import needs the server, unreachable now: {error}") from None
-        if answer.status_code != 201:
-            code, detail = error_of(answer)
-            if answer.status_code == 403:
-                raise UsageError(f"import needs an admin token ({detail})")
-            raise refusal(code, detail)
-        document = json_of(answer)
-        stored = [Event.from_dict(raw) for raw in document["events"]]
-        self.replica.ingest(stored, self.catalog)
-        return stored, int(document["new"])
+        keeping their actors; (the events as stored, how many were new).  A
+        large file goes in batches, in order, each within the server's body
+        limit (importing again changes nothing, so a batch that failed can be
+        retried by importing the file again)."""
+        stored: list[Event] = []
+        new = 0
+        for batch in _import_batches(events):
+            try:
+                answer = self.transport.call("POST", "/import", json={"events": batch})
+            except Unreachable as error:
+                raise StoreUnavailable(
+                    f"import needs the server, unreachable now: {error}"
+                ) from None
+            if answer.status_code != 201:
+                code, detail = error_of(answer)
+                if answer.status_code == 403:
+                    raise UsageError(f"import needs an admin token ({detail})")
+                raise refusal(code, detail)
+            document = json_of(answer)
+            batch_stored = [Event.from_dict(raw) for raw in document["events"]]
+            self.replica.ingest(batch_stored, self.catalog)
+            stored += batch_stored
+            new += int(document["new"])
+        return stored, new
 
     # -- the outbox (RemoteStore) ------------------------------------------------------
 
@@ -317,6 +336,22 @@ class HTTPStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _import_batches(events: Sequence[Event]) -> list[list[dict[str, object]]]:
+    """The events as `/import` bodies of at most IMPORT_BATCH_BYTES each (one
+    event, at most 256 kB of data, always fits)."""
+    batches: list[list[dict[str, object]]] = []
+    size = IMPORT_BATCH_BYTES
+    for event in events:
+        raw = event.to_dict()
+        length = len(json.dumps(raw)) + 2
+        if size + length > IMPORT_BATCH_BYTES:
+            batches.append([])
+            size = 0
+        batches[-1].append(raw)
+        size += length
+    return batches
 
 
 def _same_or_conflict(known: Event, candidate: Event) -> None:

@@ -20,7 +20,7 @@ def open_store(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Store:
 
         if not settings.token:
             raise UsageError(
-                "--server needs a token: give --token T or set WARROOM_TOKEN "
+                "--server needs a token: set WARROOM_TOKEN or give --token-file FILE "
                 "(make one on the server host with `warroom token create`)"
             )
         return HTTPStore(

@@ -237,7 +237,9 @@ class CachedReads:
     def _refresh_catalog(self) -> None:
         self._catalog_checked = True
         document = self.transport.get("/catalog")
-        text = json.dumps(document, sort_keys=True)
+        # Kept in the server's order: the catalog's order is the order of its
+        # roles, severities and states wherever they are listed.
+        text = json.dumps(document)
         if text == self.meta.get("catalog"):
             return
         catalog = _build_catalog(document)
@@ -264,11 +266,11 @@ class CachedReads:
         saved_to = cursor  # unsaved events are every event after this (all-incidents stream)
 
         async def where() -> tuple[str, str]:
-            nonlocal seq_cursor
+            nonlocal seq_cursor, cursor
             if incident_id is None:
                 return "/stream", str(cursor)
             if seq_cursor is None:  # an incident's stream counts in seqs
-                seq_cursor = await asyncio.to_thread(self._seq_cursor, incident_id, cursor)
+                seq_cursor, cursor = await asyncio.to_thread(self._seq_cursor, incident_id, cursor)
             return f"/incidents/{incident_id}/stream", str(seq_cursor)
 
         def reconnected() -> None:
@@ -285,6 +287,12 @@ class CachedReads:
         stream = sse.follow(client, where, reconnected, self.transport.failed)
         try:
             async for message in stream:
+                if message.event == "reset":  # the server's store was restored from a backup
+                    newest = await asyncio.to_thread(self._reset, message.data, incident_id)
+                    if newest is not None:
+                        unsaved, saved_to = [], newest[0]
+                        cursor, seq_cursor = newest[0], newest[1]
+                    continue
                 event = _event_or_none(message.data) if message.data is not None else None
                 if event is None:  # a quiet moment: keep what arrived
                     if unsaved:
@@ -311,14 +319,32 @@ class CachedReads:
             with contextlib.suppress(Exception):
                 await client.aclose()
 
+    def _reset(self, data: str | None, incident_id: str | None) -> tuple[int, int | None] | None:
+        """A stream's reset: reload the replica from the server (it notices its
+        cursor is beyond the server's newest event) and give the cursors to go
+        on from: (gseq, the incident's seq), from the reset's `last_gseq` or
+        `last_seq`.  None if the signal cannot be read."""
+        try:
+            signal = json.loads(data or "")
+            newest = int(signal["last_seq" if incident_id is not None else "last_gseq"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        self.refresh(force=True)
+        if incident_id is None:
+            return newest, None
+        return self.replica.cursor(), newest
+
     def _keep(self, events: list[Event], follows: int | None) -> None:
         with contextlib.suppress(Exception):  # a replica that cannot be written is only a cache
             self.replica.ingest(events, self.catalog, follows=follows)
 
-    def _seq_cursor(self, incident_id: str, after_gseq: int) -> int:
-        """The incident's seq matching `after_gseq` (its stream's ids are seqs)."""
-        self.refresh()
-        return self.replica.seq_at(incident_id, after_gseq)
+    def _seq_cursor(self, incident_id: str, after_gseq: int) -> tuple[int, int]:
+        """The incident's seq matching `after_gseq` (its stream's ids are seqs),
+        and the gseq to go on from: the server's newest, if `after_gseq` is
+        beyond it (a store restored from a backup)."""
+        if self.refresh():
+            after_gseq = min(after_gseq, self.replica.cursor())
+        return self.replica.seq_at(incident_id, after_gseq), after_gseq
 
 
 def _event_or_none(data: str) -> Event | None:

@@ -1,10 +1,12 @@
 """The client side of Server-Sent Events: parsing text/event-stream, and
 following a stream across disconnects.
 
-Only what warroom's server sends is needed: `id:` and `data:` fields, blank
-lines ending an event, and `:` comments (the heartbeat).  A comment is
-reported as a message with `data=None`, so a reader knows the stream is
-alive; `retry:` and `event:` are read and ignored.
+Only what warroom's server sends is needed: `id:`, `event:` and `data:`
+fields, blank lines ending an event, and `:` comments (the heartbeat).  A
+comment is reported as a message with `data=None`, so a reader knows the
+stream is alive; `retry:` is read and ignored.  `event: reset` says the
+reader's cursor is beyond the server's newest event (a store restored from a
+backup).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Message:
 
     id: str | None
     data: str | None
+    event: str | None = None  # the `event:` field: "reset", or None for an event
 
 
 QUIET = Message(None, None)
@@ -40,15 +43,16 @@ class Parser:
 
     def __init__(self) -> None:
         self._id: str | None = None
+        self._event: str | None = None
         self._data: list[str] = []
 
     def feed(self, line: str) -> Message | None:
         if line == "":
             if not self._data:
-                self._id = None
+                self._id = self._event = None
                 return None
-            message = Message(self._id, "\n".join(self._data))
-            self._id, self._data = None, []
+            message = Message(self._id, "\n".join(self._data), self._event)
+            self._id, self._event, self._data = None, None, []
             return message
         if line.startswith(":"):
             return QUIET
@@ -56,6 +60,8 @@ class Parser:
         value = value.removeprefix(" ")
         if name == "id":
             self._id = value
+        elif name == "event":
+            self._event = value
         elif name == "data":
             self._data.append(value)
         return None

@@ -30,12 +30,13 @@ sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 import httpx  # noqa: E402
 
 API = "/api/v1"
-CONNECT_TIMEOUT = 2.0
+CONNECT_TIMEOUT = 1.0  # a connect that gets no answer gives up after this long
 REQUEST_TIMEOUT = 15.0
 OFFLINE_AFTER = 10.0  # seconds of failures before "reconnecting" becomes "offline"
 READ_RETRY = (1.0, 10.0)  # after a failure, reads use the replica for this long (doubling)
 
 LIVE, RECONNECTING, OFFLINE = "live", "reconnecting", "offline"
+STORAGE_FULL = "the server cannot store events (disk full)"
 
 
 class Unreachable(Exception):
@@ -70,6 +71,10 @@ class Transport:
         self._failing_since: float | None = None
         self._retry_at = 0.0
         self._retry_delay = READ_RETRY[0]
+        # Why the last call failed, when waiting will not help soon: no connection
+        # at all (refused, a name that does not resolve, no answer to the
+        # connect), or the server's disk is full.  None after any answer.
+        self.hopeless: str | None = None
 
     def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         """One request; Unreachable without an answer (or on a 5xx), TokenRefused on 401."""
@@ -77,10 +82,15 @@ class Transport:
             answer = self._client.request(method, path, **kwargs)
         except httpx.HTTPError as error:
             self.failed(_describe(error))
+            if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout):
+                self.hopeless = "server unreachable"
             raise Unreachable(_describe(error)) from None
         if answer.status_code >= 500:
-            self.failed(f"the server answered {answer.status_code}")
-            raise Unreachable(f"the server answered {answer.status_code}")
+            full = answer.status_code == 503 and error_of(answer)[0] == "storage_full"
+            reason = STORAGE_FULL if full else f"the server answered {answer.status_code}"
+            self.failed(reason)
+            self.hopeless = reason if full else None
+            raise Unreachable(reason)
         self.succeeded()
         if answer.status_code == 401:
             raise TokenRefused(token_message(answer))
@@ -116,6 +126,7 @@ class Transport:
 
     def succeeded(self) -> None:
         self.contact = self.clock.now()
+        self.hopeless = None
         self._failing_since = None
         self._retry_at = 0.0
         self._retry_delay = READ_RETRY[0]

@@ -29,7 +29,7 @@ from textual.widgets import OptionList
 from warroom.config import Settings
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
-from warroom.core.errors import UsageError
+from warroom.core.errors import NothingChanged, UsageError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.runbook_library import Entry
@@ -396,12 +396,25 @@ class RoomScreen(TypeAhead, RoomBase):
 
     # -- writing -----------------------------------------------------------------
 
-    def write(self, kind: str, data: dict[str, Any], at: datetime | None = None) -> Event:
-        """Append one event as me (blocking: call it from a worker)."""
+    def write(self, kind: str, data: dict[str, Any], at: datetime | None = None) -> Event | None:
+        """Append one event as me (blocking: call it from a worker); None (and a
+        notification) when it would change nothing."""
         base_seq = self.incident.last_seq if self.incident is not None else None
-        event = write_event(
-            self.store, self.incident_id, kind, self.actor, data, self.clock, at, base_seq
-        )
+        try:
+            event = write_event(
+                self.store,
+                self.incident_id,
+                kind,
+                self.actor,
+                data,
+                self.clock,
+                at,
+                base_seq,
+                state=self.incident,
+            )
+        except NothingChanged as nothing:
+            self.app.call_from_thread(notify, self, str(nothing))
+            return None
         if event.seq is None:  # queued: the server is unreachable
             self.post_message(Queued(event))
         return event
@@ -538,7 +551,7 @@ class RoomScreen(TypeAhead, RoomBase):
     def _form_closed(self, result: Any) -> None:
         self.set_focus(self.timeline)  # at once: the keys after Esc are commands again
 
-    def _writer(self, kind: str, data: dict[str, Any], at: datetime | None) -> Event:
+    def _writer(self, kind: str, data: dict[str, Any], at: datetime | None) -> Event | None:
         return self.write(kind, data, at)
 
     def action_comms(self) -> None:
