@@ -30,10 +30,12 @@ if TYPE_CHECKING:
 
 # The newest schema revision this warroom knows: the Alembic head, as an int.
 # tests/store/test_schema.py checks that it matches the migrations.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x57415252  # "WARR": marks the file as warroom's
 BUSY_TIMEOUT_MS = 15_000
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
+# Run first in every write transaction: every WAL then carries the store's id.
+TOUCH = "UPDATE store_id SET touched = touched + 1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,15 +139,37 @@ def create_or_upgrade(path: Path) -> int:
         raise unavailable(path, error) from None
     finally:
         engine.dispose()
+    _checkpoint(path)
     return SCHEMA_VERSION
+
+
+def _checkpoint(path: Path) -> None:
+    """Copy the WAL into the file (passive: waits for nobody), so the file
+    itself holds its store id (`warroom.store.guard` reads it with the WAL
+    ignored)."""
+    try:
+        conn = connect(path)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass  # the next checkpoint does it; until then the id check is skipped
 
 
 def _create(conn: Any) -> None:
     from alembic.migration import MigrationContext
 
+    import uuid
+
     from warroom.store.tables import TABLES, metadata
 
-    metadata.create_all(conn, tables=TABLES)
+    # The store id first: its table is page 2 of every new file.
+    metadata.create_all(conn, tables=TABLES[:1])
+    conn.exec_driver_sql(
+        "INSERT INTO store_id (only, id, touched) VALUES (1, ?, 0)", (uuid.uuid4().hex,)
+    )
+    metadata.create_all(conn, tables=TABLES[1:])
     MigrationContext.configure(conn).stamp(_scripts(), "head")
 
 
@@ -213,6 +237,15 @@ def make_engine(path: Path) -> Engine:
     return engine
 
 
+def damaged(path: Path, problem: str) -> str:
+    """One line for a store SQLite finds damaged: what, and the way out."""
+    return (
+        f"{path} is damaged ({problem}); nothing was written. A backup copied over it "
+        f"next to a stale {path.name}-wal does this: `warroom db check` says more, "
+        "`warroom db restore BACKUP` puts a backup back"
+    )
+
+
 def unavailable(path: Path, error: Exception) -> StoreUnavailable:
     """A database error as one line the user can act on."""
     message = str(getattr(error, "orig", None) or error)
@@ -222,10 +255,12 @@ def unavailable(path: Path, error: Exception) -> StoreUnavailable:
         return StoreUnavailable(
             f"{path} stayed locked by another writer for {BUSY_TIMEOUT_MS // 1000} s; try again"
         )
-    if "readonly" in message or "read-only" in message:
-        return StoreUnavailable(f"cannot write {path}: it is read-only for this user")
-    if "unable to open" in message:
-        return StoreUnavailable(f"cannot open {path}: check the path and its permissions")
+    if "malformed" in message:
+        return StoreUnavailable(damaged(path, message))
+    if "readonly" in message or "read-only" in message or "unable to open" in message:
+        from warroom.store.guard import blocked
+
+        return StoreUnavailable(blocked(path, message))
     if "database or disk is full" in message:
         return StorageFull(f"cannot write {path}: the disk is full")
     return StoreUnavailable(f"{path}: {message}")
