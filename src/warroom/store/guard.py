@@ -89,11 +89,17 @@ def preflight(path: Path) -> None:
         raise schema.unavailable(path, error) from None
     try:
         if file_id is not None:
-            live_id = _store_id(conn)
+            try:
+                live_id = _store_id(conn)
+            except sqlite3.DatabaseError as error:
+                # Every write transaction puts the store's id in its WAL.
+                if file_id.encode() in wal.read_bytes():
+                    raise StoreUnavailable(schema.damaged(path, str(error))) from None
+                live_id = None
             if live_id != file_id:
                 raise StoreUnavailable(
                     f"{wal} is not {path}'s write-ahead log: it belongs to another store "
-                    f"(store id {(live_id or 'none')[:12]}, the file's is {file_id[:12]}); "
+                    f"(store id {(live_id or 'unreadable')[:12]}, the file's is {file_id[:12]}); "
                     f"nothing was changed. Move {wal} aside to open {path} as last saved"
                 )
         if suspicious:

@@ -241,7 +241,7 @@ def damaged(path: Path, problem: str) -> str:
     """One line for a store SQLite finds damaged: what, and the way out."""
     return (
         f"{path} is damaged ({problem}); nothing was written. A backup copied over it "
-        f"next to a stale {path.name}-wal does this: `warroom db check` says more, "
+        f"next to a stale {path}-wal does this: `warroom db check` says more, "
         "`warroom db restore BACKUP` puts a backup back"
     )
 

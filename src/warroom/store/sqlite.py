@@ -100,7 +100,7 @@ class SQLiteStore:
                     results.append(group.request(events, self.clock.now()))
                 group.save_states()
         except sqlite3.DatabaseError as error:
-            raise unavailable(self.path, error) from None
+            raise _store_error(self.path, error) from None
         if any(not isinstance(result, Exception) for result in results):
             self._notifier.notify()
         return results
@@ -168,7 +168,7 @@ class SQLiteStore:
             with self._pool.connection() as conn:
                 return conn.execute(query, params).fetchall()
         except sqlite3.DatabaseError as error:
-            raise unavailable(self.path, error) from None
+            raise _store_error(self.path, error) from None
 
     # -- watching --------------------------------------------------------
 
@@ -284,6 +284,14 @@ def upgrade(path: Path) -> tuple[int, int]:
         raise StoreUnavailable(f"{path} is not a warroom database yet (it is empty)")
     SQLiteStore(path).close()  # upgrades it, as any command opening it would
     return before.version, schema.file_schema(path).version
+
+
+def _store_error(path: Path, error: sqlite3.DatabaseError) -> Exception:
+    """The file's trouble (locked, read-only, full, damaged: exactly
+    OperationalError or DatabaseError) as one line; a bug stays itself."""
+    if type(error) in (sqlite3.OperationalError, sqlite3.DatabaseError):
+        return unavailable(path, error)
+    return error
 
 
 def _after_query(after_gseq: int, incident_id: str | None, limit: int) -> tuple[str, tuple]:
