@@ -80,6 +80,7 @@ def preflight(path: Path) -> None:
     if not _non_empty(wal):
         return
     suspicious = not shm_of(path).exists()
+    refused = True
     file_id = _file_id(path)
     if file_id is None and not suspicious:
         return  # an older or unfinished file: no id to compare yet
@@ -105,9 +106,14 @@ def preflight(path: Path) -> None:
         if suspicious:
             problems = _quick_check(conn)
             if problems:
+                refused = True
                 raise StoreUnavailable(schema.damaged(path, problems[0]))
+        refused = False
     finally:
         conn.close()
+        if suspicious and refused:
+            # Leave it as found: the next open checks again.
+            shm_of(path).unlink(missing_ok=True)
 
 
 def _non_empty(path: Path) -> bool:
