@@ -83,7 +83,9 @@ def test_a_new_file_is_made_at_the_head(db_path: Path) -> None:
     SQLiteStore(db_path).close()
     assert version(db_path) == schema.SCHEMA_VERSION
     assert rows(db_path, "PRAGMA application_id") == [(schema.APPLICATION_ID,)]
-    assert rows(db_path, "SELECT version_num FROM alembic_version") == [(schema.revision_name(schema.SCHEMA_VERSION),)]
+    assert rows(db_path, "SELECT version_num FROM alembic_version") == [
+        (schema.revision_name(schema.SCHEMA_VERSION),)
+    ]
     assert rows(db_path, "PRAGMA journal_mode") == [("wal",)]
 
 
@@ -161,7 +163,9 @@ def test_concurrent_openers_of_an_old_file_upgrade_it_once(release_db: Path) -> 
     for thread in threads:
         thread.join()
     assert errors == []
-    assert rows(release_db, "SELECT version_num FROM alembic_version") == [(schema.revision_name(schema.SCHEMA_VERSION),)]
+    assert rows(release_db, "SELECT version_num FROM alembic_version") == [
+        (schema.revision_name(schema.SCHEMA_VERSION),)
+    ]
 
 
 def test_a_file_of_a_newer_warroom_is_refused_unchanged(release_db: Path) -> None:

@@ -16,9 +16,9 @@ import grp  # noqa: F401 - the children name owners and groups: imported before 
 import io
 import os
 import pwd
-import sys
 import shutil
 import stat
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,7 +96,7 @@ def as_user(uid: int, *args: str) -> tuple[int, str]:
             os.setuid(uid)
             os.umask(0o022)
             status = main(list(args))
-        except BaseException as error:  # noqa: BLE001 - reported to the parent
+        except BaseException as error:
             os.write(2, f"child failed: {error!r}\n".encode())
         finally:
             with contextlib.suppress(Exception):

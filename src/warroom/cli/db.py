@@ -6,7 +6,6 @@ a backup.  The logic is the store's (`warroom.store.schema`,
 from __future__ import annotations
 
 import argparse
-
 from pathlib import Path
 from typing import TYPE_CHECKING
 

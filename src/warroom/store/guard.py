@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sqlite3
 import stat
 import time
@@ -291,9 +290,10 @@ def restore(path: Path, source: Path) -> Restored:
         raise StoreUnavailable(f"the backup {source} is damaged ({problems[0]}); give another")
     if in_use(path):
         raise StoreUnavailable(
-            f"{path} is open in another process (a `warroom serve`, a TUI); stop them, "
-            "then restore"
+            f"{path} is open in another process (a `warroom serve`, a TUI); stop them, then restore"
         )
+    import shutil
+
     stamp = time.strftime("%Y%m%dT%H%M%S")
     part = path.with_name(path.name + ".part")
     part.unlink(missing_ok=True)

@@ -158,9 +158,9 @@ def _checkpoint(path: Path) -> None:
 
 
 def _create(conn: Any) -> None:
-    from alembic.migration import MigrationContext
-
     import uuid
+
+    from alembic.migration import MigrationContext
 
     from warroom.store.tables import TABLES, metadata
 
