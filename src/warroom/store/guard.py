@@ -15,7 +15,8 @@ a backup copied over a live file, permissions on a shared host.
   WAL (and the file it replaces) aside and checks the result.
 - Shared hosts: in a setgid or group-writable folder the file is created 0660
   (SQLite gives its `-wal` and `-shm` the file's mode); a write that is
-  blocked names the file, its owner and mode, and the fix.
+  blocked names the file, its owner and mode, and the fix
+  (`warroom.store.schema.blocked`).
 """
 
 from __future__ import annotations
@@ -364,45 +365,3 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-# -- blocked writes ----------------------------------------------------------
-
-
-def blocked(path: Path, message: str) -> str:
-    """Why this user cannot open or write the store, as one line: which file
-    (or folder) is in the way, its owner and mode, and the fix."""
-    folder = path.parent
-    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
-        return (
-            f"cannot use {path}: its folder {folder} ({_owner_mode(folder)}) is not writable "
-            f"for this user, and SQLite keeps {path.name}-wal and {path.name}-shm beside the "
-            "file, so even reading needs it; make the folder writable for the people sharing "
-            "the store (README: Operating warroom), or copy the file somewhere writable"
-        )
-    for file in (path, wal_of(path), shm_of(path)):
-        if file.exists() and not os.access(file, os.R_OK | os.W_OK):
-            return (
-                f"cannot write {file}: {_owner_mode(file)}, not writable for this user; "
-                f"its owner can fix it with `chmod 660 {path}*` in a group-shared folder "
-                "(README: Operating warroom, shared hosts)"
-            )
-    if "unable to open" in message:
-        return f"cannot open {path}: check the path and its permissions"
-    return f"cannot write {path}: it is read-only for this user"
-
-
-def _owner_mode(path: Path) -> str:
-    import grp
-    import pwd
-
-    info = path.stat()
-    try:
-        owner = pwd.getpwuid(info.st_uid).pw_name
-    except KeyError:
-        owner = str(info.st_uid)
-    try:
-        group = grp.getgrgid(info.st_gid).gr_name
-    except KeyError:
-        group = str(info.st_gid)
-    return f"owned by {owner}:{group}, mode {stat.S_IMODE(info.st_mode):04o}"

@@ -18,7 +18,9 @@ newer warroom is refused, unchanged, with a message saying to upgrade warroom.
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -258,9 +260,46 @@ def unavailable(path: Path, error: Exception) -> StoreUnavailable:
     if "malformed" in message:
         return StoreUnavailable(damaged(path, message))
     if "readonly" in message or "read-only" in message or "unable to open" in message:
-        from warroom.store.guard import blocked
-
         return StoreUnavailable(blocked(path, message))
     if "database or disk is full" in message:
         return StorageFull(f"cannot write {path}: the disk is full")
     return StoreUnavailable(f"{path}: {message}")
+
+
+def blocked(path: Path, message: str) -> str:
+    """Why this user cannot open or write the store, as one line: which file
+    (or folder) is in the way, its owner and mode, and the fix."""
+    folder = path.parent
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"cannot use {path}: its folder {folder} ({_owner_mode(folder)}) is not writable "
+            f"for this user, and SQLite keeps {path.name}-wal and {path.name}-shm beside the "
+            "file, so even reading needs it; make the folder writable for the people sharing "
+            "the store (README: Operating warroom), or copy the file somewhere writable"
+        )
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+            return (
+                f"cannot write {file}: {_owner_mode(file)}, not writable for this user; "
+                f"its owner can fix it with `chmod 660 {path}*` in a group-shared folder "
+                "(README: Operating warroom, shared hosts)"
+            )
+    if "unable to open" in message:
+        return f"cannot open {path}: check the path and its permissions"
+    return f"cannot write {path}: it is read-only for this user"
+
+
+def _owner_mode(path: Path) -> str:
+    import grp
+    import pwd
+
+    info = path.stat()
+    try:
+        owner = pwd.getpwuid(info.st_uid).pw_name
+    except KeyError:
+        owner = str(info.st_uid)
+    try:
+        group = grp.getgrgid(info.st_gid).gr_name
+    except KeyError:
+        group = str(info.st_gid)
+    return f"owned by {owner}:{group}, mode {stat.S_IMODE(info.st_mode):04o}"
