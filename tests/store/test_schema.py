@@ -83,7 +83,9 @@ def test_a_new_file_is_made_at_the_head(db_path: Path) -> None:
     SQLiteStore(db_path).close()
     assert version(db_path) == schema.SCHEMA_VERSION
     assert rows(db_path, "PRAGMA application_id") == [(schema.APPLICATION_ID,)]
-    assert rows(db_path, "SELECT version_num FROM alembic_version") == [("0002",)]
+    assert rows(db_path, "SELECT version_num FROM alembic_version") == [
+        (schema.revision_name(schema.SCHEMA_VERSION),)
+    ]
     assert rows(db_path, "PRAGMA journal_mode") == [("wal",)]
 
 
@@ -93,7 +95,7 @@ def test_the_release_file_is_upgraded_in_place_and_reads_back_the_same(release_d
     tokens_before = rows(release_db, "SELECT * FROM tokens")
     assert version(release_db) == 1 and len(events_before) == 25 and len(incidents_before) == 2
     snapshots = {row[0]: row[-1] for row in incidents_before}
-    assert upgrade(release_db) == (1, 2)
+    assert upgrade(release_db) == (1, schema.SCHEMA_VERSION)
 
     assert version(release_db) == schema.SCHEMA_VERSION
     assert rows(release_db, "SELECT * FROM events ORDER BY gseq") == events_before
@@ -161,7 +163,9 @@ def test_concurrent_openers_of_an_old_file_upgrade_it_once(release_db: Path) -> 
     for thread in threads:
         thread.join()
     assert errors == []
-    assert rows(release_db, "SELECT version_num FROM alembic_version") == [("0002",)]
+    assert rows(release_db, "SELECT version_num FROM alembic_version") == [
+        (schema.revision_name(schema.SCHEMA_VERSION),)
+    ]
 
 
 def test_a_file_of_a_newer_warroom_is_refused_unchanged(release_db: Path) -> None:

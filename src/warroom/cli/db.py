@@ -1,20 +1,27 @@
 """`warroom db ...`: the SQLite store file itself (never through a server):
-its schema version, and upgrading it.  The logic is the store's
-(`warroom.store.schema`, `warroom.store.sqlite.upgrade`);
-later issues add check, backup, restore and copy here."""
+its schema version, upgrading it, checking it, backing it up and restoring
+a backup.  The logic is the store's (`warroom.store.schema`,
+`warroom.store.sqlite.upgrade`, `warroom.store.guard`)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from warroom.cli.context import Context
 from warroom.cli.output import say, say_json
 from warroom.cli.parser import Commands, actions
 from warroom.core.errors import UsageError
 
+if TYPE_CHECKING:
+    from warroom.store.guard import Report
+
 
 def register(commands: Commands) -> None:
-    sub = commands.add("db", "the SQLite store file: its schema version, upgrade", db)
+    sub = commands.add(
+        "db", "the SQLite store file: schema version, upgrade, check, backup, restore", db
+    )
     action = actions(sub, "db_command")
     action(
         "upgrade",
@@ -24,12 +31,81 @@ def register(commands: Commands) -> None:
     action("version", "the --db file's schema version, and this warroom's").add_argument(
         "--json", action="store_true"
     )
+    action(
+        "check", "check the --db file: its WAL is its own, SQLite's quick_check; exit 1 if not"
+    ).add_argument("--json", action="store_true")
+    action(
+        "backup", "copy the --db file to a new FILE, safely while it is in use (online backup)"
+    ).add_argument("file", metavar="FILE", type=Path)
+    action(
+        "restore",
+        "put BACKUP in place of the --db file (stop every warroom using it first); the "
+        "replaced file and its stale WAL are moved aside, the result is checked",
+    ).add_argument("backup", metavar="BACKUP", type=Path)
 
 
 def db(ctx: Context, args: argparse.Namespace) -> int:
     if ctx.settings.server:
         raise UsageError(f"db {args.db_command}: works on the SQLite file: give --db, not --server")
-    return upgrade(ctx) if args.db_command == "upgrade" else version(ctx, args.json)
+    if args.db_command == "upgrade":
+        return upgrade(ctx)
+    if args.db_command == "check":
+        return check(ctx, args.json)
+    if args.db_command == "backup":
+        return backup(ctx, args.file)
+    if args.db_command == "restore":
+        return restore(ctx, args.backup)
+    return version(ctx, args.json)
+
+
+def check(ctx: Context, as_json: bool) -> int:
+    from warroom.store import guard
+
+    report = guard.check(ctx.settings.db)
+    if as_json:
+        say_json(
+            {
+                "path": str(report.path),
+                "ok": report.ok,
+                "problems": report.problems,
+                "schema": report.schema,
+                "store_id": report.store_id,
+                "events": report.events,
+                "incidents": report.incidents,
+            }
+        )
+    else:
+        say(_summary(report))
+        for problem in report.problems[1:]:
+            say(f"  {problem}")
+    return 0 if report.ok else 1
+
+
+def _summary(report: Report) -> str:
+    if not report.ok:
+        return f"{report.path}: DAMAGED: {report.problems[0]}"
+    return (
+        f"{report.path}: ok (quick_check; schema {report.schema}, "
+        f"{report.incidents} incidents, {report.events} events)"
+    )
+
+
+def backup(ctx: Context, target: Path) -> int:
+    from warroom.store import guard
+
+    report = guard.backup(ctx.settings.db, target.expanduser())
+    say(f"backed up {ctx.settings.db} to {_summary(report)}")
+    return 0 if report.ok else 1
+
+
+def restore(ctx: Context, source: Path) -> int:
+    from warroom.store import guard
+
+    restored = guard.restore(ctx.settings.db, source.expanduser())
+    for file, aside in restored.moved:
+        say(f"moved {file} aside to {aside}")
+    say(f"restored {source} to {_summary(restored.report)}")
+    return 0 if restored.report.ok else 1
 
 
 def upgrade(ctx: Context) -> int:

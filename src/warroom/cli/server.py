@@ -54,6 +54,9 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
             "text; put a TLS proxy in front\n"
         )
     from warroom.server.run import serve as run_server
+    from warroom.store.guard import quick_check
+
+    quick_check(ctx.settings.db)  # a damaged store is refused before it serves
 
     return run_server(ctx.store, host=args.host, port=args.port, heartbeat=args.heartbeat)
 

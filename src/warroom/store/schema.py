@@ -18,7 +18,9 @@ newer warroom is refused, unchanged, with a message saying to upgrade warroom.
 from __future__ import annotations
 
 import functools
+import os
 import sqlite3
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,10 +32,12 @@ if TYPE_CHECKING:
 
 # The newest schema revision this warroom knows: the Alembic head, as an int.
 # tests/store/test_schema.py checks that it matches the migrations.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x57415252  # "WARR": marks the file as warroom's
 BUSY_TIMEOUT_MS = 15_000
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")
+# Run first in every write transaction: every WAL then carries the store's id.
+TOUCH = "UPDATE store_id SET touched = touched + 1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,15 +141,37 @@ def create_or_upgrade(path: Path) -> int:
         raise unavailable(path, error) from None
     finally:
         engine.dispose()
+    _checkpoint(path)
     return SCHEMA_VERSION
 
 
+def _checkpoint(path: Path) -> None:
+    """Copy the WAL into the file (passive: waits for nobody), so the file
+    itself holds its store id (`warroom.store.guard` reads it with the WAL
+    ignored)."""
+    try:
+        conn = connect(path)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass  # the next checkpoint does it; until then the id check is skipped
+
+
 def _create(conn: Any) -> None:
+    import uuid
+
     from alembic.migration import MigrationContext
 
     from warroom.store.tables import TABLES, metadata
 
-    metadata.create_all(conn, tables=TABLES)
+    # The store id first: its table is page 2 of every new file.
+    metadata.create_all(conn, tables=TABLES[:1])
+    conn.exec_driver_sql(
+        "INSERT INTO store_id (only, id, touched) VALUES (1, ?, 0)", (uuid.uuid4().hex,)
+    )
+    metadata.create_all(conn, tables=TABLES[1:])
     MigrationContext.configure(conn).stamp(_scripts(), "head")
 
 
@@ -213,6 +239,15 @@ def make_engine(path: Path) -> Engine:
     return engine
 
 
+def damaged(path: Path, problem: str) -> str:
+    """One line for a store SQLite finds damaged: what, and the way out."""
+    return (
+        f"{path} is damaged ({problem}); nothing was written. A backup copied over it "
+        f"next to a stale {path}-wal does this: `warroom db check` says more, "
+        "`warroom db restore BACKUP` puts a backup back"
+    )
+
+
 def unavailable(path: Path, error: Exception) -> StoreUnavailable:
     """A database error as one line the user can act on."""
     message = str(getattr(error, "orig", None) or error)
@@ -222,10 +257,49 @@ def unavailable(path: Path, error: Exception) -> StoreUnavailable:
         return StoreUnavailable(
             f"{path} stayed locked by another writer for {BUSY_TIMEOUT_MS // 1000} s; try again"
         )
-    if "readonly" in message or "read-only" in message:
-        return StoreUnavailable(f"cannot write {path}: it is read-only for this user")
-    if "unable to open" in message:
-        return StoreUnavailable(f"cannot open {path}: check the path and its permissions")
+    if "malformed" in message:
+        return StoreUnavailable(damaged(path, message))
+    if "readonly" in message or "read-only" in message or "unable to open" in message:
+        return StoreUnavailable(blocked(path, message))
     if "database or disk is full" in message:
         return StorageFull(f"cannot write {path}: the disk is full")
     return StoreUnavailable(f"{path}: {message}")
+
+
+def blocked(path: Path, message: str) -> str:
+    """Why this user cannot open or write the store, as one line: which file
+    (or folder) is in the way, its owner and mode, and the fix."""
+    folder = path.parent
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        return (
+            f"cannot use {path}: its folder {folder} ({_owner_mode(folder)}) is not writable "
+            f"for this user, and SQLite keeps {path.name}-wal and {path.name}-shm beside the "
+            "file, so even reading needs it; make the folder writable for the people sharing "
+            "the store (README: Operating warroom), or copy the file somewhere writable"
+        )
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and not os.access(file, os.R_OK | os.W_OK):
+            return (
+                f"cannot write {file}: {_owner_mode(file)}, not writable for this user; "
+                f"its owner can fix it with `chmod 660 {path}*` in a group-shared folder "
+                "(README: Operating warroom, shared hosts)"
+            )
+    if "unable to open" in message:
+        return f"cannot open {path}: check the path and its permissions"
+    return f"cannot write {path}: it is read-only for this user"
+
+
+def _owner_mode(path: Path) -> str:
+    import grp
+    import pwd
+
+    info = path.stat()
+    try:
+        owner = pwd.getpwuid(info.st_uid).pw_name
+    except KeyError:
+        owner = str(info.st_uid)
+    try:
+        group = grp.getgrgid(info.st_gid).gr_name
+    except KeyError:
+        group = str(info.st_gid)
+    return f"owned by {owner}:{group}, mode {stat.S_IMODE(info.st_mode):04o}"

@@ -31,7 +31,7 @@ from warroom.core.fold import apply
 from warroom.core.incident import Incident
 from warroom.core.times import format_time, parse_wire_time
 from warroom.core.validate import normalise, validate
-from warroom.store import schema
+from warroom.store import guard, schema
 from warroom.store.base import REF_HELP, TokenRow, parse_ref, sort_incidents
 from warroom.store.schema import unavailable
 from warroom.store.sqlite_tokens import SQLiteTokens
@@ -62,6 +62,8 @@ class SQLiteStore:
         self.catalog = catalog or Catalog.default()
         self.clock = clock
         _check_location(self.path, create_parent)
+        guard.create_file(self.path)
+        guard.preflight(self.path)
         self._pool = _Pool(self.path)
         self._notifier = _Notifier()
         self._ensure_schema()
@@ -97,8 +99,8 @@ class SQLiteStore:
                 for events in requests:
                     results.append(group.request(events, self.clock.now()))
                 group.save_states()
-        except sqlite3.OperationalError as error:
-            raise unavailable(self.path, error) from None
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
         if any(not isinstance(result, Exception) for result in results):
             self._notifier.notify()
         return results
@@ -165,8 +167,8 @@ class SQLiteStore:
         try:
             with self._pool.connection() as conn:
                 return conn.execute(query, params).fetchall()
-        except sqlite3.OperationalError as error:
-            raise unavailable(self.path, error) from None
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
 
     # -- watching --------------------------------------------------------
 
@@ -282,6 +284,14 @@ def upgrade(path: Path) -> tuple[int, int]:
         raise StoreUnavailable(f"{path} is not a warroom database yet (it is empty)")
     SQLiteStore(path).close()  # upgrades it, as any command opening it would
     return before.version, schema.file_schema(path).version
+
+
+def _store_error(path: Path, error: sqlite3.DatabaseError) -> Exception:
+    """The file's trouble (locked, read-only, full, damaged: exactly
+    OperationalError or DatabaseError) as one line; a bug stays itself."""
+    if type(error) in (sqlite3.OperationalError, sqlite3.DatabaseError):
+        return unavailable(path, error)
+    return error
 
 
 def _after_query(after_gseq: int, incident_id: str | None, limit: int) -> tuple[str, tuple]:
@@ -534,6 +544,7 @@ class _Pool:
         with self.connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                conn.execute(schema.TOUCH)  # every WAL carries the store id
                 yield conn
             except BaseException:
                 if conn.in_transaction:

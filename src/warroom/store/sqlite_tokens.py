@@ -20,6 +20,7 @@ from typing import Any
 
 from warroom.core.errors import Conflict, StoreUnavailable
 from warroom.store.base import TokenRow
+from warroom.store.schema import TOUCH
 
 BUSY_TIMEOUT_MS = 15_000
 # A WAL reader waits only while a crashed writer's log is recovered.
@@ -123,6 +124,7 @@ class SQLiteTokens:
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("BEGIN IMMEDIATE")
             try:
+                conn.execute(TOUCH)  # every WAL carries the store id
                 yield conn
                 conn.execute("COMMIT")
             except BaseException:

@@ -1,4 +1,4 @@
-"""The SQL tables: the event log, the incidents read model (snapshots), and
+"""The SQL tables: the store's id, the event log, the incidents read model (snapshots), and
 the server's access tokens.
 
 The one definition of the schema: new files are made from these classes
@@ -12,6 +12,18 @@ from __future__ import annotations
 
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+
+class StoreIdRow(SQLModel, table=True):
+    """The store's random id, one row (`only` = 1), made first in a new file
+    (page 2) and updated (`touched`) by every write transaction, so every
+    WAL file carries the id of the store it belongs to."""
+
+    __tablename__ = "store_id"
+
+    only: int | None = Field(default=None, primary_key=True)
+    id: str
+    touched: int = 0
 
 
 class EventRow(SQLModel, table=True):
@@ -79,4 +91,4 @@ class TokenRow(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
-TABLES = [EventRow.__table__, IncidentRow.__table__, TokenRow.__table__]
+TABLES = [StoreIdRow.__table__, EventRow.__table__, IncidentRow.__table__, TokenRow.__table__]
