@@ -102,7 +102,7 @@ def build_model(declaration: type[KindData]) -> type[BaseModel]:
     }
     hints = typing.get_type_hints(declaration, localns={**globals(), **nested}, include_extras=True)
     fields: dict[str, Any] = {
-        name: (hint, vars(declaration).get(name, ...)) for name, hint in hints.items()
+        name: (hint, getattr(declaration, name, ...)) for name, hint in hints.items()
     }
     return create_model(
         declaration.__name__,
