@@ -170,6 +170,30 @@ with open(sys.argv[1], "w") as out:
 """
 
 
+# Open the SQLite store, fold an incident, describe its events and render them
+# as text (`warroom show` / `timeline` without the CLI); then dump sys.modules.
+READ_THEN_DUMP = """
+import json, sys
+from warroom.config import load_settings
+from warroom.core.catalog import Catalog
+from warroom.core.describe import describe
+from warroom.core.fold import fold
+from warroom.store.open import open_store
+
+store = open_store(load_settings({}))
+incident_id = store.resolve(sys.argv[2])
+events = store.events(incident_id)
+assert fold(events, Catalog.default()).title == store.incident(incident_id).title == "Setup"
+lines = [describe(event) for event in events]
+assert lines and lines[0].startswith("declared"), lines
+store.close()
+with open(sys.argv[1], "w") as out:
+    json.dump(sorted(sys.modules), out)
+"""
+
+VALIDATION = {"pydantic", "pydantic_core", "warroom.core.kinds.fields"}
+
+
 def declared_store(env: dict[str, str], folder: Path) -> None:
     setup = [sys.executable, "-m", "warroom", "declare", "Setup"]
     subprocess.run(setup, env=env, cwd=folder, check=True, capture_output=True)
@@ -200,11 +224,25 @@ def test_the_hot_path_log_loads_no_orm(isolated_env: dict[str, str], tmp_path: P
 
 
 def test_the_hot_path_tui_room_loads_no_orm(isolated_env: dict[str, str], tmp_path: Path) -> None:
-    """`warroom tui REF` up to the room on screen: no ORM either."""
+    """`warroom tui REF` up to the room on screen: no ORM either, and no
+    pydantic (nothing is validated: the room's user declared the incident,
+    so the room writes no `participant_joined`)."""
     declared_store(isolated_env, tmp_path)
     modules = modules_after(TUI_THEN_DUMP, ["INC-1"], isolated_env, tmp_path)
     assert "warroom.tui.screens.room" in modules and "warroom.store.sqlite" in modules
-    assert offending(modules, ORM) == []
+    assert "warroom.core.kinds" in modules
+    assert offending(modules, ORM | VALIDATION) == []
+
+
+def test_reading_an_incident_loads_no_pydantic(
+    isolated_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Opening a SQLite store, folding an incident and describing its events
+    validate nothing: the kinds' pydantic models are built on the first write."""
+    declared_store(isolated_env, tmp_path)
+    modules = modules_after(READ_THEN_DUMP, ["INC-1"], isolated_env, tmp_path)
+    assert {"warroom.store.sqlite", "warroom.core.fold", "warroom.core.kinds"} <= set(modules)
+    assert offending(modules, VALIDATION) == []
 
 
 def imports_of(path: Path) -> set[str]:

@@ -419,3 +419,25 @@ def test_version(warroom) -> None:
 
     done = warroom("--version")
     assert (done.returncode, done.stdout.strip()) == (0, f"warroom {__version__}")
+
+
+def test_only_the_command_being_run_has_its_arguments_built() -> None:
+    """`warroom log ...` builds the `log` parser alone; every command is still
+    named (the handlers, `warroom --help`, the "invalid choice" list)."""
+    from warroom.cli import _commands
+    from warroom.cli.parser import command_named
+
+    full, every = _commands()
+    parser, commands = _commands("log")
+    assert commands.handlers == every.handlers
+    assert parser.format_help() == full.format_help()
+    args = parser.parse_args(["--db", "x.db", "log", "INC-1", "a note", "--at=-5m"])
+    assert (args.command, args.ref, args.text, args.at, args.db) == (
+        "log",
+        "INC-1",
+        "a note",
+        "-5m",
+        "x.db",
+    )
+    assert command_named(["--db", "x.db", "--as", "bob", "log", "INC-1", "--at=-5m"]) == "log"
+    assert command_named(["--db"]) is None and command_named([]) is None

@@ -8,6 +8,7 @@ import dataclasses
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 from textual.app import App, ComposeResult
 
 from tests.core.builder import SAMPLES, Log, ready_for
@@ -26,6 +27,7 @@ from warroom.core.kinds import (
     KindData,
     KindSpec,
     check_data,
+    data_model,
     kind_label,
     kinds_in,
 )
@@ -59,7 +61,10 @@ def test_every_kind_has_every_facet(kind: str) -> None:
     assert isinstance(spec, KindSpec)
     assert spec.name == kind and KIND_NAME.match(kind)
     assert issubclass(spec.model, KindData)
-    assert spec.model.model_config.get("defer_build") is True  # `warroom log` stays quick
+    model = data_model(kind)  # the declaration made a pydantic model, once
+    assert issubclass(model, BaseModel) and data_model(kind) is model
+    assert list(model.model_fields) == list(spec.model.__annotations__)
+    assert model.model_config.get("extra") == "forbid" and model.model_config.get("frozen")
     assert isinstance(spec.label, str) and 0 < len(spec.label) <= LABEL_MAX
     assert isinstance(spec.description, str) and spec.description.strip()
     assert "\n" not in spec.description

@@ -19,7 +19,8 @@ from markdown_it.token import Token
 
 from warroom.core.catalog import Catalog
 from warroom.core.clock import FixedClock
-from warroom.core.postmortem import note_tag, render_postmortem, tag_note
+from warroom.core.postmortem import note_tag, render_postmortem
+from warroom.core.retro import tag_note
 from warroom.core.text import clean_line
 from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore

@@ -38,6 +38,7 @@ from warroom.cli.parser import (
     Commands,
     Handler,
     Parser,
+    command_named,
     global_options,
     prepare_argv,
 )
@@ -50,11 +51,13 @@ GROUPS = (incidents, runbooks, drills, followups, reports, timeline, server, db,
 DEFAULT_COMMAND = "tui"  # plain `warroom`
 
 
-def _commands() -> tuple[argparse.ArgumentParser, Commands]:
+def _commands(only: str | None = None) -> tuple[argparse.ArgumentParser, Commands]:
+    """The parser, and each command's handler; with `only`, the arguments of
+    that command alone are built (the others are only named)."""
     parser = Parser(prog="warroom", description="A terminal war room for incident response.")
     parser.add_argument("--version", action="version", version=f"warroom {__version__}")
     global_options(parser, suppress=False)
-    commands = Commands(parser)
+    commands = Commands(parser, only)
     for group in GROUPS:
         group.register(commands)
     return parser, commands
@@ -65,8 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(argv: Sequence[str] | None = None, clock: Clock = SYSTEM_CLOCK) -> int:
-    parser, commands = _commands()
-    args = parser.parse_args(prepare_argv(sys.argv[1:] if argv is None else argv))
+    words = prepare_argv(sys.argv[1:] if argv is None else argv)
+    parser, commands = _commands(command_named(words))
+    args = parser.parse_args(words)
     command: Handler = commands.handlers[args.command or DEFAULT_COMMAND]
     flags = {name: getattr(args, name, None) for name in GLOBAL_FLAGS}
     ctx = Context(load_settings(flags), clock)

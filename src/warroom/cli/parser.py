@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from warroom.core.text import clean_line
 
@@ -51,23 +51,61 @@ class Commands:
     """The `warroom COMMAND` parsers being built, and each command's handler.
 
     A group module's `register(commands)` calls `add` once per command; the
-    order of the calls is the order of `warroom --help`.
+    order of the calls is the order of `warroom --help`.  With `only` (the
+    command being run), every other command is named (for `--help` and the
+    "invalid choice" list) but its arguments are not built.
     """
 
-    def __init__(self, parser: argparse.ArgumentParser) -> None:
+    def __init__(self, parser: argparse.ArgumentParser, only: str | None = None) -> None:
         self._subparsers = parser.add_subparsers(
             dest="command", metavar="COMMAND", parser_class=Parser
         )
+        self._only = only
         self.handlers: dict[str, Handler] = {}
 
     def add(
         self, name: str, help_text: str, handler: Handler, **kwargs: Any
     ) -> argparse.ArgumentParser:
         """`warroom NAME ...`, run by `handler(ctx, args)`."""
+        self.handlers[name] = handler
+        if self._only is not None and name != self._only:
+            self._subparsers.add_parser(name, help=help_text, add_help=False)
+            return cast(argparse.ArgumentParser, _Unbuilt())
         sub = self._subparsers.add_parser(name, help=help_text, description=help_text, **kwargs)
         global_options(sub, suppress=True)
-        self.handlers[name] = handler
         return sub
+
+
+class _Unbuilt:
+    """The parser of a command that is not being run: it takes every call a
+    group makes on it (arguments, groups, actions) and keeps nothing."""
+
+    def __getattr__(self, name: str) -> Callable[..., _Unbuilt]:
+        return self._take
+
+    def _take(self, *args: Any, **kwargs: Any) -> _Unbuilt:
+        return self
+
+
+def command_named(argv: Sequence[str]) -> str | None:
+    """The command word of `argv` (after any global flags), if there is one."""
+    before = _Quiet(add_help=False)
+    global_options(before, suppress=True)
+    before.add_argument("command", nargs="?")
+    try:
+        known, _ = before.parse_known_args(argv)
+    except _Unparsed:  # a global flag without its value: the full parser says so
+        return None
+    return known.command
+
+
+class _Unparsed(Exception):
+    pass
+
+
+class _Quiet(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise _Unparsed(message)
 
 
 def actions(

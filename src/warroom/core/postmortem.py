@@ -29,33 +29,10 @@ from warroom.core.describe import describe, kind_label
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.metrics import MEASURES, interval
+from warroom.core.retro import RETRO_SECTIONS, TAGS
 from warroom.core.text import markdown_escape
 from warroom.core.times import format_duration, format_local
 
-# The retrospective sections and the note tags that fill them.
-RETRO_SECTIONS: tuple[tuple[str, str, str, str], ...] = (
-    (
-        "went_well",
-        "#went-well",
-        "What went well",
-        "What helped: the signals, tools, runbooks and habits that made the response "
-        "faster or calmer?",
-    ),
-    (
-        "improve",
-        "#improve",
-        "What could be improved",
-        "What slowed the response or made it harder: in the systems, the tooling, the "
-        "runbooks, the way we worked together?",
-    ),
-    (
-        "lucky",
-        "#lucky",
-        "Where we got lucky",
-        "What could have made this worse, and what went right by chance rather than by design?",
-    ),
-)
-TAGS: dict[str, str] = {key: tag for key, tag, _, _ in RETRO_SECTIONS}
 MILESTONE_LABELS: tuple[tuple[str, str], ...] = (
     ("started", "Impact started"),
     ("detected", "Detected"),
@@ -77,11 +54,6 @@ def note_tag(text: str) -> tuple[str, str] | None:
                 continue
             return key, rest.lstrip(" \t:").strip()
     return None
-
-
-def tag_note(section: str, text: str) -> str:
-    """A note's text tagged for a review section (`went_well`, `improve`, `lucky`)."""
-    return f"{TAGS[section]} {text.strip()}"
 
 
 def md(text: str | None) -> str:

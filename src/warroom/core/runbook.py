@@ -29,7 +29,6 @@ the edits `suggest` proposes are in `runbook_suggest`.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from collections.abc import Sequence
@@ -114,11 +113,15 @@ class Document:
 
 def step_id(name: str, text: str, occurrence: int) -> str:
     """A stable id for the `occurrence`-th (from 0) step with this text."""
+    import hashlib  # on parsing only: the room draws steps without it
+
     digest = hashlib.sha256(f"{name}\n{text}\n{occurrence}".encode()).hexdigest()
     return digest[:STEP_ID_LENGTH]
 
 
 def content_hash(text: str) -> str:
+    import hashlib
+
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

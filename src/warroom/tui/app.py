@@ -28,10 +28,8 @@ from warroom.tui.commands import WarroomCommands
 from warroom.tui.messages import ConnectionProbed
 from warroom.tui.pending import RoomLoad
 from warroom.tui.safe import notify
-from warroom.tui.screens.home import HomeScreen
 from warroom.tui.screens.keys import KeysScreen, key_lines
 from warroom.tui.screens.room import RoomBase, RoomScreen
-from warroom.tui.screens.wall import WallHomeScreen, WallRoomScreen
 from warroom.tui.widgets.connection import ConnectionMonitor, ConnectionStatus
 
 
@@ -39,8 +37,10 @@ def binding_ids() -> set[str]:
     """Every binding id the config file's `[keys]` table may remap."""
     from warroom.tui.screens.followups import FollowupsScreen
     from warroom.tui.screens.forms import FormScreen
+    from warroom.tui.screens.home import HomeScreen
     from warroom.tui.screens.metrics import MetricsScreen
     from warroom.tui.screens.postmortem import PostmortemScreen
+    from warroom.tui.screens.wall import WallHomeScreen, WallRoomScreen
     from warroom.tui.widgets.timeline import TimelineView
 
     classes = (
@@ -153,11 +153,17 @@ class WarroomApp(App[int]):
             self._warn_unknown_keys()
 
     def _home(self) -> Screen[Any]:
+        from warroom.tui.screens.home import HomeScreen
+        from warroom.tui.screens.wall import WallHomeScreen
+
         home_class = WallHomeScreen if self.read_only else HomeScreen
         return home_class(self.store, self.catalog, self.clock, self.actor)
 
     def leave_room(self) -> None:
         """Back from a war room to the incident list (built now if it never was)."""
+        from warroom.tui.screens.home import HomeScreen
+        from warroom.tui.screens.wall import WallHomeScreen
+
         if any(isinstance(screen, (HomeScreen, WallHomeScreen)) for screen in self.screen_stack):
             self.pop_screen()
         else:
@@ -218,7 +224,11 @@ class WarroomApp(App[int]):
         self.push_screen(self._room(incident_id))
 
     def _room(self, incident_id: str, loaded: RoomLoad | None = None) -> RoomBase:
-        room_class = WallRoomScreen if self.read_only else RoomScreen
+        room_class: type[RoomBase] = RoomScreen
+        if self.read_only:
+            from warroom.tui.screens.wall import WallRoomScreen
+
+            room_class = WallRoomScreen
         return room_class(self.store, self.catalog, self.clock, self.actor, incident_id, loaded)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 
 from textual.binding import Binding
 
-from warroom.core.postmortem import RETRO_SECTIONS
+from warroom.core.retro import RETRO_SECTIONS
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,11 @@ was given.  Blocking (it reads files): call these from thread workers."""
 
 from __future__ import annotations
 
-from warroom.config import Settings
-from warroom.core.runbook_library import Entry, Library
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from warroom.config import Settings
+    from warroom.core.runbook_library import Entry, Library
 
 
 def runbook_library(settings: Settings) -> Library:

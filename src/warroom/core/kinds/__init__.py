@@ -4,8 +4,17 @@ check, fold step and line of text.  `fold`, `validate`, `describe`, the
 reports and the TUI all read it.
 
 Adding a kind is one entry in one family's `SPECS` (`incident`, `people`,
-`entries`, `runbook`, `followups`, or a new family listed in `_FAMILIES`);
-a new presentation category also needs its look in the TUI's timeline.
+`entries`, `runbook`, `followups`, or a new family listed in `_FAMILIES`),
+with its data model declared next to it; a new presentation category also
+needs its look in the TUI's timeline, a new field type its line in `fields`.
+
+Only validation imports pydantic.  A family declares each data model as a
+plain `KindData` class, its fields annotated (as strings, `from __future__
+import annotations`) with the types of `warroom.core.kinds.fields`, imported
+there under `if TYPE_CHECKING:`.  On the first `check_data` of a kind,
+`data_model(kind)` imports `fields` and builds the pydantic model from the
+declaration (once).  So opening a store, folding, describing and drawing
+events load no pydantic; `warroom log` and the server load it to validate.
 
 A kind not in the registry is still a valid event (kept and shown, never
 dropped) as long as its name is `[a-z_]+` and its data is a JSON object.
@@ -13,9 +22,7 @@ dropped) as long as its name is `[a-z_]+` and its data is a JSON object.
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from warroom.core.errors import Refused
 from warroom.core.kinds import entries, followups, incident, people, runbook
@@ -36,6 +43,9 @@ from warroom.core.kinds.base import (
 from warroom.core.kinds.followups import FOLLOWUP_ID
 from warroom.core.limits import check_event_data
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
 __all__ = [
     "CATEGORIES",
     "FOLLOWUP_ID",
@@ -54,6 +64,7 @@ __all__ = [
     "KindData",
     "KindSpec",
     "check_data",
+    "data_model",
     "kind_label",
     "kinds_in",
 ]
@@ -92,6 +103,13 @@ def kinds_in(*categories: str) -> frozenset[str]:
     return frozenset(name for name, spec in KINDS.items() if spec.category in categories)
 
 
+def data_model(kind: str) -> type[BaseModel]:
+    """The pydantic model of a known kind's data (imports pydantic; built once)."""
+    from warroom.core.kinds.fields import build_model
+
+    return build_model(KINDS[kind].model)
+
+
 def check_data(kind: str, data: Any) -> dict[str, Any]:
     """Check `data` against the kind's model; return it normalised (JSON-ready).
 
@@ -105,8 +123,10 @@ def check_data(kind: str, data: Any) -> dict[str, Any]:
     spec = KINDS.get(kind)
     if spec is None:
         return data
+    from pydantic import ValidationError
+
     try:
-        parsed = spec.model.model_validate(data)
+        parsed = data_model(kind).model_validate(data)
     except ValidationError as error:
         raise Refused(f"{kind}: {_explain(error)}") from None
     return parsed.model_dump(mode="json", exclude_none=True)

@@ -1,6 +1,7 @@
 """What every kind of event is made of: `KindSpec`, the base of the data
-models, the field types they share, and the small helpers the families'
-checks and fold steps have in common.
+models' declarations, and the small helpers the families' checks and fold
+steps have in common.  No pydantic here: the field types and the models
+themselves are in `warroom.core.kinds.fields`, imported on first validation.
 
 Nothing here knows a particular kind; the families (`incident`, `people`,
 `entries`, `runbook`, `followups`) declare those, and `warroom.core.kinds`
@@ -12,11 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any
-
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
-
-from warroom.core.times import in_utc
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from warroom.core.catalog import Catalog
@@ -30,14 +27,6 @@ NAME_MAX = 100
 TEXT_MAX = 65_536
 URL_MAX = 2_048
 LABEL_MAX = 9  # a label fits the timeline's and the text timeline's label column
-
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=NAME_MAX)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX)]
-OptionalText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=TEXT_MAX)]
-Url = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=URL_MAX)]
-Level = Annotated[int, Field(strict=True)]
-Moment = Annotated[AwareDatetime, AfterValidator(in_utc)]
 
 # How a kind is presented: each face maps a category (never a kind) to its look.
 # A new category needs its look in the TUI's timeline (a test walks them all).
@@ -59,11 +48,12 @@ CATEGORIES: tuple[str, ...] = (
 )
 
 
-class KindData(BaseModel):
-    """The base of every kind's data model: no unknown fields, immutable, and
-    built on first use (not at import: `warroom log` stays quick)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+class KindData:
+    """The base of every kind's data declaration: a plain class whose
+    annotations (strings, written with `warroom.core.kinds.fields`' types) and
+    defaults are the fields.  `warroom.core.kinds.data_model` makes it a pydantic
+    model (no unknown fields, immutable) on the first validation, so folding,
+    describing and drawing events never import pydantic."""
 
 
 Check = Callable[["Incident | None", dict[str, Any], "Catalog"], None]
@@ -84,7 +74,7 @@ class KindSpec:
     name: str
     """The kind as stored: `[a-z_]+`."""
     model: type[KindData]
-    """The shape of its `data`."""
+    """The shape of its `data`, declared (`data_model(name)` is its pydantic model)."""
     label: str
     """A short word for the timeline's label column (at most LABEL_MAX characters)."""
     description: str

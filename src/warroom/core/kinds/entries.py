@@ -3,27 +3,17 @@ decisions, stakeholder updates and links."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
-
-from pydantic import StringConstraints
+from typing import TYPE_CHECKING, Any
 
 from warroom.core.errors import Refused
 from warroom.core.incident import Link
-from warroom.core.kinds.base import (
-    NAME_MAX,
-    KindData,
-    KindSpec,
-    Name,
-    Text,
-    Url,
-    accept,
-    unchanged,
-)
+from warroom.core.kinds.base import KindData, KindSpec, accept, unchanged
 
 if TYPE_CHECKING:
     from warroom.core.catalog import Catalog
     from warroom.core.events import Event
     from warroom.core.incident import Incident
+    from warroom.core.kinds.fields import Name, OptionalName, Text, Url
 
 
 class TextEntry(KindData):
@@ -68,7 +58,7 @@ def _fold_comms(state: Incident, event: Event, catalog: Catalog) -> None:
 
 class LinkAdded(KindData):
     url: Url
-    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=NAME_MAX)] = ""
+    label: OptionalName = ""
 
 
 def _fold_link(state: Incident, event: Event, catalog: Catalog) -> None:

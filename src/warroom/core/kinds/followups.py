@@ -4,46 +4,20 @@ then verified (the fix was checked to work)."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any
-
-from pydantic import BeforeValidator, StringConstraints
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from warroom.core.errors import Refused
 from warroom.core.incident import Followup
-from warroom.core.kinds.base import (
-    Describe,
-    KindData,
-    KindSpec,
-    Name,
-    OptionalText,
-    Text,
-    with_note,
-)
+from warroom.core.kinds.base import Describe, KindData, KindSpec, with_note
 
 if TYPE_CHECKING:
     from warroom.core.catalog import Catalog
     from warroom.core.events import Event
     from warroom.core.incident import Incident
+    from warroom.core.kinds.fields import Due, FollowupId, Name, OptionalText, Text
 
 FOLLOWUP_ID = re.compile(r"^[a-z0-9]{4,32}$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _iso_date(value: Any) -> Any:
-    """A calendar date written `YYYY-MM-DD` (or a `date`); nothing else."""
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and _ISO_DATE.match(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{value} is not a date in the calendar") from None
-    raise ValueError("must be a date written YYYY-MM-DD")
-
-
-FollowupId = Annotated[str, StringConstraints(pattern=FOLLOWUP_ID.pattern)]
-Due = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class FollowupAdded(KindData):

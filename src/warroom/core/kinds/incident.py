@@ -6,27 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from pydantic import StrictBool
-
 from warroom.core.errors import Refused
-from warroom.core.kinds.base import (
-    KindData,
-    KindSpec,
-    Level,
-    Moment,
-    Name,
-    OptionalText,
-    Title,
-    accept,
-    record_change,
-    with_note,
-)
+from warroom.core.kinds.base import KindData, KindSpec, accept, record_change, with_note
 from warroom.core.times import parse_wire_time
 
 if TYPE_CHECKING:
     from warroom.core.catalog import Catalog
     from warroom.core.events import Event
     from warroom.core.incident import Incident
+    from warroom.core.kinds.fields import Level, Moment, Name, OptionalText, StrictBool, Title
 
 
 def _level(level: int, catalog: Catalog) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from warroom.core.errors import Refused
-from warroom.core.kinds.base import KindData, KindSpec, Name, record_change
+from warroom.core.kinds.base import KindData, KindSpec, record_change
 
 if TYPE_CHECKING:
     from warroom.core.catalog import Catalog
     from warroom.core.events import Event
     from warroom.core.incident import Incident
+    from warroom.core.kinds.fields import Name
 
 
 class RoleChange(KindData):

@@ -3,32 +3,36 @@ added, checked and unchecked."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
-
-from pydantic import StringConstraints
+from typing import TYPE_CHECKING, Any
 
 from warroom.core.errors import Refused
 from warroom.core.incident import Step
-from warroom.core.kinds.base import NAME_MAX, KindData, KindSpec, Name, OptionalText, Text
+from warroom.core.kinds.base import KindData, KindSpec
 
 if TYPE_CHECKING:
     from warroom.core.catalog import Catalog
     from warroom.core.events import Event
     from warroom.core.incident import Incident
-
-StepId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    from warroom.core.kinds.fields import (
+        ContentHash,
+        Name,
+        OptionalText,
+        Section,
+        StepId,
+        Text,
+    )
 
 
 class RunbookStep(KindData):
     id: StepId
     text: Text
-    section: Annotated[str, StringConstraints(max_length=NAME_MAX)] = ""
+    section: Section = ""
     command: str | None = None
 
 
 class RunbookAttached(KindData):
     name: Name
-    content_hash: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    content_hash: ContentHash
     steps: list[RunbookStep]
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -32,7 +32,6 @@ from warroom.core.clock import Clock
 from warroom.core.errors import NothingChanged, UsageError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
-from warroom.core.runbook_library import Entry
 from warroom.services.incidents import write as write_event
 from warroom.store.base import Store
 from warroom.tui import keys
@@ -72,6 +71,9 @@ from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.roster import Roster
 from warroom.tui.widgets.runbook import RunbookPane
 from warroom.tui.widgets.timeline import TimelineView
+
+if TYPE_CHECKING:
+    from warroom.core.runbook_library import Entry
 
 NARROW_WIDTH = 110
 WIDE_WIDTH = 180

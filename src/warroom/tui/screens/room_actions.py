@@ -19,7 +19,7 @@ from warroom.config import Settings
 from warroom.core.catalog import Catalog
 from warroom.core.errors import UsageError
 from warroom.core.incident import Incident
-from warroom.core.postmortem import RETRO_SECTIONS, tag_note
+from warroom.core.retro import RETRO_SECTIONS, tag_note
 from warroom.core.text import clean_line
 from warroom.tui.library import find_runbook, runbook_library
 
