@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
@@ -85,60 +86,142 @@ def mttr_unit(report: Report) -> tuple[str, float]:
     return ("hours", 3600.0) if max(medians, default=0) >= 3 * 3600 else ("minutes", 60.0)
 
 
-def series(report: Report) -> dict[str, tuple[list[str], list[float]]]:
-    """The plotted series: (labels, values) for MTTR by month, per week, per severity."""
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One plot: its title, the bars' labels and values, and the y axis' unit."""
+
+    title: str
+    labels: list[str]
+    values: list[float]
+    unit: str
+    whole: bool = False  # counts: whole numbers on the y axis
+
+
+def series(report: Report) -> list[Series]:
+    """The plotted series: MTTR by month, incidents per week, per severity."""
     unit, scale = mttr_unit(report)
-    return {
-        f"MTTR by month (median, {unit})": (
+    return [
+        Series(
+            f"MTTR by month (median, {unit})",
             [month["month"] for month in report.per_month],
             [round((m["mttr"]["median_seconds"] or 0) / scale, 1) for m in report.per_month],
+            unit,
         ),
-        "Incidents per ISO week (UTC)": (
+        Series(
+            "Incidents per ISO week (UTC)",
             [week["week"] for week in report.per_week],
             [float(week["incidents"]) for week in report.per_week],
+            "incidents",
+            whole=True,
         ),
-        "Severity distribution": (
+        Series(
+            "Severity distribution",
             [f"SEV{level}" for level in report.severity],
             [float(count) for count in report.severity.values()],
+            "incidents",
+            whole=True,
         ),
-    }
+    ]
 
 
 def thin(labels: Sequence[str], width: int) -> tuple[list[int], list[str]]:
     """Every k-th label (k so that they fit in `width` columns), for the x axis."""
     if not labels:
         return [], []
-    room = max(len(label) for label in labels) + 2
-    step = max(1, math.ceil(len(labels) * room / max(width - 10, 10)))
+    room = max(len(label) for label in labels) + 1
+    step = max(1, math.ceil(len(labels) * room / max(width, 10)))
     positions = list(range(0, len(labels), step))
     return [p + 1 for p in positions], [labels[p] for p in positions]
 
 
-def plotext_plots(report: Report, width: int) -> list[Widget]:
+def nice_ticks(top: float, whole: bool) -> list[float]:
+    """Up to six round ticks from 0 to at least `top` (1, 2 or 5 times a power of ten)."""
+    if top <= 0:
+        return [0.0, 1.0]
+    rough = top / 5
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(power * k for k in (1, 2, 5, 10) if power * k >= rough)
+    if whole:
+        step = max(1.0, float(math.ceil(step)))
+    count = math.ceil(top / step - 1e-9)
+    return [round(step * i, 6) for i in range(count + 1)]
+
+
+def tick_label(value: float) -> str:
+    return f"{value:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class BarLayout:
+    """Where the bars go on a plot `width` columns wide: bars of at most
+    MAX_BAR columns, centred, with a gap between them when there is room."""
+
+    xlim: tuple[float, float]
+    bar: float  # the bar's width in x units (1 = one slot)
+    canvas: int  # the columns the bars are drawn in
+
+
+MAX_BAR = 8  # columns
+MAX_SLOT = 14  # columns for one bar and its gap
+
+
+def bar_layout(count: int, width: int, y_labels: Sequence[str]) -> BarLayout:
+    # the frame (2), the y tick labels and their tick (┤)
+    canvas = max(width - 2 - (max(map(len, y_labels), default=1) + 1), 10)
+    slots = max(count, math.ceil(canvas / MAX_SLOT), 1)
+    slot = canvas / slots
+    if slot >= 3:
+        # a gap of 2.5 columns stays at least one blank column once plotext
+        # rounds both edges to whole columns
+        bar = min(MAX_BAR / slot, 0.6, 1 - 2.5 / slot)
+    else:  # more bars than room to keep them apart: one band
+        bar = 1.0
+    pad = (slots - count) / 2
+    return BarLayout((0.5 - pad, count + 0.5 + pad), bar, canvas)
+
+
+def draw_bars(plt: Any, data: Series, width: int) -> None:
+    """Draw `data` as a bar chart on a plotext figure `width` columns wide:
+    bounded bar widths, the x labels (thinned to fit), round y ticks, the unit."""
+    plt.clear_figure()
+    values = data.values or [0.0]
+    ticks = nice_ticks(max(values), data.whole)
+    labels = [tick_label(tick) for tick in ticks]
+    layout = bar_layout(len(data.values), width, labels)
+    positions = list(range(1, len(data.values) + 1))
+    if data.values:
+        plt.bar(positions, data.values, width=layout.bar)
+    plt.xlim(*layout.xlim)
+    plt.ylim(0, ticks[-1])
+    plt.yticks(ticks, labels)
+    plt.xticks(*thin(data.labels, layout.canvas))
+    plt.ylabel(data.unit)
+    plt.title(data.title)
+
+
+def plotext_plots(report: Report) -> list[Widget]:
     """The three plots, drawn by textual-plotext (ImportError when it is missing)."""
     from textual_plotext import PlotextPlot
 
-    widgets: list[Widget] = []
-    for title, (labels, values) in series(report).items():
-        plot = PlotextPlot(classes="metrics-plot")
-        plt = plot.plt
-        plt.clear_figure()
-        positions = list(range(1, len(values) + 1))
-        plt.bar(positions, values, width=0.6)
-        ticks, shown = thin(labels, width)
-        plt.xticks(ticks, shown)
-        if not title.startswith("MTTR"):  # counts: whole numbers on the y axis
-            top = int(max(values, default=0))
-            plt.yticks(list(range(0, top + 1, max(1, math.ceil(top / 5)))))
-        plt.title(title)
-        widgets.append(plot)
-    return widgets
+    class BarPlot(PlotextPlot):
+        """A plotext bar chart laid out for the width it is rendered at."""
+
+        def __init__(self, data: Series) -> None:
+            super().__init__(classes="metrics-plot")
+            self.data = data
+
+        def render(self) -> RenderResult:
+            draw_bars(self.plt, self.data, self.size.width)
+            return super().render()
+
+    return [BarPlot(data) for data in series(report)]
 
 
 def fallback_plots(report: Report) -> list[Widget]:
     """The same series with Textual's own widgets: a Sparkline per week, text bars."""
     widgets: list[Widget] = []
-    for title, (labels, values) in series(report).items():
+    for data in series(report):
+        title, labels, values = data.title, data.labels, data.values
         widgets.append(Static(Content.assemble((title, "bold")), classes="metrics-caption"))
         if title.startswith("Incidents per"):
             widgets.append(Sparkline(values, classes="metrics-sparkline"))
@@ -218,7 +301,7 @@ class MetricsScreen(Screen[None]):
         if not report.incidents:
             return
         try:
-            plots = plotext_plots(report, self.app.size.width - 4)
+            plots = plotext_plots(report)
             self.plotted_with = "plotext"
         except ImportError:
             plots = fallback_plots(report)
