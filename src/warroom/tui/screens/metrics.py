@@ -2,8 +2,10 @@
 mean, median and p90 with their counts) with their definitions, and plots of
 MTTR by month, incidents per ISO week and the severity distribution.
 
-The numbers are `warroom.core.metrics.compute` over every incident, exactly
-as `warroom metrics` prints them (drills and cancelled incidents left out).
+The numbers are `warroom.core.metrics.compute` over the incidents the
+filters keep (`f`: since, until, service, severity, as `warroom metrics`
+takes them; the title names those in force), exactly as `warroom metrics`
+prints them (drills and cancelled incidents left out).
 The plots are textual-plotext's, imported only when this screen draws them
 (it costs ~25 ms on top of Textual); if it cannot be imported, the same series
 are drawn with Textual's own Sparkline and text bars instead.
@@ -12,8 +14,9 @@ are drawn with Textual's own Sparkline and text bars instead.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -23,17 +26,28 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Sparkline, Static
+from textual.widgets import Input, Sparkline, Static
 
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
-from warroom.core.metrics import DEFINITIONS, MEASURES, Report, compute
+from warroom.core.errors import UsageError
+from warroom.core.metrics import (
+    DEFINITIONS,
+    MEASURES,
+    Filters,
+    Report,
+    compute,
+    describe_filters,
+    parse_filters,
+)
 from warroom.core.times import format_duration
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.messages import MetricsComputed, StoreFailed
 from warroom.tui.safe import notify, safe_line
+from warroom.tui.screens.forms import FormScreen
 from warroom.tui.widgets.keybar import KeyBar
+from warroom.tui.widgets.safe_input import SafeInput
 
 PLOT_HEIGHT = 14
 BAR_WIDTH = 40  # the text bars of the fallback
@@ -72,9 +86,11 @@ def definitions() -> list[str]:
 
 def heading(report: Report) -> Content:
     excluded = report.excluded
+    scope = describe_filters(report.filters)
     return Content.assemble(
         ("Response metrics", "bold"),
-        f"  ·  {report.incidents} incident{'s' if report.incidents != 1 else ''}"
+        f"  ·  {report.incidents} incident{'s' if report.incidents != 1 else ''}",
+        ("  ·  " + ", ".join(scope), "bold") if scope else "  ·  all incidents",
         f"  ·  left out: {excluded.get('drills', 0)} drill(s), "
         f"{excluded.get('cancelled', 0)} cancelled",
     )
@@ -170,12 +186,9 @@ def bar_layout(count: int, width: int, y_labels: Sequence[str]) -> BarLayout:
     canvas = max(width - 2 - (max(map(len, y_labels), default=1) + 1), 10)
     slots = max(count, math.ceil(canvas / MAX_SLOT), 1)
     slot = canvas / slots
-    if slot >= 3:
-        # a gap of 2.5 columns stays at least one blank column once plotext
-        # rounds both edges to whole columns
-        bar = min(MAX_BAR / slot, 0.6, 1 - 2.5 / slot)
-    else:  # more bars than room to keep them apart: one band
-        bar = 1.0
+    # a gap of 2.5 columns stays at least one blank column once plotext rounds
+    # both edges to whole columns; with less room the bars make one band
+    bar = min(MAX_BAR / slot, 0.6, 1 - 2.5 / slot) if slot >= 3 else 1.0
     pad = (slots - count) / 2
     return BarLayout((0.5 - pad, count + 0.5 + pad), bar, canvas)
 
@@ -241,6 +254,63 @@ def fallback_plots(report: Report) -> list[Widget]:
     return widgets
 
 
+@dataclass(frozen=True, slots=True)
+class FilterText:
+    """The filter form's fields as typed (the form opens with them again)."""
+
+    since: str = ""
+    until: str = ""
+    service: str = ""
+    severity: str = ""
+
+    def filters(self, now: datetime, catalog: Catalog) -> Filters:
+        """The Filters they mean; UsageError naming the field that is wrong."""
+        severity: int | None = None
+        if self.severity.strip():
+            level = self.severity.strip().upper().removeprefix("SEV")
+            if not level.isdigit():
+                raise UsageError(f"severity: {self.severity!r} is not a level, e.g. 2 or SEV2")
+            severity = int(level)
+            catalog.check_severity(severity)
+        return parse_filters(
+            now, since=self.since, until=self.until, service=self.service, severity=severity
+        )
+
+
+class MetricsFilterForm(FormScreen):
+    """Since, until, service, severity, as `warroom metrics` takes them; blank
+    fields filter nothing.  Enter applies, Esc cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(keys.METRICS_FILTER_KEYS)
+    TITLE_TEXT = "Filter the metrics"
+    HINT = "Enter applies · Tab next field · Esc cancels · blank: no filter"
+    AUTO_FOCUS = "#since"
+
+    def __init__(self, typed: FilterText, catalog: Catalog, clock: Clock) -> None:
+        super().__init__()
+        self.typed, self.catalog, self.clock = typed, catalog, clock
+
+    def fields(self) -> ComposeResult:
+        typed = self.typed
+        label = lambda text: Static(text, classes="form-label", markup=False)  # noqa: E731
+        yield label("Since (detected at or after: 2026-01-01, -30d, 10 days ago)")
+        yield SafeInput(typed.since, id="since", placeholder="any time", compact=True)
+        yield label("Until (detected before)")
+        yield SafeInput(typed.until, id="until", placeholder="now", compact=True)
+        yield label("Service (any case)")
+        yield SafeInput(typed.service, id="service", placeholder="every service", compact=True)
+        yield label("Severity (the current one)")
+        yield SafeInput(typed.severity, id="severity", placeholder="every level", compact=True)
+
+    def job(self) -> Callable[[], tuple[FilterText, Filters]]:
+        typed = FilterText(*(self.query_one(f"#{name}", Input).value for name in FILTER_FIELDS))
+        filters = typed.filters(self.clock.now(), self.catalog)
+        return lambda: (typed, filters)
+
+
+FILTER_FIELDS = ("since", "until", "service", "severity")
+
+
 class MetricsScreen(Screen[None]):
     """The figures, their definitions and three plots; `r` computes them again."""
 
@@ -254,6 +324,8 @@ class MetricsScreen(Screen[None]):
         self.clock = clock
         self.report: Report | None = None
         self.plotted_with = ""  # "plotext" or "textual"
+        self.filters = Filters()
+        self.typed = FilterText()
 
     def compose(self) -> ComposeResult:
         yield Static(
@@ -271,13 +343,24 @@ class MetricsScreen(Screen[None]):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        self._compute()
+        self._compute(self.filters)
 
-    @work(thread=True, exit_on_error=False, group="load")
-    def _compute(self) -> None:
+    def action_filter(self) -> None:
+        """The filter form; what it applies is computed at once."""
+        self.app.push_screen(
+            MetricsFilterForm(self.typed, self.catalog, self.clock), self._filtered
+        )
+
+    def _filtered(self, chosen: tuple[FilterText, Filters] | None) -> None:
+        if chosen is not None:
+            self.typed, self.filters = chosen
+            self.action_refresh()
+
+    @work(thread=True, exit_on_error=False, group="load", exclusive=True)
+    def _compute(self, filters: Filters) -> None:
         try:
             incidents = self.store.incidents(include_closed=True)
-            report = compute(incidents, levels=self.catalog.severities)
+            report = compute(incidents, filters, levels=self.catalog.severities)
         except Exception as error:
             self.post_message(StoreFailed(error))
             return
@@ -311,6 +394,8 @@ class MetricsScreen(Screen[None]):
         body.mount_all(plots, before="#metrics-repeats")
 
     def _repeats(self, report: Report) -> Content:
+        if not report.incidents and describe_filters(report.filters):
+            return Content.assemble(("No incidents match the filters.", "bold"), " f changes them.")
         if not report.incidents:
             return Content.assemble(
                 ("No incidents to measure yet.", "bold"),
