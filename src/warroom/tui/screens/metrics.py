@@ -186,9 +186,10 @@ def bar_layout(count: int, width: int, y_labels: Sequence[str]) -> BarLayout:
     canvas = max(width - 2 - (max(map(len, y_labels), default=1) + 1), 10)
     slots = max(count, math.ceil(canvas / MAX_SLOT), 1)
     slot = canvas / slots
-    # a gap of 2.5 columns stays at least one blank column once plotext rounds
-    # both edges to whole columns; with less room the bars make one band
-    bar = min(MAX_BAR / slot, 0.6, 1 - 2.5 / slot) if slot >= 3 else 1.0
+    # plotext rounds both edges to whole columns: a bar gains up to a column,
+    # and a gap of 2.5 stays at least one blank column; with less room the
+    # bars make one band
+    bar = min((MAX_BAR - 1) / slot, 0.6, 1 - 2.5 / slot) if slot >= 3 else 1.0
     pad = (slots - count) / 2
     return BarLayout((0.5 - pad, count + 0.5 + pad), bar, canvas)
 
