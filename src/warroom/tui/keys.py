@@ -15,7 +15,8 @@ next_pane cancel leave (war room); declare open down up toggle_closed
 quit_home filter cancel_filter followups metrics (home); quit command_palette
 help (everywhere); the timeline's own are `timeline.*`; the follow-ups,
 postmortem and metrics screens' are `followups.*`, `postmortem.*`, `metrics.*`;
-the metrics filter form's `metrics_filter.*`.
+the metrics filter form's `metrics_filter.*`; the drill's briefing and
+score `drill.close`.
 
 Write keys are declared once: writer screens bind them to their actions;
 read-only (wall) screens bind the same ids and keys to a hint that says the
@@ -263,6 +264,9 @@ METRICS_FILTER_KEYS: tuple[Key, ...] = _priority(
     Key("metrics_filter.apply", "enter", "save", "Apply"),
     Key("metrics_filter.cancel", "escape", "close", "Cancel"),
 )
+
+# The drill's briefing and score (`warroom demo`).
+DRILL_NOTICE_KEYS: tuple[Key, ...] = (Key("drill.close", "enter,escape,q", "close", "Close", True),)
 
 APP_KEYS: tuple[Binding, ...] = (
     Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit"),
