@@ -15,13 +15,12 @@ import pytest
 from textual.widgets import Input
 
 from tests.core import year
-from tests.tui.helpers import screen_text, wait_until
+from tests.tui.helpers import open_metrics, screen_text, wait_until
 from warroom.core.clock import FixedClock
 from warroom.core.metrics import Filters, compute
 from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
-from warroom.tui.screens.home import HomeScreen
 from warroom.tui.screens.metrics import MAX_BAR, MetricsFilterForm, MetricsScreen
 
 SIZE = (120, 40)
@@ -46,15 +45,17 @@ def _year(store: SQLiteStore, months: int) -> None:
     store.append_many(year.all_events(plans))
 
 
-async def _metrics(pilot: Any, app: WarroomApp) -> MetricsScreen:
-    await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
-    await pilot.press("m")
+async def _apply(pilot: Any, app: WarroomApp, screen: MetricsScreen, filtered: bool) -> None:
+    """Enter in the form; wait for the screen's figures with (or without) filters."""
+    await pilot.press("enter")
     await wait_until(
-        pilot, lambda: isinstance(app.screen, MetricsScreen) and bool(app.screen.plotted_with)
+        pilot,
+        lambda: (
+            app.screen is screen
+            and screen.report is not None
+            and (screen.report.filters != Filters()) == filtered
+        ),
     )
-    assert isinstance(app.screen, MetricsScreen)
-    await pilot.pause(0.1)
-    return app.screen
 
 
 def _canvas_rows(plot: list[str]) -> list[str]:
@@ -81,7 +82,7 @@ async def test_the_mttr_bars_look_like_bars_for_any_number_of_months(
         _months(sqlite_store, clock, months)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _metrics(pilot, app)
+        screen = await open_metrics(pilot, app)
         assert screen.plotted_with == "plotext"
         assert screen.report is not None
         labels = [month["month"] for month in screen.report.per_month]
@@ -119,7 +120,7 @@ async def test_the_filter_form_gives_the_screen_the_cli_s_filters(
     _year(sqlite_store, 12)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _metrics(pilot, app)
+        screen = await open_metrics(pilot, app)
         assert screen.report is not None
         everything = screen.report.incidents
         assert "all incidents" in screen_text(app)
@@ -144,16 +145,10 @@ async def test_the_filter_form_gives_the_screen_the_cli_s_filters(
 
         # Enter applies: since, until, service (any case), severity
         form.query_one("#since", Input).focus()
-        await pilot.press(*"2025-03-01", "tab", *"2025-09-01", "tab", *"CHECKOUT", "tab", "3")
-        await pilot.press("enter")
-        await wait_until(
-            pilot,
-            lambda: (
-                app.screen is screen
-                and screen.report is not None
-                and screen.report.filters != Filters()
-            ),
+        await pilot.press(
+            *"2025-03-01T00:00Z", "tab", *"2025-09-01T00:00Z", "tab", *"CHECKOUT", "tab", "3"
         )
+        await _apply(pilot, app, screen, filtered=True)
         want = Filters(
             since=datetime(2025, 3, 1, tzinfo=UTC),
             until=datetime(2025, 9, 1, tzinfo=UTC),
@@ -175,13 +170,5 @@ async def test_the_filter_form_gives_the_screen_the_cli_s_filters(
         assert form.query_one("#service", Input).value == "CHECKOUT"
         for name in ("since", "until", "service", "severity"):
             form.query_one(f"#{name}", Input).value = ""
-        await pilot.press("enter")
-        await wait_until(
-            pilot,
-            lambda: (
-                app.screen is screen
-                and screen.report is not None
-                and screen.report.filters == Filters()
-            ),
-        )
+        await _apply(pilot, app, screen, filtered=False)
         assert screen.report.incidents == everything
