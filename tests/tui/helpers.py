@@ -271,3 +271,17 @@ def contrast(style: Any) -> float:
     assert style.color is not None and style.bgcolor is not None, style
     first, second = sorted((luminance(style.color), luminance(style.bgcolor)), reverse=True)
     return (first + 0.05) / (second + 0.05)
+
+
+async def open_metrics(pilot: Pilot[Any], app: App[Any]) -> Any:
+    """From the incident list, `m`: the metrics screen once its plots are drawn."""
+    from warroom.tui.screens.home import HomeScreen
+    from warroom.tui.screens.metrics import MetricsScreen
+
+    await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+    await pilot.press("m")
+    await wait_until(
+        pilot, lambda: isinstance(app.screen, MetricsScreen) and bool(app.screen.plotted_with)
+    )
+    await pilot.pause(0.1)
+    return app.screen

@@ -4,6 +4,7 @@ quitting prints the drill's score."""
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 from collections.abc import Iterator
@@ -39,6 +40,10 @@ def test_demo_shows_a_live_drill_and_prints_the_score(demo_tmux: Tmux) -> None:
     demo = _command(tmux.env, "demo", "--speed", "600")
     command = f"TMPDIR={shlex.quote(tmux.env['TMPDIR'])} {demo}; echo warroom exited $?; sleep 60"
     tmux("new-session", "-d", "-s", "demo", "-x", "140", "-y", "40", command)
+    # it starts with the briefing `warroom drill` prints
+    briefing = tmux.wait_for("demo:0", "Drill briefing")
+    assert "INC-1: drill started" in briefing and "Facilitator: the page goes out" in briefing
+    tmux("send-keys", "-t", "demo:0", "Enter")
 
     tmux.wait_until(
         "demo:0",
@@ -53,6 +58,10 @@ def test_demo_shows_a_live_drill_and_prints_the_score(demo_tmux: Tmux) -> None:
     # the scenario's injects arrive live: the page, then (45 drill minutes in
     # 4.5 s) the end of the drill with its score on the timeline
     tmux.wait_for("demo:0", "CheckoutApiHighErrorRate")
+    # the score on screen when the drill ends; opening the room did not declare
+    score = tmux.wait_for("demo:0", "expected responses met")
+    assert "Drill over: the score" in score and re.search(r"MISSED +declare .* not done", score)
+    tmux("send-keys", "-t", "demo:0", "Enter")
     tmux.wait_for("demo:0", "Drill score")
     tmux.wait_for("demo:0", "Web API error-rate spike")  # the runbook its service brought
 

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from textual.widgets import Sparkline
 
+from tests.tui.helpers import open_metrics as _metrics
 from tests.tui.helpers import screen_text, wait_for_screen, wait_until
 from warroom.core.clock import FixedClock
 from warroom.services.incidents import declare, write
@@ -45,17 +46,6 @@ def _incidents(store: SQLiteStore, clock: FixedClock) -> None:
     cancelled = declare(store, "alice", clock, "false alarm", severity=1)
     write(store, cancelled.id, "status_changed", "alice", {"to": "cancelled"}, clock)
     clock.set(datetime(2026, 11, 26, 3, 40, tzinfo=UTC))
-
-
-async def _metrics(pilot: Any, app: WarroomApp) -> MetricsScreen:
-    await wait_for_screen(pilot, HomeScreen)
-    await pilot.press("m")
-    await wait_until(
-        pilot, lambda: isinstance(app.screen, MetricsScreen) and bool(app.screen.plotted_with)
-    )
-    assert isinstance(app.screen, MetricsScreen)
-    await pilot.pause(0.1)
-    return app.screen
 
 
 async def _everything(pilot: Any, app: WarroomApp, screen: MetricsScreen) -> str:

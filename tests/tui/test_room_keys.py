@@ -312,7 +312,7 @@ async def test_opening_a_room_joins_me_once(
         async with app.run_test(size=SIZE) as pilot:
             await wait_for_room(pilot)
     joins = [e for e in sqlite_store.events(incident_id) if e.kind == "participant_joined"]
-    assert [(e.actor, e.data) for e in joins] == [("me", {"person": "me"})]
+    assert [(e.actor, e.data) for e in joins] == [("me", {"person": "me", "opened": True})]
 
 
 async def test_keys_are_remapped_from_the_config(

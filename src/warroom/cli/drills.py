@@ -58,7 +58,13 @@ def drill(ctx: Context, args: argparse.Namespace) -> int:
 def demo(ctx: Context, args: argparse.Namespace) -> int:
     import tempfile
 
-    from warroom.services.drills import check_speed, load_scenario, scenario_files, start_demo
+    from warroom.services.drills import (
+        check_speed,
+        load_scenario,
+        scenario_files,
+        score_lines,
+        start_demo,
+    )
 
     check_speed(args.speed)
     names = [path.stem for path in scenario_files()]
@@ -70,11 +76,17 @@ def demo(ctx: Context, args: argparse.Namespace) -> int:
         try:
             from warroom.tui.run import run_tui
 
-            status = run_tui(started.settings, ref=started.ref, read_only=False, clock=ctx.clock)
+            status = run_tui(
+                started.settings,
+                ref=started.ref,
+                read_only=False,
+                clock=ctx.clock,
+                briefing=started.briefing,
+                on_drill_over=started.end.listen,
+            )
         finally:
             result = started.stop()
         if result is not None:
-            over = next(i for i, line in enumerate(started.lines) if "drill over" in line)
-            for line in started.lines[over:]:
+            for line in score_lines(started.lines):
                 say_now(line)
     return status

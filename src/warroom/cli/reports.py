@@ -8,7 +8,6 @@ import argparse
 from warroom.cli.context import Context
 from warroom.cli.output import say, say_json, write_out
 from warroom.cli.parser import Commands
-from warroom.core.errors import UsageError
 
 METRICS_EPILOG = """\
 definitions:
@@ -68,18 +67,18 @@ def postmortem(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def metrics(ctx: Context, args: argparse.Namespace) -> int:
-    from warroom.core.metrics import Filters, compute, report_text
+    from warroom.core.metrics import compute, parse_filters, report_text
 
     if args.sev is not None:
         ctx.catalog.check_severity(args.sev)
-    filters = Filters(
-        since=ctx.time(args.since),
-        until=ctx.time(args.until),
+    filters = parse_filters(
+        ctx.clock.now(),
+        since=args.since,
+        until=args.until,
         service=args.service,
         severity=args.sev,
+        names=("--since", "--until"),
     )
-    if filters.since and filters.until and filters.since >= filters.until:
-        raise UsageError("--since must be before --until")
     report = compute(
         ctx.store.incidents(include_closed=True), filters, levels=ctx.catalog.severities
     )

@@ -25,7 +25,9 @@ A scenario is a TOML file (the shipped ones are in `data/scenarios/`):
     if_status = ["mitigated"] # optional: only while the incident is in one of these
 
 The drill opens the incident itself (as the page would), so "declare" is
-when a responder takes it: their first entry on its timeline.  A scenario
+when a responder takes it: their first entry on its timeline.  Neither the
+drill's own events (its actor, the injects' actors) nor the join that opening
+the war room writes by itself count.  A scenario
 may send the incident back (`status` to investigating or identified) but
 never mitigates or resolves it: that is the team's job, and what is scored.
 
@@ -293,6 +295,7 @@ def score(
     start = events[0].occurred_at
     systems = scenario.systems
     team = [event for event in events if event.actor not in systems]
+    taken = [event for event in team if not opened_the_room(event)]
 
     def drill_time(moment: datetime | None) -> timedelta | None:
         if moment is None:
@@ -307,7 +310,7 @@ def score(
 
     milestones = fold(events, catalog).milestones
     reached: dict[str, datetime | None] = {
-        "declare": _when(team[0]) if team else None,
+        "declare": _when(taken[0]) if taken else None,
         "lead": first("role_assigned", role="lead"),
         "update": first("comms_update"),
         "mitigate": milestones.get("mitigated"),
@@ -323,6 +326,12 @@ def score(
         at = at or first("severity_changed", severity=level)
         checks.append(Check("severity", f"the severity is set to SEV{level}", None, drill_time(at)))
     return Score(checks, speed)
+
+
+def opened_the_room(event: Event) -> bool:
+    """A join that opening the war room wrote by itself: not a responder
+    taking the incident (the demo's TUI does it as soon as it starts)."""
+    return event.kind == "participant_joined" and event.data.get("opened") is True
 
 
 def _when(event: Event) -> datetime:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from warroom.core.errors import UsageError
 from warroom.core.incident import Incident
 from warroom.core.text import clean_line
 from warroom.core.times import format_duration
@@ -157,6 +158,46 @@ class Filters:
         ):
             return False
         return self.severity is None or incident.severity == self.severity
+
+
+def parse_filters(
+    now: datetime,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    service: str | None = None,
+    severity: int | None = None,
+    names: tuple[str, str] = ("since", "until"),
+) -> Filters:
+    """Filters from what a person typed (the CLI's flags, the screen's form):
+    times as `parse_time` reads them; blank means no filter.  UsageError on a
+    time that is not one, or since not before until
+    (`names`: what the two times are called where they were typed)."""
+    from warroom.core.timeparse import parse_time
+
+    filters = Filters(
+        since=parse_time(since, now) if since and since.strip() else None,
+        until=parse_time(until, now) if until and until.strip() else None,
+        service=service.strip() if service and service.strip() else None,
+        severity=severity,
+    )
+    if filters.since and filters.until and filters.since >= filters.until:
+        raise UsageError(f"{names[0]} must be before {names[1]}")
+    return filters
+
+
+def describe_filters(filters: Filters) -> list[str]:
+    """The filters in force, one phrase each (none: every incident)."""
+    scope = []
+    if filters.since is not None:
+        scope.append(f"detected from {filters.since.astimezone(UTC):%Y-%m-%d %H:%MZ}")
+    if filters.until is not None:
+        scope.append(f"before {filters.until.astimezone(UTC):%Y-%m-%d %H:%MZ}")
+    if filters.service is not None:
+        scope.append(f"service {clean_line(filters.service)}")
+    if filters.severity is not None:
+        scope.append(f"SEV{filters.severity}")
+    return scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,16 +377,7 @@ def report_text(report: Report, severity_names: Mapping[int, str] | None = None)
 
 def _heading(report: Report) -> str:
     excluded = report.excluded
-    scope = []
-    filters = report.filters
-    if filters.since is not None:
-        scope.append(f"detected from {filters.since.astimezone(UTC):%Y-%m-%d %H:%MZ}")
-    if filters.until is not None:
-        scope.append(f"before {filters.until.astimezone(UTC):%Y-%m-%d %H:%MZ}")
-    if filters.service is not None:
-        scope.append(f"service {clean_line(filters.service)}")
-    if filters.severity is not None:
-        scope.append(f"SEV{filters.severity}")
+    scope = describe_filters(report.filters)
     return (
         f"Response metrics: {report.incidents} incident(s)"
         + (f", {'; '.join(scope)}" if scope else "")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -226,6 +226,37 @@ def run_drill(
 # -- warroom demo -------------------------------------------------------------------
 
 
+class DrillEnd:
+    """Tells whoever listens (from any thread) the drill's score lines once
+    it is over; a listener that comes after the end is told at once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lines: list[str] | None = None
+        self._listeners: list[Callable[[Sequence[str]], None]] = []
+
+    def listen(self, listener: Callable[[Sequence[str]], None]) -> None:
+        with self._lock:
+            lines = self._lines
+            if lines is None:
+                self._listeners.append(listener)
+        if lines is not None:
+            listener(lines)
+
+    def over(self, lines: Sequence[str]) -> None:
+        with self._lock:
+            self._lines = list(lines)
+            listeners, self._listeners = self._listeners, []
+        for listener in listeners:
+            listener(self._lines)
+
+
+def score_lines(lines: Sequence[str]) -> list[str]:
+    """What a drill said from its end on: "drill over", then the score."""
+    over = next((i for i, line in enumerate(lines) if "drill over" in line), len(lines))
+    return list(lines[over:])
+
+
 @dataclass
 class Demo:
     """A drill running in a background thread on a temporary store."""
@@ -236,6 +267,8 @@ class Demo:
     stop_event: threading.Event
     lines: list[str] = field(default_factory=list)
     outcome: dict[str, Any] = field(default_factory=dict)
+    briefing: list[str] = field(default_factory=list)  # what `warroom drill` prints first
+    end: DrillEnd = field(default_factory=DrillEnd)
 
     @property
     def result(self) -> DrillResult | None:
@@ -273,9 +306,11 @@ def start_demo(
     ready = threading.Event()
     lines: list[str] = []
     outcome: dict[str, Any] = {}
+    end = DrillEnd()
 
     def declared(incident: Incident) -> None:
         outcome["ref"] = incident.ref
+        outcome["briefing"] = list(lines)  # said before the first inject
         ready.set()
 
     def work() -> None:
@@ -295,6 +330,7 @@ def start_demo(
                 )
             finally:
                 store.close()
+            end.over(score_lines(lines))
         except BaseException as error:  # handed to the caller by Demo.stop()
             outcome["error"] = error
         finally:
@@ -307,7 +343,9 @@ def start_demo(
         thread.join(timeout)
         error = outcome.get("error")
         raise WarroomError(f"the demo drill did not start: {error or 'timed out'}")
-    return Demo(demo_settings, outcome["ref"], thread, stop_event, lines, outcome)
+    return Demo(
+        demo_settings, outcome["ref"], thread, stop_event, lines, outcome, outcome["briefing"], end
+    )
 
 
 def check_speed(speed: float) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import gc
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -25,9 +25,10 @@ from warroom.resources import styles_path
 from warroom.store.base import RemoteStore, Store
 from warroom.tui import keys
 from warroom.tui.commands import WarroomCommands
-from warroom.tui.messages import ConnectionProbed
+from warroom.tui.messages import ConnectionProbed, DrillOver
 from warroom.tui.pending import RoomLoad
 from warroom.tui.safe import notify
+from warroom.tui.screens.drill import DrillNotice
 from warroom.tui.screens.keys import KeysScreen, key_lines
 from warroom.tui.screens.room import RoomBase, RoomScreen
 from warroom.tui.widgets.connection import ConnectionMonitor, ConnectionStatus
@@ -38,7 +39,7 @@ def binding_ids() -> set[str]:
     from warroom.tui.screens.followups import FollowupsScreen
     from warroom.tui.screens.forms import FormScreen
     from warroom.tui.screens.home import HomeScreen
-    from warroom.tui.screens.metrics import MetricsScreen
+    from warroom.tui.screens.metrics import MetricsFilterForm, MetricsScreen
     from warroom.tui.screens.postmortem import PostmortemScreen
     from warroom.tui.screens.wall import WallHomeScreen, WallRoomScreen
     from warroom.tui.widgets.timeline import TimelineView
@@ -55,6 +56,8 @@ def binding_ids() -> set[str]:
         FollowupsScreen,
         PostmortemScreen,
         MetricsScreen,
+        MetricsFilterForm,
+        DrillNotice,
     )
     return {
         binding.id
@@ -63,6 +66,9 @@ def binding_ids() -> set[str]:
         if isinstance(binding, Binding) and binding.id
     }
 
+
+# registers a function that shows the drill's score when it ends (from any thread)
+DrillListen = Callable[[Callable[[Sequence[str]], None]], None]
 
 _frozen = False
 
@@ -103,10 +109,14 @@ class WarroomApp(App[int]):
         catalog: Catalog | None = None,
         settings: Settings | None = None,
         loaded: RoomLoad | None = None,
+        briefing: Sequence[str] = (),
+        on_drill_over: DrillListen | None = None,
     ) -> None:
         """`incident_id`: open that war room at once; `loaded`: its state and
         newest events, read already (`warroom tui REF`), so that its first
-        frame shows them."""
+        frame shows them.  A drill running beside the app (`warroom demo`):
+        its `briefing` is shown over the first screen, and `on_drill_over` is
+        given (once the app runs) the function that shows its score."""
         _freeze_imports()
         super().__init__()
         # the runbook folders, among others; none given: the shipped samples only
@@ -120,6 +130,8 @@ class WarroomApp(App[int]):
         self._start_load = loaded if incident_id is not None else None
         self.key_overrides: dict[str, str] = dict(keymap or {})  # binding id -> keys
         self.drafts: dict[str, dict[str, str]] = {}  # incident id -> kind -> text typed
+        self.briefing = list(briefing)
+        self.on_drill_over = on_drill_over
         # made here: the first screen (built before on_mount) subscribes to it
         self.connection: ConnectionMonitor | None = (
             ConnectionMonitor(self, store) if isinstance(store, RemoteStore) else None
@@ -144,6 +156,10 @@ class WarroomApp(App[int]):
         return screen
 
     def on_mount(self) -> None:
+        if self.briefing:
+            self.push_screen(DrillNotice("Drill briefing", self.briefing))
+        if self.on_drill_over is not None:
+            self.on_drill_over(self.drill_over)
         if self.connection is not None:
             self.screen_change_signal.subscribe(self, self._add_connection_status)
             self._add_connection_status(self.screen)  # shown before this subscription
@@ -188,6 +204,14 @@ class WarroomApp(App[int]):
     def on_unmount(self) -> None:
         if self.connection is not None:
             self.connection.stop()
+
+    def drill_over(self, lines: Sequence[str]) -> None:
+        """The drill beside the app ended (any thread): show its score."""
+        self.post_message(DrillOver(list(lines)))
+
+    @on(DrillOver)
+    def _drill_over(self, message: DrillOver) -> None:
+        self.push_screen(DrillNotice("Drill over: the score", message.lines))
 
     @on(ConnectionProbed)
     def _connection_probed(self, message: ConnectionProbed) -> None:

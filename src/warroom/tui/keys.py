@@ -14,7 +14,9 @@ milestone link toggle_step add_step followup copy_command postmortem search
 next_pane cancel leave (war room); declare open down up toggle_closed
 quit_home filter cancel_filter followups metrics (home); quit command_palette
 help (everywhere); the timeline's own are `timeline.*`; the follow-ups,
-postmortem and metrics screens' are `followups.*`, `postmortem.*`, `metrics.*`.
+postmortem and metrics screens' are `followups.*`, `postmortem.*`, `metrics.*`;
+the metrics filter form's `metrics_filter.*`; the drill's briefing and
+score `drill.close`.
 
 Write keys are declared once: writer screens bind them to their actions;
 read-only (wall) screens bind the same ids and keys to a hint that says the
@@ -243,9 +245,28 @@ POSTMORTEM_KEYS: tuple[Key, ...] = (
 )
 
 METRICS_KEYS: tuple[Key, ...] = (
+    *_priority(
+        Key(
+            "metrics.filter",
+            "f",
+            "filter",
+            "Filter",
+            True,
+            palette="Metrics: filter (since, until, service, severity)",
+        )
+    ),
     Key("metrics.refresh", "r", "refresh", "Recompute", True, palette="Metrics: compute again"),
     Key("metrics.back", "q,escape", "back", "Back", True, palette="Back"),
 )
+
+# The metrics screen's filter form (Enter in any field applies).
+METRICS_FILTER_KEYS: tuple[Key, ...] = _priority(
+    Key("metrics_filter.apply", "enter", "save", "Apply"),
+    Key("metrics_filter.cancel", "escape", "close", "Cancel"),
+)
+
+# The drill's briefing and score (`warroom demo`).
+DRILL_NOTICE_KEYS: tuple[Key, ...] = (Key("drill.close", "enter,escape,q", "close", "Close", True),)
 
 APP_KEYS: tuple[Binding, ...] = (
     Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit"),

@@ -193,3 +193,13 @@ class ConnectionProbed(Message):
 
     info: ConnectionInfo | None
     error: Exception | None = None
+
+
+# -- a drill running beside the app (`warroom demo`) -----------------------------------
+
+
+@dataclass
+class DrillOver(Message):
+    """The drill ended: its score, as `warroom drill` prints it."""
+
+    lines: list[str]

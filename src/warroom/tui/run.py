@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from warroom.config import Settings
@@ -12,16 +12,24 @@ from warroom.core.errors import StoreUnavailable
 from warroom.store.base import RemoteStore, Store
 
 if TYPE_CHECKING:
-    from warroom.tui.app import WarroomApp
+    from warroom.tui.app import DrillListen, WarroomApp
 
 
 def run_tui(
-    settings: Settings, ref: str | None, read_only: bool, clock: Clock = SYSTEM_CLOCK
+    settings: Settings,
+    ref: str | None,
+    read_only: bool,
+    clock: Clock = SYSTEM_CLOCK,
+    *,
+    briefing: Sequence[str] = (),
+    on_drill_over: DrillListen | None = None,
 ) -> int:
     """Open the store, run the app, return the exit status.
 
     A reference that names no incident fails here, before the screen is
-    taken over, with the store's one-line reason.
+    taken over, with the store's one-line reason.  A drill running beside
+    the app (`warroom demo`): `briefing` is shown at the start, and
+    `on_drill_over` is given the function that shows the score when it ends.
     """
     from warroom.store.open import open_store
 
@@ -36,6 +44,8 @@ def run_tui(
             keymap=settings.keys,
             incident_id=incident_id,
             settings=settings,  # the runbook folders the TUI attaches from
+            briefing=briefing,
+            on_drill_over=on_drill_over,
         )
         result = app.run()
         return result if isinstance(result, int) else (app.return_code or 0)
@@ -52,6 +62,8 @@ def app_for_store(
     keymap: Mapping[str, str] | None = None,
     incident_id: str | None = None,
     settings: Settings | None = None,
+    briefing: Sequence[str] = (),
+    on_drill_over: DrillListen | None = None,
 ) -> WarroomApp:
     """The app for a store.  Against a server the actor is the token's name
     (what the server writes every event as), and a viewer token opens the
@@ -83,4 +95,6 @@ def app_for_store(
         incident_id=incident_id,
         loaded=loaded,
         settings=settings,
+        briefing=briefing,
+        on_drill_over=on_drill_over,
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pydantic import StrictBool
+
 from warroom.core.errors import Refused
 from warroom.core.kinds.base import KindData, KindSpec, record_change
 
@@ -21,6 +23,11 @@ class RoleChange(KindData):
 
 class ParticipantChange(KindData):
     person: Name
+
+
+class ParticipantJoin(ParticipantChange):
+    # True: joined by opening the war room (the TUI does it), not by a choice
+    opened: StrictBool | None = None
 
 
 def _join(state: Incident, person: str, event: Event) -> None:
@@ -108,7 +115,7 @@ SPECS: tuple[KindSpec, ...] = (
     ),
     KindSpec(
         name="participant_joined",
-        model=ParticipantChange,
+        model=ParticipantJoin,
         label="joined",
         description="a person joins the incident",
         category="role",

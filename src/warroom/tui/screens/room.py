@@ -393,7 +393,7 @@ class RoomScreen(TypeAhead, RoomBase):
 
     def after_load(self) -> None:
         if self.incident is not None and self.actor not in self.incident.participants:
-            self._write_quietly("participant_joined", {"person": self.actor})
+            self._write_quietly("participant_joined", {"person": self.actor, "opened": True})
         self.load_library()
 
     # -- writing -----------------------------------------------------------------
