@@ -268,8 +268,9 @@ def bindings(keys: tuple[Key, ...]) -> list[Binding]:
 
 
 def read_only_bindings(keys: tuple[Key, ...]) -> list[Binding]:
-    """The write keys, each bound to the read-only hint instead of writing."""
-    return [Binding(k.key, READ_ONLY_ACTION, k.description, show=False, id=k.id) for k in keys]
+    """The write keys, each bound to the read-only hint instead of writing;
+    without a description, so `?` does not list what the screen refuses."""
+    return [Binding(k.key, READ_ONLY_ACTION, "", show=False, id=k.id) for k in keys]
 
 
 def default_write_keys() -> list[str]:

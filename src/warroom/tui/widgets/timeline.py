@@ -138,7 +138,7 @@ _CACHE_SIZE = 256
 _ELLIPSIS = "…"
 
 
-def _row_key(event: Event) -> tuple[datetime, int, str]:
+def row_key(event: Event) -> tuple[datetime, int, str]:
     """Where an event sorts: when it happened, then its seq (then its id)."""
     seq = event.seq if event.seq is not None else _UNSTORED
     return (event.occurred_at, seq, event.id)
@@ -247,7 +247,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._catalog = catalog
-        self._rows: list[Event] = []  # sorted by _row_key
+        self._rows: list[Event] = []  # sorted by row_key
         self._view: list[Event] = self._rows  # the rows the filter lets through
         self._filter: frozenset[str] | None = None
         self._concurrent: set[int] = set()
@@ -324,7 +324,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def load(self, events: Sequence[Event], concurrent: Collection[int] = ()) -> None:
         """Replace everything; the view follows the newest event again."""
-        self._rows = _dedup(sorted(events, key=_row_key))
+        self._rows = _dedup(sorted(events, key=row_key))
         self._unstored = {event.id: event for event in self._rows if event.seq is None}
         self._concurrent = set(concurrent)
         self._match = None
@@ -637,17 +637,17 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         if actor_width != self._actor_width:
             self._actor_width = actor_width
             self._strips.clear()
-        batch = _dedup(sorted(events, key=_row_key))
+        batch = _dedup(sorted(events, key=row_key))
         rows = self._rows
         kinds = self._filter
-        if not rows or _row_key(batch[-1]) < _row_key(rows[0]):
+        if not rows or row_key(batch[-1]) < row_key(rows[0]):
             # a page of older events, loaded in the background
             self._rows = batch + rows
             if kinds is None:
                 self._view = self._rows
             else:
                 self._view = [event for event in batch if event.kind in kinds] + self._view
-        elif _row_key(batch[0]) > _row_key(rows[-1]):
+        elif row_key(batch[0]) > row_key(rows[-1]):
             # live events, newest last: the common case
             rows.extend(batch)
             if kinds is not None:
@@ -655,18 +655,18 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         elif len(batch) <= 64:
             # back-dated or overlapping: O(log n) to place each (plus one list insert)
             for event in batch:
-                key = _row_key(event)
-                position = bisect_left(rows, key, key=_row_key)
+                key = row_key(event)
+                position = bisect_left(rows, key, key=row_key)
                 if position < len(rows) and rows[position].id == event.id:
                     continue  # already shown (the live feed overlaps the first load)
                 rows.insert(position, event)
                 if kinds is not None and event.kind in kinds:
                     view = self._view
-                    view.insert(bisect_left(view, key, key=_row_key), event)
+                    view.insert(bisect_left(view, key, key=row_key), event)
         else:
             # a large batch among the rows: one merge of two sorted runs
             merged = rows + batch
-            merged.sort(key=_row_key)
+            merged.sort(key=row_key)
             self._rows = _dedup(merged)
             self._rebuild_view()
         self._changed()
@@ -710,7 +710,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         return first.astimezone().date() != last.astimezone().date()
 
     def _index_of(self, event: Event) -> int:
-        return bisect_left(self._view, _row_key(event), key=_row_key)
+        return bisect_left(self._view, row_key(event), key=row_key)
 
     def _top_row(self) -> Event | None:
         top = self._top_index()
