@@ -258,9 +258,7 @@ async def test_hostile_text_in_an_opened_entry_and_on_the_wall_cards(
 
     incident_id = hostile_incident(sqlite_store, clock)
     actor = f"{SPACED_CLICK} {TITLE_OSC}"
-    write(
-        sqlite_store, incident_id, "note", actor, {"text": f"E {HOSTILE}\nnext {CLICK}"}, clock
-    )
+    write(sqlite_store, incident_id, "note", actor, {"text": f"E {HOSTILE}\nnext {CLICK}"}, clock)
     app = make_app(incident_id=incident_id)
     spy = Spy(app)
     async with app.run_test(size=SIZE) as pilot:

@@ -143,6 +143,13 @@ ROOM_VIEW_PALETTE: tuple[Key, ...] = (
     Key("room.utc", "", "utc", "UTC", palette="Timeline: show times in UTC / local"),
     Key("room.kind_filter", "", "kind_filter", "Filter", palette="Timeline: next kind filter"),
     Key("room.follow", "", "follow", "Follow", palette="Timeline: follow the newest event"),
+    Key(
+        "room.open_entry",
+        "",
+        "open_entry",
+        "Open entry",
+        palette="Timeline: open the selected entry in full",
+    ),
 )
 
 HOME_KEYS: tuple[Key, ...] = (

@@ -353,6 +353,9 @@ class RoomBase(Screen[None]):
     def action_follow(self) -> None:
         self.timeline.action_scroll_end()
 
+    def action_open_entry(self) -> None:
+        self.timeline.open_entry()
+
 
 class RoomScreen(TypeAhead, RoomBase):
     """The writer's war room: every key that writes becomes an event with me as actor."""

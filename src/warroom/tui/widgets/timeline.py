@@ -226,7 +226,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         & > .timeline--match { background: $warning 60%; color: $foreground; text-style: bold; }
         & > .timeline--muted { color: $text-muted; text-style: italic; }
         & > .timeline--cursor { background: $foreground 10%; }
-        &:focus > .timeline--cursor { background: $block-cursor-blurred-background; }
+        &:focus > .timeline--cursor { background: $primary 20%; }
 """
         + KIND_LOOK_CSS
         + "    }\n"
