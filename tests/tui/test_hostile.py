@@ -63,6 +63,14 @@ def assert_literal(text: str, *needles: str) -> None:
         assert needle in text, f"{needle!r} is not shown literally"
 
 
+def assert_no_links(app: WarroomApp) -> None:
+    """Nothing on screen was styled as a link (an action to run on a click)."""
+    for strip in app.screen._compositor.render_strips():
+        for segment in strip:
+            style = segment.style
+            assert not (style and style.meta and "@click" in style.meta), segment
+
+
 class Spy:
     """Records app actions that hostile markup would trigger."""
 
@@ -111,11 +119,7 @@ async def test_hostile_text_in_the_room_shows_literally_and_does_nothing(
             await _click_every(pilot, app, needle)
         assert app.is_running and app.screen is room
         assert spy.rang == 0
-        # every pane took its text as given: nothing was styled as a link
-        for strip in app.screen._compositor.render_strips():
-            for segment in strip:
-                style = segment.style
-                assert not (style and style.meta and "@click" in style.meta), segment
+        assert_no_links(app)  # every pane took its text as given
 
 
 async def test_hostile_text_in_the_list_palette_and_wall(
@@ -296,7 +300,4 @@ async def test_hostile_text_in_an_opened_entry_and_on_the_wall_cards(
         for needle in (CLICK, SPACED_CLICK):
             await _click_every(pilot, app, needle)
         assert app.is_running and spy.rang == 0
-        for strip in app.screen._compositor.render_strips():
-            for segment in strip:
-                style = segment.style
-                assert not (style and style.meta and "@click" in style.meta), segment
+        assert_no_links(app)

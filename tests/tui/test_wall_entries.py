@@ -12,6 +12,7 @@ import pytest
 
 from tests.tui.helpers import realistic_incident, screen_text, wait_until
 from warroom.core.clock import FixedClock
+from warroom.core.incident import Incident
 from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
@@ -64,15 +65,26 @@ async def test_a_walls_runbook_pane_offers_no_attaching(
         assert "Attach one" not in text and "ctrl+p" not in text.lower().split("palette")[0]
 
 
+def _two_incidents(store: SQLiteStore, clock: FixedClock) -> tuple[Incident, Incident]:
+    """INC-1 (SEV2, its newest entry "dave joined") and INC-2 (SEV3)."""
+    incident = realistic_incident(store, clock)
+    [other] = [i for i in store.incidents() if i.title == "Slow search results"]
+    return incident, other
+
+
+async def _wall_list(pilot: Any, app: WarroomApp) -> WallHomeScreen:
+    home = await _ready(pilot, app, WallHomeScreen)
+    await wait_until(pilot, lambda: "dave joined" in screen_text(app))
+    return home
+
+
 async def test_each_card_shows_its_incidents_newest_entries_live(
     make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
-    incident = realistic_incident(sqlite_store, clock)
-    [other] = [i for i in sqlite_store.incidents() if i.title == "Slow search results"]
+    incident, other = _two_incidents(sqlite_store, clock)
     app = make_app(read_only=True)
     async with app.run_test(size=SIZE) as pilot:
-        home = await _ready(pilot, app, WallHomeScreen)
-        await wait_until(pilot, lambda: "dave joined" in screen_text(app))
+        home = await _wall_list(pilot, app)
         text = screen_text(app)
         # INC-1's newest entries under its banner, INC-2's under its own
         assert "[customers] EU checkout degraded; rollback under way" in text
@@ -93,12 +105,10 @@ async def test_each_card_shows_its_incidents_newest_entries_live(
 async def test_cards_are_kept_by_incident_when_the_order_changes(
     make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
-    incident = realistic_incident(sqlite_store, clock)
-    [other] = [i for i in sqlite_store.incidents() if i.title == "Slow search results"]
+    incident, other = _two_incidents(sqlite_store, clock)
     app = make_app(read_only=True)
     async with app.run_test(size=SIZE) as pilot:
-        home = await _ready(pilot, app, WallHomeScreen)
-        await wait_until(pilot, lambda: "dave joined" in screen_text(app))
+        home = await _wall_list(pilot, app)
         cards = dict(home.cards)
         write(sqlite_store, other.id, "severity_changed", "erin", {"severity": 1}, clock)
         await wait_until(

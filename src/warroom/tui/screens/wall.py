@@ -107,6 +107,11 @@ class WallCard(Vertical):
         yield self.header
         yield self.entries
 
+    @property
+    def incident(self) -> Incident | None:
+        """The incident as last shown (None until it is)."""
+        return self.header.incident
+
     def show(self, incident: Incident) -> None:
         if self.header.is_mounted:
             self.header.show(incident)

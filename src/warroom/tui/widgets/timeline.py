@@ -181,9 +181,11 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     """An incident's timeline, virtualised on Textual's line API (render_line): only
     visible lines are drawn.
 
-    Rows are ordered by `occurred_at`, then `seq`.  `follow` keeps the newest row
-    in view until the reader scrolls up; `/`-search (`search`) and a kind filter
-    (`cycle_kind_filter`) work on the same sorted rows.
+    Rows are ordered by `occurred_at`, then `seq`.  A cursor selects one row
+    (`cursor_event`; Enter opens it: `open_entry`).  `follow` keeps the newest
+    row in view, the cursor on it, until the reader moves the cursor off the
+    last row or scrolls up; `/`-search (`search`, which moves the cursor to the
+    match) and a kind filter (`cycle_kind_filter`) work on the same sorted rows.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -233,7 +235,8 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     )
 
     follow: reactive[bool] = reactive(True, repaint=False)
-    """True: sticks to the newest event; False once the reader scrolls up."""
+    """True: sticks to the newest event (the cursor on it); False once the
+    reader moves the cursor up or scrolls up."""
     show_utc: reactive[bool] = reactive(False)
     """Show times in UTC (with a `Z`) instead of the local zone."""
 
@@ -290,14 +293,6 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     def cursor_event(self) -> Event | None:
         """The selected event (the newest while following), if any."""
         return self._cursor
-
-    def select(self, event: Event) -> bool:
-        """Put the cursor on `event` (scrolling to it); False when it is not shown."""
-        index = self._index_of(event)
-        if not (index < len(self._view) and self._view[index].id == event.id):
-            return False
-        self._set_cursor(index)
-        return True
 
     def open_entry(self) -> None:
         """Open the selected entry in full, in a screen of its own."""
@@ -498,6 +493,10 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     def on_resize(self, event: Resize) -> None:
         if self.follow:
             self._scroll_to_end()
+        else:  # a smaller screen keeps the cursor on it
+            index = self._cursor_index()
+            if index is not None:
+                self._set_cursor(index)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
