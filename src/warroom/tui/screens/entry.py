@@ -12,7 +12,7 @@ never markup.  Esc, Enter or q closes it; the arrows scroll a long one.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -25,7 +25,9 @@ from warroom.core.describe import describe
 from warroom.core.events import Event
 from warroom.core.times import format_duration
 from warroom.tui.safe import safe, safe_line
-from warroom.tui.widgets.timeline import kind_look
+
+if TYPE_CHECKING:  # the timeline opens this screen: it gives the look
+    from warroom.tui.widgets.timeline import KindLook
 
 FIELD_WIDTH = 11
 CONCURRENT_NOTE = (
@@ -42,10 +44,10 @@ def both_times(moment: datetime) -> str:
 
 
 def entry_fields(
-    event: Event, concurrent: bool = False, rejected: str | None = None
+    event: Event, label: str, concurrent: bool = False, rejected: str | None = None
 ) -> list[tuple[str, Content]]:
-    """(name, value) of everything the screen shows below the text."""
-    label = kind_look(event.kind).label
+    """(name, value) of everything the screen shows below the text (`label`:
+    the kind's label)."""
     kind = safe_line(label)
     if label != event.kind:
         kind = Content.assemble(kind, " (", safe_line(event.kind), ")")
@@ -100,21 +102,30 @@ class EntryScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, event: Event, concurrent: bool = False, rejected: str | None = None) -> None:
+    def __init__(
+        self,
+        event: Event,
+        look: KindLook,
+        concurrent: bool = False,
+        rejected: str | None = None,
+    ) -> None:
         super().__init__()
         self.event = event
+        self.look = look
         self.concurrent = concurrent
         self.rejected = rejected
 
     def compose(self) -> ComposeResult:
-        look = kind_look(self.event.kind)
+        look = self.look
         with VerticalScroll(classes="entry-box") as box:
             box.border_title = Content.assemble(f"{look.icon} ", safe_line(look.label, 40))
             box.border_subtitle = "Esc closes"
             yield Static(safe(describe(self.event)), classes="entry-text", markup=False)
             lines = [
                 Content.assemble((f"{name:<{FIELD_WIDTH}}", "bold"), value)
-                for name, value in entry_fields(self.event, self.concurrent, self.rejected)
+                for name, value in entry_fields(
+                    self.event, look.label, self.concurrent, self.rejected
+                )
             ]
             yield Static(Content("\n").join(lines), classes="entry-fields", markup=False)
 

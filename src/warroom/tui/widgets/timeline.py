@@ -302,7 +302,8 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         from warroom.tui.screens.entry import EntryScreen  # a screen: loaded when first asked
 
         concurrent = event.seq is not None and event.seq in self._concurrent
-        self.app.push_screen(EntryScreen(event, concurrent, self._rejected.get(event.id)))
+        look = kind_look(event.kind)
+        self.app.push_screen(EntryScreen(event, look, concurrent, self._rejected.get(event.id)))
 
     def visible_events(self) -> list[Event]:
         """The events on screen now, top to bottom."""
