@@ -64,6 +64,14 @@ def assert_literal(text: str, *needles: str) -> None:
         assert needle in text, f"{needle!r} is not shown literally"
 
 
+def assert_no_links(app: WarroomApp) -> None:
+    """Nothing on screen was styled as a link (an action to run on a click)."""
+    for strip in app.screen._compositor.render_strips():
+        for segment in strip:
+            style = segment.style
+            assert not (style and style.meta and "@click" in style.meta), segment
+
+
 class Spy:
     """Records app actions that hostile markup would trigger."""
 
@@ -110,11 +118,7 @@ async def test_hostile_text_in_the_room_shows_literally_and_does_nothing(
             await _click_every(pilot, app, needle)
         assert app.is_running and app.screen is room
         assert spy.rang == 0
-        # every pane took its text as given: nothing was styled as a link
-        for strip in app.screen._compositor.render_strips():
-            for segment in strip:
-                style = segment.style
-                assert not (style and style.meta and "@click" in style.meta), segment
+        assert_no_links(app)  # every pane took its text as given
 
 
 async def test_hostile_text_in_the_list_palette_and_wall(
@@ -243,3 +247,51 @@ async def test_hostile_text_put_in_a_box_for_editing_sends_no_escape(
         assert_safe(changed.data["title"])
         assert changed.data["title"].startswith(f"T {CLICK}")
         assert app.is_running
+
+
+async def test_hostile_text_in_an_opened_entry_and_on_the_wall_cards(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    """The entry opened in full (Enter in the timeline) and the wall's cards'
+    entries show hostile text literally, run nothing and send no escape."""
+    from warroom.tui.screens.entry import EntryScreen
+
+    incident_id = hostile_incident(sqlite_store, clock)
+    actor = f"{SPACED_CLICK} {TITLE_OSC}"
+    write(sqlite_store, incident_id, "note", actor, {"text": f"E {HOSTILE}\nnext {CLICK}"}, clock)
+    app = make_app(incident_id=incident_id)
+    spy = Spy(app)
+    async with app.run_test(size=SIZE) as pilot:
+        room = await wait_for_room(pilot)
+        await wait_until(pilot, lambda: room.timeline.cursor_event.actor == "me")
+        await pilot.press("k", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, EntryScreen))
+        text = screen_text(app)
+        assert_safe(text)
+        assert_literal(text, "E [@click=app.quit]x[/] [/] [bold red] [ @click=app.bell]y[/]")
+        assert_literal(text, f"next {CLICK}", f"{SPACED_CLICK} {REPLACEMENT}]0;pwned{REPLACEMENT}")
+        for needle in (CLICK, SPACED_CLICK):
+            await _click_every(pilot, app, needle)
+        assert app.is_running and spy.rang == 0
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is room)
+        await pilot.press("slash", *"LLLLLLLL", "enter", "escape", "enter")  # the 10 kB note
+        await wait_until(pilot, lambda: isinstance(app.screen, EntryScreen))
+        assert_safe(screen_text(app))
+        assert "L" * 90 in screen_text(app)
+
+    app = make_app(read_only=True)
+    spy = Spy(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, WallHomeScreen) and app.screen.loaded
+        )
+        await wait_until(pilot, lambda: "next [@click=app.quit]x[/]" in screen_text(app))
+        text = screen_text(app)
+        assert_safe(text)
+        assert_literal(text, "E [@click=app.quit]x[/] [/] [bold red] [ @click=app.bell]y[/]")
+        assert_literal(text, f"{SPACED_CLICK} {REPLACEMENT}]0;pwned{REPLACEMENT}")
+        for needle in (CLICK, SPACED_CLICK):
+            await _click_every(pilot, app, needle)
+        assert app.is_running and spy.rang == 0
+        assert_no_links(app)

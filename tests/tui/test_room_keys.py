@@ -404,24 +404,6 @@ async def test_v_then_enter_escalates_by_one_level(
         assert [(e.kind, e.data) for e in stored] == [("severity_changed", {"severity": 2})]
 
 
-async def test_space_away_from_the_runbook_moves_there_and_checks_nothing(
-    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
-) -> None:
-    incident = realistic_incident(sqlite_store, clock)
-    app = make_app(incident_id=incident.id)
-    async with app.run_test(size=(80, 24)) as pilot:
-        room = await wait_for_room(pilot)
-        since = sqlite_store.last_gseq()
-        await pilot.press("space")  # reading the timeline: nothing is toggled unseen
-        assert app.focused is room.runbook and room.runbook.display
-        await wait_for_writes(pilot)
-        assert _new(sqlite_store, since) == []
-        step = room.runbook.selected_step
-        assert step is not None and not room.incident.steps[step].checked_by
-        stored = await _write_and_wait(pilot, sqlite_store, ["space"])
-        assert [(e.kind, e.data["step"]) for e in stored] == [("step_checked", step)]
-
-
 async def test_the_entry_line_says_how_to_save_and_cancel(
     make_app: Callable[..., WarroomApp], incident_id: str
 ) -> None:

@@ -36,6 +36,7 @@ from warroom.tui.widgets.connection import ConnectionMonitor, ConnectionStatus
 
 def binding_ids() -> set[str]:
     """Every binding id the config file's `[keys]` table may remap."""
+    from warroom.tui.screens.entry import EntryScreen
     from warroom.tui.screens.followups import FollowupsScreen
     from warroom.tui.screens.forms import FormScreen
     from warroom.tui.screens.home import HomeScreen
@@ -53,6 +54,7 @@ def binding_ids() -> set[str]:
         TimelineView,
         FormScreen,
         KeysScreen,
+        EntryScreen,
         FollowupsScreen,
         PostmortemScreen,
         MetricsScreen,

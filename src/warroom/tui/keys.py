@@ -145,6 +145,13 @@ ROOM_VIEW_PALETTE: tuple[Key, ...] = (
     Key("room.utc", "", "utc", "UTC", palette="Timeline: show times in UTC / local"),
     Key("room.kind_filter", "", "kind_filter", "Filter", palette="Timeline: next kind filter"),
     Key("room.follow", "", "follow", "Follow", palette="Timeline: follow the newest event"),
+    Key(
+        "room.open_entry",
+        "",
+        "open_entry",
+        "Open entry",
+        palette="Timeline: open the selected entry in full",
+    ),
 )
 
 HOME_KEYS: tuple[Key, ...] = (
@@ -289,8 +296,9 @@ def bindings(keys: tuple[Key, ...]) -> list[Binding]:
 
 
 def read_only_bindings(keys: tuple[Key, ...]) -> list[Binding]:
-    """The write keys, each bound to the read-only hint instead of writing."""
-    return [Binding(k.key, READ_ONLY_ACTION, k.description, show=False, id=k.id) for k in keys]
+    """The write keys, each bound to the read-only hint instead of writing;
+    without a description, so `?` does not list what the screen refuses."""
+    return [Binding(k.key, READ_ONLY_ACTION, "", show=False, id=k.id) for k in keys]
 
 
 def default_write_keys() -> list[str]:

@@ -151,6 +151,14 @@ class LibraryFailed(Message):
 
 
 @dataclass
+class EntriesRead(Message):
+    """An incident's newest events, read for its card on the wall."""
+
+    incident_id: str
+    events: list[Event]
+
+
+@dataclass
 class IncidentsFetched(Message):
     """The incidents, and the store's last gseq read just before them."""
 

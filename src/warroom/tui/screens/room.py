@@ -125,7 +125,7 @@ class RoomBase(Screen[None]):
             yield TimelineView(self.catalog, id="timeline")
             with Vertical(id="side"):
                 yield Roster(self.catalog, id="roster")
-                yield RunbookPane(id="runbook")
+                yield RunbookPane(read_only=self.read_only, id="runbook")
         yield from self.compose_bottom()
         yield KeyBar()
 
@@ -354,6 +354,9 @@ class RoomBase(Screen[None]):
 
     def action_follow(self) -> None:
         self.timeline.action_scroll_end()
+
+    def action_open_entry(self) -> None:
+        self.timeline.open_entry()
 
 
 class RoomScreen(TypeAhead, RoomBase):
@@ -619,30 +622,24 @@ class RoomScreen(TypeAhead, RoomBase):
     # -- the runbook -------------------------------------------------------------
 
     def action_toggle_step(self) -> None:
-        """`space`: check or uncheck the step highlighted in the runbook pane.
-
-        Only there: from another pane, `space` first moves to the runbook
-        (whose highlight rests on the next step to do), so a step is never
-        toggled without the reader seeing which one.
-        """
+        """`space`, from any pane: check or uncheck the step selected in the
+        runbook pane (until the reader moves it, the next step to do); the
+        check-off shows in the timeline at once.  With nothing to check, the
+        key bar says where to go."""
         if not self._ready():
             return
         assert self.incident is not None
+        bar = self.query_one(KeyBar)
         if not self.incident.steps:
-            notify(self, "no runbook attached: ctrl+p, then 'Attach a runbook'")
-            return
-        if self.focused is not self.runbook:
-            self.show_pane("runbook")
+            bar.say("No runbook attached: ctrl+p, then 'Attach a runbook'")
             return
         step_id = self.runbook.selected_step
-        if step_id is None:
-            notify(self, "no runbook step selected: move to one with the arrows")
-            return
-        step = self.incident.steps.get(step_id)
+        step = self.incident.steps.get(step_id) if step_id is not None else None
         if step is None:
+            bar.say("No step selected: tab to the runbook, pick one with the arrows")
             return
         kind = "step_unchecked" if step.checked_by else "step_checked"
-        self._write_quietly(kind, {"step": step_id, "text": step.text})
+        self._write_quietly(kind, {"step": step.id, "text": step.text})
 
     def action_add_step(self) -> None:
         """Add a step discovered during the incident, to the highlighted step's section."""

@@ -2,7 +2,9 @@
 the clocks (time since impact started and since declared, and the countdown
 to the next stakeholder update, a warning once it is overdue).
 
-Only the clock line changes every second: `tick()` redraws without a layout.
+Only the clock line changes every second: `tick()` redraws that line alone,
+without a layout (each header ticks itself, or, `ticking=False`, its owner
+ticks all its headers with one timer).
 With `big=True` (wall mode) the banner is a tall block in the severity's
 colour, readable across a room.
 """
@@ -139,10 +141,12 @@ class IncidentHeader(Widget):
         clock: Clock,
         *,
         big: bool = False,
+        ticking: bool = True,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
+        self.ticking = ticking
         self.catalog = catalog
         self.clock = clock
         self.big = big
@@ -152,12 +156,14 @@ class IncidentHeader(Widget):
         self._message: Content | None = Content("loading…")  # instead of an incident
         self._clock: Content = Content("")
         self._lines: tuple[int, list[tuple[Content, str]]] | None = None  # (width, lines)
+        self._clock_line = -1  # where the clock line is in `_lines`
         self._laid_out: tuple[int, int] | None = None  # (width, height) of the last layout
         if big:
             self.add_class("-big")
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self.tick)
+        if self.ticking:
+            self.set_interval(1.0, self.tick)
 
     def show(self, incident: Incident) -> None:
         """Redraw everything from the incident's current state (the room's
@@ -179,7 +185,8 @@ class IncidentHeader(Widget):
         if (line, overdue) == (self._clock, self.overdue):
             return
         self._clock, self.overdue = line, overdue
-        self._lines = None
+        if self._lines is not None and 0 <= self._clock_line < len(self._lines[1]):
+            self._lines[1][self._clock_line] = self._clock_entry()
         self.refresh()
 
     def _changed(self) -> None:
@@ -219,10 +226,15 @@ class IncidentHeader(Widget):
             self._lines = (width, self._make_lines(max(width, 1)))
         return self._lines[1]
 
+    def _clock_entry(self) -> tuple[Content, str]:
+        margin = "  " if self.big else ""
+        return (Content(margin) + self._clock, "overdue" if self.overdue else "")
+
     def _make_lines(self, width: int) -> list[tuple[Content, str]]:
         """(text, look) per line; look names a component class, or "colour"."""
         incident = self.incident
         if self._message is not None or incident is None:
+            self._clock_line = -1
             return [(self._message or Content(""), "banner")]
         margin = "  " if self.big else ""
         lines: list[tuple[Content, str]] = []
@@ -247,7 +259,8 @@ class IncidentHeader(Widget):
             )
             lines.append((title, "banner"))
         lines.append((Content(margin) + status_line(incident, self.catalog), ""))
-        lines.append((Content(margin) + self._clock, "overdue" if self.overdue else ""))
+        self._clock_line = len(lines)
+        lines.append(self._clock_entry())
         if incident.summary:
             summary = Content.assemble(
                 margin, ("summary ", "dim"), safe_line(incident.summary, 1000)

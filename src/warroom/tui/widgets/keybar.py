@@ -5,7 +5,8 @@ What Textual's `Footer` shows (the focused screen's bindings with
 of text by one widget instead of a widget per key: a screen paints sooner
 (the Footer's keys cost a war room a third of its first paint), and the bar
 redraws in place when the focus changes what is bound.  Clicking a key
-presses it.
+presses it.  `say` puts a short line in place of the keys for a few seconds
+(where to go when a key has nothing to act on).
 """
 
 from __future__ import annotations
@@ -18,13 +19,20 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
+
+SAY_SECONDS = 6.0
 
 
 class KeyBar(Widget, can_focus=False):
     """The common keys of the screen, on one line."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"keybar--key", "keybar--description"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "keybar--key",
+        "keybar--description",
+        "keybar--said",
+    }
 
     DEFAULT_CSS = """
     KeyBar {
@@ -41,6 +49,7 @@ class KeyBar(Widget, can_focus=False):
             color: $footer-description-foreground;
             background: $footer-description-background;
         }
+        & > .keybar--said { color: $text-warning; text-style: bold; }
     }
     """
 
@@ -50,6 +59,27 @@ class KeyBar(Widget, can_focus=False):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._keys: list[tuple[int, int, str]] = []  # (start x, end x, key) per shown key
+        self._said: str | None = None
+        self._unsay: Timer | None = None
+
+    @property
+    def said(self) -> str | None:
+        """What the bar says in place of the keys now, if anything."""
+        return self._said
+
+    def say(self, text: str, seconds: float = SAY_SECONDS) -> None:
+        """Show `text` (our own words, not untrusted text) in place of the keys
+        for `seconds`."""
+        if self._unsay is not None:
+            self._unsay.stop()
+        self._said = text
+        self._unsay = self.set_timer(seconds, self._stop_saying)
+        self.refresh()
+
+    def _stop_saying(self) -> None:
+        self._said = None
+        self._unsay = None
+        self.refresh()
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -96,8 +126,13 @@ class KeyBar(Widget, can_focus=False):
             x += label.cell_length + 1
             return label
 
-        for binding, enabled in bindings:
-            parts.append(add(binding, enabled))
+        if self._said is not None:
+            said = Content(f" {self._said} ").stylize(self.get_visual_style("keybar--said"))
+            parts.append(said)
+            x += said.cell_length + 1
+        else:
+            for binding, enabled in bindings:
+                parts.append(add(binding, enabled))
         line = Content(" ").join(parts)
         if palette is not None:
             right = add(*palette)

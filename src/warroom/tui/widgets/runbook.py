@@ -3,9 +3,11 @@ each and when, and the progress (`3/9`) in the pane's title.
 
 Steps are shown in `steps_for_display` order: while the incident is
 investigating or identified, the rollback and mitigation sections come first
-(mitigation first), marked as such.  A step's command (its backticked span)
-stands out, so it can be read and copied (the room's copy key).  Steps added
-during the incident sit with the section they were added to, marked "added".
+(mitigation first), marked as such.  A step is shown whole, wrapped to the
+pane's width (never cut); its command (its backticked span) stands out, once,
+so it can be read and copied (`y`, the room's copy key).  Steps added during
+the incident sit with the section they were added to, marked "added".  On a
+wall (read-only) the pane offers nothing it cannot do.
 """
 
 from __future__ import annotations
@@ -20,26 +22,24 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 from warroom.core.incident import Incident, Step
 from warroom.core.runbook import MITIGATION_FIRST_STATES, is_mitigation_section, steps_for_display
 from warroom.core.text import clean_line
-from warroom.tui.safe import safe_line
+from warroom.tui.safe import safe, safe_line
 
-STEP_LIMIT = 160
 FIRST_MARK = "▲"
 COMMAND_STYLE = "bold $text-accent"
 _BACKTICKED = re.compile(r"`[^`]+`")
 
 
 def step_text(step: Step) -> Content:
-    """A step's text (one line, plain) with its backticked commands standing out;
-    a command not written in the text is shown after it, backticked."""
-    content = safe_line(step.text, STEP_LIMIT)
-    line = content.plain
+    """A step's whole text (one line, plain; the pane wraps it) with its
+    backticked commands standing out; a command not written in the text is
+    shown after it, backticked: every command once."""
+    line = clean_line(step.text)
+    content = safe(line)
     for match in _BACKTICKED.finditer(line):
         content = content.stylize(COMMAND_STYLE, match.start(), match.end())
     command = clean_line(step.command or "").strip()
     if command and f"`{command}`" not in line:
-        content = Content.assemble(
-            content, "  ", safe_line(f"`{command}`", 120).stylize(COMMAND_STYLE)
-        )
+        content = Content.assemble(content, "  ", safe(f"`{command}`").stylize(COMMAND_STYLE))
     return content
 
 
@@ -93,7 +93,7 @@ def _heading(runbook: str, section: str, added: bool, first: bool) -> Content:
     title = " · ".join(parts) or "steps"
     if added:
         title = " · ".join(["added during the incident", *parts])
-    heading = safe_line(title, 200).stylize("bold")
+    heading = safe(clean_line(title)).stylize("bold")
     if first:
         heading = Content.assemble((f"{FIRST_MARK} ", "bold $text-warning"), heading)
     return heading
@@ -106,8 +106,10 @@ class RunbookPane(OptionList):
     checked: the next thing to do.
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, read_only: bool = False, id: str | None = None) -> None:
+        """`read_only`: a wall's pane (says nothing of attaching a runbook)."""
         super().__init__(id=id)
+        self.read_only = read_only
         self.border_title = "Runbook"
         self._progress = ""
         self._hint = ""
@@ -161,16 +163,7 @@ class RunbookPane(OptionList):
         selected = self.selected_step
         options: list[Option | None] = []
         if not incident.steps:
-            options.append(
-                Option(
-                    Content.assemble(
-                        ("No runbook attached. ", "dim"),
-                        ("Attach one from the command palette (ctrl+p) or with ", "dim"),
-                        ("warroom runbook attach REF NAME", "dim italic"),
-                    ),
-                    disabled=True,
-                )
-            )
+            options.append(Option(self._no_runbook(), disabled=True))
         for runbook, section, added, members in _groups(ordered):
             marked = first and is_mitigation_section(section)
             options.append(Option(_heading(runbook, section, added, marked), disabled=True))
@@ -184,6 +177,15 @@ class RunbookPane(OptionList):
                 self.highlighted = None
         if self.highlighted is None:
             self.highlighted = _first_to_do(self.options, incident)
+
+    def _no_runbook(self) -> Content:
+        if self.read_only:
+            return Content.assemble(("No runbook attached.", "dim"))
+        return Content.assemble(
+            ("No runbook attached. ", "dim"),
+            ("Attach one from the command palette (ctrl+p) or with ", "dim"),
+            ("warroom runbook attach REF NAME", "dim italic"),
+        )
 
 
 def _first_to_do(options: Sequence[Option], incident: Incident) -> int | None:

@@ -25,7 +25,7 @@ from rich.style import Style
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.content import Content
-from textual.events import Resize
+from textual.events import Click, Resize
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -110,6 +110,27 @@ KIND_FILTERS: tuple[tuple[str, frozenset[str] | None], ...] = (
     ("comms", kinds_in("comms")),
 )
 
+# The colour of each look: `.timeline--kind-<look>` rules, shared by every
+# widget that shows events with their look (the timeline, the wall's cards).
+KIND_LOOK_CSS = """
+    & > .timeline--kind-declared { color: $text-error; text-style: bold; }
+    & > .timeline--kind-change { color: $text-primary; }
+    & > .timeline--kind-severity { color: $text-error; text-style: bold; }
+    & > .timeline--kind-status { color: $text-primary; text-style: bold; }
+    & > .timeline--kind-role { color: $text-secondary; }
+    & > .timeline--kind-note { color: $foreground; }
+    & > .timeline--kind-finding { color: $text-warning; }
+    & > .timeline--kind-action { color: $text-success; }
+    & > .timeline--kind-decision { color: $text-accent; text-style: bold; }
+    & > .timeline--kind-comms { color: $text-secondary; text-style: bold; }
+    & > .timeline--kind-milestone { color: $text-success; text-style: bold; }
+    & > .timeline--kind-link { color: $text-primary; text-style: italic; }
+    & > .timeline--kind-runbook { color: $text-success; }
+    & > .timeline--kind-followup { color: $text-accent; }
+    & > .timeline--kind-unknown { color: $text-muted; }
+"""
+KIND_LOOK_CLASSES = frozenset(f"timeline--kind-{look}" for look in _LOOK_NAMES)
+
 LABEL_WIDTH = LABEL_MAX  # "milestone"
 ACTOR_MIN, ACTOR_MAX = 6, 16
 _UNSTORED = 1 << 62  # sorts events without a seq after stored ones at the same instant
@@ -117,7 +138,7 @@ _CACHE_SIZE = 256
 _ELLIPSIS = "…"
 
 
-def _row_key(event: Event) -> tuple[datetime, int, str]:
+def row_key(event: Event) -> tuple[datetime, int, str]:
     """Where an event sorts: when it happened, then its seq (then its id)."""
     seq = event.seq if event.seq is not None else _UNSTORED
     return (event.occurred_at, seq, event.id)
@@ -135,6 +156,7 @@ class _Palette:
     marker: Style
     match: Style
     muted: Style
+    cursor: Style  # a background only: the row keeps its colours
     kinds: dict[str, Style]
     severities: dict[int, Style]
 
@@ -159,18 +181,21 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     """An incident's timeline, virtualised on Textual's line API (render_line): only
     visible lines are drawn.
 
-    Rows are ordered by `occurred_at`, then `seq`.  `follow` keeps the newest row
-    in view until the reader scrolls up; `/`-search (`search`) and a kind filter
-    (`cycle_kind_filter`) work on the same sorted rows.
+    Rows are ordered by `occurred_at`, then `seq`.  A cursor selects one row
+    (`cursor_event`; Enter opens it: `open_entry`).  `follow` keeps the newest
+    row in view, the cursor on it, until the reader moves the cursor off the
+    last row or scrolls up; `/`-search (`search`, which moves the cursor to the
+    match) and a kind filter (`cycle_kind_filter`) work on the same sorted rows.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "scroll_up", "Up", show=False, id="timeline.up"),
-        Binding("down,j", "scroll_down", "Down", show=False, id="timeline.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="timeline.up"),
+        Binding("down,j", "cursor_down", "Down", show=False, id="timeline.down"),
         Binding("pageup", "page_up", "Page up", show=False, id="timeline.page_up"),
         Binding("pagedown", "page_down", "Page down", show=False, id="timeline.page_down"),
         Binding("home", "scroll_home", "Oldest", show=False, id="timeline.home"),
         Binding("end", "scroll_end", "Follow", show=False, id="timeline.end"),
+        Binding("enter", "open_entry", "Open entry", show=False, id="timeline.open"),
         # in `?` and the palette, not the footer: the footer keeps room for the write keys
         Binding("t", "toggle_utc", "UTC", show=False, id="timeline.utc"),
         Binding("F", "cycle_kind_filter", "Filter", show=False, id="timeline.filter"),
@@ -183,10 +208,12 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         "timeline--marker",
         "timeline--match",
         "timeline--muted",
-        *(f"timeline--kind-{look}" for look in _LOOK_NAMES),
+        "timeline--cursor",
+        *KIND_LOOK_CLASSES,
     }
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = (
+        """
     TimelineView {
         background: $surface;
         color: $foreground;
@@ -200,26 +227,16 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         & > .timeline--marker { color: $text-warning; text-style: italic; }
         & > .timeline--match { background: $warning 60%; color: $foreground; text-style: bold; }
         & > .timeline--muted { color: $text-muted; text-style: italic; }
-        & > .timeline--kind-declared { color: $text-error; text-style: bold; }
-        & > .timeline--kind-change { color: $text-primary; }
-        & > .timeline--kind-severity { color: $text-error; text-style: bold; }
-        & > .timeline--kind-status { color: $text-primary; text-style: bold; }
-        & > .timeline--kind-role { color: $text-secondary; }
-        & > .timeline--kind-note { color: $foreground; }
-        & > .timeline--kind-finding { color: $text-warning; }
-        & > .timeline--kind-action { color: $text-success; }
-        & > .timeline--kind-decision { color: $text-accent; text-style: bold; }
-        & > .timeline--kind-comms { color: $text-secondary; text-style: bold; }
-        & > .timeline--kind-milestone { color: $text-success; text-style: bold; }
-        & > .timeline--kind-link { color: $text-primary; text-style: italic; }
-        & > .timeline--kind-runbook { color: $text-success; }
-        & > .timeline--kind-followup { color: $text-accent; }
-        & > .timeline--kind-unknown { color: $text-muted; }
-    }
-    """
+        & > .timeline--cursor { background: $foreground 10%; }
+        &:focus > .timeline--cursor { background: $primary 20%; }
+"""
+        + KIND_LOOK_CSS
+        + "    }\n"
+    )
 
     follow: reactive[bool] = reactive(True, repaint=False)
-    """True: sticks to the newest event; False once the reader scrolls up."""
+    """True: sticks to the newest event (the cursor on it); False once the
+    reader moves the cursor up or scrolls up."""
     show_utc: reactive[bool] = reactive(False)
     """Show times in UTC (with a `Z`) instead of the local zone."""
 
@@ -233,7 +250,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._catalog = catalog
-        self._rows: list[Event] = []  # sorted by _row_key
+        self._rows: list[Event] = []  # sorted by row_key
         self._view: list[Event] = self._rows  # the rows the filter lets through
         self._filter: frozenset[str] | None = None
         self._concurrent: set[int] = set()
@@ -243,10 +260,11 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         self._texts: dict[str, str] = {}  # event id -> its line of text, filled by search
         self._pattern: re.Pattern[str] | None = None
         self._adjusting = False  # our own scroll moves never change `follow`
-        self._strips: LRUCache[tuple[str, int, str | None], Strip] = LRUCache(_CACHE_SIZE)
+        self._strips: LRUCache[tuple[str, int, str | None, bool], Strip] = LRUCache(_CACHE_SIZE)
         self._palette: _Palette | None = None
         self._unstored: dict[str, Event] = {}  # rows without a seq: pending, by id
         self._rejected: dict[str, str] = {}  # event id -> why the server refused it
+        self._cursor: Event | None = None  # the selected row (the last one while following)
 
     # -- public interface ------------------------------------------------------
 
@@ -271,6 +289,22 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         """The event of the current search match, if any."""
         return self._match
 
+    @property
+    def cursor_event(self) -> Event | None:
+        """The selected event (the newest while following), if any."""
+        return self._cursor
+
+    def open_entry(self) -> None:
+        """Open the selected entry in full, in a screen of its own."""
+        event = self._cursor
+        if event is None:
+            return
+        from warroom.tui.screens.entry import EntryScreen  # a screen: loaded when first asked
+
+        concurrent = event.seq is not None and event.seq in self._concurrent
+        look = kind_look(event.kind)
+        self.app.push_screen(EntryScreen(event, look, concurrent, self._rejected.get(event.id)))
+
     def visible_events(self) -> list[Event]:
         """The events on screen now, top to bottom."""
         top = self._top_index()
@@ -286,7 +320,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def load(self, events: Sequence[Event], concurrent: Collection[int] = ()) -> None:
         """Replace everything; the view follows the newest event again."""
-        self._rows = _dedup(sorted(events, key=_row_key))
+        self._rows = _dedup(sorted(events, key=row_key))
         self._unstored = {event.id: event for event in self._rows if event.seq is None}
         self._concurrent = set(concurrent)
         self._match = None
@@ -295,6 +329,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         self._rebuild_view()
         self._changed(clear=True)
         self.follow = True
+        self._cursor = self._view[-1] if self._view else None
         self._scroll_to_end()
 
     def prepend(self, events: Sequence[Event]) -> None:
@@ -385,24 +420,28 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- actions ---------------------------------------------------------------
 
-    def action_scroll_up(self) -> None:
-        self.scroll_to(y=self.scroll_y - 1, animate=False)
+    def action_cursor_up(self) -> None:
+        self._move_cursor(-1)
 
-    def action_scroll_down(self) -> None:
-        self.scroll_to(y=self.scroll_y + 1, animate=False)
+    def action_cursor_down(self) -> None:
+        self._move_cursor(1)
 
     def action_page_up(self) -> None:
-        self.scroll_to(y=self.scroll_y - self.scrollable_content_region.height, animate=False)
+        self._move_cursor(-self._page(), page=True)
 
     def action_page_down(self) -> None:
-        self.scroll_to(y=self.scroll_y + self.scrollable_content_region.height, animate=False)
+        self._move_cursor(self._page(), page=True)
 
     def action_scroll_home(self) -> None:
-        self.scroll_to(y=0, animate=False)
+        if self._view:
+            self._set_cursor(0, top=0)
 
     def action_scroll_end(self) -> None:
         self.follow = True
         self._scroll_to_end()
+
+    def action_open_entry(self) -> None:
+        self.open_entry()
 
     def action_toggle_utc(self) -> None:
         self.show_utc = not self.show_utc
@@ -414,12 +453,34 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
-        if not self._adjusting:
-            self.follow = round(new_value) >= self.max_scroll_y
+        if self._adjusting:
+            return
+        # the reader scrolled (wheel, scrollbar): the bottom follows again;
+        # elsewhere the cursor comes along when it would leave the screen
+        self.follow = round(new_value) >= self.max_scroll_y
+        if not self.follow:
+            self._keep_cursor_on_screen(round(new_value))
 
     def watch_follow(self, follow: bool) -> None:
         if follow:
+            if self._view and self._cursor is not self._view[-1]:
+                self._cursor = self._view[-1]
+                self.refresh()
             self._scroll_to_end()
+
+    def on_click(self, event: Click) -> None:
+        """A click selects a row; a click on the selected row opens it."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = self._top_index() + offset.y
+        if not 0 <= index < len(self._view):
+            return
+        event.stop()
+        if self._view[index] is self._cursor:
+            self.open_entry()
+        else:
+            self._set_cursor(index)
 
     def watch_show_utc(self) -> None:
         self._multi_day = self._spans_days()
@@ -433,6 +494,10 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
     def on_resize(self, event: Resize) -> None:
         if self.follow:
             self._scroll_to_end()
+        else:  # a smaller screen keeps the cursor on it
+            index = self._cursor_index()
+            if index is not None:
+                self._set_cursor(index)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -451,14 +516,15 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
             return Strip.blank(width, self.rich_style)
         row = view[index]
         query = self._pattern.pattern if row is self._match and self._pattern else None
-        key = (row.id, width, query)
+        selected = row is self._cursor
+        key = (row.id, width, query, selected)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(row, width)
+            strip = self._render_row(row, width, selected)
             self._strips[key] = strip
         return strip
 
-    def _render_row(self, event: Event, width: int) -> Strip:
+    def _render_row(self, event: Event, width: int, selected: bool = False) -> Strip:
         palette = self._styles()
         base = palette.base
         is_match = event is self._match
@@ -487,6 +553,13 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
             pieces.append((marker, palette.marker))
         pieces.append((_line_text(event), palette.text))
 
+        if selected:  # the cursor's background under all but the search highlight
+            cursor = palette.cursor
+            pieces = [
+                (text, style if style is palette.match else style + cursor)
+                for text, style in pieces
+            ]
+            base += cursor
         segments: list[Segment] = []
         remaining = width
         pattern = self._pattern if is_match else None
@@ -533,6 +606,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
                 marker=style("timeline--marker"),
                 match=style("timeline--match"),
                 muted=style("timeline--muted"),
+                cursor=Style(bgcolor=style("timeline--cursor").bgcolor),
                 kinds={look: style(f"timeline--kind-{look}") for look in _LOOK_NAMES},
                 severities=_severity_styles(self._catalog),
             )
@@ -563,17 +637,17 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         if actor_width != self._actor_width:
             self._actor_width = actor_width
             self._strips.clear()
-        batch = _dedup(sorted(events, key=_row_key))
+        batch = _dedup(sorted(events, key=row_key))
         rows = self._rows
         kinds = self._filter
-        if not rows or _row_key(batch[-1]) < _row_key(rows[0]):
+        if not rows or row_key(batch[-1]) < row_key(rows[0]):
             # a page of older events, loaded in the background
             self._rows = batch + rows
             if kinds is None:
                 self._view = self._rows
             else:
                 self._view = [event for event in batch if event.kind in kinds] + self._view
-        elif _row_key(batch[0]) > _row_key(rows[-1]):
+        elif row_key(batch[0]) > row_key(rows[-1]):
             # live events, newest last: the common case
             rows.extend(batch)
             if kinds is not None:
@@ -581,18 +655,18 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         elif len(batch) <= 64:
             # back-dated or overlapping: O(log n) to place each (plus one list insert)
             for event in batch:
-                key = _row_key(event)
-                position = bisect_left(rows, key, key=_row_key)
+                key = row_key(event)
+                position = bisect_left(rows, key, key=row_key)
                 if position < len(rows) and rows[position].id == event.id:
                     continue  # already shown (the live feed overlaps the first load)
                 rows.insert(position, event)
                 if kinds is not None and event.kind in kinds:
                     view = self._view
-                    view.insert(bisect_left(view, key, key=_row_key), event)
+                    view.insert(bisect_left(view, key, key=row_key), event)
         else:
             # a large batch among the rows: one merge of two sorted runs
             merged = rows + batch
-            merged.sort(key=_row_key)
+            merged.sort(key=row_key)
             self._rows = _dedup(merged)
             self._rebuild_view()
         self._changed()
@@ -636,21 +710,90 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         return first.astimezone().date() != last.astimezone().date()
 
     def _index_of(self, event: Event) -> int:
-        return bisect_left(self._view, _row_key(event), key=_row_key)
+        return bisect_left(self._view, row_key(event), key=row_key)
 
     def _top_row(self) -> Event | None:
         top = self._top_index()
         return self._view[top] if 0 <= top < len(self._view) else None
 
     def _restore(self, anchor: Event | None) -> None:
-        """Follow the newest row, or keep `anchor` as the first line on screen."""
+        """Follow the newest row, or keep `anchor` as the first line on screen
+        (and the cursor on its event, on screen)."""
         if self.follow:
+            self._cursor = self._view[-1] if self._view else None
             self._scroll_to_end()
-        elif anchor is not None:
-            index = self._index_of(anchor)
-            if index >= len(self._view) or self._view[index] is not anchor:
-                index = min(index, max(len(self._view) - 1, 0))  # filtered away
-            self._scroll_quietly(index)
+            return
+        top = None
+        if anchor is not None:
+            top = self._index_of(anchor)
+            if top >= len(self._view) or self._view[top] is not anchor:
+                top = min(top, max(len(self._view) - 1, 0))  # filtered away
+            self._scroll_quietly(top)
+        index = self._cursor_index()
+        if index is not None:
+            self._set_cursor(index, top)
+
+    # -- the cursor ------------------------------------------------------------
+
+    def _page(self) -> int:
+        return max(self.scrollable_content_region.height, 1)
+
+    def _cursor_index(self) -> int | None:
+        """Where the cursor's event is in the view now; when it is not there any
+        more (a pending row replaced by its stored event, a row filtered away)
+        the cursor moves to the row in its place."""
+        view = self._view
+        cursor = self._cursor
+        if not view:
+            self._cursor = None
+            return None
+        if cursor is None:
+            return len(view) - 1
+        index = self._index_of(cursor)
+        for near in (index, index - 1):
+            if 0 <= near < len(view) and view[near].id == cursor.id:
+                return near
+        return min(index, len(view) - 1)
+
+    def _move_cursor(self, delta: int, page: bool = False) -> None:
+        index = self._cursor_index()
+        if index is None:
+            return
+        top = self._top_index() + delta if page else None
+        self._set_cursor(min(max(index + delta, 0), len(self._view) - 1), top)
+
+    def _set_cursor(self, index: int, top: int | None = None) -> None:
+        """Select row `index`, the first row on screen being `top` (else where it
+        is), moved as little as it takes to show the cursor.  The view follows
+        the newest event when the cursor is on the last row."""
+        view = self._view
+        height = self._page()
+        if top is None:
+            top = self._top_index()
+        if index < top:
+            top = index
+        elif index >= top + height:
+            top = index - height + 1
+        top = max(min(top, len(view) - height), 0)
+        if view[index] is not self._cursor:
+            self._cursor = view[index]
+            self.refresh()
+        following = index == len(view) - 1
+        if not following:
+            self.follow = False
+        self._scroll_quietly(top)
+        self.follow = following
+
+    def _keep_cursor_on_screen(self, top: int) -> None:
+        """After a scroll that was not the cursor's: bring the cursor onto the screen."""
+        index = self._cursor_index()
+        if index is None:
+            return
+        bottom = min(top + self._page(), len(self._view)) - 1
+        moved = min(max(index, top), bottom)
+        if moved >= 0 and self._view[moved] is not self._cursor:
+            self._cursor = self._view[moved]
+            self.refresh()
 
     def _scroll_to_end(self) -> None:
         self._scroll_quietly(self.max_scroll_y)
@@ -690,12 +833,12 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
 
     def _reveal(self, index: int) -> None:
-        """Scroll so that row `index` is on screen (centred when it was not)."""
-        height = self.scrollable_content_region.height
+        """Select row `index`, scrolling it onto the screen (centred when it was not)."""
+        height = self._page()
         top = self._top_index()
-        if top <= index < top + height:
-            return
-        self.scroll_to(y=max(index - height // 2, 0), animate=False)
+        if not top <= index < top + height:
+            top = max(index - height // 2, 0)
+        self._set_cursor(index, top)
 
 
 def _line_text(event: Event) -> str:
