@@ -41,6 +41,7 @@ def binding_ids() -> set[str]:
     from warroom.tui.screens.forms import FormScreen
     from warroom.tui.screens.metrics import MetricsScreen
     from warroom.tui.screens.postmortem import PostmortemScreen
+    from warroom.tui.screens.replay import ReplayScreen
     from warroom.tui.widgets.timeline import TimelineView
 
     classes = (
@@ -49,6 +50,7 @@ def binding_ids() -> set[str]:
         RoomScreen,
         WallHomeScreen,
         WallRoomScreen,
+        ReplayScreen,
         TimelineView,
         FormScreen,
         KeysScreen,
@@ -103,10 +105,12 @@ class WarroomApp(App[int]):
         catalog: Catalog | None = None,
         settings: Settings | None = None,
         loaded: RoomLoad | None = None,
+        replay: bool = False,
     ) -> None:
         """`incident_id`: open that war room at once; `loaded`: its state and
         newest events, read already (`warroom tui REF`), so that its first
-        frame shows them."""
+        frame shows them; `replay`: open its replay instead (`warroom replay
+        REF`; Esc quits)."""
         _freeze_imports()
         super().__init__()
         # the runbook folders, among others; none given: the shipped samples only
@@ -117,6 +121,7 @@ class WarroomApp(App[int]):
         self.actor = actor
         self.read_only = read_only
         self.start_incident = incident_id
+        self.start_replay = replay and incident_id is not None
         self._start_load = loaded if incident_id is not None else None
         self.key_overrides: dict[str, str] = dict(keymap or {})  # binding id -> keys
         self.drafts: dict[str, dict[str, str]] = {}  # incident id -> kind -> text typed
@@ -132,9 +137,15 @@ class WarroomApp(App[int]):
         not pushed over a blank screen afterwards: the first frame shows it.
         A room opened directly builds the list only when it is left: no
         hidden list refreshing under the room."""
-        if self.start_incident is not None:
+        if self.start_incident is not None and self.start_replay:
+            from warroom.tui.screens.replay import ReplayScreen
+
+            screen: Screen[Any] = ReplayScreen(
+                self.store, self.catalog, self.clock, self.actor, self.start_incident
+            )
+        elif self.start_incident is not None:
             loaded, self._start_load = self._start_load, None
-            screen: Screen[Any] = self._room(self.start_incident, loaded)
+            screen = self._room(self.start_incident, loaded)
         else:
             screen = self._home()
         # Textual's switch_screen (leaving this room for the list) pops a result

@@ -149,6 +149,11 @@ class RoomBase(Screen[None]):
     def on_mount(self) -> None:
         self.timeline.focus()
         self._layout(self.app.size.width)
+        self.load()
+
+    def load(self) -> None:
+        """Read what the room shows: its state and newest events (then it
+        follows the store live).  The replay screen reads its own."""
         if self._preloaded is not None:
             loaded, self._preloaded = self._preloaded, None
             self._first_loaded(loaded)
@@ -353,6 +358,14 @@ class RoomBase(Screen[None]):
     def action_follow(self) -> None:
         self.timeline.action_scroll_end()
 
+    def action_replay(self) -> None:
+        """`R`: replay the incident, read-only, from its newest stored event."""
+        from warroom.tui.screens.replay import ReplayScreen
+
+        self.app.push_screen(
+            ReplayScreen(self.store, self.catalog, self.clock, self.actor, self.incident_id)
+        )
+
 
 class RoomScreen(TypeAhead, RoomBase):
     """The writer's war room: every key that writes becomes an event with me as actor."""
@@ -361,6 +374,7 @@ class RoomScreen(TypeAhead, RoomBase):
         keys.ROOM_WRITE_KEYS
         + keys.ROOM_READER_KEYS
         + keys.ROOM_REVIEW_KEYS
+        + keys.ROOM_REPLAY_KEYS
         + keys.ROOM_KEYS
         + keys.ROOM_PALETTE
         + keys.ROOM_VIEW_PALETTE
