@@ -5,18 +5,25 @@ of the events up to it); nothing can be written; Esc goes back."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import Input, TextArea
 
-from tests.tui.helpers import realistic_incident, screen_text, wait_until
-from warroom.core.clock import FixedClock
+from tests.server.conftest import Server, make_token
+from tests.tui.helpers import NOW, realistic_incident, screen_text, wait_until
+from warroom import cli
+from warroom.core.clock import SYSTEM_CLOCK, FixedClock
 from warroom.core.events import Event
 from warroom.core.fold import fold
 from warroom.core.incident import Incident
+from warroom.services.incidents import declare, write
+from warroom.store.http import HTTPStore
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.keys import default_write_keys
+from warroom.tui.run import app_for_store
 from warroom.tui.screens.replay import ReplayScreen
 from warroom.tui.screens.room import RoomScreen
 from warroom.tui.screens.wall import WallRoomScreen
@@ -25,17 +32,16 @@ SIZE = (140, 40)
 
 
 async def _enter_replay(pilot: Any, app: WarroomApp) -> ReplayScreen:
-    await wait_until(pilot, lambda: isinstance(app.screen, RoomScreen) and app.screen.loaded)
+    room = app.screen
+    await wait_until(pilot, lambda: isinstance(room, RoomScreen | WallRoomScreen) and room.loaded)
+    if isinstance(room, RoomScreen):  # the room joins me: wait, so the replay has it
+        await wait_until(pilot, lambda: "me" in room.incident.participants, what="joined")
     await pilot.press("R")
     await wait_until(
         pilot, lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded, what="replay"
     )
     assert isinstance(app.screen, ReplayScreen)
     return app.screen
-
-
-def _roles(incident: Incident) -> dict[str, str | None]:
-    return dict(incident.roles)
 
 
 def assert_shows(replay: ReplayScreen, events: list[Event], index: int) -> None:
@@ -100,3 +106,127 @@ async def test_r_replays_the_room_step_by_step_as_the_fold_says(
 
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is room, what="the live room")
+
+
+async def test_no_write_key_works_in_replay(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = realistic_incident(sqlite_store, clock)
+    app = make_app(incident_id=incident.id)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        replay = await _enter_replay(pilot, app)
+        since = sqlite_store.last_gseq()
+        assert not replay.query(Input) and not replay.query(TextArea)
+        await pilot.press("home", "right", "right")
+        for key in [*default_write_keys(), "R", "y", "p", "slash"]:
+            await pilot.press(key)
+            assert app.screen is replay, f"{key} opened something"
+        for _ in range(3):  # every pane, the runbook's too
+            await pilot.press("tab", "space", "enter", "plus")
+            assert app.screen is replay
+        await pilot.pause(0.3)
+        assert sqlite_store.events_after(since) == []
+        assert "replay is read-only" in screen_text(app)
+        assert replay.index == 2  # and it still shows what it showed
+
+
+async def test_the_wall_room_replays_too(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = realistic_incident(sqlite_store, clock)
+    since = sqlite_store.last_gseq()
+    app = make_app(incident_id=incident.id, read_only=True)
+    async with app.run_test(size=SIZE) as pilot:
+        wall = app.screen
+        replay = await _enter_replay(pilot, app)
+        events = sqlite_store.events(incident.id)
+        assert_shows(replay, events, len(events) - 1)
+        await pilot.press("left_square_bracket")
+        assert replay.incident is not None and replay.incident.status == "identified"
+        await pilot.press("q")
+        await wait_until(pilot, lambda: app.screen is wall, what="the wall")
+        assert sqlite_store.events_after(since) == []
+
+
+async def test_warroom_replay_ref_opens_the_replay_and_esc_quits(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = realistic_incident(sqlite_store, clock)
+    app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id, replay=True)
+    events = sqlite_store.events(incident.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded
+        )
+        replay = app.screen
+        assert isinstance(replay, ReplayScreen)
+        assert_shows(replay, events, len(events) - 1)
+        assert len(app.screen_stack) == 1  # nothing under it: no live room read
+        await pilot.press("home")
+        assert_shows(replay, events, 0)
+        await pilot.press("escape")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert sqlite_store.events(incident.id) == events  # nothing written (not even a join)
+
+
+def test_the_replay_command_runs_the_app_on_the_replay(
+    monkeypatch: pytest.MonkeyPatch,
+    isolated_env: dict[str, str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name, value in isolated_env.items():
+        monkeypatch.setenv(name, value)
+    db = tmp_path / "other.db"
+    store = SQLiteStore(db)
+    realistic_incident(store, FixedClock(NOW))
+    store.close()
+    started: list[WarroomApp] = []
+
+    def run(app: WarroomApp) -> int:
+        started.append(app)
+        return 0
+
+    monkeypatch.setattr(WarroomApp, "run", run)
+    assert cli.main(["replay", "INC-1", "--db", str(db)]) == 0
+    [app] = started
+    assert app.start_replay and app.start_incident is not None and app.read_only
+    assert cli.main(["replay", "INC-9", "--db", str(db)]) == 1  # before the screen is taken
+    assert "no incident INC-9" in capsys.readouterr().err
+    assert started == [app]
+
+
+async def test_replay_against_a_server(tmp_path: Path) -> None:
+    root = tmp_path / "server"
+    root.mkdir()
+    db = root / "warroom.db"
+    token = make_token(db, "alice", "responder")
+    server = Server(db, root).start()
+    try:
+        store = HTTPStore(server.url, token, tmp_path / "outbox.db", flush_seconds=0.5)
+        incident = declare(store, "alice", SYSTEM_CLOCK, "Queue backlog", severity=2)
+        write(store, incident.id, "status_changed", "alice", {"to": "identified"}, SYSTEM_CLOCK)
+        write(store, incident.id, "note", "alice", {"text": "drained"}, SYSTEM_CLOCK)
+        events = store.events(incident.id)
+        app = app_for_store(store, user="alice", incident_id=incident.id, replay=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(
+                pilot,
+                lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded,
+                timeout=15,
+            )
+            replay = app.screen
+            assert isinstance(replay, ReplayScreen)
+            assert_shows(replay, events, 2)
+            await pilot.press("left_square_bracket")
+            assert_shows(replay, events, 1)
+            await pilot.press("left")
+            assert_shows(replay, events, 0)
+            assert replay.incident is not None and replay.incident.status == "investigating"
+            await pilot.press("q")
+            await pilot.pause()
+        assert store.events(incident.id) == events
+        store.close()
+    finally:
+        server.stop()

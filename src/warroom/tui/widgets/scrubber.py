@@ -20,10 +20,21 @@ MARK = "◆"
 HERE = "●"
 
 
-def moment(event_time: datetime) -> str:
-    """`Nov 26 03:09:12 (03:09:12 UTC)`: local, then UTC."""
+def moment(event_time: datetime, dated: bool = False) -> str:
+    """`03:09:12 (03:09:12Z)`: local, then UTC (`dated`: `Nov 26 03:09:12 (...)`)."""
     local = event_time.astimezone()
-    return f"{local:%b %d %H:%M:%S} ({event_time.astimezone(UTC):%H:%M:%S} UTC)"
+    day = f"{local:%b %d} " if dated else ""
+    return f"{day}{local:%H:%M:%S} ({event_time.astimezone(UTC):%H:%M:%S}Z)"
+
+
+def spans_days(replay: Replay) -> bool:
+    """Do the incident's events fall on more than one local day?"""
+    days = {
+        when.astimezone().date()
+        for position in (replay.position(0), replay.position(replay.last))
+        for when in (position.event.occurred_at, recorded(position))
+    }
+    return len(days) > 1
 
 
 def recorded(position: Position) -> datetime:
@@ -74,9 +85,10 @@ class ReplayScrubber(Widget):
     def show(self, replay: Replay, index: int) -> None:
         position = replay.position(index)
         event = position.event
+        dated = spans_days(replay)
         self.text = (
-            f"{position.label} · occurred {moment(event.occurred_at)}"
-            f" · recorded {moment(recorded(position))}"
+            f"{position.label} · occurred {moment(event.occurred_at, dated)}"
+            f" · recorded {moment(recorded(position), dated)}"
         )
         self._words = Content(self.text)
         self._here = fraction(replay, position.index)
