@@ -4,7 +4,9 @@ of the events up to it); nothing can be written; Esc goes back."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ from tests.server.conftest import Server, make_token
 from tests.tui.helpers import NOW, realistic_incident, screen_text, wait_until
 from warroom import cli
 from warroom.core.clock import SYSTEM_CLOCK, FixedClock
-from warroom.core.events import Event
+from warroom.core.events import Event, make_event
 from warroom.core.fold import fold
 from warroom.core.incident import Incident
 from warroom.services.incidents import declare, write
@@ -230,3 +232,91 @@ async def test_replay_against_a_server(tmp_path: Path) -> None:
         store.close()
     finally:
         server.stop()
+
+
+async def test_hostile_text_shows_literally_in_replay(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    from tests.tui.test_hostile import (
+        CLICK,
+        REPLACEMENT,
+        SIZE as WIDE,
+        SPACED_CLICK,
+        Spy,
+        _click_every,
+        assert_literal,
+        assert_safe,
+        hostile_incident,
+    )
+
+    incident_id = hostile_incident(sqlite_store, clock)
+    app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident_id, replay=True)
+    spy = Spy(app)
+    async with app.run_test(size=WIDE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded)
+        replay = app.screen
+        text = screen_text(app)
+        assert_safe(text)
+        assert_literal(text, "T [@click=app.quit]x[/] [/] [bold red] [ @click=app.bell]y[/]")
+        assert_literal(text, f"{REPLACEMENT}]0;pwned{REPLACEMENT}", "S [@click=app.quit]x[/]")
+        assert_literal(text, "N [@click=app.quit]x[/]", "[bold red]", SPACED_CLICK)
+        assert_literal(text, f"P {REPLACEMENT}evil{REPLACEMENT}", "step [@click=app.quit]x[/]")
+        await pilot.press("home", "right")  # the banner names the hostile note and its actor
+        text = screen_text(app)
+        assert_safe(text)
+        assert_literal(text, "by [@click=app.quit]x[/] ", "N [@click=app.quit]x[/] [/] [bold red]")
+        for needle in (CLICK, SPACED_CLICK):
+            await _click_every(pilot, app, needle)
+        assert app.is_running and app.screen is replay
+        assert spy.rang == 0
+        for strip in app.screen._compositor.render_strips():
+            for segment in strip:
+                style = segment.style
+                assert not (style and style.meta and "@click" in style.meta), segment
+
+
+async def test_a_long_incident_opens_without_freezing_and_steps_fast(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = declare(sqlite_store, "alice", clock, "Long night", severity=2)
+    base = clock.now()
+    batch = [
+        make_event(
+            incident.id,
+            "status_changed" if n % 1000 == 999 else "note",
+            "bob",
+            {"to": "investigating" if n // 1000 % 2 else "identified"}
+            if n % 1000 == 999
+            else {"text": f"note {n}"},
+            base + timedelta(seconds=n + 1),
+        )
+        for n in range(10_000)
+    ]
+    clock.advance(hours=3)
+    sqlite_store.append_many(batch)
+    events = sqlite_store.events(incident.id)
+    app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id, replay=True)
+    async with app.run_test(size=SIZE) as pilot:
+        ticks: list[float] = []
+        app.set_interval(0.02, lambda: ticks.append(time.monotonic()))
+        await wait_until(
+            pilot,
+            lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded,
+            timeout=30,
+        )
+        replay = app.screen
+        assert isinstance(replay, ReplayScreen)
+        assert_shows(replay, events, len(events) - 1)
+        gaps = [later - earlier for earlier, later in zip(ticks, ticks[1:], strict=False)]
+        assert max(gaps, default=0) < 1.0  # the UI loop ran while the events were read
+
+        started = time.monotonic()
+        for _ in range(20):
+            await pilot.press("left")
+        await pilot.press("left_square_bracket", "left_square_bracket", "home", "end")
+        for _ in range(20):
+            await pilot.press("right")
+        assert time.monotonic() - started < 10  # generous: a shared, busy machine
+        assert_shows(replay, events, len(events) - 1)
+        await pilot.press("left_square_bracket")
+        assert_shows(replay, events, 9_000)  # the status change before the newest one
