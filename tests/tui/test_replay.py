@@ -4,6 +4,7 @@ of the events up to it); nothing can be written; Esc goes back."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -15,11 +16,21 @@ from textual.widgets import Input, TextArea
 
 from tests.server.conftest import Server, make_token
 from tests.tui.helpers import NOW, realistic_incident, screen_text, wait_until
+from tests.tui.test_hostile import (
+    CLICK,
+    REPLACEMENT,
+    SPACED_CLICK,
+    Spy,
+    _click_every,
+    assert_literal,
+    assert_safe,
+    hostile_incident,
+)
+from tests.tui.test_hostile import SIZE as WIDE
 from warroom import cli
 from warroom.core.clock import SYSTEM_CLOCK, FixedClock
 from warroom.core.events import Event, make_event
 from warroom.core.fold import fold
-from warroom.core.incident import Incident
 from warroom.services.incidents import declare, write
 from warroom.store.http import HTTPStore
 from warroom.store.sqlite import SQLiteStore
@@ -157,9 +168,7 @@ async def test_warroom_replay_ref_opens_the_replay_and_esc_quits(
     app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id, replay=True)
     events = sqlite_store.events(incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded
-        )
+        await wait_until(pilot, lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded)
         replay = app.screen
         assert isinstance(replay, ReplayScreen)
         assert_shows(replay, events, len(events) - 1)
@@ -237,18 +246,6 @@ async def test_replay_against_a_server(tmp_path: Path) -> None:
 async def test_hostile_text_shows_literally_in_replay(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
-    from tests.tui.test_hostile import (
-        CLICK,
-        REPLACEMENT,
-        SIZE as WIDE,
-        SPACED_CLICK,
-        Spy,
-        _click_every,
-        assert_literal,
-        assert_safe,
-        hostile_incident,
-    )
-
     incident_id = hostile_incident(sqlite_store, clock)
     app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident_id, replay=True)
     spy = Spy(app)
@@ -307,7 +304,7 @@ async def test_a_long_incident_opens_without_freezing_and_steps_fast(
         replay = app.screen
         assert isinstance(replay, ReplayScreen)
         assert_shows(replay, events, len(events) - 1)
-        gaps = [later - earlier for earlier, later in zip(ticks, ticks[1:], strict=False)]
+        gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
         assert max(gaps, default=0) < 1.0  # the UI loop ran while the events were read
 
         started = time.monotonic()
