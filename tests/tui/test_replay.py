@@ -34,9 +34,11 @@ from warroom.core.fold import fold
 from warroom.services.incidents import declare, write
 from warroom.store.http import HTTPStore
 from warroom.store.sqlite import SQLiteStore
-from warroom.tui.app import WarroomApp
+from warroom.tui.app import WarroomApp, binding_ids
+from warroom.tui.commands import screen_commands
 from warroom.tui.keys import default_write_keys
 from warroom.tui.run import app_for_store
+from warroom.tui.screens.keys import key_lines
 from warroom.tui.screens.replay import ReplayScreen
 from warroom.tui.screens.room import RoomScreen
 from warroom.tui.screens.wall import WallRoomScreen
@@ -317,3 +319,27 @@ async def test_a_long_incident_opens_without_freezing_and_steps_fast(
         assert_shows(replay, events, len(events) - 1)
         await pilot.press("left_square_bracket")
         assert_shows(replay, events, 9_000)  # the status change before the newest one
+
+
+async def test_replay_keys_are_in_the_palette_and_remapped_by_id(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = realistic_incident(sqlite_store, clock)
+    assert {"room.replay", "replay.next", "replay.next_landmark"} <= binding_ids()
+    app = make_app(incident_id=incident.id, keymap={"replay.next": "x", "room.replay": "ctrl+r"})
+    async with app.run_test(size=SIZE) as pilot:
+        room = app.screen
+        assert "Replay: the incident as it stood after each event (read-only)" in [
+            line for line, _ in screen_commands(room)
+        ]
+        await wait_until(pilot, lambda: isinstance(room, RoomScreen) and room.loaded)
+        await pilot.press("ctrl+r")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded)
+        replay = app.screen
+        assert isinstance(replay, ReplayScreen)
+        lines = [line for line, _ in screen_commands(replay)]
+        assert "Replay: one event on" in lines and "Replay: back to the live room" in lines
+        await pilot.press("home", "x")
+        assert replay.index == 1
+        keys_shown = " ".join(keys for _, keys, _ in key_lines(replay))
+        assert "[" in keys_shown and "]" in keys_shown and "x" in keys_shown
