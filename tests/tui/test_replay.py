@@ -52,8 +52,16 @@ async def _enter_replay(pilot: Any, app: WarroomApp) -> ReplayScreen:
     if isinstance(room, RoomScreen):  # the room joins me: wait, so the replay has it
         await wait_until(pilot, lambda: "me" in room.incident.participants, what="joined")
     await pilot.press("R")
+    return await _replay_shown(pilot, app)
+
+
+async def _replay_shown(pilot: Any, app: WarroomApp, timeout: float = 5.0) -> ReplayScreen:
+    """The replay screen, once its events are read and shown."""
     await wait_until(
-        pilot, lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded, what="replay"
+        pilot,
+        lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded,
+        timeout,
+        "the replay",
     )
     assert isinstance(app.screen, ReplayScreen)
     return app.screen
@@ -170,9 +178,7 @@ async def test_warroom_replay_ref_opens_the_replay_and_esc_quits(
     app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id, replay=True)
     events = sqlite_store.events(incident.id)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded)
-        replay = app.screen
-        assert isinstance(replay, ReplayScreen)
+        replay = await _replay_shown(pilot, app)
         assert_shows(replay, events, len(events) - 1)
         assert len(app.screen_stack) == 1  # nothing under it: no live room read
         await pilot.press("home")
@@ -224,13 +230,7 @@ async def test_replay_against_a_server(tmp_path: Path) -> None:
         events = store.events(incident.id)
         app = app_for_store(store, user="alice", incident_id=incident.id, replay=True)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_until(
-                pilot,
-                lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded,
-                timeout=15,
-            )
-            replay = app.screen
-            assert isinstance(replay, ReplayScreen)
+            replay = await _replay_shown(pilot, app, timeout=15)
             assert_shows(replay, events, 2)
             await pilot.press("left_square_bracket")
             assert_shows(replay, events, 1)
@@ -252,8 +252,7 @@ async def test_hostile_text_shows_literally_in_replay(
     app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident_id, replay=True)
     spy = Spy(app)
     async with app.run_test(size=WIDE) as pilot:
-        await wait_until(pilot, lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded)
-        replay = app.screen
+        replay = await _replay_shown(pilot, app)
         text = screen_text(app)
         assert_safe(text)
         assert_literal(text, "T [@click=app.quit]x[/] [/] [bold red] [ @click=app.bell]y[/]")
@@ -298,13 +297,7 @@ async def test_a_long_incident_opens_without_freezing_and_steps_fast(
     async with app.run_test(size=SIZE) as pilot:
         ticks: list[float] = []
         app.set_interval(0.02, lambda: ticks.append(time.monotonic()))
-        await wait_until(
-            pilot,
-            lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded,
-            timeout=30,
-        )
-        replay = app.screen
-        assert isinstance(replay, ReplayScreen)
+        replay = await _replay_shown(pilot, app, timeout=30)
         assert_shows(replay, events, len(events) - 1)
         gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
         assert max(gaps, default=0) < 1.0  # the UI loop ran while the events were read
@@ -334,9 +327,7 @@ async def test_replay_keys_are_in_the_palette_and_remapped_by_id(
         ]
         await wait_until(pilot, lambda: isinstance(room, RoomScreen) and room.loaded)
         await pilot.press("ctrl+r")
-        await wait_until(pilot, lambda: isinstance(app.screen, ReplayScreen) and app.screen.loaded)
-        replay = app.screen
-        assert isinstance(replay, ReplayScreen)
+        replay = await _replay_shown(pilot, app)
         lines = [line for line, _ in screen_commands(replay)]
         assert "Replay: one event on" in lines and "Replay: back to the live room" in lines
         await pilot.press("home", "x")
