@@ -42,6 +42,7 @@ from warroom.tui.screens.keys import key_lines
 from warroom.tui.screens.replay import ReplayScreen
 from warroom.tui.screens.room import RoomScreen
 from warroom.tui.screens.wall import WallRoomScreen
+from warroom.tui.widgets.scrubber import bar
 
 SIZE = (140, 40)
 
@@ -334,3 +335,26 @@ async def test_replay_keys_are_in_the_palette_and_remapped_by_id(
         assert replay.index == 1
         keys_shown = " ".join(keys for _, keys, _ in key_lines(replay))
         assert "[" in keys_shown and "]" in keys_shown and "x" in keys_shown
+
+
+def test_the_scrubber_bar_marks_the_position_and_the_landmarks() -> None:
+    assert bar(10, 0.5, [0.0, 1.0]) == "◆━━━●────◆"
+    assert bar(5, 1.0, [0.0]) == "◆━━━●"
+    assert bar(0, 0.3, []) == ""
+
+
+async def test_a_narrow_replay_keeps_the_position_and_the_bar(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = realistic_incident(sqlite_store, clock)
+    app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id, replay=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        replay = await _replay_shown(pilot, app)
+        await pilot.press("home", "right")
+        await pilot.pause()
+        line = screen_text(app).splitlines()[-2]
+        assert line.startswith(" event 2 of 18 · seq 2 · occurred 03:04:00 · recorded 03:04:00")
+        assert line.rstrip().endswith("─") and "●" in line and "◆" in line
+        assert "occurred 03:04:00 (03:04:00Z) · recorded 03:04:00 (03:04:00Z)" in (
+            replay.scrubber.text
+        )

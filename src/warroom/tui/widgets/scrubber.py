@@ -20,11 +20,12 @@ MARK = "◆"
 HERE = "●"
 
 
-def moment(event_time: datetime, dated: bool = False) -> str:
+def moment(event_time: datetime, dated: bool = False, utc: bool = True) -> str:
     """`03:09:12 (03:09:12Z)`: local, then UTC (`dated`: `Nov 26 03:09:12 (...)`)."""
     local = event_time.astimezone()
     day = f"{local:%b %d} " if dated else ""
-    return f"{day}{local:%H:%M:%S} ({event_time.astimezone(UTC):%H:%M:%S}Z)"
+    zulu = f" ({event_time.astimezone(UTC):%H:%M:%S}Z)" if utc else ""
+    return f"{day}{local:%H:%M:%S}{zulu}"
 
 
 def spans_days(replay: Replay) -> bool:
@@ -77,7 +78,7 @@ class ReplayScrubber(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._words = Content("loading the events…")
+        self._variants = ["loading the events…"]
         self._here = 0.0
         self._marks: list[float] = []
         self.text = ""  # the words shown (for tests and screen readers)
@@ -86,11 +87,13 @@ class ReplayScrubber(Widget):
         position = replay.position(index)
         event = position.event
         dated = spans_days(replay)
-        self.text = (
-            f"{position.label} · occurred {moment(event.occurred_at, dated)}"
-            f" · recorded {moment(recorded(position), dated)}"
-        )
-        self._words = Content(self.text)
+        # the longest that leaves room for the bar: local and UTC, local only, neither
+        self._variants = [
+            f"{position.label} · occurred {moment(event.occurred_at, dated, utc)}"
+            f" · recorded {moment(recorded(position), dated, utc)}"
+            for utc in (True, False)
+        ] + [position.label]
+        self.text = self._variants[0]
         self._here = fraction(replay, position.index)
         if len(self._marks) != len(replay.landmarks):
             self._marks = [fraction(replay, mark) for mark in replay.landmarks]
@@ -98,7 +101,9 @@ class ReplayScrubber(Widget):
 
     def render(self) -> Content:
         width = self.content_size.width
-        words = self._words.truncate(max(width - BAR_MIN - 2, 0), ellipsis=True)
+        room = max(width - BAR_MIN - 2, 0)
+        text = next((text for text in self._variants if len(text) <= room), self._variants[-1])
+        words = Content(text).truncate(room, ellipsis=True)
         if not words.plain:
             return Content(bar(width, self._here, self._marks))
         track = bar(width - words.cell_length - 2, self._here, self._marks)
