@@ -138,11 +138,7 @@ class WarroomApp(App[int]):
         A room opened directly builds the list only when it is left: no
         hidden list refreshing under the room."""
         if self.start_incident is not None and self.start_replay:
-            from warroom.tui.screens.replay import ReplayScreen
-
-            screen: Screen[Any] = ReplayScreen(
-                self.store, self.catalog, self.clock, self.actor, self.start_incident
-            )
+            screen: Screen[Any] = self._replay(self.start_incident)
         elif self.start_incident is not None:
             loaded, self._start_load = self._start_load, None
             screen = self._room(self.start_incident, loaded)
@@ -231,6 +227,15 @@ class WarroomApp(App[int]):
     def _room(self, incident_id: str, loaded: RoomLoad | None = None) -> RoomBase:
         room_class = WallRoomScreen if self.read_only else RoomScreen
         return room_class(self.store, self.catalog, self.clock, self.actor, incident_id, loaded)
+
+    def open_replay(self, incident_id: str) -> None:
+        """Replay an incident over the room (`R`): Esc comes back to it."""
+        self.push_screen(self._replay(incident_id))
+
+    def _replay(self, incident_id: str) -> Screen[Any]:
+        from warroom.tui.screens.replay import ReplayScreen
+
+        return ReplayScreen(self.store, self.catalog, self.clock, self.actor, incident_id)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's, with "Keys" opening our `?` screen instead of its side panel."""

@@ -360,11 +360,7 @@ class RoomBase(Screen[None]):
 
     def action_replay(self) -> None:
         """`R`: replay the incident, read-only, from its newest stored event."""
-        from warroom.tui.screens.replay import ReplayScreen
-
-        self.app.push_screen(
-            ReplayScreen(self.store, self.catalog, self.clock, self.actor, self.incident_id)
-        )
+        warroom_app(self).open_replay(self.incident_id)
 
 
 class RoomScreen(TypeAhead, RoomBase):
