@@ -1,6 +1,7 @@
 """End to end in a real terminal: tmux on a private socket runs `warroom`;
 declare with `d`, log a note with `n`; a second window in wall mode
-(`warroom watch INC-1`) shows the note."""
+(`warroom watch INC-1`) shows the note.  `warroom replay INC-1` steps
+through an incident and writes nothing."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from warroom.core.clock import SYSTEM_CLOCK
+from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 
 DEADLINE = 30.0  # seconds for any one thing to appear on screen
@@ -134,3 +137,42 @@ def test_declare_note_and_wall_in_a_real_terminal(tmux: Tmux, tmp_path: Path) ->
         store.close()
     assert kinds == [("declared", "tester"), ("note", "tester")]
     assert incident.lead == "tester"
+
+
+def test_replay_steps_through_an_incident_in_a_real_terminal(tmux: Tmux) -> None:
+    env = tmux.env
+    store = SQLiteStore(Path(env["WARROOM_DB"]))
+    try:
+        incident = declare(store, "alice", SYSTEM_CLOCK, "Disk full on db-7", severity=2)
+        for kind, data in (
+            ("note", {"text": "pruned old WAL segments"}),
+            ("status_changed", {"to": "identified", "reason": "WAL growth"}),
+            ("note", {"text": "disk at 61%"}),
+        ):
+            write(store, incident.id, kind, "alice", data, SYSTEM_CLOCK)
+    finally:
+        store.close()
+    command = _command(env, "replay", "INC-1") + "; echo warroom exited $?; sleep 60"
+    tmux("new-session", "-d", "-s", "wr", "-x", "120", "-y", "36", command)
+    screen = tmux.wait_for("wr:0", "event 4 of 4")
+    assert "REPLAY" in screen and "disk at 61%" in screen and "IDENTIFIED" in screen
+
+    tmux("send-keys", "-t", "wr:0", "Home")
+    screen = tmux.wait_for("wr:0", "event 1 of 4")
+    assert "INVESTIGATING" in screen and "pruned old WAL segments" not in screen
+    tmux("send-keys", "-t", "wr:0", "Right")
+    screen = tmux.wait_for("wr:0", "event 2 of 4")
+    assert "pruned old WAL segments" in screen and "disk at 61%" not in screen
+    tmux("send-keys", "-t", "wr:0", "]")
+    screen = tmux.wait_for("wr:0", "event 3 of 4")
+    assert "IDENTIFIED" in screen
+    tmux("send-keys", "-t", "wr:0", "n")  # a write key: the hint, nothing written
+    tmux.wait_for("wr:0", "replay is read-only")
+    tmux("send-keys", "-t", "wr:0", "Escape")
+    tmux.wait_for("wr:0", "warroom exited 0")
+
+    store = SQLiteStore(Path(env["WARROOM_DB"]))
+    try:
+        assert len(store.events(incident.id)) == 4
+    finally:
+        store.close()

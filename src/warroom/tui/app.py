@@ -42,6 +42,7 @@ def binding_ids() -> set[str]:
     from warroom.tui.screens.home import HomeScreen
     from warroom.tui.screens.metrics import MetricsFilterForm, MetricsScreen
     from warroom.tui.screens.postmortem import PostmortemScreen
+    from warroom.tui.screens.replay import ReplayScreen
     from warroom.tui.screens.wall import WallHomeScreen, WallRoomScreen
     from warroom.tui.widgets.timeline import TimelineView
 
@@ -51,6 +52,7 @@ def binding_ids() -> set[str]:
         RoomScreen,
         WallHomeScreen,
         WallRoomScreen,
+        ReplayScreen,
         TimelineView,
         FormScreen,
         KeysScreen,
@@ -113,10 +115,12 @@ class WarroomApp(App[int]):
         loaded: RoomLoad | None = None,
         briefing: Sequence[str] = (),
         on_drill_over: DrillListen | None = None,
+        replay: bool = False,
     ) -> None:
         """`incident_id`: open that war room at once; `loaded`: its state and
         newest events, read already (`warroom tui REF`), so that its first
-        frame shows them.  A drill running beside the app (`warroom demo`):
+        frame shows them; `replay`: open its replay instead (`warroom replay
+        REF`; Esc quits).  A drill running beside the app (`warroom demo`):
         its `briefing` is shown over the first screen, and `on_drill_over` is
         given (once the app runs) the function that shows its score."""
         _freeze_imports()
@@ -129,6 +133,7 @@ class WarroomApp(App[int]):
         self.actor = actor
         self.read_only = read_only
         self.start_incident = incident_id
+        self.start_replay = replay and incident_id is not None
         self._start_load = loaded if incident_id is not None else None
         self.key_overrides: dict[str, str] = dict(keymap or {})  # binding id -> keys
         self.drafts: dict[str, dict[str, str]] = {}  # incident id -> kind -> text typed
@@ -146,9 +151,11 @@ class WarroomApp(App[int]):
         not pushed over a blank screen afterwards: the first frame shows it.
         A room opened directly builds the list only when it is left: no
         hidden list refreshing under the room."""
-        if self.start_incident is not None:
+        if self.start_incident is not None and self.start_replay:
+            screen: Screen[Any] = self._replay(self.start_incident)
+        elif self.start_incident is not None:
             loaded, self._start_load = self._start_load, None
-            screen: Screen[Any] = self._room(self.start_incident, loaded)
+            screen = self._room(self.start_incident, loaded)
         else:
             screen = self._home()
         # Textual's switch_screen (leaving this room for the list) pops a result
@@ -256,6 +263,15 @@ class WarroomApp(App[int]):
 
             room_class = WallRoomScreen
         return room_class(self.store, self.catalog, self.clock, self.actor, incident_id, loaded)
+
+    def open_replay(self, incident_id: str) -> None:
+        """Replay an incident over the room (`R`): Esc comes back to it."""
+        self.push_screen(self._replay(incident_id))
+
+    def _replay(self, incident_id: str) -> Screen[Any]:
+        from warroom.tui.screens.replay import ReplayScreen
+
+        return ReplayScreen(self.store, self.catalog, self.clock, self.actor, incident_id)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Textual's, with "Keys" opening our `?` screen instead of its side panel."""

@@ -11,7 +11,8 @@ table (binding id = "keys") remaps it through `App.set_keymap`.
 
 Ids: note finding action decision comms summary status severity roles
 milestone link toggle_step add_step followup copy_command postmortem search
-next_pane cancel leave (war room); declare open down up toggle_closed
+next_pane cancel leave room.replay (war room); replay.* (the replay
+screen); declare open down up toggle_closed
 quit_home filter cancel_filter followups metrics (home); quit command_palette
 help (everywhere); the timeline's own are `timeline.*`; the follow-ups,
 postmortem and metrics screens' are `followups.*`, `postmortem.*`, `metrics.*`;
@@ -152,6 +153,46 @@ ROOM_VIEW_PALETTE: tuple[Key, ...] = (
         "Open entry",
         palette="Timeline: open the selected entry in full",
     ),
+)
+
+# Every room (the wall's too): replay, read-only (tui/screens/replay.py).
+ROOM_REPLAY_KEYS: tuple[Key, ...] = (
+    Key(
+        "room.replay",
+        "R",
+        "replay",
+        "Replay",
+        palette="Replay: the incident as it stood after each event (read-only)",
+    ),
+)
+
+# The replay screen: stepping through the events in seq order.  Priority: the
+# panes' own arrows and home/end (scrolling) never shadow them.
+REPLAY_KEYS: tuple[Key, ...] = (
+    Key("replay.back", "escape,q", "back", "Live", True, True, "Replay: back to the live room"),
+    Key("replay.previous", "left", "step(-1)", "Prev", True, True, "Replay: one event back"),
+    Key("replay.next", "right", "step(1)", "Next", True, True, "Replay: one event on"),
+    Key(
+        "replay.previous_landmark",
+        "left_square_bracket",
+        "landmark(-1)",
+        "Prev milestone",
+        True,
+        True,
+        "Replay: back to the previous milestone or status change",
+    ),
+    Key(
+        "replay.next_landmark",
+        "right_square_bracket",
+        "landmark(1)",
+        "Next milestone",
+        True,
+        True,
+        "Replay: on to the next milestone or status change",
+    ),
+    Key("replay.first", "home", "first", "First", False, True, "Replay: the first event"),
+    Key("replay.last", "end", "last", "Last", False, True, "Replay: the newest event"),
+    Key("replay.next_pane", "tab", "next_pane", "Pane"),
 )
 
 HOME_KEYS: tuple[Key, ...] = (

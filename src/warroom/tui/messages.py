@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from warroom.core.events import Event
     from warroom.core.incident import Incident
     from warroom.core.metrics import Report
+    from warroom.core.replay import Replay
     from warroom.core.runbook_library import Entry
     from warroom.tui.live import LiveFeed
     from warroom.tui.pending import RoomLoad
@@ -211,3 +212,15 @@ class DrillOver(Message):
     """The drill ended: its score, as `warroom drill` prints it."""
 
     lines: list[str]
+
+
+# -- replay ---------------------------------------------------------------------------
+
+
+@dataclass
+class ReplayLoaded(Message):
+    """An incident's events, read and ready to step through (`replay`:
+    a core.replay.Replay already folded up to `index`)."""
+
+    replay: Replay
+    index: int

@@ -1,4 +1,5 @@
-"""`warroom`, `warroom tui [REF] [--read-only]`, `warroom watch [REF]`."""
+"""`warroom`, `warroom tui [REF] [--read-only]`, `warroom watch [REF]`,
+`warroom replay REF`."""
 
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ def run_tui(
     *,
     briefing: Sequence[str] = (),
     on_drill_over: DrillListen | None = None,
+    replay: bool = False,
 ) -> int:
-    """Open the store, run the app, return the exit status.
+    """Open the store, run the app, return the exit status (`replay`: the
+    replay of REF, which Esc quits).
 
     A reference that names no incident fails here, before the screen is
     taken over, with the store's one-line reason.  A drill running beside
@@ -46,6 +49,7 @@ def run_tui(
             settings=settings,  # the runbook folders the TUI attaches from
             briefing=briefing,
             on_drill_over=on_drill_over,
+            replay=replay,
         )
         result = app.run()
         return result if isinstance(result, int) else (app.return_code or 0)
@@ -64,6 +68,7 @@ def app_for_store(
     settings: Settings | None = None,
     briefing: Sequence[str] = (),
     on_drill_over: DrillListen | None = None,
+    replay: bool = False,
 ) -> WarroomApp:
     """The app for a store.  Against a server the actor is the token's name
     (what the server writes every event as), and a viewer token opens the
@@ -72,7 +77,9 @@ def app_for_store(
     offline use).  With `incident_id`, the room's state and newest events are
     read here too: nothing else is running yet, and the room's first frame
     shows them (no "loading" frame).  If the store cannot give them now, the
-    room reads them itself once it is on screen, and says why it cannot."""
+    room reads them itself once it is on screen, and says why it cannot.
+    With `replay`, the replay of `incident_id` opens (it reads its events
+    itself, in a worker)."""
     from warroom.tui.app import WarroomApp
     from warroom.tui.pending import load_room
 
@@ -83,7 +90,7 @@ def app_for_store(
             actor = me.get("name") or user
             read_only = read_only or me.get("role") == "viewer"
     loaded = None
-    if incident_id is not None:
+    if incident_id is not None and not replay:
         with contextlib.suppress(StoreUnavailable):  # the room says why, on screen
             loaded = load_room(store, incident_id, store.catalog)
     return WarroomApp(
@@ -97,4 +104,5 @@ def app_for_store(
         settings=settings,
         briefing=briefing,
         on_drill_over=on_drill_over,
+        replay=replay,
     )

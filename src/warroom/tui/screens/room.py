@@ -151,6 +151,11 @@ class RoomBase(Screen[None]):
     def on_mount(self) -> None:
         self.timeline.focus()
         self._layout(self.app.size.width)
+        self.load()
+
+    def load(self) -> None:
+        """Read what the room shows: its state and newest events (then it
+        follows the store live).  The replay screen reads its own."""
         if self._preloaded is not None:
             loaded, self._preloaded = self._preloaded, None
             self._first_loaded(loaded)
@@ -358,6 +363,10 @@ class RoomBase(Screen[None]):
     def action_open_entry(self) -> None:
         self.timeline.open_entry()
 
+    def action_replay(self) -> None:
+        """`R`: replay the incident, read-only, from its newest stored event."""
+        warroom_app(self).open_replay(self.incident_id)
+
 
 class RoomScreen(TypeAhead, RoomBase):
     """The writer's war room: every key that writes becomes an event with me as actor."""
@@ -366,6 +375,7 @@ class RoomScreen(TypeAhead, RoomBase):
         keys.ROOM_WRITE_KEYS
         + keys.ROOM_READER_KEYS
         + keys.ROOM_REVIEW_KEYS
+        + keys.ROOM_REPLAY_KEYS
         + keys.ROOM_KEYS
         + keys.ROOM_PALETTE
         + keys.ROOM_VIEW_PALETTE

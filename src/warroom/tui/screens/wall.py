@@ -57,7 +57,8 @@ class ReadOnlyHint:
     """What every write key does on a wall screen: say it is read-only (not
     faster than every HINT_EVERY seconds)."""
 
-    def __init__(self) -> None:
+    def __init__(self, hint: str = READ_ONLY_HINT) -> None:
+        self.hint = hint
         self._hinted_at = 0.0
 
     def show(self, node: DOMNode) -> None:
@@ -65,14 +66,16 @@ class ReadOnlyHint:
         if now - self._hinted_at < HINT_EVERY:
             return
         self._hinted_at = now
-        notify(node, READ_ONLY_HINT, severity="warning", timeout=3)
+        notify(node, self.hint, severity="warning", timeout=3)
 
 
 class WallRoomScreen(RoomBase):
     """One incident on a wall: banner, timeline following the newest event, roster, runbook."""
 
     read_only: ClassVar[bool] = True
-    ACTIONS: ClassVar[tuple[keys.Key, ...]] = keys.ROOM_KEYS + keys.ROOM_VIEW_PALETTE
+    ACTIONS: ClassVar[tuple[keys.Key, ...]] = (
+        keys.ROOM_KEYS + keys.ROOM_REPLAY_KEYS + keys.ROOM_VIEW_PALETTE
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
         *keys.bindings(ACTIONS),
         *_write_keys_read_only(),

@@ -411,6 +411,12 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         self.clear_search()
         return False
 
+    def reveal(self, event: Event) -> None:
+        """Scroll so that `event`'s row is on screen (if it is in the view)."""
+        index = self._index_of(event)
+        if index < len(self._view) and self._view[index].id == event.id:
+            self._reveal(index)
+
     def clear_search(self) -> None:
         """Remove the search highlight."""
         if self._match is not None:
