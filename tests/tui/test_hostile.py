@@ -85,6 +85,20 @@ async def _click_every(pilot: Any, app: WarroomApp, needle: str) -> None:
     await pilot.pause()
 
 
+async def assert_inert(pilot: Any, app: WarroomApp, spy: Spy) -> None:
+    """Clicking the hostile markup runs nothing, and nothing on screen is styled
+    as a link: every pane took its text as given."""
+    screen = app.screen
+    for needle in (CLICK, SPACED_CLICK):
+        await _click_every(pilot, app, needle)
+    assert app.is_running and app.screen is screen
+    assert spy.rang == 0
+    for strip in app.screen._compositor.render_strips():
+        for segment in strip:
+            style = segment.style
+            assert not (style and style.meta and "@click" in style.meta), segment
+
+
 async def test_hostile_text_in_the_room_shows_literally_and_does_nothing(
     make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
@@ -107,15 +121,7 @@ async def test_hostile_text_in_the_room_shows_literally_and_does_nothing(
         assert_literal(text, "[ @click=app.bell]y[/]", f"P {REPLACEMENT}evil{REPLACEMENT}")
         # runbook: steps and headings
         assert_literal(text, "step [@click=app.quit]x[/]", "[/]")
-        for needle in (CLICK, SPACED_CLICK):
-            await _click_every(pilot, app, needle)
-        assert app.is_running and app.screen is room
-        assert spy.rang == 0
-        # every pane took its text as given: nothing was styled as a link
-        for strip in app.screen._compositor.render_strips():
-            for segment in strip:
-                style = segment.style
-                assert not (style and style.meta and "@click" in style.meta), segment
+        await assert_inert(pilot, app, spy)
 
 
 async def test_hostile_text_in_the_list_palette_and_wall(
