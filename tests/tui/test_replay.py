@@ -4,7 +4,7 @@ of the events up to it); nothing can be written; Esc goes back."""
 
 from __future__ import annotations
 
-import itertools
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -17,11 +17,10 @@ from textual.widgets import Input, TextArea
 from tests.server.conftest import Server, make_token
 from tests.tui.helpers import NOW, realistic_incident, screen_text, wait_until
 from tests.tui.test_hostile import (
-    CLICK,
     REPLACEMENT,
     SPACED_CLICK,
     Spy,
-    _click_every,
+    assert_inert,
     assert_literal,
     assert_safe,
     hostile_incident,
@@ -253,7 +252,7 @@ async def test_hostile_text_shows_literally_in_replay(
     app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident_id, replay=True)
     spy = Spy(app)
     async with app.run_test(size=WIDE) as pilot:
-        replay = await _replay_shown(pilot, app)
+        await _replay_shown(pilot, app)
         text = screen_text(app)
         assert_safe(text)
         assert_literal(text, "T [@click=app.quit]x[/] [/] [bold red] [ @click=app.bell]y[/]")
@@ -264,14 +263,7 @@ async def test_hostile_text_shows_literally_in_replay(
         text = screen_text(app)
         assert_safe(text)
         assert_literal(text, "by [@click=app.quit]x[/] ", "N [@click=app.quit]x[/] [/] [bold red]")
-        for needle in (CLICK, SPACED_CLICK):
-            await _click_every(pilot, app, needle)
-        assert app.is_running and app.screen is replay
-        assert spy.rang == 0
-        for strip in app.screen._compositor.render_strips():
-            for segment in strip:
-                style = segment.style
-                assert not (style and style.meta and "@click" in style.meta), segment
+        await assert_inert(pilot, app, spy)
 
 
 async def test_a_long_incident_opens_without_freezing_and_steps_fast(
@@ -295,13 +287,19 @@ async def test_a_long_incident_opens_without_freezing_and_steps_fast(
     sqlite_store.append_many(batch)
     events = sqlite_store.events(incident.id)
     app = app_for_store(sqlite_store, user="me", clock=clock, incident_id=incident.id, replay=True)
+    readers: list[threading.Thread] = []
+    read = sqlite_store.events
+
+    def events_read_by(incident_id: str, after_seq: int = 0) -> list[Event]:
+        readers.append(threading.current_thread())
+        return read(incident_id, after_seq)
+
+    sqlite_store.events = events_read_by  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
-        ticks: list[float] = []
-        app.set_interval(0.02, lambda: ticks.append(time.monotonic()))
         replay = await _replay_shown(pilot, app, timeout=30)
         assert_shows(replay, events, len(events) - 1)
-        gaps = [later - earlier for earlier, later in itertools.pairwise(ticks)]
-        assert max(gaps, default=0) < 1.0  # the UI loop ran while the events were read
+        # the events were read (and folded) off the UI loop
+        assert readers and threading.main_thread() not in readers
 
         started = time.perf_counter()  # the steps themselves (not the pilot's keys)
         for _ in range(20):
@@ -312,7 +310,7 @@ async def test_a_long_incident_opens_without_freezing_and_steps_fast(
         replay.action_last()
         for _ in range(20):
             replay.action_step(1)
-        assert time.perf_counter() - started < 3  # about 0.1 s; generous: a busy machine
+        assert time.perf_counter() - started < 5  # about 0.1 s; generous: a busy machine
         assert_shows(replay, events, len(events) - 1)
         await pilot.press("left", "left", "right")
         assert_shows(replay, events, len(events) - 2)

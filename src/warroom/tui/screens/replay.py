@@ -12,7 +12,9 @@ quits when the replay was opened directly.
 Nothing is written: there is no input widget, and every write key is bound to
 a hint that says so.  The events are read once, in a thread worker (a long
 incident opens without freezing the screen); stepping forward applies one
-event, a jump starts from the nearest checkpoint (core/replay.py).
+event, a jump starts from the nearest checkpoint (core/replay.py).  The
+replay holds the stored log as it was when it opened: events stored later,
+and my pending ones (not in the log yet), are not in it.
 """
 
 from __future__ import annotations
