@@ -38,7 +38,7 @@ from warroom.tui.widgets.connection import ConnectionMonitor, ConnectionStatus
 def binding_ids() -> set[str]:
     """Every binding id the config file's `[keys]` table may remap."""
     from warroom.tui.screens.followups import FollowupsScreen
-    from warroom.tui.screens.forms import FormScreen
+    from warroom.tui.screens.forms import ConfirmScreen, FormScreen
     from warroom.tui.screens.metrics import MetricsScreen
     from warroom.tui.screens.postmortem import PostmortemScreen
     from warroom.tui.widgets.timeline import TimelineView
@@ -51,6 +51,7 @@ def binding_ids() -> set[str]:
         WallRoomScreen,
         TimelineView,
         FormScreen,
+        ConfirmScreen,
         KeysScreen,
         FollowupsScreen,
         PostmortemScreen,

@@ -184,6 +184,11 @@ class FormFailed(Message):
     error: Exception
 
 
+@dataclass
+class NothingPicked(Message):
+    """Enter in a pick list with nothing highlighted: the form says what to choose."""
+
+
 # -- the connection ------------------------------------------------------------------
 
 
