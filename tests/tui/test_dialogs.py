@@ -21,7 +21,7 @@ from warroom.services.incidents import write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
 from warroom.tui.run import app_for_store
-from warroom.tui.screens.forms import ConfirmScreen, FormScreen
+from warroom.tui.screens.forms import FormScreen
 from warroom.tui.screens.room import RoomScreen
 
 
@@ -170,6 +170,8 @@ async def test_from_resolved_s_enter_reopens_nothing(
 async def test_closing_asks_for_confirmation_and_enter_does_not_confirm(
     sqlite_store: SQLiteStore, clock: FixedClock
 ) -> None:
+    from warroom.tui.screens.forms import ConfirmScreen
+
     app = resolved_room(sqlite_store, clock)
     since = sqlite_store.last_gseq()
     async with app.run_test(size=SIZE) as pilot:
