@@ -189,6 +189,13 @@ class NothingPicked(Message):
     """Enter in a pick list with nothing highlighted: the form says what to choose."""
 
 
+@dataclass
+class ThemeNotSaved(Message):
+    """The theme chosen could not be written to the config file."""
+
+    error: Exception
+
+
 # -- the connection ------------------------------------------------------------------
 
 
