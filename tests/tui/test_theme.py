@@ -27,12 +27,17 @@ note = "N"      # shift+n notes
 """
 
 
-def env_for(tmp_path: Path) -> dict[str, str]:
-    return {
-        "WARROOM_CONFIG": str(tmp_path / "config" / "config.toml"),
+def user_config(tmp_path: Path, text: str) -> tuple[dict[str, str], Path]:
+    """An environment whose user config file (returned too) holds `text`."""
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir(exist_ok=True)
+    config.write_text(text, encoding="utf-8")
+    env = {
+        "WARROOM_CONFIG": str(config),
         "WARROOM_SITE_CONFIG": str(tmp_path / "site.toml"),
         "WARROOM_DB": str(tmp_path / "warroom.db"),
     }
+    return env, config
 
 
 def app_with(store: SQLiteStore, clock: FixedClock, env: dict[str, str]) -> WarroomApp:
@@ -47,10 +52,7 @@ async def home(app: WarroomApp, pilot: Pilot[Any]) -> None:
 async def test_a_theme_chosen_in_the_palette_is_saved_and_used_next_time(
     sqlite_store: SQLiteStore, clock: FixedClock, tmp_path: Path
 ) -> None:
-    env = env_for(tmp_path)
-    config = Path(env["WARROOM_CONFIG"])
-    config.parent.mkdir()
-    config.write_text(WRITTEN, encoding="utf-8")
+    env, config = user_config(tmp_path, WRITTEN)
     app = app_with(sqlite_store, clock, env)
     async with app.run_test(size=SIZE) as pilot:
         await home(app, pilot)
@@ -85,9 +87,7 @@ async def test_a_theme_chosen_in_the_palette_is_saved_and_used_next_time(
 async def test_a_theme_set_by_hand_is_used(
     sqlite_store: SQLiteStore, clock: FixedClock, tmp_path: Path
 ) -> None:
-    env = env_for(tmp_path)
-    Path(env["WARROOM_CONFIG"]).parent.mkdir()
-    Path(env["WARROOM_CONFIG"]).write_text('theme = "textual-light"\n', encoding="utf-8")
+    env, _ = user_config(tmp_path, 'theme = "textual-light"\n')
     app = app_with(sqlite_store, clock, env)
     async with app.run_test(size=SIZE) as pilot:
         await home(app, pilot)
@@ -97,11 +97,8 @@ async def test_a_theme_set_by_hand_is_used(
 async def test_a_bad_theme_in_the_file_warns_in_one_line_and_uses_the_default(
     sqlite_store: SQLiteStore, clock: FixedClock, tmp_path: Path
 ) -> None:
-    env = env_for(tmp_path)
-    config = Path(env["WARROOM_CONFIG"])
-    config.parent.mkdir()
     for written in ('theme = "solarised-ish"\n', "theme = 3\n"):
-        config.write_text(written, encoding="utf-8")
+        env, config = user_config(tmp_path, written)
         app = app_with(sqlite_store, clock, env)
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await home(app, pilot)
