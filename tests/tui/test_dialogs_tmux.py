@@ -92,8 +92,8 @@ def test_a_name_typed_after_r_and_a_digit_after_v(tmux: Tmux) -> None:  # noqa: 
     tmux("send-keys", "-t", WINDOW, "Enter")
     tmux.wait_until(
         WINDOW,
-        lambda screen: "Support Lead         dana" in screen and closed(screen),
-        "dana as Support Lead in the roster",
+        lambda screen: "dana assigned support" in screen and closed(screen),
+        "dana assigned support, in the timeline",
     )
     tmux("send-keys", "-t", WINDOW, "v")
     tmux.wait_for(WINDOW, "Change the severity")

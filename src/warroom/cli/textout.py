@@ -62,15 +62,19 @@ def incident_row(incident: Incident, catalog: Catalog, now: datetime) -> list[st
 
 
 def incident_list(incidents: list[Incident], catalog: Catalog, now: datetime) -> str:
-    """One line per incident, in columns (aligned by terminal cells)."""
+    """One line per incident, in columns (aligned by terminal cells); the ref
+    padded to 8 and one space before the severity, as ever (`INC-1    SEV2`)."""
     rows = [incident_row(incident, catalog, now) for incident in incidents]
-    widths = (
-        [max((_cells(row[i]) for row in rows), default=0) for i in range(len(rows[0]))]
-        if rows
-        else []
-    )
+    if not rows:
+        return ""
+    widths = [max(_cells(row[i]) for row in rows) for i in range(len(rows[0]))]
+    widths[0] = max(widths[0], 8)
+
+    def padded(i: int, cell: str) -> str:
+        return cell + " " * (widths[i] - _cells(cell))
+
     return "\n".join(
-        "  ".join(cell + " " * (widths[i] - _cells(cell)) for i, cell in enumerate(row)).rstrip()
+        (padded(0, row[0]) + " " + "  ".join(padded(i, c) for i, c in enumerate(row) if i)).rstrip()
         for row in rows
     )
 

@@ -401,7 +401,7 @@ class RolesForm(_WriteForm):
 
     TITLE_TEXT = "Roles"
     AUTO_FOCUS = "#person"  # focused as the form is built: a name typed after `r` lands here
-    HINT = "Type a name · Tab: what to do (a role's first letter picks it) · Enter saves · Esc"
+    HINT = "Type a name · Tab, a role's letter · Enter saves · Esc cancels"
 
     def __init__(self, incident: Incident, catalog: Catalog, writer: Writer, me: str) -> None:
         super().__init__(incident, catalog, writer)
@@ -542,7 +542,7 @@ class CommsForm(_WriteForm):
 
     TITLE_TEXT = "Stakeholder update"
     AUTO_FOCUS = "#text"  # focused as the form is built: keys typed after `u` land here
-    HINT = "Type to replace · Enter posts · Tab: audience (its initial picks it) · Esc cancels"
+    HINT = "Typing replaces · Enter posts · Tab: audience · Esc cancels"
 
     def fields(self) -> ComposeResult:
         audiences = list(self.catalog.audiences)
