@@ -12,7 +12,7 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.tui.helpers import screen_text, wait_until
-from warroom.config import load_settings, save_theme
+from warroom.config import load_settings
 from warroom.core.clock import FixedClock
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
@@ -113,6 +113,7 @@ async def test_a_bad_theme_in_the_file_warns_in_one_line_and_uses_the_default(
 def test_save_theme_makes_the_file_and_refuses_to_rewrite_a_broken_one(tmp_path: Path) -> None:
     import pytest
 
+    from warroom.config import save_theme
     from warroom.core.errors import UsageError
 
     made = tmp_path / "new" / "config.toml"
