@@ -14,8 +14,10 @@ Keys: `db`, `user`, `server`, `token`, `token_file`, `runbook_dirs` (a list of f
 runbooks, added to the shipped samples; the files' lists and
 WARROOM_RUNBOOK_DIRS, separated by the OS path separator, add up), and the
 tables `[severities.N]`, `[roles.KEY]`, `[workflow]` (merged over `data/`),
-`[keys]` (binding id -> keys).  A relative `db` or runbook folder in a file is
-relative to that file's folder.
+`[keys]` (binding id -> keys), `theme` (the TUI's colour theme, e.g.
+"textual-light"; choosing one in the command palette saves it to the user's
+file, `save_theme`).  A relative `db` or runbook folder in a file is relative
+to that file's folder.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class Settings:
     sources: list[Path] = field(default_factory=list)
     runbook_dirs: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    theme: str | None = None  # as written in a file: the TUI checks that it names a theme
+    user_config: Path | None = None  # the user's config file (where a chosen theme is saved)
 
     def catalog(self) -> Catalog:
         if not any(self.overrides.get(name) for name in ("severities", "roles", "workflow")):
@@ -131,11 +135,36 @@ def load_settings(
         keys={str(k): str(v) for k, v in keys.items()},
         sources=sources,
         warnings=warnings,
+        theme=str(merged["theme"]) if merged.get("theme") is not None else None,
+        user_config=config_paths(env)[1],
         runbook_dirs=runbook_dirs
         + [
             Path(p).expanduser() for p in env.get("WARROOM_RUNBOOK_DIRS", "").split(os.pathsep) if p
         ],
     )
+
+
+def save_theme(path: Path, theme: str) -> None:
+    """Set `theme = "..."` in the config file at `path` (made if missing),
+    keeping the rest of the file as it is, comments included."""
+    import tomlkit
+
+    try:
+        document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        document = tomlkit.document()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"cannot read {path}: {error}") from None
+    except tomlkit.exceptions.ParseError as error:
+        raise UsageError(f"{path} is not valid TOML, left as it is: {error}") from None
+    document["theme"] = theme
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
+        temporary.replace(path)
+    except OSError as error:
+        raise UsageError(f"cannot write {path}: {error}") from None
 
 
 def _server(layers: list[tuple[str, dict[str, Any]]]) -> str | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -30,23 +31,72 @@ def timeline_order(events: Iterable[Event]) -> list[Event]:
     return sorted(events, key=lambda event: (event.occurred_at, event.seq or 0))
 
 
-def incident_line(incident: Incident, catalog: Catalog, now: datetime) -> str:
+TITLE_CELLS = 60  # the list's title column at most; a longer title ends in …
+
+
+def incident_row(incident: Incident, catalog: Catalog, now: datetime) -> list[str]:
+    """One incident's cells for `warroom list`: ref, severity, status, title,
+    lead, age, and the next stakeholder update (its local time, or OVERDUE)."""
     age = (
         format_duration((now - incident.declared_at).total_seconds())
         if incident.declared_at
         else "-"
     )
-    overdue = " UPDATE OVERDUE" if incident.update_overdue(catalog, now) else ""
-    drill = " [drill]" if incident.drill else ""
-    return (
-        f"{incident.ref:<8} SEV{incident.severity}  {incident.status:<13} "
-        f"{clean_line(incident.title)}{drill}  "
-        f"lead: {clean_line(incident.lead or '-')}  age: {age}{overdue}"
-    )
+    due = incident.next_update_due(catalog)
+    if due is None:
+        update = ""
+    elif now > due:
+        update = "UPDATE OVERDUE"
+    else:
+        update = f"next update {due.astimezone():%H:%M}"
+    title = clean_line(incident.title) + (" [drill]" if incident.drill else "")
+    return [
+        incident.ref,
+        f"SEV{incident.severity}",
+        incident.status,
+        _fit(title, TITLE_CELLS),
+        f"lead: {clean_line(incident.lead or '-')}",
+        f"age: {age}",
+        update,
+    ]
 
 
 def incident_list(incidents: list[Incident], catalog: Catalog, now: datetime) -> str:
-    return "\n".join(incident_line(incident, catalog, now) for incident in incidents)
+    """One line per incident, in columns (aligned by terminal cells); the ref
+    padded to 8 and one space before the severity, as ever (`INC-1    SEV2`)."""
+    rows = [incident_row(incident, catalog, now) for incident in incidents]
+    if not rows:
+        return ""
+    widths = [max(_cells(row[i]) for row in rows) for i in range(len(rows[0]))]
+    widths[0] = max(widths[0], 8)
+
+    def padded(i: int, cell: str) -> str:
+        return cell + " " * (widths[i] - _cells(cell))
+
+    return "\n".join(
+        (padded(0, row[0]) + " " + "  ".join(padded(i, c) for i, c in enumerate(row) if i)).rstrip()
+        for row in rows
+    )
+
+
+def _cells(text: str) -> int:
+    """The terminal cells `text` takes (wide East Asian characters two,
+    combining marks none)."""
+    return sum(
+        0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        for char in text
+    )
+
+
+def _fit(text: str, cells: int) -> str:
+    if _cells(text) <= cells:
+        return text
+    kept = ""
+    for char in text:
+        if _cells(kept + char) > cells - 1:
+            break
+        kept += char
+    return kept + "…"
 
 
 def incident_details(incident: Incident, catalog: Catalog, now: datetime) -> str:

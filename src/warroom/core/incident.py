@@ -95,6 +95,7 @@ class Incident:
     steps: dict[str, Step] = field(default_factory=dict)
     followups: dict[str, Followup] = field(default_factory=dict)
     last_update_at: datetime | None = None
+    last_audience: str | None = None  # of the last stakeholder update (the form's default)
     last_seq: int = 0
     last_gseq: int = 0
     updated_at: datetime | None = None

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen
@@ -25,7 +25,7 @@ from warroom.resources import styles_path
 from warroom.store.base import RemoteStore, Store
 from warroom.tui import keys
 from warroom.tui.commands import WarroomCommands
-from warroom.tui.messages import ConnectionProbed, DrillOver
+from warroom.tui.messages import ConnectionProbed, DrillOver, ThemeNotSaved
 from warroom.tui.pending import RoomLoad
 from warroom.tui.safe import notify
 from warroom.tui.screens.drill import DrillNotice
@@ -38,7 +38,7 @@ def binding_ids() -> set[str]:
     """Every binding id the config file's `[keys]` table may remap."""
     from warroom.tui.screens.entry import EntryScreen
     from warroom.tui.screens.followups import FollowupsScreen
-    from warroom.tui.screens.forms import FormScreen
+    from warroom.tui.screens.forms import ConfirmScreen, FormScreen
     from warroom.tui.screens.home import HomeScreen
     from warroom.tui.screens.metrics import MetricsFilterForm, MetricsScreen
     from warroom.tui.screens.postmortem import PostmortemScreen
@@ -55,6 +55,7 @@ def binding_ids() -> set[str]:
         ReplayScreen,
         TimelineView,
         FormScreen,
+        ConfirmScreen,
         KeysScreen,
         EntryScreen,
         FollowupsScreen,
@@ -143,6 +144,8 @@ class WarroomApp(App[int]):
         self.connection: ConnectionMonitor | None = (
             ConnectionMonitor(self, store) if isinstance(store, RemoteStore) else None
         )
+        self._theme_warning: str | None = None
+        self._use_theme(self.settings.theme)
 
     def get_default_screen(self) -> Screen[Any]:
         """The first screen: the war room asked for, or the incident list.
@@ -176,6 +179,42 @@ class WarroomApp(App[int]):
         if self.key_overrides:
             self.set_keymap(self.key_overrides)
             self._warn_unknown_keys()
+        if self._theme_warning:
+            notify(self, self._theme_warning, severity="warning", timeout=15)
+        self.theme_changed_signal.subscribe(self, self._theme_chosen)
+
+    # -- the theme: from the config file; a theme chosen is saved there ------------------
+
+    def _use_theme(self, name: str | None) -> None:
+        if name is None:
+            return
+        if name in self.available_themes:
+            self.theme = name
+            return
+        where = ", ".join(str(path) for path in self.settings.sources) or "the configuration"
+        self._theme_warning = (
+            f"theme = {name!r} in {where} names no theme; using the default "
+            "(ctrl+p, Theme lists them and saves the one chosen)"
+        )
+
+    def _theme_chosen(self, theme: Any) -> None:
+        path = self.settings.user_config
+        if path is not None and theme.name != self.settings.theme:
+            self.settings.theme = theme.name
+            self._save_theme(path, theme.name)
+
+    @work(thread=True, exit_on_error=False, group="theme", exclusive=True)
+    def _save_theme(self, path: Path, name: str) -> None:
+        from warroom.config import save_theme
+
+        try:
+            save_theme(path, name)
+        except Exception as error:
+            self.post_message(ThemeNotSaved(error))
+
+    @on(ThemeNotSaved)
+    def _theme_not_saved(self, message: ThemeNotSaved) -> None:
+        notify(self, f"the theme is not saved: {message.error}", severity="warning")
 
     def _home(self) -> Screen[Any]:
         from warroom.tui.screens.home import HomeScreen

@@ -196,7 +196,8 @@ REPLAY_KEYS: tuple[Key, ...] = (
 )
 
 HOME_KEYS: tuple[Key, ...] = (
-    Key("open", "enter", "open", "Open", True),
+    # priority: the list's own enter (select) would hide it from the key bar
+    Key("open", "enter", "open", "Open", True, priority=True),
     Key("down", "j", "down", "Down"),
     Key("up", "k", "up", "Up"),
     Key(
@@ -207,7 +208,7 @@ HOME_KEYS: tuple[Key, ...] = (
         True,
         palette="Show closed incidents too / open only",
     ),
-    Key("quit_home", "q", "app.quit", "Quit"),
+    Key("quit_home", "q", "app.quit", "Quit", True),
     *_priority(Key("cancel_filter", "escape", "cancel_filter", "Cancel")),
 )
 

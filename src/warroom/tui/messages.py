@@ -193,6 +193,18 @@ class FormFailed(Message):
     error: Exception
 
 
+@dataclass
+class NothingPicked(Message):
+    """Enter in a pick list with nothing highlighted: the form says what to choose."""
+
+
+@dataclass
+class ThemeNotSaved(Message):
+    """The theme chosen could not be written to the config file."""
+
+    error: Exception
+
+
 # -- the connection ------------------------------------------------------------------
 
 

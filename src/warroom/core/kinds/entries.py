@@ -54,6 +54,7 @@ def _check_comms(state: Incident, data: dict[str, Any], catalog: Catalog) -> Non
 def _fold_comms(state: Incident, event: Event, catalog: Catalog) -> None:
     if state.last_update_at is None or event.occurred_at > state.last_update_at:
         state.last_update_at = event.occurred_at
+    state.last_audience = event.data.get("audience", "internal")  # the last one posted
 
 
 class LinkAdded(KindData):

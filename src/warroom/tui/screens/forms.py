@@ -14,13 +14,14 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
+from textual.widgets.input import Selection
 from textual.widgets.option_list import Option
 
 from warroom.core.catalog import Catalog
@@ -29,9 +30,16 @@ from warroom.core.errors import UsageError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.runbook_library import Entry
-from warroom.tui.messages import FormFailed, FormSaved, LibraryFailed, LibraryLoaded
+from warroom.tui.messages import (
+    FormFailed,
+    FormSaved,
+    LibraryFailed,
+    LibraryLoaded,
+    NothingPicked,
+)
 from warroom.tui.safe import safe_line
 from warroom.tui.typeahead import TypeAhead
+from warroom.tui.widgets.picklist import PickList
 from warroom.tui.widgets.safe_input import SafeInput
 
 Writer = Callable[[str, dict[str, Any], datetime | None], Event]
@@ -42,7 +50,17 @@ class FormScreen(TypeAhead, ModalScreen[Any]):
 
     # priority: the form is gone before the keys typed after Esc arrive (tui/typeahead.py)
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "close", "Cancel", id="form_cancel", priority=True)
+        Binding("escape", "close", "Cancel", id="form_cancel", priority=True),
+        # priority too: a key typed after Tab in one burst goes to the next field
+        Binding("tab", "app.focus_next", "Next field", show=False, id="form_next", priority=True),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous field",
+            show=False,
+            id="form_previous",
+            priority=True,
+        ),
     ]
     TITLE_TEXT = ""
     HINT = "Enter saves · Tab next field · Esc cancels"
@@ -115,6 +133,11 @@ class FormScreen(TypeAhead, ModalScreen[Any]):
         event.stop()
         self.action_save()
 
+    @on(NothingPicked)
+    def _nothing_picked(self, event: NothingPicked) -> None:
+        event.stop()
+        self.action_save()
+
     @staticmethod
     def chosen(options: OptionList) -> str | None:
         if options.highlighted is None:
@@ -174,9 +197,17 @@ class _WriteForm(FormScreen):
 
 
 class StatusForm(_WriteForm):
-    """Only the moves the workflow allows from the current status are offered."""
+    """Only the moves the workflow allows from the current status are offered.
+
+    The highlight starts on the next state forward (investigating ->
+    identified -> mitigated, then resolved): `s` Enter moves the incident on,
+    never back.  A move back is offered, marked, and never the default; a
+    final state (closed, cancelled) is never the default and asks to be
+    confirmed (ConfirmScreen) before it is written.
+    """
 
     TITLE_TEXT = "Change the status"
+    AUTO_FOCUS = "#moves"  # focused as the form is built: keys typed after `s` land here
 
     def __init__(
         self,
@@ -187,21 +218,30 @@ class StatusForm(_WriteForm):
     ) -> None:
         super().__init__(incident, catalog, writer)
         self.resolve = resolve
+        self.confirmed: str | None = None  # the final state confirmed
 
     def fields(self) -> ComposeResult:
-        moves = self.catalog.allowed_moves(self.incident.status)
-        yield _label(f"From {self.incident.status} to:")
-        options = [Option(safe_line(move, 60), id=move) for move in moves] or [
-            Option(safe_line(f"{self.incident.status} is final: no moves"), disabled=True)
-        ]
-        yield OptionList(*options, id="moves")
+        status = self.incident.status
+        moves = self.catalog.allowed_moves(status)
+        yield _label(f"From {status} to:")
+        options = [
+            Option(
+                Content.assemble(
+                    safe_line(move, 60), (_move_note(self.catalog, status, move), "dim")
+                ),
+                id=move,
+            )
+            for move in moves
+        ] or [Option(safe_line(f"{status} is final: no moves"), disabled=True)]
+        forward = forward_move(self.catalog, status)
+        yield PickList(*options, highlighted=moves.index(forward) if forward else None, id="moves")
         yield _label("Why (optional)")
         yield SafeInput(id="reason", placeholder="e.g. rolled back the deploy", compact=True)
         yield Static("Duplicate of", classes="form-label dup", markup=False)
         yield SafeInput(id="duplicate", placeholder="e.g. INC-3", classes="dup", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#moves", OptionList).focus()
+        super().on_mount()
         self._show_duplicate()
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -211,6 +251,23 @@ class StatusForm(_WriteForm):
         cancelled = self.chosen(self.query_one("#moves", OptionList)) == "cancelled"
         for widget in self.query(".dup"):
             widget.display = cancelled
+
+    def action_save(self) -> None:
+        target = self.chosen(self.query_one("#moves", OptionList))
+        if target is None or not is_final(self.catalog, target) or self.confirmed == target:
+            super().action_save()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.confirmed = target
+                self.action_save()
+
+        question = (
+            f"Move {self.incident.ref} to {target}? {target} is final: "
+            "nothing can change the incident afterwards."
+        )
+        self.app.push_screen(ConfirmScreen(question), answered)
 
     def job(self) -> Callable[[], Event]:
         target = self.chosen(self.query_one("#moves", OptionList))
@@ -230,37 +287,101 @@ class StatusForm(_WriteForm):
         return write
 
 
+def is_final(catalog: Catalog, status: str) -> bool:
+    """A state nothing leaves (closed, cancelled)."""
+    return status in catalog.states and not catalog.allowed_moves(status)
+
+
+def forward_move(catalog: Catalog, status: str) -> str | None:
+    """The default move from `status`: the next open state after it in the
+    workflow's order, else the first move to a state that is neither open nor
+    final (resolved); None when there is no move forward (resolved: reopening
+    is a move back)."""
+    if not catalog.is_open(status):
+        return None
+    moves = catalog.allowed_moves(status)
+    order = list(catalog.state_order)
+    later = order[order.index(status) + 1 :] if status in order else []
+    for state in later:
+        if state in moves and catalog.is_open(state):
+            return state
+    done = [state for state in moves if not catalog.is_open(state) and not is_final(catalog, state)]
+    return done[0] if done else None
+
+
+def _move_note(catalog: Catalog, status: str, move: str) -> str:
+    if is_final(catalog, move):
+        return "  (final: asks to confirm)"
+    order = list(catalog.state_order)
+    if move in order and status in order and order.index(move) < order.index(status):
+        return "  (back)"
+    return ""
+
+
+class ConfirmScreen(TypeAhead, ModalScreen[bool]):
+    """A yes/no question; only `y` says yes (Enter, `n` and Esc say no)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("n,enter", "answer(False)", "No", id="confirm_no"),
+        Binding("escape", "answer(False)", "No", id="confirm_cancel", priority=True),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__(classes="form-screen")
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form"):
+            yield Static(Content.assemble(("Confirm", "bold")), classes="form-title")
+            yield Static(safe_line(self.question, 300), id="question")
+            yield Static("y: yes · n, Enter or Esc: no", classes="form-hint", markup=False)
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
 class SeverityForm(_WriteForm):
+    """The highlight starts one step more severe than now (`v` Enter
+    escalates by one, never straight to the top); a digit picks its level."""
+
     TITLE_TEXT = "Change the severity"
+    AUTO_FOCUS = "#levels"  # focused as the form is built: a digit typed after `v` lands here
 
     def fields(self) -> ComposeResult:
-        yield _label(f"Now SEV{self.incident.severity}; new severity:")
+        yield _label(f"Now SEV{self.incident.severity}; new severity (a digit picks it):")
+        levels = [level for level in self.catalog.severities if level != self.incident.severity]
         options = [
             Option(
-                Content.assemble((f"SEV{level} ", "bold"), safe_line(severity.name, 40)),
+                Content.assemble(
+                    (f"SEV{level} ", "bold"), safe_line(self.catalog.severities[level].name, 40)
+                ),
                 id=str(level),
             )
-            for level, severity in self.catalog.severities.items()
-            if level != self.incident.severity
+            for level in levels
         ]
-        yield OptionList(*options, id="levels")
+        step = self._one_step_up()
+        yield PickList(
+            *options,
+            picks={str(level): str(level) for level in levels if 0 <= level <= 9},
+            highlighted=levels.index(step) if step in levels else (0 if levels else None),
+            id="levels",
+        )
         yield _label("Why (optional)")
         yield SafeInput(id="note", placeholder="e.g. all regions affected", compact=True)
 
-    def on_mount(self) -> None:
-        levels = self.query_one("#levels", OptionList)
-        levels.highlighted = self._one_step_up(levels)
-        levels.focus()
+    def on_key(self, event: events.Key) -> None:
+        """The current level's digit: say so (the list has no option for it)."""
+        if event.character == str(self.incident.severity):
+            event.stop()
+            self.show_error(f"SEV{self.incident.severity} is the severity already")
 
-    def _one_step_up(self, levels: OptionList) -> int | None:
-        """The level one step more severe than now (else one less): `v` Enter
-        escalates by one, never straight to the top."""
+    def _one_step_up(self) -> int | None:
+        """The level one step more severe than now (else one less)."""
         current = self.incident.severity
-        ids = [option.id for option in levels.options]
         more = [level for level in self.catalog.severities if level < current]
         less = [level for level in self.catalog.severities if level > current]
-        target = max(more) if more else (min(less) if less else None)
-        return ids.index(str(target)) if str(target) in ids else (0 if ids else None)
+        return max(more) if more else (min(less) if less else None)
 
     def job(self) -> Callable[[], Event]:
         level = self.chosen(self.query_one("#levels", OptionList))
@@ -274,9 +395,13 @@ class SeverityForm(_WriteForm):
 
 
 class RolesForm(_WriteForm):
-    """Assign or release a role, join or leave: for the person named (me by default)."""
+    """Assign or release a role, join or leave: for the person named (me by
+    default).  The person field has the focus, its name selected: typing a
+    name replaces mine.  In the list, a role's first letter picks it."""
 
     TITLE_TEXT = "Roles"
+    AUTO_FOCUS = "#person"  # focused as the form is built: a name typed after `r` lands here
+    HINT = "Type a name · Tab, a role's letter · Enter saves · Esc cancels"
 
     def __init__(self, incident: Incident, catalog: Catalog, writer: Writer, me: str) -> None:
         super().__init__(incident, catalog, writer)
@@ -286,37 +411,47 @@ class RolesForm(_WriteForm):
         yield _label("Person")
         yield SafeInput(self.me, id="person", compact=True)
         yield _label("Do")
-        yield OptionList(id="role-actions")
-
-    def on_mount(self) -> None:
-        self._fill(self.me)
-        self.query_one("#role-actions", OptionList).focus()
+        picks = {
+            f"{verb}:{key}": key[:1] for key in self.catalog.roles for verb in ("assign", "release")
+        }
+        yield PickList(
+            *self._choices(self.me), picks={**picks, "join:": "j"}, highlighted=0, id="role-actions"
+        )
 
     @on(Input.Changed, "#person")
     def _person_changed(self, event: Input.Changed) -> None:
-        self._fill(event.value.strip())
-
-    def _fill(self, person: str) -> None:
         options = self.query_one("#role-actions", OptionList)
+        was = self.chosen(options)  # a role picked already stays picked
         options.clear_options()
+        options.add_options(self._choices(event.value.strip()))
+        ids = [option.id for option in options.options]
+        options.highlighted = ids.index(was) if was in ids else 0
+
+    def _choices(self, person: str) -> list[Option]:
         choices: list[Option] = []
         releases: list[Option] = []
         for key, role in self.catalog.roles.items():
             holders = self.incident.roles.get(key, [])
             name = safe_line(role.name, 40)
+            letter = (key[:1], "bold underline")
             if person in holders:
-                releases.append(Option(Content.assemble("release ", name), id=f"release:{key}"))
+                releases.append(
+                    Option(Content.assemble(letter, " release ", name), id=f"release:{key}")
+                )
             else:
-                choices.append(Option(Content.assemble("assign ", name), id=f"assign:{key}"))
+                choices.append(
+                    Option(Content.assemble(letter, " assign ", name), id=f"assign:{key}")
+                )
         # what takes something away comes after what adds: `r` Enter never
         # releases a role by accident
         choices += releases
         if person in self.incident.participants:
-            choices.append(Option("leave the incident", id="leave:"))
+            choices.append(Option("  leave the incident", id="leave:"))
         else:
-            choices.append(Option("join the incident", id="join:"))
-        options.add_options(choices)
-        options.highlighted = 0
+            choices.append(
+                Option(Content.assemble(("j", "bold underline"), " join the incident"), id="join:")
+            )
+        return choices
 
     def job(self) -> Callable[[], Event]:
         choice = self.chosen(self.query_one("#role-actions", OptionList))
@@ -399,31 +534,58 @@ class LinkForm(_WriteForm):
 
 
 class CommsForm(_WriteForm):
-    """A stakeholder update: the audience, and the text pre-filled from the summary."""
+    """A stakeholder update: the text, pre-filled from the pinned summary and
+    selected (typing replaces it; Enter posts exactly what the box shows),
+    and the audience, shown in the form's words ("to customers") and
+    highlighted in its list: the one last used in this incident, else the
+    first.  Tab reaches the list; an audience's initial picks it."""
 
     TITLE_TEXT = "Stakeholder update"
     AUTO_FOCUS = "#text"  # focused as the form is built: keys typed after `u` land here
+    HINT = "Typing replaces · Enter posts · Tab: audience · Esc cancels"
 
     def fields(self) -> ComposeResult:
-        yield _label("Audience")
-        yield OptionList(
-            *[Option(safe_line(audience, 40), id=audience) for audience in self.catalog.audiences],
-            id="audiences",
-        )
-        yield _label("Update")
-        yield SafeInput(
+        audiences = list(self.catalog.audiences)
+        audience = self.incident.last_audience
+        start = audiences.index(audience) if audience in audiences else 0
+        yield Static("", id="update-label", classes="form-label", markup=False)
+        text = SafeInput(
             self.incident.summary,
             id="text",
             placeholder="impact, what we do, next update",
-            select_on_focus=False,
             compact=True,
+        )
+        text.selection = Selection(
+            0, len(text.value)
+        )  # the pre-fill is replaced by the first key typed
+        yield text
+        yield _label("Audience")
+        yield PickList(
+            *[Option(safe_line(name, 40), id=name) for name in audiences],
+            picks={name: name[:1] for name in audiences},
+            highlighted=start if audiences else None,
+            id="audiences",
         )
 
     def on_mount(self) -> None:
-        self.query_one("#audiences", OptionList).highlighted = 0
+        super().on_mount()
+        self._show_audience()
+
+    @on(OptionList.OptionHighlighted, "#audiences")
+    def _audience_highlighted(self) -> None:
+        self._show_audience()
+
+    def _show_audience(self) -> None:
+        audience = self.chosen(self.query_one("#audiences", OptionList))
+        label = f"Update to {audience}" if audience else "Update (choose the audience below)"
+        if audience and audience == self.incident.last_audience:
+            label += " (the audience of the last update)"
+        self.query_one("#update-label", Static).update(safe_line(label + ":", 200))
 
     def job(self) -> Callable[[], Event]:
-        audience = self.chosen(self.query_one("#audiences", OptionList)) or "internal"
+        audience = self.chosen(self.query_one("#audiences", OptionList))
+        if audience is None:
+            raise UsageError("choose the audience")
         text = self.query_one("#text", Input).value.strip()
         if not text:
             raise UsageError("the update is empty")

@@ -1,7 +1,8 @@
 """The home screen: the incident list.
 
 Open incidents, most severe first: severity (coloured), ref, title, status,
-lead, age, and a marker when a stakeholder update is overdue.  `c` shows the
+lead, age, and when the next stakeholder update is due (local time; a
+marker when it is overdue).  `c` shows the
 resolved, closed and cancelled ones too.  The list follows the store live
 (`IncidentsFeed`, screens/incident_list.py): any event from any terminal
 refreshes it in a thread worker, never more than one refresh at a time.
@@ -112,6 +113,11 @@ class HomeScreen(TypeAhead, IncidentListScreen):
         self._title()
         self.set_interval(AGE_REFRESH, self.show_incidents)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open" and isinstance(self.focused, Input):
+            return False  # Enter in the filter box goes back to the list
+        return super().check_action(action, parameters)
+
     def on_screen_resume(self) -> None:
         if self.loaded:
             self.feed.request()
@@ -197,6 +203,7 @@ class HomeScreen(TypeAhead, IncidentListScreen):
         if incident.drill:
             title = Content.assemble(("drill ", "italic"), title)
         overdue = incident.update_overdue(self.catalog, now)
+        due = incident.next_update_due(self.catalog)
         return [
             severity_chip(self.catalog, incident.severity, long=False, margin=not narrow),
             Content.assemble((incident.ref, "bold")),
@@ -204,7 +211,9 @@ class HomeScreen(TypeAhead, IncidentListScreen):
             safe_line(incident.status, 13),
             safe_line(incident.lead or "—", 10 if not narrow else 8),
             Content(age),
-            Content.assemble(("⚠ late", "bold $text-error")) if overdue else Content(""),
+            Content.assemble(("⚠ late", "bold $text-error"))
+            if overdue
+            else Content(f"{due.astimezone():%H:%M}" if due else ""),
         ]
 
     def _selected_id(self) -> str | None:

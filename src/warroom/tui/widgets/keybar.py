@@ -5,8 +5,10 @@ What Textual's `Footer` shows (the focused screen's bindings with
 of text by one widget instead of a widget per key: a screen paints sooner
 (the Footer's keys cost a war room a third of its first paint), and the bar
 redraws in place when the focus changes what is bound.  Clicking a key
-presses it.  `say` puts a short line in place of the keys for a few seconds
-(where to go when a key has nothing to act on).
+presses it.  When they do not all fit, the keys at the end are left out
+(whole keys, never half of one); the palette's key stays at the right.  `say`
+puts a short line in place of the keys for a few seconds (where to go when a
+key has nothing to act on).
 """
 
 from __future__ import annotations
@@ -110,39 +112,37 @@ class KeyBar(Widget, can_focus=False):
         description_style = self.get_visual_style("keybar--description")
         bindings, palette = self._shown()
         gap = "" if self.compact else " "
-        parts: list[Content] = []
-        self._keys = []
-        x = 0
 
-        def add(binding: Binding, enabled: bool) -> Content:
-            nonlocal x
-            label = Content.assemble(
+        def label(binding: Binding, enabled: bool) -> Content:
+            text = Content.assemble(
                 (f"{gap}{self.app.get_key_display(binding)} ", key_style),
                 (f"{binding.description}{gap}", description_style),
             )
-            if not enabled:
-                label = label.stylize("dim")
-            self._keys.append((x, x + label.cell_length, binding.key.split(",")[0]))
-            x += label.cell_length + 1
-            return label
+            return text if enabled else text.stylize("dim")
 
-        if self._said is not None:
-            said = Content(f" {self._said} ").stylize(self.get_visual_style("keybar--said"))
-            parts.append(said)
-            x += said.cell_length + 1
+        labels = [(label(*shown), shown[0]) for shown in bindings]
+        right = (label(*palette), palette[0]) if palette is not None else None
+        # Too narrow for them all: the keys at the end go first (the screens
+        # list their most needed keys first); a key is never cut in half.
+        width = self.size.width
+        reserved = right[0].cell_length + 1 if right is not None else 0
+        while len(labels) > 1 and _joined_width(labels) + reserved > width:
+            labels.pop()
+        self._keys = []
+        if self._said is not None:  # a short line in place of the keys
+            line = Content(f" {self._said} ").stylize(self.get_visual_style("keybar--said"))
         else:
-            for binding, enabled in bindings:
-                parts.append(add(binding, enabled))
-        line = Content(" ").join(parts)
-        if palette is not None:
-            right = add(*palette)
-            space = max(self.size.width - line.cell_length - right.cell_length, 1)
-            self._keys[-1] = (
-                line.cell_length + space,
-                line.cell_length + space + right.cell_length,
-                self._keys[-1][2],
-            )
-            line = Content.assemble(line, " " * space, right)
+            x = 0
+            for text, binding in labels:
+                self._keys.append((x, x + text.cell_length, binding.key.split(",")[0]))
+                x += text.cell_length + 1
+            line = Content(" ").join([text for text, _ in labels])
+        if right is not None:
+            text, binding = right
+            space = max(width - line.cell_length - text.cell_length, 1)
+            start = line.cell_length + space
+            self._keys.append((start, start + text.cell_length, binding.key.split(",")[0]))
+            line = Content.assemble(line, " " * space, text)
         return line
 
     def on_click(self, event: events.Click) -> None:
@@ -151,3 +151,7 @@ class KeyBar(Widget, can_focus=False):
                 event.stop()
                 self.app.simulate_key(key)
                 return
+
+
+def _joined_width(labels: list[tuple[Content, Binding]]) -> int:
+    return sum(text.cell_length for text, _ in labels) + max(len(labels) - 1, 0)
