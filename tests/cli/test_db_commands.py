@@ -44,5 +44,5 @@ def test_restore_refuses_what_is_not_a_warroom_backup(tmp_path: Path) -> None:
 
 def test_db_commands_need_the_file_not_a_server(tmp_path: Path) -> None:
     cli = Cli.make(tmp_path)
-    result = cli("--server", "http://127.0.0.1:9", "--token", "t", "db", "check")
+    result = cli("--server", "http://127.0.0.1:9", "db", "check", env={"WARROOM_TOKEN": "t"})
     assert_fails(result, 2, "give --db")

@@ -5,6 +5,7 @@ its category's look.  A kind nobody registered is kept and shown as unknown."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from typing import Any
 
 import pytest
@@ -63,7 +64,13 @@ def test_every_kind_has_every_facet(kind: str) -> None:
     assert issubclass(spec.model, KindData)
     model = data_model(kind)  # the declaration made a pydantic model, once
     assert issubclass(model, BaseModel) and data_model(kind) is model
-    assert list(model.model_fields) == list(spec.model.__annotations__)
+    declared = [
+        name
+        for cls in reversed(spec.model.__mro__)
+        if issubclass(cls, KindData) and cls is not KindData
+        for name in inspect.get_annotations(cls)
+    ]
+    assert list(model.model_fields) == list(dict.fromkeys(declared))
     assert model.model_config.get("extra") == "forbid" and model.model_config.get("frozen")
     assert isinstance(spec.label, str) and 0 < len(spec.label) <= LABEL_MAX
     assert isinstance(spec.description, str) and spec.description.strip()

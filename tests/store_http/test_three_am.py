@@ -40,7 +40,7 @@ def test_a_room_opened_through_the_server_lists_roles_in_the_catalogs_order(
 def test_the_token_is_read_from_a_token_file_flag_before_or_after_the_command(
     running: Running, tmp_path: Path, isolated_env: dict[str, str]
 ) -> None:
-    cli = running_cli(running, running.responder, isolated_env, tmp_path)
+    cli = running_cli(running, running.responder, tmp_path)
     del cli.env["WARROOM_TOKEN"]
     secret = tmp_path / "token"
     secret.write_text(running.responder + "\n")
@@ -62,7 +62,7 @@ def test_the_token_is_read_from_a_token_file_flag_before_or_after_the_command(
 def test_a_token_on_the_command_line_is_warned_about_once(
     running: Running, tmp_path: Path, isolated_env: dict[str, str]
 ) -> None:
-    cli = running_cli(running, running.responder, isolated_env, tmp_path)
+    cli = running_cli(running, running.responder, tmp_path)
     del cli.env["WARROOM_TOKEN"]
     done = cli("list", "--token", running.responder)
     assert done.returncode == 0, done.stderr
@@ -233,7 +233,7 @@ def test_a_large_export_is_imported_through_the_server_in_batches(
     export = tmp_path / "export.json"
     export.write_text(json.dumps(document))
     assert export.stat().st_size > 2_000_000
-    as_admin = running_cli(running, running.admin, isolated_env, tmp_path)
+    as_admin = running_cli(running, running.admin, tmp_path)
     imported = as_admin("import", str(export))
     assert imported.returncode == 0, imported.stderr
     assert imported.stdout.endswith(": imported 3000 new events (0 already present)\n")

@@ -84,13 +84,18 @@ class Spy:
 
 
 async def _click_every(pilot: Any, app: WarroomApp, needle: str) -> None:
-    """Click on each place the screen shows `needle`."""
+    """Click on each place the screen shows `needle` (a click on the selected
+    timeline row opens that entry whole, as it should: it is closed again)."""
+    from warroom.tui.screens.entry import EntryScreen
+
     clicks = 0
     for row, line in enumerate(screen_text(app).splitlines()):
         column = line.find(needle)
         if column >= 0 and clicks < 4:
             clicks += 1
             await pilot.click(offset=(column + 1, row))
+            if isinstance(app.screen, EntryScreen):
+                await pilot.press("escape")
     await pilot.pause()
 
 

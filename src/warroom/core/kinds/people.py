@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pydantic import StrictBool
-
 from warroom.core.errors import Refused
 from warroom.core.kinds.base import KindData, KindSpec, record_change
 
@@ -13,7 +11,7 @@ if TYPE_CHECKING:
     from warroom.core.catalog import Catalog
     from warroom.core.events import Event
     from warroom.core.incident import Incident
-    from warroom.core.kinds.fields import Name
+    from warroom.core.kinds.fields import Name, StrictBool
 
 
 class RoleChange(KindData):
