@@ -283,7 +283,8 @@ def test_metrics_of_a_generated_year(warroom: Run, year_db: list[year.Plan]) -> 
     )
     report = json.loads(whole.stdout)
     assert list(report) == [
-        "mttd", "mtta", "mttm", "mttr", "per_week", "per_month", "severity", "repeat_services",
+        "mttd", "mtta", "mttm", "mttr", "impact", "per_week", "per_month", "severity",
+        "repeat_services",
     ]  # fmt: skip
     assert list(report["mttr"]) == ["mean_seconds", "median_seconds", "p90_seconds", "count"]
     assert list(report["per_week"][0]) == ["week", "starts", "incidents"]

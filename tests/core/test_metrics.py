@@ -261,7 +261,8 @@ def test_a_year_of_incidents_gives_the_generators_figures(
     want = year.expected(plans, **filters)
     assert report.incidents == len(year.select(plans, **filters))
     assert set(report.to_json()) == {
-        "mttd", "mtta", "mttm", "mttr", "per_week", "per_month", "severity", "repeat_services",
+        "mttd", "mtta", "mttm", "mttr", "impact", "per_week", "per_month", "severity",
+        "repeat_services",
     }  # fmt: skip
     year.assert_metrics_match(report.to_json(), want)
 
@@ -272,3 +273,20 @@ def test_the_whole_year_has_repeats_and_gaps(plans: list[year.Plan]) -> None:
     assert len(want["repeat_services"]) >= 5
     assert all(want[key]["count"] >= 50 for key in ("mttd", "mtta", "mttm", "mttr"))
     assert want["mttd"]["count"] < want["mttr"]["count"] + 100
+
+
+def test_the_impact_is_counted_as_the_header_and_the_postmortem_count_it() -> None:
+    """Impact start to mitigated (52 s here), not to resolved (61 s): one definition."""
+    from tests.core.builder import T0, Log
+
+    log = Log()
+    log.declare(actor="alice", severity=2)
+    log.add("status_changed", {"to": "mitigated"}, at=T0 + timedelta(seconds=52))
+    log.add("status_changed", {"to": "resolved"}, at=T0 + timedelta(seconds=61))
+    ongoing = Log()
+    ongoing.declare(actor="alice", severity=3)
+    state = log.state()
+    report = compute([state, ongoing.state()])
+    assert report.impact.count == 1  # the ongoing one has not ended
+    assert report.impact.median == 52 == state.impact_seconds(T0 + timedelta(hours=1))
+    assert report.to_json()["impact"]["median_seconds"] == 52

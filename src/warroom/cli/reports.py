@@ -23,6 +23,7 @@ definitions:
   {"mttd": {"mean_seconds": float|null, "median_seconds": float|null,
             "p90_seconds": float|null, "count": int},
    "mtta": {...}, "mttm": {...}, "mttr": {...},
+   "impact": {...}  (time impacted: impact start to mitigated, else resolved),
    "per_week": [{"week": "2026-W05", "starts": "2026-01-26", "incidents": int}, ...],
    "per_month": [{"month": "2026-01", "incidents": int, "mttr": {...as above}}, ...],
    "severity": {"1": int, ..., "5": int},

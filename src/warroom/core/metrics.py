@@ -69,6 +69,8 @@ DEFINITIONS: tuple[str, ...] = (
     "Time to detect counts only incidents whose impact start was recorded; an interval",
     "that ends before it starts is left out.  Drills and cancelled incidents are excluded.",
     "An incident belongs to the ISO week and the month (UTC) in which it was detected.",
+    "Time impacted: impact start to mitigated, else resolved (as the room's header and the",
+    "postmortem count it), over the incidents whose impact has ended.",
 )
 
 
@@ -210,11 +212,15 @@ class Report:
     incidents: int
     excluded: dict[str, int] = field(default_factory=dict)  # drills, cancelled
     filters: Filters = field(default_factory=Filters)
+    # How long users were affected (Incident.impact_window: impact start to
+    # mitigated, else resolved), over the incidents whose impact has ended.
+    impact: Stat = field(default_factory=lambda: summarise(()))
 
     def to_json(self) -> dict[str, Any]:
         """The `metrics --json` object."""
         return {
             **{key: stat.to_json() for key, stat in self.measures.items()},
+            "impact": self.impact.to_json(),
             "per_week": self.per_week,
             "per_month": self.per_month,
             "severity": self.severity,
@@ -257,6 +263,12 @@ def compute(
             ),
         },
         filters=filters,
+        impact=summarise(
+            seconds
+            for incident in kept
+            if incident.impact_window()[1] is not None
+            and (seconds := incident.impact_seconds(incident.impact_window()[1])) is not None
+        ),
     )
 
 
@@ -351,6 +363,12 @@ def report_text(report: Report, severity_names: Mapping[int, str] | None = None)
             f"{format_duration(stat.median):>10} {format_duration(stat.p90):>10} "
             f"{stat.count:>10}"
         )
+    impact = report.impact
+    lines.append(
+        f"{'':<6}{'time impacted':<21}{format_duration(impact.mean):>10} "
+        f"{format_duration(impact.median):>10} {format_duration(impact.p90):>10} "
+        f"{impact.count:>10}"
+    )
     lines += ["", "Definitions:", *(f"  {line}" for line in DEFINITIONS), ""]
     lines.append("Severity distribution:")
     total = sum(report.severity.values()) or 1
