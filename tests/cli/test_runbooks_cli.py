@@ -223,3 +223,18 @@ def test_runbook_dirs_add_up_across_the_config_files(tmp_path: Path) -> None:
     user.write_text('runbook_dirs = "mine"\n')
     with pytest.raises(UsageError, match="runbook_dirs must be a list of folders"):
         load_settings(env=env)
+
+
+def test_suggest_for_a_shipped_sample_writes_in_the_current_folder(cli: Cli) -> None:
+    """The samples ship inside warroom (site-packages once installed): the
+    proposal goes to the folder the command runs in, never beside them."""
+    from warroom.resources import data_path
+
+    samples = data_path("runbooks")
+    before = sorted(path.name for path in samples.iterdir())
+    ref = cli.ok("declare", "Checkout 5xx", "--service", "checkout-api").stdout.strip()
+    cli.ok("runbook", "add-step", ref, "Check replica lag before failing back")
+    done = cli.ok("runbook", "suggest", ref, "--runbook", "web-api-error-rate")
+    proposed = cli.folder / "web-api-error-rate.proposed.md"
+    assert f"wrote {proposed}" in done.stdout and proposed.exists()
+    assert sorted(path.name for path in samples.iterdir()) == before

@@ -176,6 +176,17 @@ def _lint(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _proposed_path(runbook: Path, slug: str) -> Path:
+    """Beside the runbook; for a sample shipped with warroom (read-only in an
+    installed wheel, replaced by the next upgrade), in the current folder."""
+    from warroom.resources import resource_dir
+
+    shipped = resource_dir("data").resolve()
+    if runbook.resolve().is_relative_to(shipped):
+        return Path.cwd() / f"{slug}.proposed.md"
+    return runbook.with_name(f"{slug}.proposed.md")
+
+
 def _suggest(ctx: Context, args: argparse.Namespace) -> int:
     from warroom.core.runbook_suggest import propose_steps
 
@@ -187,7 +198,7 @@ def _suggest(ctx: Context, args: argparse.Namespace) -> int:
         )
     entry = _target(ctx, incident, args.runbook)
     proposal = propose_steps(entry.doc.text, added, origin=incident.ref)
-    out = Path(args.out) if args.out else entry.path.with_name(f"{entry.slug}.proposed.md")
+    out = Path(args.out) if args.out else _proposed_path(entry.path, entry.slug)
     if proposal.added:
         write_file(out, proposal.text)
     for placement in proposal.placements:
