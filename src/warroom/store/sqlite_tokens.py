@@ -2,11 +2,12 @@
 capability of `SQLiteStore` (`warroom.store.base`), on plain sqlite3.
 
 Writes (rare: a token made or revoked) each take a connection of their own
-(`synchronous=FULL`, the store's busy timeout, `BEGIN IMMEDIATE`).  Reads run
-on one connection kept open in autocommit, so each sees the newest commit: a
-token's lookup is one indexed read on every request, with no pool and no
-thread hop, and a revocation by another process holds from the next request.
-The table is made by the first write; reads never write.
+(`schema.connect`: `synchronous=FULL`, the store's busy timeout; `BEGIN
+IMMEDIATE`).  Reads run on one connection kept open in autocommit, so each
+sees the newest commit: a token's lookup is one indexed read on every request,
+with no pool and no thread hop, and a revocation by another process holds from
+the next request.  The table itself is part of the store's schema
+(`store/tables.py`, migration 0002).
 """
 
 from __future__ import annotations
@@ -20,19 +21,11 @@ from typing import Any
 
 from warroom.core.errors import Conflict, StoreUnavailable
 from warroom.store.base import TokenRow
-from warroom.store.schema import TOUCH
+from warroom.store.schema import TOUCH, connect
 
-BUSY_TIMEOUT_MS = 15_000
 # A WAL reader waits only while a crashed writer's log is recovered.
 LOOKUP_BUSY_MS = 2_000
 _COLUMNS = "hash, name, role, created_at, revoked_at"
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS tokens ("
-    " id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
-    " hash TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, revoked_at TEXT)",
-    "CREATE UNIQUE INDEX IF NOT EXISTS tokens_active_name ON tokens (name)"
-    " WHERE revoked_at IS NULL",
-)
 
 
 class SQLiteTokens:
@@ -42,11 +35,10 @@ class SQLiteTokens:
         self.path = path
         self._lock = threading.Lock()
         self._reader: sqlite3.Connection | None = None
-        self._made = False
 
     def add(self, row: TokenRow) -> None:
         try:
-            with self._write() as conn:
+            with self._transaction() as conn:
                 conn.execute(
                     "INSERT INTO tokens (name, role, hash, created_at, revoked_at)"
                     " VALUES (?, ?, ?, ?, ?)",
@@ -59,10 +51,10 @@ class SQLiteTokens:
         query = f"SELECT {_COLUMNS} FROM tokens"
         if not include_revoked:
             query += " WHERE revoked_at IS NULL"
-        return [TokenRow(*row) for row in self._read(query + " ORDER BY id", ())]
+        return [TokenRow(*row) for row in self._query(query + " ORDER BY id", ())]
 
     def revoke(self, name: str, revoked_at: str) -> TokenRow | None:
-        with self._write() as conn:
+        with self._transaction() as conn:
             row = conn.execute(
                 f"SELECT id, {_COLUMNS} FROM tokens WHERE name = ? AND revoked_at IS NULL",
                 (name,),
@@ -73,7 +65,7 @@ class SQLiteTokens:
         return TokenRow(*row[1:5], revoked_at=revoked_at)
 
     def by_hash(self, digest: str) -> TokenRow | None:
-        rows = self._read(f"SELECT {_COLUMNS} FROM tokens WHERE hash = ?", (digest,))
+        rows = self._query(f"SELECT {_COLUMNS} FROM tokens WHERE hash = ?", (digest,))
         return TokenRow(*rows[0]) if rows else None
 
     def close(self) -> None:
@@ -81,27 +73,6 @@ class SQLiteTokens:
             reader, self._reader = self._reader, None
         if reader is not None:
             reader.close()
-
-    def _read(self, query: str, params: tuple[Any, ...]) -> list[Any]:
-        if not self._present():
-            return []  # no token was ever made: none is valid
-        return self._query(query, params)
-
-    def _present(self) -> bool:
-        if not self._made:
-            found = self._query(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'tokens'", ()
-            )
-            self._made = bool(found[0][0])
-        return self._made
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, the table made first if need be."""
-        with self._transaction() as conn:
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            yield conn
 
     def _query(self, query: str, params: tuple[Any, ...]) -> list[Any]:
         with self._lock:
@@ -116,12 +87,10 @@ class SQLiteTokens:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction on a connection of its own (BEGIN IMMEDIATE)."""
         try:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = connect(self.path)
         except sqlite3.Error as error:
             raise _unavailable(error) from None
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA synchronous = FULL")
             conn.execute("BEGIN IMMEDIATE")
             try:
                 conn.execute(TOUCH)  # every WAL carries the store id
