@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,9 @@ class CachedReads:
         self._fallback_catalog = fallback_catalog
         self._catalog: Catalog | None = None
         self._catalog_checked = False
+        # One refresh at a time: two live streams reloading at once (after a
+        # restored server) must not read the replica while the other empties it.
+        self._refreshing = threading.RLock()
         self._me: dict[str, str] | None = None
         self._contact_saved: datetime | None = None
 
@@ -200,6 +204,10 @@ class CachedReads:
         if not force and not self.transport.may_try():
             self.stale = True
             return False
+        with self._refreshing:
+            return self._refresh()
+
+    def _refresh(self) -> bool:
         try:
             if not self._catalog_checked:
                 self._refresh_catalog()
