@@ -263,13 +263,14 @@ def compute(
             ),
         },
         filters=filters,
-        impact=summarise(
-            seconds
-            for incident in kept
-            if incident.impact_window()[1] is not None
-            and (seconds := incident.impact_seconds(incident.impact_window()[1])) is not None
-        ),
+        impact=summarise(seconds for seconds in map(_ended_impact, kept) if seconds is not None),
     )
+
+
+def _ended_impact(incident: Incident) -> float | None:
+    """How long the incident's impact lasted, once it has ended (else None)."""
+    _, ended, _ = incident.impact_window()
+    return incident.impact_seconds(ended) if ended is not None else None
 
 
 def _moments(incidents: list[Incident]) -> list[tuple[datetime, Incident]]:
