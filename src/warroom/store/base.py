@@ -14,6 +14,9 @@ from warroom.core.events import Event
 from warroom.core.incident import Incident
 
 if TYPE_CHECKING:
+    from typing import Any
+
+    from warroom.core.alerts.model import AlertRecord, Ingested
     from warroom.store.outbox import OutboxEntry, SyncReport
 
 REF_HELP = "use INC-7, 7, or at least 6 hex characters of the incident's id"
@@ -188,6 +191,61 @@ class TokenTable(Protocol):
         """The token whose hash is `digest`, revoked or not.  Runs on every
         request: one indexed read that sees the newest commit (a revocation in
         another process holds from the next request)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class InboxSummary:
+    """The alert inbox at a glance: how many alerts wait in it, and the ids of
+    the critical ones among them (newest first), so a face can announce a new one."""
+
+    count: int
+    critical: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class AlertInbox(Protocol):
+    """The alerts of a store, the same for every face: the store's own file
+    (`warroom.services.alerts.LocalInbox`) or a warroom server
+    (`warroom.store.http`, over /api/v1/alerts).  ALERT is an alert id or a
+    prefix of one (as `warroom alerts` shows it)."""
+
+    def list(
+        self, state: str = "inbox", incident: str | None = None, limit: int = 100
+    ) -> list[AlertRecord]:
+        """Alerts, newest first: the inbox (firing, not routed, not ignored), or
+        "all"; only those of one incident (a REF) when `incident` is given."""
+        ...
+
+    def get(self, alert: str) -> AlertRecord:
+        """One alert by id or prefix; NotFound (also when ambiguous)."""
+        ...
+
+    def declare(
+        self, alert: str, actor: str, severity: int | None = None, title: str | None = None
+    ) -> Incident:
+        """Declare an incident from an alert (and the rest of its group in the inbox)."""
+        ...
+
+    def attach(self, alert: str, incident: str, actor: str) -> Incident:
+        """Record an alert (and its group) on an existing incident (a REF)."""
+        ...
+
+    def ignore(self, alert: str, actor: str) -> AlertRecord:
+        """Take an alert out of the inbox without an incident."""
+        ...
+
+    def ingest(self, source: str, payload: Any) -> Ingested:
+        """One payload as `source` sends it (parsed JSON), as the endpoint takes it."""
+        ...
+
+    def summary(self) -> InboxSummary:
+        """The inbox count and its critical alerts."""
+        ...
+
+    def changed(self) -> int:
+        """A number that changes when the inbox may have changed; free to call
+        often (no request, no query beyond a cheap one)."""
         ...
 
 
