@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.alerts.storekit import NOW, HandRules, Windows, firing, ingest, kinds, of_kind, resolved
+from tests.alerts.storekit import INBOX_RULES, NOW, firing, ingest, kinds, of_kind, resolved
 from warroom.config import Settings
-from warroom.core.alerts.model import Alert, Decision
+from warroom.core.alerts.model import Alert
+from warroom.core.alerts.rules import AlertSettings
 from warroom.core.clock import FixedClock
 from warroom.core.errors import NotFound, Refused
 from warroom.core.runbook_library import load_library, shipped_folder
@@ -20,20 +21,12 @@ from warroom.store.base import AlertInbox, InboxSummary
 from warroom.store.sqlite import SQLiteStore
 
 
-class InboxRules(HandRules):
-    """Everything to the inbox (as a rule set without declare rules would)."""
-
-    def decide(self, alert: Alert) -> Decision:
-        decided = super().decide(alert)
-        return Decision("inbox", 1, decided.service, decided.group_key, "inbox:0")
-
-
 @pytest.fixture
 def inbox(sqlite_store: SQLiteStore, clock: FixedClock) -> LocalInbox:
     return LocalInbox(
         sqlite_store,
-        InboxRules(),
-        Windows(),
+        INBOX_RULES,
+        AlertSettings(),
         clock,
         runbooks=lambda: load_library([shipped_folder()]),
     )
@@ -42,7 +35,7 @@ def inbox(sqlite_store: SQLiteStore, clock: FixedClock) -> LocalInbox:
 def to_inbox(store: SQLiteStore, clock: FixedClock, *alerts: Alert) -> None:
     from warroom.services import alerts as service
 
-    service.ingest(store, list(alerts), InboxRules(), Windows(), clock)
+    service.ingest(store, list(alerts), INBOX_RULES, AlertSettings(), clock)
 
 
 def test_the_local_inbox_is_an_alert_inbox(inbox: LocalInbox) -> None:
