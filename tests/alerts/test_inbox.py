@@ -157,6 +157,9 @@ def test_changed_moves_when_another_connection_or_process_writes(
         to_inbox(other, clock, firing("a"))
     assert inbox.changed() != before
     assert inbox.summary().count == 1
+    seen = inbox.changed()
+    inbox.ignore(inbox.list()[0].id, "dana")  # this process, through the store's own pool
+    assert inbox.changed() != seen and inbox.summary().count == 0
 
 
 def test_inbox_for_a_file_is_the_local_inbox(sqlite_store: SQLiteStore, tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from warroom.core.alerts.events import (
     alert_event_id,
@@ -41,7 +41,7 @@ from warroom.core.alerts.events import (
     summarized_data,
 )
 from warroom.core.alerts.model import Alert, AlertRecord, Decision, Ingested, alert_id
-from warroom.core.alerts.rules import AlertSettings, Rules
+from warroom.core.alerts.rules import AlertSettings
 from warroom.core.alerts.sources.shape import is_web_link
 from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.core.errors import NotFound, Refused
@@ -68,6 +68,23 @@ ALERT_EVENTS_PER_MINUTE = 20  # alert events a group shows per minute; the rest 
 _TIME_MARGIN = timedelta(minutes=1)
 
 
+@runtime_checkable
+class Decides(Protocol):
+    """What decides an alert: the rules (`warroom.core.alerts.rules.Rules`)."""
+
+    def decide(self, alert: Alert) -> Decision: ...
+
+
+class Windows(Protocol):
+    """The alert settings (`warroom.core.alerts.rules.AlertSettings`)."""
+
+    @property
+    def reopen_window(self) -> timedelta: ...
+
+    @property
+    def retention(self) -> timedelta: ...
+
+
 @dataclass(slots=True)
 class Outcome:
     """What one alert request did in its transaction: the answer for the
@@ -84,8 +101,8 @@ class Outcome:
 def ingest(
     table: AlertTable,
     alerts: Sequence[Alert],
-    rules: Rules,
-    settings: AlertSettings,
+    rules: Decides,
+    settings: Windows,
     clock: Clock = SYSTEM_CLOCK,
     runbooks: Callable[[], Library] | None = None,
 ) -> Ingested:
@@ -99,7 +116,7 @@ def ingest(
 
 
 def ingest_request(
-    alerts: Sequence[Alert], rules: Rules, settings: AlertSettings
+    alerts: Sequence[Alert], rules: Decides, settings: Windows
 ) -> Callable[[AlertTransaction], Outcome]:
     """One payload as a request for `AlertTable.alert_requests` (the server
     puts several in one transaction).  The rules run here, outside it."""
@@ -152,7 +169,7 @@ def flush_summaries(table: AlertTable, now: datetime) -> int:
     return written
 
 
-def purge(table: AlertTable, now: datetime, settings: AlertSettings | None = None) -> int:
+def purge(table: AlertTable, now: datetime, settings: Windows | None = None) -> int:
     """Delete the alerts resolved longer than the retention ago; how many."""
     retention = (settings or AlertSettings()).retention
     return table.purge_alerts(now - retention)
@@ -161,7 +178,7 @@ def purge(table: AlertTable, now: datetime, settings: AlertSettings | None = Non
 class _Work:
     """The algorithm, on one alert transaction."""
 
-    def __init__(self, tx: AlertTransaction, settings: AlertSettings) -> None:
+    def __init__(self, tx: AlertTransaction, settings: Windows) -> None:
         self.tx = tx
         self.now = tx.now
         self.settings = settings
@@ -473,8 +490,8 @@ class LocalInbox:
     def __init__(
         self,
         store: Store,
-        rules: Rules | Callable[[], Rules],
-        settings: AlertSettings | None = None,
+        rules: Decides | Callable[[], Decides],
+        settings: Windows | None = None,
         clock: Clock = SYSTEM_CLOCK,
         runbooks: Callable[[], Library] | None = None,
     ) -> None:
@@ -488,9 +505,9 @@ class LocalInbox:
         self.runbooks = runbooks
 
     @property
-    def rules(self) -> Rules:
+    def rules(self) -> Decides:
         """The rules, read on the first ingest (a face that only lists never reads them)."""
-        if not isinstance(self._rules, Rules):
+        if not isinstance(self._rules, Decides):
             self._rules = self._rules()
         return self._rules
 
