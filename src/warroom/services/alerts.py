@@ -28,6 +28,7 @@ after the commit (as `declare_with_runbook` does).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -49,6 +50,7 @@ from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.kinds import NAME_MAX, TITLE_MAX, URL_MAX
 from warroom.core.kinds.alerts import cut
+from warroom.core.times import format_time, parse_wire_time
 from warroom.store.base import (
     AlertBucket,
     AlertInbox,
@@ -300,12 +302,14 @@ class _Work:
     ) -> str:
         """A new incident for the record's group (the group's other inbox
         alerts go along); the group row names it, in this transaction."""
-        incident_id = alert_event_id(record.id, "incident")
+        # A new id each time (an alert is declared at most once; a retried
+        # request finds its alert stored and declares nothing).
+        incident_id = alert_event_id(f"{record.id}\x00{format_time(self.now)}", "incident")
         data: dict[str, Any] = {
             "title": cut((title or record.summary).strip(), TITLE_MAX)
             or cut(f"{record.source} alert {record.key}", TITLE_MAX),
             "severity": severity,
-            "detected_at": self.clamp(record.starts_at).isoformat(),
+            "detected_at": self.clamp(detected_at(record)).isoformat(),
         }
         if record.service:
             data["service"] = cut(record.service, NAME_MAX)
@@ -475,6 +479,16 @@ class _Work:
         state = self.tx.incident(incident_id)
         if state is not None and state.ref not in self.outcome.ingested.incidents:
             self.outcome.ingested.incidents.append(state.ref)
+
+
+def detected_at(record: AlertRecord) -> datetime:
+    """When the monitor saw the alert: its start, or PagerDuty's `timestamp`
+    (its instances start when warroom first sees them)."""
+    stamp = record.extra.get("timestamp")
+    if isinstance(stamp, str):
+        with contextlib.suppress(ValueError):
+            return min(parse_wire_time(stamp), record.starts_at)
+    return record.starts_at
 
 
 def source_actor(source: str) -> str:
