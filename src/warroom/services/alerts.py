@@ -41,11 +41,11 @@ from warroom.core.alerts.events import (
     resolved_data,
     summarized_data,
 )
-from warroom.core.alerts.model import Alert, AlertRecord, Decision, Ingested, alert_id
+from warroom.core.alerts.model import STATES, Alert, AlertRecord, Decision, Ingested, alert_id
 from warroom.core.alerts.rules import AlertSettings
 from warroom.core.alerts.sources.shape import is_web_link
 from warroom.core.clock import SYSTEM_CLOCK, Clock
-from warroom.core.errors import NotFound, Refused
+from warroom.core.errors import NotFound, Refused, UsageError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.kinds import NAME_MAX, TITLE_MAX, URL_MAX
@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from warroom.config import Settings
     from warroom.core.runbook_library import Library
 
+LIST_STATES: tuple[str, ...] = ("inbox", "all", *STATES)  # what `AlertInbox.list` takes
 ALERT_EVENTS_PER_MINUTE = 20  # alert events a group shows per minute; the rest are summed up
 _TIME_MARGIN = timedelta(minutes=1)
 
@@ -528,6 +529,8 @@ class LocalInbox:
     def list(
         self, state: str = "inbox", incident: str | None = None, limit: int = 100
     ) -> list[AlertRecord]:
+        if state not in LIST_STATES:
+            raise UsageError(f"unknown alert state {state!r}; states: {', '.join(LIST_STATES)}")
         incident_id = self.store.resolve(incident) if incident is not None else None
         return self.table.alert_rows(state, incident_id, limit)
 
