@@ -45,7 +45,7 @@ from warroom.core.alerts.model import STATES, Alert, AlertRecord, Decision, Inge
 from warroom.core.alerts.rules import AlertSettings
 from warroom.core.alerts.sources.shape import is_web_link
 from warroom.core.clock import SYSTEM_CLOCK, Clock
-from warroom.core.errors import NotFound, Refused, UsageError
+from warroom.core.errors import NotFound, Refused, UsageError, WarroomError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.kinds import NAME_MAX, TITLE_MAX, URL_MAX
@@ -415,10 +415,12 @@ class _Work:
             bucket.group_key, bucket.minute, bucket.hidden_fired, bucket.hidden_resolved
         )
         end = datetime.strptime(bucket.minute, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
-        at = min(end + timedelta(minutes=1), self.now)
+        at = self.clamp(end + timedelta(minutes=1))
         actor = source_actor(bucket.group_key.split(":", 1)[0])
         cause = f"{bucket.group_key}\x00{bucket.minute}"
-        self.append_on(state, "alerts_summarized", actor, data, at, cause)
+        # A refused summary (its append undid itself) never holds up later ingests.
+        with contextlib.suppress(WarroomError):
+            self.append_on(state, "alerts_summarized", actor, data, at, cause)
 
     # -- pieces ---------------------------------------------------------------
 
