@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from warroom.core.oncall.model import Layer, Override, Schedule, Window
 from warroom.core.oncall.wallclock import first_after, instant, last_at_or_before
+from warroom.core.times import format_time
 
 HORIZON = timedelta(days=400)  # "until" further than this: until further notice
 _MAX_STEPS = 5000
@@ -37,6 +38,11 @@ class OnCallNow:
     person: str | None
     until: datetime | None
     next: str | None
+
+    def to_public(self) -> dict[str, str | None]:
+        """`{"schedule", "person", "until", "next"}`, times as ISO-8601 UTC."""
+        until = format_time(self.until) if self.until is not None else None
+        return {"schedule": self.schedule, "person": self.person, "until": until, "next": self.next}
 
 
 def on_call(schedule: Schedule, at: datetime, overrides: Sequence[Override] = ()) -> OnCallNow:
