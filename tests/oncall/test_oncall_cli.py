@@ -96,11 +96,20 @@ def test_hostile_names_are_printed_inert(tmp_path: Path) -> None:
     assert "[bold]" in result.stdout and "dana until further notice" in result.stdout
 
 
-def test_oncall_loads_no_textual_server_or_database(tmp_path: Path) -> None:
+def test_oncall_loads_no_textual_server_orm_or_pydantic(tmp_path: Path) -> None:
+    """It reads the store's overrides on plain sqlite3, like the hot path."""
     from tests.conftest import isolated_environ
-    from tests.test_imports import CLI_THEN_DUMP, DATABASES, UI_AND_SERVER, modules_after, offending
+    from tests.test_imports import (
+        CLI_THEN_DUMP,
+        ORM,
+        UI_AND_SERVER,
+        declared_store,
+        modules_after,
+        offending,
+    )
 
     env = {**isolated_environ(tmp_path), "WARROOM_SERVICE_FILES": str(data_path("services.toml"))}
+    declared_store(env, tmp_path)  # the file exists, at the current schema
     modules = modules_after(CLI_THEN_DUMP, ["oncall", "--json"], env, tmp_path)
-    assert "warroom.core.oncall.schedule" in modules
-    assert offending(modules, UI_AND_SERVER | DATABASES | {"pydantic"}) == []
+    assert {"warroom.core.oncall.schedule", "warroom.store.sqlite"} <= set(modules)
+    assert offending(modules, UI_AND_SERVER | ORM | {"pydantic"}) == []

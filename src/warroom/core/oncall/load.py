@@ -174,6 +174,19 @@ def _instant(where: _Where, key: str, value: Any, zone: ZoneInfo) -> datetime:
     return moment.astimezone(UTC)
 
 
+def time_in_zone(text: str, now: datetime, zone: ZoneInfo) -> datetime:
+    """A time a person typed for a schedule (`--from`, `--to`): ISO-8601
+    without a zone is the schedule's local time (a gap moves to its end, a
+    repeated hour takes the first); anything else as `parse_time` reads it."""
+    from warroom.core.timeparse import parse_time
+
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return parse_time(text, now, local=zone)
+    return instant(moment, zone) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def _person(name: str, where: _Where, body: Any) -> Person:
     _table(where, body, ("apprise", "timezone", "aliases"))
     if not _NAME.match(name):

@@ -25,7 +25,9 @@ from warroom.core.oncall.model import Layer, Override, Schedule, Window
 from warroom.core.oncall.wallclock import first_after, instant, last_at_or_before
 from warroom.core.times import format_time
 
-HORIZON = timedelta(days=400)  # "until" further than this: until further notice
+# "until" further than this (or than _MAX_STEPS hand-offs that change nobody):
+# until further notice.
+HORIZON = timedelta(days=3660)
 _MAX_STEPS = 5000
 
 
