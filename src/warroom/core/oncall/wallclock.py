@@ -9,9 +9,11 @@ first occurrence.  Everything here returns aware UTC datetimes.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
+@lru_cache(maxsize=8192)  # pure; hand-offs and window edges are asked for again and again
 def instant(local: datetime, zone: ZoneInfo) -> datetime:
     """The UTC instant of the naive local time `local` in `zone`: in a gap,
     the end of the gap; in a repeated hour, the first occurrence."""
