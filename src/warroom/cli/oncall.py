@@ -95,10 +95,7 @@ def oncall(ctx: Context, args: argparse.Namespace) -> int:
 def _schedules(tables: OnCall, service: str | None, schedule: str | None) -> list[str]:
     """The names of the schedules asked about."""
     if schedule is not None:
-        if schedule not in tables.schedules:
-            known = ", ".join(sorted(tables.schedules)) or "none are configured"
-            raise UsageError(f"no schedule {schedule!r} (known: {known})")
-        return [schedule]
+        return [tables.schedule(schedule).name]
     if service is not None:
         policy = tables.policy_for(service)
         if policy is None:
@@ -148,11 +145,10 @@ def override(ctx: Context, args: argparse.Namespace) -> int:
     if not (args.schedule and args.person and args.end):
         raise UsageError("give SCHEDULE PERSON --to T (and --from T, default now), or --remove ID")
     tables = ctx.settings.oncall()
-    schedule = tables.schedules.get(args.schedule)
+    zone = tables.schedule(args.schedule).timezone
     now = ctx.clock.now()
-    zone = schedule.timezone if schedule is not None else None
-    start = time_in_zone(args.start, now, zone) if args.start and zone else now
-    end = time_in_zone(args.end, now, zone) if zone else now
+    start = time_in_zone(args.start, now, zone) if args.start else now
+    end = time_in_zone(args.end, now, zone)
     row = add_override(
         ctx.store, tables, args.schedule, args.person, start, end, ctx.actor, ctx.clock
     )

@@ -72,13 +72,8 @@ def add_override(
 ) -> OverrideRow:
     """Record that `person` is on call for `schedule` from `start` to `end`."""
     table = override_table(store)
-    if schedule not in tables.schedules:
-        known = ", ".join(sorted(tables.schedules)) or "none are configured"
-        raise UsageError(f"no schedule {schedule!r} (known: {known})")
-    found = tables.person_named(person)
-    if found is None:
-        known = ", ".join(sorted(tables.people)) or "none are configured"
-        raise UsageError(f"{person!r} is not a person in [people] (known: {known})")
+    tables.schedule(schedule)
+    found = tables.person(person)
     now = clock.now()
     if end <= now:
         raise UsageError("--to is in the past: an override that has ended changes nothing")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from warroom.core.errors import UsageError
 from warroom.core.oncall.secrets import Address
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -115,6 +116,21 @@ class OnCall:
     schedules: Mapping[str, Schedule] = field(default_factory=dict)
     escalation: Mapping[str, Policy] = field(default_factory=dict)
     services: Mapping[str, Service] = field(default_factory=dict)
+
+    def schedule(self, name: str) -> Schedule:
+        """The schedule called `name`; UsageError listing the known ones."""
+        if name not in self.schedules:
+            known = ", ".join(sorted(self.schedules)) or "none are configured"
+            raise UsageError(f"no schedule {name!r} (known: {known})")
+        return self.schedules[name]
+
+    def person(self, name: str) -> Person:
+        """The person called (or aliased) `name`; UsageError listing the known ones."""
+        found = self.person_named(name)
+        if found is None:
+            known = ", ".join(sorted(self.people)) or "none are configured"
+            raise UsageError(f"{name!r} is not a person in [people] (known: {known})")
+        return found
 
     def person_named(self, name: str) -> Person | None:
         """The person called `name` or known by it as an alias."""
