@@ -14,7 +14,9 @@ Keys: `db`, `user`, `server`, `token`, `token_file`, `runbook_dirs` (a list of f
 runbooks, added to the shipped samples; the files' lists and
 WARROOM_RUNBOOK_DIRS, separated by the OS path separator, add up), and the
 tables `[severities.N]`, `[roles.KEY]`, `[workflow]` (merged over `data/`),
-`[keys]` (binding id -> keys), `theme` (the TUI's colour theme, e.g.
+`[keys]` (binding id -> keys), `[[alert_rules]]` and `[alerts]` (read by
+`Settings.alert_rules()` / `alert_settings()`: the user's rules before the site's,
+then the shipped defaults), `theme` (the TUI's colour theme, e.g.
 "textual-light"; choosing one in the command palette saves it to the user's
 file, `save_theme`).  The on-call tables `[people.NAME]`, `[schedules.NAME]`,
 `[escalation.NAME]`, `[services.NAME]` (see `warroom.core.oncall.load` and the
@@ -39,6 +41,7 @@ from warroom.core.catalog import Catalog, build_catalog, deep_merge, load_data_d
 from warroom.core.errors import UsageError
 
 if TYPE_CHECKING:
+    from warroom.core.alerts.rules import AlertSettings, Rules
     from warroom.core.oncall.model import OnCall
 
 SITE_CONFIG = Path("/etc/warroom/config.toml")
@@ -66,6 +69,18 @@ class Settings:
     # The config files as read (lowest layer first), for tables read on demand.
     documents: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)
     service_files: list[Path] = field(default_factory=list)
+
+    def alert_rules(self) -> Rules:
+        """The alert rules: the user's file's, the site's, then the shipped defaults."""
+        from warroom.core.alerts.rules import load_rules
+
+        return load_rules(reversed(self.documents))
+
+    def alert_settings(self) -> AlertSettings:
+        """`[alerts]`: the user's file's keys over the site's."""
+        from warroom.core.alerts.rules import alert_settings
+
+        return alert_settings(reversed(self.documents))
 
     def catalog(self) -> Catalog:
         if not any(self.overrides.get(name) for name in ("severities", "roles", "workflow")):

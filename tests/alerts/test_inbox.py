@@ -9,31 +9,24 @@ from pathlib import Path
 
 import pytest
 
-from tests.alerts.storekit import NOW, HandRules, Windows, firing, ingest, kinds, of_kind, resolved
+from tests.alerts.storekit import INBOX_RULES, NOW, firing, ingest, kinds, of_kind, resolved
 from warroom.config import Settings
-from warroom.core.alerts.model import Alert, Decision
+from warroom.core.alerts.model import Alert
+from warroom.core.alerts.rules import AlertSettings
 from warroom.core.clock import FixedClock
-from warroom.core.errors import NotFound, Refused
+from warroom.core.errors import NotFound, Refused, UsageError
 from warroom.core.runbook_library import load_library, shipped_folder
 from warroom.services.alerts import LocalInbox, inbox_for
 from warroom.store.base import AlertInbox, InboxSummary
 from warroom.store.sqlite import SQLiteStore
 
 
-class InboxRules(HandRules):
-    """Everything to the inbox (as a rule set without declare rules would)."""
-
-    def decide(self, alert: Alert) -> Decision:
-        decided = super().decide(alert)
-        return Decision("inbox", 1, decided.service, decided.group_key, "inbox:0")
-
-
 @pytest.fixture
 def inbox(sqlite_store: SQLiteStore, clock: FixedClock) -> LocalInbox:
     return LocalInbox(
         sqlite_store,
-        InboxRules(),
-        Windows(),
+        INBOX_RULES,
+        AlertSettings(),
         clock,
         runbooks=lambda: load_library([shipped_folder()]),
     )
@@ -42,7 +35,7 @@ def inbox(sqlite_store: SQLiteStore, clock: FixedClock) -> LocalInbox:
 def to_inbox(store: SQLiteStore, clock: FixedClock, *alerts: Alert) -> None:
     from warroom.services import alerts as service
 
-    service.ingest(store, list(alerts), InboxRules(), Windows(), clock)
+    service.ingest(store, list(alerts), INBOX_RULES, AlertSettings(), clock)
 
 
 def test_the_local_inbox_is_an_alert_inbox(inbox: LocalInbox) -> None:
@@ -86,6 +79,8 @@ def test_ignore_takes_an_alert_out_of_the_inbox(
     assert inbox.list() == [] and inbox.summary().count == 0
     assert [r.state for r in inbox.list("all")] == ["ignored"]
     assert [r.state for r in inbox.list("ignored")] == ["ignored"]
+    with pytest.raises(UsageError, match="unknown alert state 'gone'"):
+        inbox.list("gone")
     assert sqlite_store.incidents() == []
 
 
@@ -164,6 +159,9 @@ def test_changed_moves_when_another_connection_or_process_writes(
         to_inbox(other, clock, firing("a"))
     assert inbox.changed() != before
     assert inbox.summary().count == 1
+    seen = inbox.changed()
+    inbox.ignore(inbox.list()[0].id, "dana")  # this process, through the store's own pool
+    assert inbox.changed() != seen and inbox.summary().count == 0
 
 
 def test_inbox_for_a_file_is_the_local_inbox(sqlite_store: SQLiteStore, tmp_path: Path) -> None:

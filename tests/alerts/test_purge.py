@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.alerts.storekit import NOW, Windows, firing, ingest, kinds, resolved
+from tests.alerts.storekit import NOW, firing, ingest, kinds, resolved
+from warroom.core.alerts.rules import AlertSettings
 from warroom.core.clock import FixedClock
 from warroom.services import alerts as service
 from warroom.store.sqlite import SQLiteStore
@@ -26,6 +27,6 @@ def test_purge_deletes_alerts_resolved_longer_than_the_retention_ago(
     assert sorted(r.key for r in sqlite_store.alert_rows("all")) == ["recent", "still"]
     assert kinds(sqlite_store) == timeline  # the timeline keeps its events
 
-    assert service.purge(sqlite_store, clock.now(), Windows(retention=timedelta(days=5))) == 1
+    assert service.purge(sqlite_store, clock.now(), AlertSettings(retention=timedelta(days=5))) == 1
     assert [r.key for r in sqlite_store.alert_rows("all")] == ["still"]
     assert service.purge(sqlite_store, clock.now() + timedelta(days=400)) == 0  # firing: kept

@@ -6,14 +6,15 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tests.alerts.storekit import HandRules, Windows, firing, kinds
+from tests.alerts.storekit import RULES, firing, kinds
+from warroom.core.alerts.rules import AlertSettings
 from warroom.services.alerts import Outcome, ingest_request
 from warroom.store.base import AlertTable, AlertTransaction
 from warroom.store.sqlite import SQLiteStore
 
 
 def request(*alerts):
-    return ingest_request(list(alerts), HandRules(), Windows())
+    return ingest_request(list(alerts), RULES, AlertSettings())
 
 
 def failing(*alerts):
