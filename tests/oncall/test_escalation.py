@@ -137,3 +137,20 @@ def test_without_any_policy_nobody_is_paged_and_the_timeline_says_why() -> None:
     tables = load_oncall([])
     assert tables.policy_for("checkout-api") is None
     assert nobody_paged("checkout-api") == "nobody paged: no escalation policy for checkout-api"
+
+
+def test_page_ids_come_from_their_cause() -> None:
+    from warroom.core.events import normalise_uuid
+    from warroom.core.oncall.escalation import exhausted_event_id, page_event_id
+
+    tables = sample()
+    policy = tables.escalation["payments"]
+    incident = "0b7c6f3e-8d1a-4c55-9f00-5a1e2b3c4d5e"
+    one = escalation(policy, tables, DECLARED, minutes(30))
+    again = escalation(policy, tables, DECLARED, minutes(45))  # a second sender, later
+    ids = [page_event_id(incident, p, r) for p in one.pages for r in p.recipients]
+    assert ids == [page_event_id(incident, p, r) for p in again.pages for r in p.recipients]
+    assert len(set(ids)) == 4 and all(normalise_uuid(i) == i for i in ids)
+    assert page_event_id("another", one.pages[0], one.pages[0].recipients[0]) not in ids
+    assert exhausted_event_id(incident, policy) == exhausted_event_id(incident, policy)
+    assert exhausted_event_id(incident, policy) not in ids

@@ -10,12 +10,13 @@ acknowledgement, or the incident being resolved, cancelled or closed
 (`stopped_at`), stops it: nothing falls due at or after that instant.
 
 The sender calls `escalation(...)` with its clock's now and sends the pages
-it has not sent yet (each page's `step` names it for good: with the incident
-id, the id of its `page_sent` event).
+it has not sent yet: `page_event_id` names each (page, recipient) for good,
+from its cause, so two senders (or one restarted) never record it twice.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,6 +55,21 @@ class Escalation:
     next_at: datetime | None  # when the next page (or exhaustion) falls due; None: finished
     exhausted_at: datetime | None  # when the last wait ran out unacknowledged, if it has
     stopped: bool  # acknowledged, or the incident no longer needs anyone
+
+
+# Event ids made from their cause (uuid5 in this namespace): the same cause, the same id.
+_NAMESPACE = uuid.UUID("6f1f5c2e-3b0a-4f7e-9a61-2d8f0c4b7e13")
+
+
+def page_event_id(incident_id: str, page: Page, recipient: Recipient) -> str:
+    """The id of the `page_sent` event of `page` to `recipient` on an incident."""
+    cause = f"page:{incident_id}:{page.step}:{recipient.target}:{recipient.person or ''}"
+    return str(uuid.uuid5(_NAMESPACE, cause))
+
+
+def exhausted_event_id(incident_id: str, policy: Policy) -> str:
+    """The id of the incident's `escalation_exhausted` event for `policy`."""
+    return str(uuid.uuid5(_NAMESPACE, f"exhausted:{incident_id}:{policy.name}"))
 
 
 def nobody_paged(service: str | None) -> str:
