@@ -151,3 +151,21 @@ def test_an_older_file_is_upgraded_and_takes_overrides(tmp_path: Path, tables: O
         assert store.incidents(include_closed=True)  # the old incidents are still there
         add_override(store, tables, "platform", "erik", NOW, utc(2026, 12, 21), "x", clock)
         assert [row.person for row in store.override_rows()] == ["erik"]
+
+
+def test_against_a_server_the_schedules_show_and_overrides_are_refused(tmp_path: Path) -> None:
+    from tests.conftest import isolated_environ
+
+    cli = Cli(tmp_path, isolated_environ(tmp_path, db=False))
+    cli.env.update(
+        WARROOM_SERVER="http://127.0.0.1:9",  # nothing listens
+        WARROOM_TOKEN="wr_unused",
+        WARROOM_OUTBOX=str(tmp_path / "outbox.db"),
+        WARROOM_FLUSH_SECONDS="0",
+        WARROOM_SERVICE_FILES=str(data_path("services.toml")),
+    )
+    shown = cli.ok("oncall", "--schedule", "platform", "--at", "2026-12-24T17:00Z")
+    assert shown.stdout.startswith("platform  dana until ")
+    assert "overrides kept in a server's store are not read yet" in shown.stderr
+    refused = cli("oncall", "override", "platform", "dana", "--to", "2099-01-01")
+    assert_fails(refused, 2, "on-call overrides are kept in a local store file")
