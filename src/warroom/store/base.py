@@ -196,6 +196,44 @@ class TokenTable(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class OverrideRow:
+    """An on-call override as the store keeps it (times are wire times)."""
+
+    id: int
+    schedule: str
+    person: str
+    starts_at: str
+    ends_at: str
+    created_by: str
+    created_at: str
+    removed_by: str | None = None
+    removed_at: str | None = None
+
+
+@runtime_checkable
+class OverrideTable(Protocol):
+    """A store that keeps on-call overrides (`warroom oncall override`).  The
+    rules (known schedule and person, times) are the caller's; this is only the
+    table.  Check with `isinstance(store, OverrideTable)`."""
+
+    def add_override(
+        self, schedule: str, person: str, starts_at: str, ends_at: str, actor: str, at: str
+    ) -> OverrideRow:
+        """Record an override, durably; the row with its new id."""
+        ...
+
+    def override_rows(self, ending_after: str | None = None) -> list[OverrideRow]:
+        """The overrides not removed, oldest first (the later wins); with
+        `ending_after`, only those ending after that wire time."""
+        ...
+
+    def remove_override(self, override_id: int, actor: str, at: str) -> OverrideRow | None:
+        """Mark an override removed: its row as it was, None if there is no
+        such override or it was removed already."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
 class InboxSummary:
     """The alert inbox at a glance: how many alerts wait in it, and the ids of
     the critical ones among them (newest first), so a face can announce a new one."""

@@ -33,8 +33,15 @@ from warroom.core.incident import Incident
 from warroom.core.times import format_time, parse_wire_time
 from warroom.core.validate import normalise, validate
 from warroom.store import guard, schema, sqlite_alerts
-from warroom.store.base import InboxSummary, TokenRow, resolve_ref, sort_incidents
+from warroom.store.base import (
+    InboxSummary,
+    OverrideRow,
+    TokenRow,
+    resolve_ref,
+    sort_incidents,
+)
 from warroom.store.schema import unavailable
+from warroom.store.sqlite_overrides import SQLiteOverrides
 from warroom.store.sqlite_tokens import SQLiteTokens
 
 if TYPE_CHECKING:
@@ -76,6 +83,7 @@ class SQLiteStore:
         self._ensure_schema()
         self._tokens = SQLiteTokens(self.path)
         self._alerts = sqlite_alerts.SQLiteAlertReads(self.path)
+        self._overrides = SQLiteOverrides(self._pool)
 
     # -- writing ---------------------------------------------------------
 
@@ -314,6 +322,28 @@ class SQLiteStore:
     def _alert_read(self, read: Callable[[], T]) -> T:
         try:
             return read()
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
+
+    # -- on-call overrides: OverrideTable (warroom.store.sqlite_overrides) --
+
+    def add_override(
+        self, schedule: str, person: str, starts_at: str, ends_at: str, actor: str, at: str
+    ) -> OverrideRow:
+        try:
+            return self._overrides.add(schedule, person, starts_at, ends_at, actor, at)
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
+
+    def override_rows(self, ending_after: str | None = None) -> list[OverrideRow]:
+        try:
+            return self._overrides.rows(ending_after)
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
+
+    def remove_override(self, override_id: int, actor: str, at: str) -> OverrideRow | None:
+        try:
+            return self._overrides.remove(override_id, actor, at)
         except sqlite3.DatabaseError as error:
             raise _store_error(self.path, error) from None
 

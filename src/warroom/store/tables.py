@@ -1,5 +1,6 @@
 """The SQL tables: the store's id, the event log, the incidents read model (snapshots),
-the server's access tokens, and the alerts (instances, groups, throttle buckets).
+the server's access tokens, the alerts (instances, groups, throttle buckets), and
+on-call overrides.
 
 The one definition of the schema: new files are made from these classes
 (`warroom.store.schema`), the migrations' autogenerate compares against them,
@@ -156,6 +157,24 @@ class AlertBucketRow(SQLModel, table=True):
     summarized: bool = False
 
 
+class OverrideRow(SQLModel, table=True):
+    """An on-call override: `person` is on call for `schedule` from `starts_at`
+    to `ends_at` (wire times).  Removed ones stay, for the record."""
+
+    __tablename__ = "oncall_overrides"
+    __table_args__ = (Index("oncall_overrides_schedule", "schedule", "ends_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    schedule: str
+    person: str
+    starts_at: str
+    ends_at: str
+    created_by: str
+    created_at: str
+    removed_by: str | None = None
+    removed_at: str | None = None
+
+
 metadata = SQLModel.metadata
 TABLES = [
     StoreIdRow.__table__,
@@ -165,4 +184,5 @@ TABLES = [
     AlertRow.__table__,
     AlertGroupRow.__table__,
     AlertBucketRow.__table__,
+    OverrideRow.__table__,
 ]
