@@ -14,7 +14,7 @@ from warroom.cli.context import Context
 from warroom.cli.output import say, say_json, warn
 from warroom.cli.parser import Commands, actions
 from warroom.core.alerts.model import SOURCES
-from warroom.core.errors import NotFound, UsageError
+from warroom.core.errors import UsageError
 from warroom.core.text import clean_line
 
 if TYPE_CHECKING:
@@ -191,17 +191,13 @@ def _ingested_line(ingested: Ingested) -> str:
 
 
 def _incident_refs(ctx: Context, records: list[AlertRecord]) -> dict[str, str]:
-    """INC-n of each incident the alerts went to (the id's start when not found)."""
-    refs: dict[str, str] = {}
-    for record in records:
-        incident_id = record.incident_id
-        if incident_id is None or incident_id in refs:
-            continue
-        try:
-            refs[incident_id] = ctx.store.incident(incident_id).ref
-        except NotFound:
-            refs[incident_id] = incident_id[:8]
-    return refs
+    """INC-n of each incident the alerts went to, from one read of the incidents
+    (the id's start for one not found)."""
+    wanted = {record.incident_id for record in records if record.incident_id}
+    if not wanted:
+        return {}
+    known = {incident.id: incident.ref for incident in ctx.store.incidents(include_closed=True)}
+    return {incident_id: known.get(incident_id, incident_id[:8]) for incident_id in wanted}
 
 
 def _public(record: AlertRecord, refs: dict[str, str]) -> dict[str, Any]:
