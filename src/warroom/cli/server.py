@@ -35,7 +35,13 @@ def register(commands: Commands) -> None:
     sub = commands.add("token", "the server's access tokens (in the --db file)", token)
     action = actions(sub, "token_command")
     create = action("create", "make a token and print it (shown once)")
-    create.add_argument("--role", required=True, choices=("viewer", "responder", "admin"))
+    create.add_argument(
+        "--role",
+        required=True,
+        choices=("viewer", "responder", "admin", "alerts"),
+        help="viewer reads; responder also writes and posts alerts; admin also manages "
+        "tokens; alerts only posts alerts (for monitoring tools)",
+    )
     create.add_argument("--name", required=True, help="the actor of its events")
     action("list", "list tokens: name, role, created, revoked").add_argument(
         "--json", action="store_true"

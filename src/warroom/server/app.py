@@ -61,7 +61,7 @@ from warroom.server.models import (
     catalog_document,
 )
 from warroom.server.refs import Refs
-from warroom.server.tokens import TokenInfo, TokenStore
+from warroom.server.tokens import ADMIN, READ, WRITE, TokenInfo, TokenStore
 from warroom.server.writer import GroupWriter
 from warroom.store.base import Store
 
@@ -165,9 +165,10 @@ def _add_routes(
     heartbeat: float,
     max_wait: float,
 ) -> None:
-    Viewer = Annotated[TokenInfo, Depends(requirement(tokens, "viewer"))]
-    Responder = Annotated[TokenInfo, Depends(requirement(tokens, "responder"))]
-    Admin = Annotated[TokenInfo, Depends(requirement(tokens, "admin"))]
+    Viewer = Annotated[TokenInfo, Depends(requirement(tokens, READ))]
+    Responder = Annotated[TokenInfo, Depends(requirement(tokens, WRITE))]
+    Admin = Annotated[TokenInfo, Depends(requirement(tokens, ADMIN))]
+    AnyToken = Annotated[TokenInfo, Depends(requirement(tokens, None))]
     refs = Refs(store)
     reads = error_responses(401, 403, 404, 422)
     writes = error_responses(401, 403, 404, 413, 422)
@@ -353,7 +354,7 @@ def _add_routes(
     # -- who, what ---------------------------------------------------------
 
     @router.get(API + "/me", response_model=WhoAmIOut, responses=reads, tags=["tokens"])
-    def whoami(token: Viewer) -> dict[str, Any]:
+    def whoami(token: AnyToken) -> dict[str, Any]:
         """The name (the actor of what you write) and role of your token."""
         return {"name": token.name, "role": token.role}
 
