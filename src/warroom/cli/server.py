@@ -59,12 +59,16 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
             f"warroom: warning: serving on {clean_line(args.host)}: tokens travel in clear "
             "text; put a TLS proxy in front\n"
         )
+    from warroom.server.alerts import AlertConfig
     from warroom.server.run import serve as run_server
     from warroom.store.guard import quick_check
 
     quick_check(ctx.settings.db)  # a damaged store is refused before it serves
+    alerts = AlertConfig.from_settings(ctx.settings)  # a bad alert rule is refused here
 
-    return run_server(ctx.store, host=args.host, port=args.port, heartbeat=args.heartbeat)
+    return run_server(
+        ctx.store, host=args.host, port=args.port, heartbeat=args.heartbeat, alerts=alerts
+    )
 
 
 def sync(ctx: Context, args: argparse.Namespace) -> int:
