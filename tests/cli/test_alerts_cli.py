@@ -56,6 +56,14 @@ def ingest(cli: Any, source: str, body: str, *more: str) -> Result:
     return result
 
 
+def ok(cli: Any, *args: str) -> Result:
+    """Run a command that must succeed, with safe output (either kind of Cli)."""
+    result = cli(*args)
+    assert result.returncode == 0, (args, result)
+    assert_safe(result)
+    return result
+
+
 def listed(cli: Any, *args: str) -> list[dict[str, Any]]:
     result = cli("alerts", "--json", *args)
     assert result.returncode == 0, result
@@ -291,16 +299,16 @@ def test_the_same_commands_with_a_server(running: Running, tmp_path: Path) -> No
     disks = {alert["summary"]: alert["id"] for alert in inbox if "Server disk" in alert["summary"]}
     ref = cli("alert", "declare", disks["Server disk 0"][:8], "--sev", "4").stdout.strip()
     assert ref.startswith("INC-"), ref
-    shown = cli.ok("show", ref, "--json")
+    shown = ok(cli, "show", ref, "--json")
     assert json.loads(shown.stdout)["severity"] == 4
-    attached = cli.ok("alert", "attach", disks["Server disk 1"][:8], probe["incident"])
+    attached = ok(cli, "alert", "attach", disks["Server disk 1"][:8], probe["incident"])
     assert attached.stdout.endswith(f"attached to {probe['incident']}\n")
     assert len(listed(cli, "--incident", probe["incident"])) == 2
     ingest(cli, "generic", generic("Server noise", "server-noise"))
     noise = by_summary(listed(cli), "Server noise")["id"]
-    assert cli.ok("alert", "ignore", noise).stdout.startswith(f"alert {noise} ignored")
+    assert ok(cli, "alert", "ignore", noise).stdout.startswith(f"alert {noise} ignored")
     assert not any(alert["id"] == noise for alert in listed(cli))
-    text = cli.ok("alerts", "--all").stdout
+    text = ok(cli, "alerts", "--all").stdout
     assert "BlackBox Probe Failure" in text and probe["incident"] in text
     # the server's refusals: one line each
     assert_fails(cli("alert", "ingest", "--source", "generic", input="{nope"), 2, "not JSON")
@@ -315,7 +323,7 @@ def test_the_same_commands_with_a_server(running: Running, tmp_path: Path) -> No
 def test_hostile_text_over_a_server(running: Running, tmp_path: Path) -> None:
     cli = running_cli(running, running.responder, tmp_path)
     ingest(cli, "alertmanager", hostile_in_inbox())
-    shown = cli.ok("alerts")
+    shown = ok(cli, "alerts")
     assert CLICK in shown.stdout and REPLACEMENT in shown.stdout
     hostile = next(a for a in listed(cli) if a["key"] == "hostile0000000001")
     assert hostile["labels"] == json.loads(hostile_in_inbox())["alerts"][0]["labels"]
@@ -348,6 +356,8 @@ def test_the_remote_inbox_counts_inbox_events_without_a_request(
             for _ in range(100):
                 inbox.changed()
             assert len(requests) == before  # changed() costs no request
+            await asyncio.sleep(1.0)  # heartbeats (0.2 s) come and go: no move without a change
+            assert inbox.changed() == steady
             with httpx.Client(base_url=running.server.url, timeout=10) as client:
                 answer = client.post(
                     "/api/v1/alerts/generic",

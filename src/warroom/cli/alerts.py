@@ -31,7 +31,7 @@ def register(commands: Commands) -> None:
         "alerts", "the alert inbox, newest first (--all: routed and resolved ones too)", alerts
     )
     sub.add_argument("--all", action="store_true", help="also alerts routed, ignored, resolved")
-    sub.add_argument("--incident", metavar="REF", help="only the alerts of this incident")
+    sub.add_argument("--incident", metavar="REF", help="the alerts of this incident (all states)")
     sub.add_argument(
         "--limit", type=_positive, default=DEFAULT_LIMIT, metavar="N", help="at most N (100)"
     )
@@ -77,7 +77,7 @@ def _inbox(ctx: Context) -> AlertInbox:
 def alerts(ctx: Context, args: argparse.Namespace) -> int:
     from warroom.cli.textout import alert_list
 
-    state = "all" if args.all else "inbox"
+    state = "all" if args.all or args.incident else "inbox"  # an incident's alerts are routed
     found = _inbox(ctx).list(state=state, incident=args.incident, limit=args.limit)
     refs = _incident_refs(ctx, found)
     if args.json:
