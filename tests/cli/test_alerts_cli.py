@@ -210,6 +210,23 @@ def test_declaring_one_alert_takes_its_group(fed: Cli) -> None:
     assert not any(alert["source"] == "grafana" for alert in listed(fed))
 
 
+def test_the_documented_acknowledge_and_resolves(fed: Cli) -> None:
+    ingest(fed, "pagerduty", payload("pagerduty_acknowledge"))
+    pager = by_summary(listed(fed, "--incident", "INC-2"), "DISK at 99%")
+    assert (pager["acknowledged"], pager["status"]) == (True, "firing")
+    assert "firing (acked)" in fed.ok("alerts", "--incident", "INC-2").stdout
+    for source, name in (
+        ("pagerduty", "pagerduty_resolve"),
+        ("alertmanager", "alertmanager_resolved"),
+        ("grafana", "grafana_resolved"),
+    ):
+        ingest(fed, source, payload(name))
+    everything = listed(fed, "--all")
+    for source in ("pagerduty", "alertmanager", "grafana"):
+        assert {a["status"] for a in everything if a["source"] == source} == {"resolved"}
+    assert not any(alert["source"] == "grafana" for alert in listed(fed))
+
+
 def test_bad_input_is_one_line_and_stores_nothing(fed: Cli) -> None:
     before = listed(fed, "--all")
     incidents = fed.everything()
@@ -285,6 +302,7 @@ def test_the_same_commands_with_a_server(running: Running, tmp_path: Path) -> No
     )
     ingest(cli, "grafana", payload("grafana_firing"))
     ingest(cli, "pagerduty", payload("pagerduty_trigger"))
+    ingest(cli, "pagerduty", payload("pagerduty_acknowledge"))
     pagerduty_again = ingest(cli, "pagerduty", payload("pagerduty_trigger"), "--json")
     assert json.loads(pagerduty_again.stdout)["dedup_key"] == "srv01/mysql"
     for number in range(2):
@@ -313,7 +331,11 @@ def test_the_same_commands_with_a_server(running: Running, tmp_path: Path) -> No
     # the server's refusals: one line each
     assert_fails(cli("alert", "ingest", "--source", "generic", input="{nope"), 2, "not JSON")
     wrong = json.dumps({"status": "firing"})
-    assert_fails(cli("alert", "ingest", "--source", "generic", input=wrong), 2, "title")
+    assert_fails(
+        cli("alert", "ingest", "--source", "generic", input=wrong),
+        2,
+        "the generic payload is not as documented: title",  # as on a file
+    )
     assert_fails(cli("alert", "declare", "ffffffffff"), 1, "ffffffffff")
     viewer = running_cli(running, running.viewer, tmp_path / "viewer")
     viewer.cwd.mkdir(exist_ok=True)

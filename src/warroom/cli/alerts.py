@@ -119,7 +119,7 @@ def _declare(ctx: Context, args: argparse.Namespace) -> int:
         say(incident.ref)
         warn(
             f"{incident.ref} declared from alert {clean_line(args.alert)}: "
-            f"SEV{incident.severity} {clean_line(incident.title)}",
+            f"SEV{incident.severity} {_short(incident.title)}",
             prefix=False,
         )
     return 0
@@ -133,7 +133,7 @@ def _attach(ctx: Context, args: argparse.Namespace) -> int:
 
 def _ignore(ctx: Context, args: argparse.Namespace) -> int:
     record = _inbox(ctx).ignore(args.alert, ctx.actor)
-    say(f"alert {record.id} ignored: {clean_line(record.summary)[:80]}")
+    say(f"alert {record.id} ignored: {_short(record.summary)}")
     return 0
 
 
@@ -152,6 +152,12 @@ def _ingest(ctx: Context, args: argparse.Namespace) -> int:
     else:
         say(_ingested_line(ingested))
     return 0
+
+
+def _short(text: str, length: int = 80) -> str:
+    """Untrusted text for a message line: safe, and cut with "…" when long."""
+    line = clean_line(text)
+    return line if len(line) <= length else line[: length - 1] + "…"
 
 
 def _read_payload(source: str) -> Any:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from warroom.core.alerts.errors import BadPayload
 from warroom.core.alerts.model import AlertRecord, Ingested
 from warroom.core.alerts.wire import ingested_from_json, records_from_json
 from warroom.core.errors import NotFound, Refused, StoreUnavailable, UsageError
@@ -88,7 +89,13 @@ class RemoteInbox:
         return _the_one(records, alert)
 
     def ingest(self, source: str, payload: Any) -> Ingested:
-        answer = self._call("POST", f"/alerts/{_segment(source)}", json=payload)
+        """The payload posted to its source's endpoint; BadPayload (as a local
+        ingest raises it) when the server finds it is not the documented shape."""
+        try:
+            answer = self._call("POST", f"/alerts/{_segment(source)}", json=payload)
+        except _Unprocessable as refused:
+            field, _, detail = str(refused).partition(": ")
+            raise BadPayload(detail or field, field if detail else "body") from None
         try:
             return ingested_from_json(json_of(answer))
         except ValueError as error:
@@ -115,7 +122,9 @@ class RemoteInbox:
             raise NotFound(detail)
         if status == 409:
             raise Refused(detail)
-        if status in (400, 413, 422):
+        if status == 422:
+            raise _Unprocessable(detail)
+        if status in (400, 413):
             raise UsageError(detail)
         raise StoreUnavailable(f"the server answered {status} {code}: {detail}")
 
@@ -141,6 +150,10 @@ class RemoteInbox:
             raise StoreUnavailable(f"the server did not say which incident alert {alert} went to")
         self.reads.refresh(force=True)
         return self.reads.incident(incident_id)
+
+
+class _Unprocessable(UsageError):
+    """The server's 422: a body or a query it could read but not accept."""
 
 
 def _the_one(records: list[AlertRecord], alert: str) -> AlertRecord:
