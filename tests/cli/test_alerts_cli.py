@@ -388,6 +388,11 @@ def test_the_remote_inbox_counts_inbox_events_without_a_request(
                 )
             assert answer.status_code == 202, answer.text
             moved = await _moved(inbox.changed, steady)
+            asked = len(requests)
+            told = inbox.summary()  # as the inbox event told it: no request
+            assert len(requests) == asked
+            waiting = await asyncio.to_thread(inbox.list, "inbox", None, 1000)
+            assert told.count == len(waiting) and "Stream me" in {a.summary for a in waiting}
             return start, steady, moved
         finally:
             task.cancel()

@@ -1,18 +1,21 @@
 """The alert inbox of a warroom server: the `AlertInbox` protocol over
 /api/v1/alerts, for the http store (`HTTPStore.alert_inbox()`).
 
-Alerts are not cached: every call but `changed` asks the server (an alert
-needs the server, as an import does).  `changed` costs no request: it counts
-the `inbox` events the store's live streams have received (and every
-reconnection of one, when some may have been missed), plus this inbox's own
-changes.  Incidents an alert went to are read through the store's replica,
-brought up to date first.
+Alerts are not cached: every call but `changed` and `summary` asks the
+server (an alert needs the server, as an import does).  `changed` costs no
+request: it counts the `inbox` events the store's live streams have received
+(and every reconnection of one, when some may have been missed), plus this
+inbox's own changes; `summary` is the newest such event's count and critical
+alerts, asked of the server only when no live stream has told them.
+Incidents an alert went to are read through the store's replica, brought up
+to date first.
 
 This module never imports the server package or a web framework.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -58,6 +61,11 @@ class RemoteInbox:
         return found[0]
 
     def summary(self) -> InboxSummary:
+        """As the newest `inbox` event of a live stream told it (no request);
+        else counted from the server's inbox."""
+        told = _told(self.reads.inbox_notice)
+        if told is not None:
+            return told
         waiting = self.list("inbox", limit=SUMMARY_LIMIT)
         critical = tuple(record.id for record in waiting if record.severity == CRITICAL)
         return InboxSummary(count=len(waiting), critical=critical)
@@ -113,6 +121,7 @@ class RemoteInbox:
         if 200 <= answer.status_code < 300:
             if method != "GET":
                 self._own_changes += 1
+                self.reads.inbox_notice = None  # older than this change
             return answer
         code, detail = error_of(answer)
         status = answer.status_code
@@ -150,6 +159,21 @@ class RemoteInbox:
             raise StoreUnavailable(f"the server did not say which incident alert {alert} went to")
         self.reads.refresh(force=True)
         return self.reads.incident(incident_id)
+
+
+def _told(notice: str | None) -> InboxSummary | None:
+    """The count and critical alerts of an `inbox` event's data
+    (`{"count": 3, "critical": ["9f2c..."], ...}`); None if unreadable."""
+    if notice is None:
+        return None
+    try:
+        data = json.loads(notice)
+        count, critical = data["count"], data["critical"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(count, int) or not isinstance(critical, list):
+        return None
+    return InboxSummary(count=count, critical=tuple(str(one) for one in critical))
 
 
 class _Unprocessable(UsageError):
