@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from tests.cli.conftest import Cli, assert_fails, assert_safe
-from tests.conftest import Result
-from tests.server.conftest import Running, auth, running
+from tests.conftest import Result, isolated_environ
+from tests.server.conftest import Running, auth, make_token, running
 from tests.store_http.conftest import running_cli
 from warroom.core.alerts.model import AlertRecord
 
@@ -340,6 +340,26 @@ def test_the_same_commands_with_a_server(running: Running, tmp_path: Path) -> No
     viewer = running_cli(running, running.viewer, tmp_path / "viewer")
     viewer.cwd.mkdir(exist_ok=True)
     assert_fails(viewer("alert", "ignore", disks["Server disk 1"]), 1)
+
+
+def test_an_alerts_token_posts_and_reads_nothing(running: Running, tmp_path: Path) -> None:
+    token = make_token(running.server.db, "alertmanager-hook", "alerts")
+    cli = running_cli(running, token, tmp_path)
+    posted = ingest(cli, "generic", generic("Hook alert", "hook-1"))
+    assert posted.stdout.startswith("1 alert accepted") and posted.stderr == ""
+    assert_fails(cli("alerts"), 1, "refused")
+    assert_fails(cli("alert", "ignore", "abcdef"), 1, "refused")
+
+
+def test_alerts_need_the_server(tmp_path: Path) -> None:
+    cli = Cli(tmp_path, isolated_environ(tmp_path, db=False))
+    away = {"WARROOM_SERVER": "http://127.0.0.1:9", "WARROOM_TOKEN": "wr_unused"}
+    away["WARROOM_OUTBOX"] = str(tmp_path / "outbox.db")  # nothing listens on port 9
+    assert_fails(cli("alerts", env=away), 1, "alerts need the server, unreachable now")
+    body = generic("Lost?", "lost-1")
+    assert_fails(
+        cli("alert", "ingest", "--source", "generic", input=body, env=away), 1, "unreachable"
+    )
 
 
 def test_hostile_text_over_a_server(running: Running, tmp_path: Path) -> None:
