@@ -203,6 +203,7 @@ class AlertDesk:
             return
         loop = asyncio.get_running_loop()
         self._tasks = [
+            loop.create_task(self._warm_up(), name="warroom-alert-warm-up"),
             loop.create_task(self._every(sweep, self._sweep), name="warroom-alert-sweep"),
             loop.create_task(self._every(purge, self.purge), name="warroom-alert-purge"),
         ]
@@ -215,6 +216,16 @@ class AlertDesk:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.notices.close()
+
+    async def _warm_up(self) -> None:
+        """Before the first alert: the kinds' models built, the writer's
+        connection and statements ready (a storm's first requests would
+        otherwise wait for them)."""
+        try:
+            await to_thread.run_sync(warm_up)
+            await self.writer.submit(LANE, _look_around)
+        except Exception as error:  # the first alert will do it, or say why not
+            log.warning("alerts warm-up: %s: %s", type(error).__name__, error)
 
     async def _sweep(self) -> None:
         await self.flush()
@@ -272,6 +283,35 @@ class AlertDesk:
         record = await to_thread.run_sync(self._table().find_alert, alert)
         self.notices.changed(cause, [record.id])
         return [record], incident
+
+
+# The kinds an alert request may write: their data models are built at start,
+# not by the first alert of a storm (each costs a few ms, in the writer thread).
+ALERT_KINDS = (
+    "declared",
+    "alert_fired",
+    "alert_resolved",
+    "alerts_summarized",
+    "link_added",
+    "note",
+    "runbook_attached",
+)
+
+
+def warm_up() -> None:
+    """Build the alert kinds' data models (a first storm then does not wait for it)."""
+    from warroom.core.kinds import KINDS, data_model
+
+    for kind in ALERT_KINDS:
+        if kind in KINDS:
+            data_model(kind)
+
+
+def _look_around(tx: AlertTransaction) -> None:
+    """An alert request that reads what an intake reads, and writes nothing."""
+    tx.alert("")
+    tx.latest("", "", "firing")
+    tx.group_incident("")
 
 
 class InboxWatch:
