@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.conftest import Server, auth, make_token, server_env
+from tests.server.conftest import Server, auth, make_token, note_body, server_env
 
 PAYLOADS = Path(__file__).parents[1] / "alerts" / "payloads"
 HOSTILE = "[@click=app.quit]x[/] [bold red] \x1b]0;pwned\x07 \x1b]52;c;aGVsbG8=\x07 \x9b \u202e"
@@ -171,6 +172,27 @@ def test_alertmanager_declares_groups_dedups_resolves_and_refires(alerts: Alerts
     assert len(alerts.events(ref, "alert_fired")) == 3
     instances = [a for a in alerts.alerts(state="all") if a["key"] == "1a30ba71cca2921f"]
     assert len(instances) == 2
+
+
+def test_a_group_firing_again_soon_after_its_incident_resolved_reopens_it(
+    alerts: Alerts,
+) -> None:
+    (ref,) = alerts.accepted("alertmanager", _alertmanager("DiskFull", "disk0001"))["incidents"]
+    alerts.accepted("alertmanager", _alertmanager("DiskFull", "disk0001", status="resolved"))
+    resolved = alerts.client.post(
+        f"/api/v1/incidents/{ref}/events",
+        json=note_body("", str(uuid.uuid4()))
+        | {"kind": "status_changed", "data": {"to": "resolved", "reason": "disk cleaned"}},
+        headers=auth(alerts.responder),
+    )
+    assert resolved.status_code == 201, resolved.text
+
+    # Within the reopen window: recorded on the same incident, marked as after its resolution.
+    again = _alertmanager("DiskFull", "disk0002")
+    assert alerts.accepted("alertmanager", again)["incidents"] == [ref]
+    last = alerts.events(ref, "alert_fired")[-1]
+    assert last["data"]["after_resolution"] is True
+    assert alerts.incident(ref)["status"] == "resolved"  # people reopen incidents
 
 
 def test_grafana_alerts_declare_by_the_configured_rule_and_resolve(alerts: Alerts) -> None:
