@@ -238,6 +238,12 @@ def test_pagerduty_answers_as_pagerduty_and_takes_the_routing_key_as_token(
     (record,) = [a for a in alerts.alerts(state="all") if a["key"] == "srv01/mysql-pd"]
     assert record["acknowledged"] is True and record["status"] == "firing"
 
+    # The routing_key is a credential: never kept, never shown.
+    everything = alerts.client.get(
+        "/api/v1/alerts", params={"state": "all", "limit": 10_000}, headers=auth(alerts.viewer)
+    )
+    assert alerts.poster not in everything.text
+
     resolve = payload("pagerduty_resolve")
     resolve.update(routing_key=alerts.poster, dedup_key="srv01/mysql-pd")
     assert alerts.client.post("/v2/enqueue", json=resolve).status_code == 202

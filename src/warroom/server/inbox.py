@@ -97,8 +97,7 @@ class InboxNotices:
         except Exception as error:  # the store cannot be read now: the next change tells
             log.warning("inbox notice: %s: %s", type(error).__name__, error)
             return
-        if if_different and (self.last is None or summary == self.last):
-            self.last = summary  # (the first look: nothing to compare with yet)
+        if if_different and summary == self.last:
             return
         self.last = summary
         self.hub.notify_all(inbox_frame(summary, alerts, causes))
