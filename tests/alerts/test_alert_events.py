@@ -26,7 +26,13 @@ from warroom.core.describe import describe
 from warroom.core.errors import Refused
 from warroom.core.incident import Incident
 from warroom.core.kinds import LOG_KINDS, check_data, kinds_in
-from warroom.core.kinds.alerts import ELLIPSIS, LABEL_VALUE_MAX, MAP_ENTRIES_MAX, SUMMARY_MAX
+from warroom.core.kinds.alerts import (
+    ELLIPSIS,
+    GROUP_MAX,
+    LABEL_VALUE_MAX,
+    MAP_ENTRIES_MAX,
+    SUMMARY_MAX,
+)
 from warroom.core.limits import EVENT_DATA_MAX
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
@@ -169,6 +175,7 @@ def test_values_over_the_limits_are_cut_and_the_event_stays_small() -> None:
         summary="[@click=app.quit]x[/]" + huge,
         labels=labels,
         annotations={"description": huge, "summary": "\x1b]52;c;AAAA\x07"},
+        group_key="g" * 100_000,
         links=tuple(
             ("l" * 500, f"https://e.example/{n}/" + "p" * 3000 * (n % 2)) for n in range(20)
         ),
@@ -183,6 +190,8 @@ def test_values_over_the_limits_are_cut_and_the_event_stays_small() -> None:
     assert data["annotations"]["summary"] == "\x1b]52;c;AAAA\x07"
     assert all(len(link["url"]) < 3000 and len(link["label"]) <= 100 for link in data["links"])
     assert 0 < len(data["links"]) <= 5
+    assert len(data["group"]) == GROUP_MAX
+    assert len(summarized_data(hostile.group_key, "2026-11-26T03:14Z", 1, 0)["group"]) == GROUP_MAX
 
 
 def test_the_event_model_cuts_what_a_writer_did_not() -> None:

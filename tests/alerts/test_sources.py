@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.alerts.conftest import PAYLOADS, payload
 from warroom.core.alerts.errors import BadPayload
@@ -460,3 +462,56 @@ def test_only_http_links_are_kept(url: str) -> None:
     pd["client_url"] = url
     [paged] = parse("pagerduty", pd)
     assert paged.links == ()
+
+
+# -- anything else is a BadPayload, never a crash ------------------------------------
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30)
+    | st.sampled_from(["0001-01-01T00:00:00Z", "9999-12-31T23:59:59-23:59", "firing", "4"]),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+SAMPLES = sorted(path.stem for path in PAYLOADS.glob("*.json"))
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found += _paths(inner, (*prefix, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found += _paths(inner, (*prefix, index))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(SAMPLES), st.integers(0, 10_000), JSON)
+def test_any_change_to_a_documented_payload_parses_or_is_a_bad_payload(
+    name: str, pick: int, value: Any
+) -> None:
+    body = payload(name)
+    paths = _paths(body)
+    path = paths[pick % len(paths)]
+    if not path:
+        body = value
+    else:
+        parent = body
+        for step in path[:-1]:
+            parent = parent[step]
+        parent[path[-1]] = value
+    try:
+        alerts = parse(name.split("_")[0], body)
+    except BadPayload as refused:
+        assert refused.field and refused.detail
+        return
+    for alert in alerts:
+        assert alert.key and alert.summary and alert.status in ("firing", "resolved")
+        assert all(url.lower().startswith(("http://", "https://")) for _, url in alert.links)

@@ -16,6 +16,7 @@ from warroom.core.alerts.model import AlertRecord
 from warroom.core.alerts.sources.shape import is_web_link
 from warroom.core.kinds.alerts import (
     ANNOTATION_VALUE_MAX,
+    GROUP_MAX,
     LABEL_VALUE_MAX,
     LINKS_MAX,
     SUMMARY_MAX,
@@ -46,7 +47,7 @@ def fired_data(record: AlertRecord, after_resolution: bool = False) -> dict[str,
         "alert": record.id,
         "source": record.source,
         "summary": _summary(record),
-        "group": record.group_key,
+        "group": cut(record.group_key, GROUP_MAX),
         "starts_at": format_time(record.starts_at),
         "labels": cut_map(record.labels, LABEL_VALUE_MAX),
         "annotations": cut_map(record.annotations, ANNOTATION_VALUE_MAX),
@@ -74,7 +75,12 @@ def resolved_data(record: AlertRecord, ends_at: datetime | None = None) -> dict[
 
 def summarized_data(group_key: str, minute: str, fired: int, resolved: int) -> dict[str, Any]:
     """`alerts_summarized` data for one group's hidden alerts of one minute (`minute_of`)."""
-    return {"group": group_key, "minute": minute, "fired": fired, "resolved": resolved}
+    return {
+        "group": cut(group_key, GROUP_MAX),
+        "minute": minute,
+        "fired": fired,
+        "resolved": resolved,
+    }
 
 
 def _summary(record: AlertRecord) -> str:
