@@ -499,7 +499,7 @@ def test_the_stream_carries_an_inbox_event_with_ids_and_counts_only(alerts: Aler
     data = json.loads(raw)
     assert set(data) == {"count", "critical", "alerts", "causes"}
     assert record["id"] in data["alerts"] and data["count"] >= 1
-    assert data["causes"] == ["intake"]
+    assert "intake" in data["causes"]
 
 
 def test_the_openapi_document_has_the_alert_endpoints(alerts: Alerts) -> None:
