@@ -14,7 +14,7 @@ from warroom.config import Settings
 from warroom.core.alerts.model import Alert
 from warroom.core.alerts.rules import AlertSettings
 from warroom.core.clock import FixedClock
-from warroom.core.errors import NotFound, Refused
+from warroom.core.errors import NotFound, Refused, UsageError
 from warroom.core.runbook_library import load_library, shipped_folder
 from warroom.services.alerts import LocalInbox, inbox_for
 from warroom.store.base import AlertInbox, InboxSummary
@@ -79,6 +79,8 @@ def test_ignore_takes_an_alert_out_of_the_inbox(
     assert inbox.list() == [] and inbox.summary().count == 0
     assert [r.state for r in inbox.list("all")] == ["ignored"]
     assert [r.state for r in inbox.list("ignored")] == ["ignored"]
+    with pytest.raises(UsageError, match="unknown alert state 'gone'"):
+        inbox.list("gone")
     assert sqlite_store.incidents() == []
 
 
@@ -157,6 +159,9 @@ def test_changed_moves_when_another_connection_or_process_writes(
         to_inbox(other, clock, firing("a"))
     assert inbox.changed() != before
     assert inbox.summary().count == 1
+    seen = inbox.changed()
+    inbox.ignore(inbox.list()[0].id, "dana")  # this process, through the store's own pool
+    assert inbox.changed() != seen and inbox.summary().count == 0
 
 
 def test_inbox_for_a_file_is_the_local_inbox(sqlite_store: SQLiteStore, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ rules, the store): what `warroom alert ingest` does on a shared file."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +87,13 @@ def test_hostile_text_is_kept_whole_in_the_table_and_cut_in_events(
     assert fired.data["labels"]["big"].endswith("…")
     assert all(not link["url"].startswith("javascript:") for link in fired.data["links"])
     assert all(not link.url.startswith("javascript:") for link in incident.links)
+
+
+def test_a_pagerduty_incident_is_detected_at_the_event_timestamp(
+    inbox: LocalInbox, sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    body = payload("pagerduty_trigger")
+    body["payload"]["timestamp"] = "2026-11-26T03:31:00.000+0000"
+    inbox.ingest("pagerduty", body)
+    incident = sqlite_store.incident(sqlite_store.resolve("INC-1"))
+    assert incident.milestones["detected"] == clock.now() - timedelta(minutes=9)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.conftest import Server, auth, make_token, server_env
+from tests.server.conftest import Server, auth, make_token, note_body, server_env
 
 PAYLOADS = Path(__file__).parents[1] / "alerts" / "payloads"
 HOSTILE = "[@click=app.quit]x[/] [bold red] \x1b]0;pwned\x07 \x1b]52;c;aGVsbG8=\x07 \x9b \u202e"
@@ -173,6 +174,27 @@ def test_alertmanager_declares_groups_dedups_resolves_and_refires(alerts: Alerts
     assert len(instances) == 2
 
 
+def test_a_group_firing_again_soon_after_its_incident_resolved_reopens_it(
+    alerts: Alerts,
+) -> None:
+    (ref,) = alerts.accepted("alertmanager", _alertmanager("DiskFull", "disk0001"))["incidents"]
+    alerts.accepted("alertmanager", _alertmanager("DiskFull", "disk0001", status="resolved"))
+    resolved = alerts.client.post(
+        f"/api/v1/incidents/{ref}/events",
+        json=note_body("", str(uuid.uuid4()))
+        | {"kind": "status_changed", "data": {"to": "resolved", "reason": "disk cleaned"}},
+        headers=auth(alerts.responder),
+    )
+    assert resolved.status_code == 201, resolved.text
+
+    # Within the reopen window: recorded on the same incident, marked as after its resolution.
+    again = _alertmanager("DiskFull", "disk0002")
+    assert alerts.accepted("alertmanager", again)["incidents"] == [ref]
+    last = alerts.events(ref, "alert_fired")[-1]
+    assert last["data"]["after_resolution"] is True
+    assert alerts.incident(ref)["status"] == "resolved"  # people reopen incidents
+
+
 def test_grafana_alerts_declare_by_the_configured_rule_and_resolve(alerts: Alerts) -> None:
     answer = alerts.accepted("grafana", payload("grafana_firing"))
     assert answer["accepted"] == 2 and len(answer["incidents"]) == 1  # one groupKey
@@ -215,6 +237,12 @@ def test_pagerduty_answers_as_pagerduty_and_takes_the_routing_key_as_token(
     assert alerts.incident(ref)["last_seq"] == seq  # acknowledged, nothing else
     (record,) = [a for a in alerts.alerts(state="all") if a["key"] == "srv01/mysql-pd"]
     assert record["acknowledged"] is True and record["status"] == "firing"
+
+    # The routing_key is a credential: never kept, never shown.
+    everything = alerts.client.get(
+        "/api/v1/alerts", params={"state": "all", "limit": 10_000}, headers=auth(alerts.viewer)
+    )
+    assert alerts.poster not in everything.text
 
     resolve = payload("pagerduty_resolve")
     resolve.update(routing_key=alerts.poster, dedup_key="srv01/mysql-pd")
@@ -471,7 +499,7 @@ def test_the_stream_carries_an_inbox_event_with_ids_and_counts_only(alerts: Aler
     data = json.loads(raw)
     assert set(data) == {"count", "critical", "alerts", "causes"}
     assert record["id"] in data["alerts"] and data["count"] >= 1
-    assert data["causes"] == ["intake"]
+    assert "intake" in data["causes"]
 
 
 def test_the_openapi_document_has_the_alert_endpoints(alerts: Alerts) -> None:

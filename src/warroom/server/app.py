@@ -340,7 +340,9 @@ def _add_routes(
         after_gseq: Annotated[int, Query(ge=0, le=2**62)] = 0,
     ) -> StreamingResponse:
         """Server-Sent Events: every incident's events after `Last-Event-ID` (a
-        gseq; or `after_gseq`), then live ones; `id:` is the gseq."""
+        gseq; or `after_gseq`), then live ones; `id:` is the gseq.  Also
+        `event: inbox` frames (no `id:`) when the alert inbox changes:
+        `{"count", "critical": [ids], "alerts": [ids], "causes": [...]}`."""
         last_gseq = await _run(store.last_gseq)
         return await open_stream(token, None, _cursor(last_event_id, after_gseq), last_gseq)
 

@@ -29,6 +29,8 @@ from warroom.server.limits import INBOX_NOTICE_IDS, INBOX_NOTICE_SECONDS
 from warroom.store.base import InboxSummary
 
 log = logging.getLogger("warroom.server")
+# What changed the inbox; "elsewhere": a change the sweeper saw in the store
+# (another process's, e.g. `warroom alert ingest` on the same file).
 CAUSES = ("intake", "declare", "attach", "ignore", "purge", "elsewhere")
 
 

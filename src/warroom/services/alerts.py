@@ -28,10 +28,11 @@ after the commit (as `declare_with_runbook` does).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from warroom.core.alerts.events import (
     alert_event_id,
@@ -40,15 +41,16 @@ from warroom.core.alerts.events import (
     resolved_data,
     summarized_data,
 )
-from warroom.core.alerts.model import Alert, AlertRecord, Decision, Ingested, alert_id
-from warroom.core.alerts.rules import AlertSettings, Rules
+from warroom.core.alerts.model import STATES, Alert, AlertRecord, Decision, Ingested, alert_id
+from warroom.core.alerts.rules import AlertSettings
 from warroom.core.alerts.sources.shape import is_web_link
 from warroom.core.clock import SYSTEM_CLOCK, Clock
-from warroom.core.errors import NotFound, Refused
+from warroom.core.errors import NotFound, Refused, UsageError, WarroomError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.kinds import NAME_MAX, TITLE_MAX, URL_MAX
 from warroom.core.kinds.alerts import cut
+from warroom.core.times import format_time, parse_wire_time
 from warroom.store.base import (
     AlertBucket,
     AlertInbox,
@@ -64,8 +66,26 @@ if TYPE_CHECKING:
     from warroom.config import Settings
     from warroom.core.runbook_library import Library
 
+LIST_STATES: tuple[str, ...] = ("inbox", "all", *STATES)  # what `AlertInbox.list` takes
 ALERT_EVENTS_PER_MINUTE = 20  # alert events a group shows per minute; the rest are summed up
 _TIME_MARGIN = timedelta(minutes=1)
+
+
+@runtime_checkable
+class Decides(Protocol):
+    """What decides an alert: the rules (`warroom.core.alerts.rules.Rules`)."""
+
+    def decide(self, alert: Alert) -> Decision: ...
+
+
+class Windows(Protocol):
+    """The alert settings (`warroom.core.alerts.rules.AlertSettings`)."""
+
+    @property
+    def reopen_window(self) -> timedelta: ...
+
+    @property
+    def retention(self) -> timedelta: ...
 
 
 @dataclass(slots=True)
@@ -84,8 +104,8 @@ class Outcome:
 def ingest(
     table: AlertTable,
     alerts: Sequence[Alert],
-    rules: Rules,
-    settings: AlertSettings,
+    rules: Decides,
+    settings: Windows,
     clock: Clock = SYSTEM_CLOCK,
     runbooks: Callable[[], Library] | None = None,
 ) -> Ingested:
@@ -99,7 +119,7 @@ def ingest(
 
 
 def ingest_request(
-    alerts: Sequence[Alert], rules: Rules, settings: AlertSettings
+    alerts: Sequence[Alert], rules: Decides, settings: Windows
 ) -> Callable[[AlertTransaction], Outcome]:
     """One payload as a request for `AlertTable.alert_requests` (the server
     puts several in one transaction).  The rules run here, outside it."""
@@ -152,7 +172,7 @@ def flush_summaries(table: AlertTable, now: datetime) -> int:
     return written
 
 
-def purge(table: AlertTable, now: datetime, settings: AlertSettings | None = None) -> int:
+def purge(table: AlertTable, now: datetime, settings: Windows | None = None) -> int:
     """Delete the alerts resolved longer than the retention ago; how many."""
     retention = (settings or AlertSettings()).retention
     return table.purge_alerts(now - retention)
@@ -161,7 +181,7 @@ def purge(table: AlertTable, now: datetime, settings: AlertSettings | None = Non
 class _Work:
     """The algorithm, on one alert transaction."""
 
-    def __init__(self, tx: AlertTransaction, settings: AlertSettings) -> None:
+    def __init__(self, tx: AlertTransaction, settings: Windows) -> None:
         self.tx = tx
         self.now = tx.now
         self.settings = settings
@@ -283,12 +303,14 @@ class _Work:
     ) -> str:
         """A new incident for the record's group (the group's other inbox
         alerts go along); the group row names it, in this transaction."""
-        incident_id = alert_event_id(record.id, "incident")
+        # A new id each time (an alert is declared at most once; a retried
+        # request finds its alert stored and declares nothing).
+        incident_id = alert_event_id(f"{record.id}\x00{format_time(self.now)}", "incident")
         data: dict[str, Any] = {
             "title": cut((title or record.summary).strip(), TITLE_MAX)
             or cut(f"{record.source} alert {record.key}", TITLE_MAX),
             "severity": severity,
-            "detected_at": self.clamp(record.starts_at).isoformat(),
+            "detected_at": self.clamp(detected_at(record)).isoformat(),
         }
         if record.service:
             data["service"] = cut(record.service, NAME_MAX)
@@ -393,10 +415,12 @@ class _Work:
             bucket.group_key, bucket.minute, bucket.hidden_fired, bucket.hidden_resolved
         )
         end = datetime.strptime(bucket.minute, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
-        at = min(end + timedelta(minutes=1), self.now)
+        at = self.clamp(end + timedelta(minutes=1))
         actor = source_actor(bucket.group_key.split(":", 1)[0])
         cause = f"{bucket.group_key}\x00{bucket.minute}"
-        self.append_on(state, "alerts_summarized", actor, data, at, cause)
+        # A refused summary (its append undid itself) never holds up later ingests.
+        with contextlib.suppress(WarroomError):
+            self.append_on(state, "alerts_summarized", actor, data, at, cause)
 
     # -- pieces ---------------------------------------------------------------
 
@@ -460,6 +484,16 @@ class _Work:
             self.outcome.ingested.incidents.append(state.ref)
 
 
+def detected_at(record: AlertRecord) -> datetime:
+    """When the monitor saw the alert: its start, or PagerDuty's `timestamp`
+    (its instances start when warroom first sees them)."""
+    stamp = record.extra.get("timestamp")
+    if isinstance(stamp, str):
+        with contextlib.suppress(ValueError):
+            return min(parse_wire_time(stamp), record.starts_at)
+    return record.starts_at
+
+
 def source_actor(source: str) -> str:
     return f"alerts:{source}"
 
@@ -473,8 +507,8 @@ class LocalInbox:
     def __init__(
         self,
         store: Store,
-        rules: Rules | Callable[[], Rules],
-        settings: AlertSettings | None = None,
+        rules: Decides | Callable[[], Decides],
+        settings: Windows | None = None,
         clock: Clock = SYSTEM_CLOCK,
         runbooks: Callable[[], Library] | None = None,
     ) -> None:
@@ -488,15 +522,17 @@ class LocalInbox:
         self.runbooks = runbooks
 
     @property
-    def rules(self) -> Rules:
+    def rules(self) -> Decides:
         """The rules, read on the first ingest (a face that only lists never reads them)."""
-        if not isinstance(self._rules, Rules):
+        if not isinstance(self._rules, Decides):
             self._rules = self._rules()
         return self._rules
 
     def list(
         self, state: str = "inbox", incident: str | None = None, limit: int = 100
     ) -> list[AlertRecord]:
+        if state not in LIST_STATES:
+            raise UsageError(f"unknown alert state {state!r}; states: {', '.join(LIST_STATES)}")
         incident_id = self.store.resolve(incident) if incident is not None else None
         return self.table.alert_rows(state, incident_id, limit)
 

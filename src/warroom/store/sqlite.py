@@ -32,7 +32,7 @@ from warroom.core.incident import Incident
 from warroom.core.times import format_time, parse_wire_time
 from warroom.core.validate import normalise, validate
 from warroom.store import guard, schema, sqlite_alerts
-from warroom.store.base import REF_HELP, InboxSummary, TokenRow, parse_ref, sort_incidents
+from warroom.store.base import InboxSummary, TokenRow, resolve_ref, sort_incidents
 from warroom.store.schema import unavailable
 from warroom.store.sqlite_tokens import SQLiteTokens
 
@@ -152,20 +152,13 @@ class SQLiteStore:
         return sort_incidents([Incident.from_snapshot(json.loads(row[0])) for row in rows])
 
     def resolve(self, ref: str) -> str:
-        number, prefix = parse_ref(ref)
-        if number is not None:
-            rows = self._read("SELECT id FROM incidents WHERE number = ?", (number,))
-        if number is None or (not rows and prefix is not None):
-            assert prefix is not None
-            rows = self._read(
-                "SELECT id FROM incidents WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
-                (prefix.replace("_", "\\_").replace("%", "\\%") + "%",),
-            )
-            if len(rows) > 1:
-                raise NotFound(f"{ref!r} matches more than one incident; give more characters")
-        if not rows:
-            raise NotFound(f"no incident {ref}; `warroom list --all` shows them ({REF_HELP})")
-        return rows[0][0]
+        return resolve_ref(
+            ref,
+            lambda number: [
+                row[0] for row in self._read("SELECT id FROM incidents WHERE number = ?", (number,))
+            ],
+            lambda prefix: [row[0] for row in self._read(*_prefix_query(prefix))],
+        )
 
     def last_gseq(self) -> int:
         return self._read("SELECT COALESCE(MAX(gseq), 0) FROM events", ())[0][0]
@@ -344,6 +337,12 @@ def _store_error(path: Path, error: sqlite3.DatabaseError) -> Exception:
     return error
 
 
+def _prefix_query(prefix: str) -> tuple[str, tuple[str]]:
+    """Up to two incident ids starting with `prefix` (LIKE, its wildcards escaped)."""
+    escaped = prefix.replace("_", "\\_").replace("%", "\\%") + "%"
+    return "SELECT id FROM incidents WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (escaped,)
+
+
 def _after_query(after_gseq: int, incident_id: str | None, limit: int) -> tuple[str, tuple]:
     if incident_id is None:
         return (
@@ -438,6 +437,19 @@ class _Group:
         self._next_gseq = first_gseq
         self._restore({event.incident_id for event in events})
         return failure
+
+    def resolve(self, ref: str) -> str:
+        """`SQLiteStore.resolve` inside the transaction: incidents declared in it too."""
+
+        def by_number(number: int) -> list[str]:
+            declared = [id_ for id_, given in self.numbers.items() if given == number]
+            query = "SELECT id FROM incidents WHERE number = ?"
+            return declared or [row[0] for row in self.conn.execute(query, (number,))]
+
+        def by_prefix(prefix: str) -> list[str]:
+            return [row[0] for row in self.conn.execute(*_prefix_query(prefix))]
+
+        return resolve_ref(ref, by_number, by_prefix)
 
     def save_states(self) -> None:
         for incident_id in self.stored:

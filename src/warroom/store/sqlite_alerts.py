@@ -175,29 +175,7 @@ class _Transaction:
         return self.group._state(incident_id)
 
     def resolve(self, ref: str) -> str:
-        from warroom.store.base import REF_HELP, parse_ref
-
-        number, prefix = parse_ref(ref)
-        rows: list[Any] = []
-        if number is not None:
-            rows = [i for i, n in self.group.numbers.items() if n == number]
-            rows = rows or [
-                row[0]
-                for row in self.conn.execute("SELECT id FROM incidents WHERE number = ?", (number,))
-            ]
-        if not rows and prefix is not None:
-            escaped = prefix.replace("_", "\\_").replace("%", "\\%") + "%"
-            rows = [
-                row[0]
-                for row in self.conn.execute(
-                    "SELECT id FROM incidents WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (escaped,)
-                )
-            ]
-            if len(rows) > 1:
-                raise NotFound(f"{ref!r} matches more than one incident; give more characters")
-        if not rows:
-            raise NotFound(f"no incident {ref}; `warroom list --all` shows them ({REF_HELP})")
-        return rows[0]
+        return self.group.resolve(ref)
 
     def append(self, events: Sequence[Event]) -> list[Event]:
         result = self.group.request(events, self._now)
