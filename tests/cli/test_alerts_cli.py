@@ -252,7 +252,7 @@ def test_bad_input_is_one_line_and_stores_nothing(fed: Cli) -> None:
         (("alerts", "--incident", "INC-99"), "", 1, ("INC-99",)),
         (("alert", "declare", "ffffffffff"), "", 1, ("ffffffffff",)),
         (("alert", "declare", by_summary(before, "Probe")["id"], "--sev", "9"), "", 2, ("1-5",)),
-        (("alert", "attach", by_summary(before, "Disk 2")["id"], "INC-99"), "", 1, ("INC-99",)),
+        (("alert", "attach", by_summary(before, "Nightly")["id"], "INC-99"), "", 1, ("INC-99",)),
         (("alert", "ignore", "zz-not-hex"), "", 1, ("zz-not-hex",)),
     ]
     for args, body, status, needles in cases:
