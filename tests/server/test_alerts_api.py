@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -285,6 +286,29 @@ def test_generic_alerts_declare_when_critical_and_resolve(alerts: Alerts) -> Non
     assert incident["service"] == "backups"
     alerts.accepted("generic", payload("generic_resolved"))
     assert len(alerts.events(ref, "alert_resolved")) == 1
+
+
+def test_concurrent_batches_of_one_group_make_one_incident(alerts: Alerts) -> None:
+    batches = [
+        _alertmanager("Storm", *(f"storm-{b:02}-{n:02}" for n in range(20))) for b in range(50)
+    ]
+    batches += batches[:10]  # Alertmanager's retries: absorbed by the fingerprints
+
+    def send(body: dict[str, Any]) -> list[str]:
+        with httpx.Client(base_url=alerts.server.url, timeout=60) as client:
+            answer = client.post(
+                "/api/v1/alerts/alertmanager", json=body, headers=auth(alerts.poster)
+            )
+            assert answer.status_code == 202, answer.text
+            return answer.json()["incidents"]
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(send, batches))
+    refs = {ref for answer in answers for ref in answer}
+    assert len(refs) == 1
+    stored = [a for a in alerts.alerts(state="all", limit=10_000) if a["key"].startswith("storm-")]
+    assert len(stored) == 1000
+    assert sum(record["repeats"] for record in stored) == 200
 
 
 def test_a_dropped_alert_is_accepted_and_not_stored(alerts: Alerts) -> None:
