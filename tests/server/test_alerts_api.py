@@ -540,3 +540,21 @@ def test_the_openapi_document_has_the_alert_endpoints(alerts: Alerts) -> None:
     assert "get" in paths["/api/v1/alerts"]
     for action in ("declare", "attach", "ignore"):
         assert "post" in paths[f"/api/v1/alerts/{{alert}}/{action}"]
+
+
+def test_serve_refuses_a_bad_alert_rule_naming_file_rule_and_key(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[alert_rules]]\nname = "pager"\nmatch_re = { alertname = "(" }\naction = "declare"\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "warroom", "serve", "--db", str(tmp_path / "w.db"), "--port", "0"],
+        env=server_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert str(config) in done.stderr and "pager" in done.stderr and "match_re" in done.stderr
+    assert "Traceback" not in done.stderr
