@@ -19,6 +19,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -385,6 +386,16 @@ _SAVE_STATE = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """A point in a `_Group`: how many events each incident had stored, the
+    incidents numbered, the next gseq."""
+
+    stored: dict[str, int]
+    numbers: set[str]
+    next_gseq: int
+
+
 class _Group:
     """One append transaction: each incident's state as the requests so far
     left it, and what each request stored, so one request can be undone alone.
@@ -450,6 +461,32 @@ class _Group:
             return [row[0] for row in self.conn.execute(*_prefix_query(prefix))]
 
         return resolve_ref(ref, by_number, by_prefix)
+
+    def mark(self) -> _Mark:
+        """Where the transaction is now, for `undo_to` (a request of several
+        appends, such as an alert request, undone as a whole)."""
+        stored = {incident_id: len(items) for incident_id, items in self.stored.items()}
+        return _Mark(stored, set(self.numbers), self._next_gseq)
+
+    def undo_to(self, mark: _Mark) -> None:
+        """Forget in memory what was stored since `mark` (the caller rolled the
+        file back to its savepoint)."""
+        touched = {
+            incident_id
+            for incident_id, items in self.stored.items()
+            if len(items) != mark.stored.get(incident_id)
+        } | (set(self.numbers) - mark.numbers)
+        for incident_id in touched:
+            if incident_id in mark.stored:
+                del self.stored[incident_id][mark.stored[incident_id] :]
+            else:
+                self.stored.pop(incident_id, None)
+        self._next_gseq = mark.next_gseq
+        self._restore(touched)
+        for incident_id in touched:  # declared since the mark: gone again
+            if incident_id not in self.stored and self.states.get(incident_id) is None:
+                self.states.pop(incident_id, None)
+                self.snapshots.pop(incident_id, None)
 
     def save_states(self) -> None:
         for incident_id in self.stored:

@@ -85,10 +85,7 @@ class _Transaction:
         return self.group.catalog
 
     def run(self, request: Callable[[AlertTransaction], T]) -> T | Exception:
-        group = self.group
-        stored_before = {key: len(items) for key, items in group.stored.items()}
-        numbers_before = dict(group.numbers)
-        next_gseq = group._next_gseq
+        mark = self.group.mark()
         self.conn.execute("SAVEPOINT warroom_alerts")
         try:
             result = request(self)
@@ -103,22 +100,7 @@ class _Transaction:
             return result
         self.conn.execute("ROLLBACK TO warroom_alerts")
         self.conn.execute("RELEASE warroom_alerts")
-        touched = {
-            key for key, items in group.stored.items() if len(items) != stored_before.get(key)
-        }
-        touched |= set(group.numbers) - set(numbers_before)
-        for key in touched:
-            if key in stored_before:
-                del group.stored[key][stored_before[key] :]
-            else:
-                group.stored.pop(key, None)
-        group._next_gseq = next_gseq
-        group._restore(touched)
-        # An incident read but never stored by a request that failed: forget its state.
-        for key in touched:
-            if key not in group.stored and group.states.get(key) is None:
-                group.states.pop(key, None)
-                group.snapshots.pop(key, None)
+        self.group.undo_to(mark)
         return failure
 
     # -- alerts ------------------------------------------------------------
