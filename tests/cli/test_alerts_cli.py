@@ -228,6 +228,7 @@ def test_the_documented_acknowledge_and_resolves(fed: Cli) -> None:
 
 
 def test_bad_input_is_one_line_and_stores_nothing(fed: Cli) -> None:
+    ingest(fed, "generic", generic("Lonely alert", "lonely-1"))
     before = listed(fed, "--all")
     incidents = fed.everything()
     wrong_shape = json.loads(payload("alertmanager_firing"))
@@ -236,6 +237,7 @@ def test_bad_input_is_one_line_and_stores_nothing(fed: Cli) -> None:
     cases: list[tuple[tuple[str, ...], str, int, tuple[str, ...]]] = [
         (("alert", "ingest", "--source", "alertmanager"), "{not json", 2, ("not JSON",)),
         (("alert", "ingest", "--source", "generic"), "", 2, ("no payload",)),
+        (("alert", "ingest", "--source", "generic"), " " * (10 * 2**20 + 1), 2, ("10 MB",)),
         (("alert", "ingest", "--source", "generic"), "[1, 2]", 2, ("generic",)),
         (("alert", "ingest", "--source", "generic"), no_title, 2, ("title",)),
         (
@@ -251,7 +253,7 @@ def test_bad_input_is_one_line_and_stores_nothing(fed: Cli) -> None:
         (("alerts", "--incident", "INC-99"), "", 1, ("INC-99",)),
         (("alert", "declare", "ffffffffff"), "", 1, ("ffffffffff",)),
         (("alert", "declare", by_summary(before, "Probe")["id"], "--sev", "9"), "", 2, ("1-5",)),
-        (("alert", "attach", by_summary(before, "Disk 2")["id"], "INC-99"), "", 1, ("INC-99",)),
+        (("alert", "attach", by_summary(before, "Lonely")["id"], "INC-99"), "", 1, ("INC-99",)),
         (("alert", "ignore", "zz-not-hex"), "", 1, ("zz-not-hex",)),
     ]
     for args, body, status, needles in cases:

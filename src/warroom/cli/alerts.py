@@ -71,7 +71,7 @@ def _positive(text: str) -> int:
 def _inbox(ctx: Context) -> AlertInbox:
     from warroom.services.alerts import inbox_for
 
-    return inbox_for(ctx.store, ctx.settings)
+    return inbox_for(ctx.store, ctx.settings, ctx.clock)
 
 
 def alerts(ctx: Context, args: argparse.Namespace) -> int:
