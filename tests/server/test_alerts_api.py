@@ -360,6 +360,12 @@ def test_token_create_role_alerts_on_the_command_line(alerts: Alerts) -> None:
     token = done.stdout.strip()
     assert alerts.post("generic", payload("generic_resolved"), token).status_code == 202
     _error(alerts.client.get("/api/v1/incidents", headers=auth(token)), 403, "forbidden")
+    # And through the API.
+    made = alerts.client.post(
+        "/api/v1/tokens", json={"name": "grafana", "role": "alerts"}, headers=auth(alerts.admin)
+    )
+    assert made.status_code == 201 and made.json()["role"] == "alerts"
+    assert alerts.post("generic", payload("generic_resolved"), made.json()["token"]).is_success
 
 
 # -- bad bodies ------------------------------------------------------------------------------
