@@ -237,6 +237,7 @@ def test_bad_input_is_one_line_and_stores_nothing(fed: Cli) -> None:
     cases: list[tuple[tuple[str, ...], str, int, tuple[str, ...]]] = [
         (("alert", "ingest", "--source", "alertmanager"), "{not json", 2, ("not JSON",)),
         (("alert", "ingest", "--source", "generic"), "", 2, ("no payload",)),
+        (("alert", "ingest", "--source", "generic"), '{"title": NaN}', 2, ("NaN",)),
         (("alert", "ingest", "--source", "generic"), " " * (10 * 2**20 + 1), 2, ("10 MB",)),
         (("alert", "ingest", "--source", "generic"), "[1, 2]", 2, ("generic",)),
         (("alert", "ingest", "--source", "generic"), no_title, 2, ("title",)),
