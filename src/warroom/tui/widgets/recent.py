@@ -27,7 +27,8 @@ from warroom.tui.widgets.timeline import (
     KIND_LOOK_CLASSES,
     KIND_LOOK_CSS,
     LABEL_WIDTH,
-    kind_look,
+    event_look,
+    event_marker,
     row_key,
 )
 
@@ -121,7 +122,7 @@ class RecentEntries(Widget):
         return [line for entry in reversed(shown) for line in entry]
 
     def _entry(self, event: Event, most: int) -> Content:
-        look = kind_look(event.kind)
+        look = event_look(event)
         when = event.occurred_at.astimezone().strftime("%H:%M")
         text = clean_line(describe(event)[:most])
         return Content.assemble(
@@ -131,5 +132,6 @@ class RecentEntries(Widget):
                 self.get_visual_style(f"timeline--kind-{look.look}"),
             ),
             (f"{clean_line(event.actor)} ", self.get_visual_style("recent--actor")),
+            (event_marker(event), self.get_visual_style(f"timeline--kind-{look.look}")),
             safe(text),
         )
