@@ -28,7 +28,6 @@ from warroom.tui.widgets.timeline import (
     KIND_LOOK_CSS,
     LABEL_WIDTH,
     event_look,
-    event_marker,
     row_key,
 )
 
@@ -132,6 +131,5 @@ class RecentEntries(Widget):
                 self.get_visual_style(f"timeline--kind-{look.look}"),
             ),
             (f"{clean_line(event.actor)} ", self.get_visual_style("recent--actor")),
-            (event_marker(event), self.get_visual_style(f"timeline--kind-{look.look}")),
             safe(text),
         )

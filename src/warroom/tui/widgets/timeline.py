@@ -71,8 +71,8 @@ _ICON_VARIANTS: dict[str, str] = {
     "step_added": "✚",
     "followup_done": "✓",
     "followup_verified": "★",
-    "alert_resolved": "✓",
-    "alerts_summarized": "⋯",
+    "alert_resolved": "○",
+    "alerts_summarized": "≋",
 }
 # Kinds whose rows look unlike the rest of their category (kind -> look).
 _KIND_LOOK_VARIANTS: dict[str, str] = {
@@ -127,7 +127,8 @@ _KIND_LOOKS: dict[str, KindLook] = {
 
 def event_look(event: Event) -> KindLook:
     """The look of one event's row: its kind's, except an alert that fired
-    again after its incident was resolved (it stands out) and a critical alert."""
+    again after its incident was resolved (it stands out: its text says so
+    too) and a critical alert."""
     look = kind_look(event.kind)
     if event.kind == "alert_fired":
         if event.data.get("after_resolution") is True:
@@ -136,13 +137,6 @@ def event_look(event: Event) -> KindLook:
         if isinstance(severity, str) and severity.lower() == "critical":
             return KindLook(look.icon, ALERT_CRITICAL_LOOK, look.label)
     return look
-
-
-def event_marker(event: Event) -> str:
-    """A bracketed word before the row's text, when its data calls for one."""
-    if event.kind == "alert_fired" and event.data.get("after_resolution") is True:
-        return "[after resolution] "
-    return ""
 
 
 # The kind filters `cycle_kind_filter` steps through: (label, kinds); None = all.
@@ -603,9 +597,6 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
             pieces.append((f"[back-dated, logged {logged}] ", palette.marker))
         if event.seq is not None and event.seq in self._concurrent:
             pieces.append(("[concurrent] ", palette.marker))
-        marker = event_marker(event)
-        if marker:
-            pieces.append((marker, kind_style))
         if event.seq is None:  # typed here, not stored by the server yet
             reason = self._rejected.get(event.id)
             marker = f"[rejected: {clean_line(reason)}] " if reason is not None else "[pending] "
