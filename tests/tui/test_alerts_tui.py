@@ -1,22 +1,88 @@
-"""Alerts in the TUI: the room's header counts the alerts firing, alert
-entries have their own look in the timeline (one that fired again after
-resolution stands out), and hostile alert text shows literally there."""
+"""Alerts in the TUI, on a real SQLite file fed by the alert service with the
+sources' documented payloads (tests/alerts/payloads): the home screen counts
+the inbox and opens the alert list, where keys declare, attach and ignore; a
+new critical alert is announced on home and on walls; the room's header
+counts the alerts firing; alert entries have their own look in the timeline
+(one that fired again after resolution stands out); hostile alert text shows
+literally in the list, the banner, the notification and the timeline."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from tests.tui.helpers import screen_text, segment_style, wait_for_room, wait_until
+from tests.alerts.storekit import HandRules, Windows
+from tests.tui.helpers import (
+    screen_text,
+    segment_style,
+    wait_for_room,
+    wait_for_screen,
+    wait_until,
+)
 from tests.tui.test_hostile import CLICK, HOSTILE, Spy, assert_inert, assert_safe
-from warroom.core.alerts.model import alert_id
+from warroom.core.alerts.model import Alert, Decision, Ingested, alert_id
+from warroom.core.alerts.sources import parse
 from warroom.core.clock import FixedClock
 from warroom.core.text import REPLACEMENT
+from warroom.services import alerts as alert_service
 from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp
+from warroom.tui.screens.alerts import AlertAttachForm, AlertDeclareForm, AlertsScreen
+from warroom.tui.screens.forms import ConfirmScreen
+from warroom.tui.screens.home import HomeScreen
+from warroom.tui.screens.room import RoomScreen
+from warroom.tui.screens.wall import WallHomeScreen, WallRoomScreen
 
 SIZE = (160, 40)
+PAYLOADS = Path(__file__).parent.parent / "alerts" / "payloads"
+# every alert of these payloads waits in the inbox (InboxRules)
+INBOX = ("alertmanager_firing", "grafana_firing", "pagerduty_trigger", "generic_firing")
+
+
+class InboxRules(HandRules):
+    """Every alert goes to the inbox (critical ones too: a team's own rule)."""
+
+    def decide(self, alert: Alert) -> Decision:
+        decision = super().decide(alert)
+        return Decision("inbox", 2, decision.service, decision.group_key, "test:inbox")
+
+
+def payload(name: str) -> Any:
+    return json.loads((PAYLOADS / f"{name}.json").read_text())
+
+
+def ingest(store: SQLiteStore, clock: FixedClock, *names: str) -> Ingested:
+    """The named payloads, parsed as their source sends them, through the
+    alert service into the store's inbox."""
+    result = Ingested()
+    for name in names:
+        alerts = parse(name.split("_")[0], payload(name))
+        done = alert_service.ingest(store, alerts, InboxRules(), Windows(), clock)
+        result.accepted += done.accepted
+    return result
+
+
+async def open_alerts(pilot: Any) -> AlertsScreen:
+    """From home, `a`: the alert list once its alerts are read."""
+    await wait_for_screen(pilot, HomeScreen)
+    await pilot.press("a")
+    return await wait_for_screen(pilot, AlertsScreen)
+
+
+def toasts(app: WarroomApp) -> list[str]:
+    """The notifications' texts, whole (on screen they wrap)."""
+    return [notification.message for notification in app._notifications]
+
+
+def row_of(screen: AlertsScreen, summary: str) -> int:
+    """The list's row of the alert with this summary."""
+    for index, alert in enumerate(screen.alerts):
+        if alert.summary == summary:
+            return index
+    raise AssertionError(f"no alert {summary!r} in the list")
 
 
 def fired(clock: FixedClock, key: str, summary: str, **extra: Any) -> dict[str, Any]:
@@ -151,4 +217,227 @@ async def test_hostile_alert_text_in_the_timeline_shows_literally(
         await pilot.press("enter")  # the entry in full: its severity and service too
         await wait_until(pilot, lambda: "([bold red], [/])" in screen_text(app))
         assert_safe(screen_text(app))
+        assert app.is_running and spy.rang == 0
+
+
+# -- the inbox: home, the list, declare / attach / ignore -------------------------------
+
+
+async def test_home_counts_the_inbox_and_a_opens_the_alert_list(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    assert ingest(sqlite_store, clock, *INBOX).accepted == 5
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, HomeScreen)
+        await wait_until(pilot, lambda: "inbox: 5 alerts, ⚠ 3 critical" in screen_text(app))
+        text = screen_text(app)
+        assert "⚠ 3 CRITICAL ALERTS Nightly backup failed" in text  # the newest critical
+        assert "a Alerts" in text
+        screen = await open_alerts(pilot)
+        text = screen_text(app)
+        assert "5 in the inbox" in text and "3 critical" in text
+        for summary in (
+            "Nightly backup failed",
+            "DISK at 99% on machine prod-datapipe03.example.com",
+            "BlackBox Probe Failure: https://server.example.org",
+            "This alert was triggered for zone eu-1",
+        ):
+            assert summary in text
+        assert screen.table.row_count == 5
+        assert [row.value for row in screen.table.rows] == [a.id for a in screen.alerts]
+        # the highlighted one in full below the list
+        assert "pg_dump exited with status 1 on db1" in text
+        assert "labels host=db1  team=storage" in text
+        # a new alert arrives: the list follows the inbox
+        ingest(sqlite_store, clock, "alertmanager_hostile")
+        await wait_until(pilot, lambda: screen.table.row_count == 6, what="the new row")
+        await pilot.press("q")
+        await wait_until(pilot, lambda: "inbox: 6 alerts, ⚠ 4 critical" in screen_text(app))
+
+
+async def test_d_declares_an_incident_from_the_highlighted_alert(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    ingest(sqlite_store, clock, *INBOX)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alerts(pilot)
+        index = row_of(screen, "DISK at 99% on machine prod-datapipe03.example.com")
+        for _ in range(index):
+            await pilot.press("j")
+        await pilot.press("d")
+        form = await wait_for_screen(pilot, AlertDeclareForm)
+        assert form.alert.summary.startswith("DISK at 99%")
+        # the title is the alert's summary, the severity from the alert's (critical: 2)
+        assert "Declare an incident from the alert" in screen_text(app)
+        await pilot.press("tab", "backspace", "1", "enter")
+        room = await wait_for_room(
+            pilot, title="DISK at 99% on machine prod-datapipe03.example.com"
+        )
+        assert room.incident is not None and room.incident.severity == 1
+        [record] = [a for a in sqlite_store.alert_rows("all") if a.source == "pagerduty"]
+        assert record.state == "incident" and record.incident_id == room.incident_id
+        kinds = [event.kind for event in sqlite_store.events(room.incident_id)]
+        assert "alert_fired" in kinds
+        await wait_until(pilot, lambda: "alerts: 1 firing / 1" in screen_text(app))
+        assert len(sqlite_store.alert_rows("inbox")) == 4
+        await pilot.press("q")  # back to the list, without the alert declared
+        await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen))
+        await wait_until(pilot, lambda: screen.table.row_count == 4)
+
+
+async def test_a_attaches_the_alert_to_an_open_incident_and_i_ignores_one(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    declare(sqlite_store, "me", clock, "Memory pressure in us-1", severity=3)
+    other = declare(sqlite_store, "me", clock, "Payments slow", severity=2)
+    ingest(sqlite_store, clock, "grafana_firing", "generic_firing")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alerts(pilot)
+        index = row_of(screen, "This alert was triggered for zone us-1")
+        for _ in range(index):
+            await pilot.press("j")
+        await pilot.press("a")
+        form = await wait_for_screen(pilot, AlertAttachForm)
+        # the open incidents, most severe first: SEV2 INC-2, then SEV3 INC-1
+        assert [i.ref for i in form.incidents] == ["INC-2", "INC-1"]
+        await pilot.press("down", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen))
+        first = sqlite_store.incident(sqlite_store.resolve("INC-1"))
+        await wait_until(pilot, lambda: screen.table.row_count == 1, what="the list shrunk")
+        records = {a.summary: a for a in sqlite_store.alert_rows("all")}
+        attached = records["This alert was triggered for zone us-1"]
+        assert attached.state == "incident" and attached.incident_id == first.id
+        assert sqlite_store.incident(first.id).alerts_total >= 1
+        assert sqlite_store.incident(other.id).alerts_total == 0
+        # the grafana group went along; the generic alert stays: ignore it
+        assert [a.summary for a in screen.alerts] == ["Nightly backup failed"]
+        await pilot.press("i")
+        await wait_for_screen(pilot, ConfirmScreen)
+        assert "Ignore the alert 'Nightly backup failed'?" in screen_text(app)
+        await pilot.press("n")  # no: nothing changes
+        await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen))
+        assert len(sqlite_store.alert_rows("inbox")) == 1
+        await pilot.press("i")
+        await wait_for_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: screen.table.row_count == 0, what="the list emptied")
+        [ignored] = [a for a in sqlite_store.alert_rows("all") if a.source == "generic"]
+        assert ignored.state == "ignored" and ignored.incident_id is None
+        assert "The inbox is empty." in screen_text(app)
+        await pilot.press("c")  # every alert: where each went
+        await wait_until(pilot, lambda: screen.table.row_count == 3)
+        text = screen_text(app)
+        assert "ignored" in text and "INC-1" in text
+
+
+# -- new critical alerts announced ------------------------------------------------------
+
+
+async def test_a_new_critical_alert_is_announced_on_home(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    ingest(sqlite_store, clock, "grafana_firing")  # not critical
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_screen(pilot, HomeScreen)
+        await wait_until(pilot, lambda: "inbox: 2 alerts" in screen_text(app))
+        assert "CRITICAL" not in screen_text(app)
+        ingest(sqlite_store, clock, "pagerduty_trigger")
+        announced = "new critical alert (mysql): DISK at 99% on machine prod-datapipe03.example.com"
+        await wait_until(pilot, lambda: announced in toasts(app), what="the toast")
+        await wait_until(pilot, lambda: "new critical alert (mysql): DISK" in screen_text(app))
+        text = screen_text(app)
+        assert "inbox: 3 alerts, ⚠ 1 critical" in text
+        assert "⚠ CRITICAL ALERT DISK at 99% on machine prod-datapipe03.example.com" in text
+
+
+async def test_a_new_critical_alert_is_announced_on_walls(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = declare(sqlite_store, "me", clock, "Checkout errors", severity=2)
+    app = make_app(read_only=True)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_screen(pilot, WallHomeScreen)
+        await pilot.pause(1.2)  # the inbox read once (empty)
+        ingest(sqlite_store, clock, "generic_firing")
+        await wait_until(
+            pilot, lambda: "new critical alert (backups): Nightly backup failed" in screen_text(app)
+        )
+        assert "⚠ CRITICAL ALERT Nightly backup failed" in screen_text(app)
+    app = make_app(read_only=True, incident_id=incident.id)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_room(pilot, WallRoomScreen)
+        await wait_until(
+            pilot, lambda: "⚠ CRITICAL ALERT Nightly backup failed" in screen_text(app)
+        )
+        clock.advance(minutes=1)  # the newest critical alert: named on the banner
+        ingest(sqlite_store, clock, "pagerduty_trigger")
+        await wait_until(pilot, lambda: "new critical alert (mysql): DISK" in screen_text(app))
+        assert "2 CRITICAL ALERTS DISK at 99%" in screen_text(app)
+
+
+async def test_a_room_opened_directly_does_not_watch_the_inbox(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    """`warroom tui REF`: the writer's room has no banner and reads no alerts."""
+    incident = declare(sqlite_store, "me", clock, "Checkout errors", severity=2)
+    ingest(sqlite_store, clock, "generic_firing")
+    app = make_app(incident_id=incident.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_room(pilot, RoomScreen)
+        await pilot.pause(0.3)
+        assert app._inbox_monitor is None
+        assert "CRITICAL ALERT" not in screen_text(app)
+
+
+# -- hostile alert text -------------------------------------------------------------------
+
+
+HOSTILE_SUMMARY = f"[@click=app.quit]x[/] {REPLACEMENT}[31mred{REPLACEMENT}[0m [/]"
+
+
+async def test_hostile_alert_text_shows_literally_in_the_list_banner_and_toast(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    app = make_app()
+    spy = Spy(app)
+    async with app.run_test(size=(200, 50), notifications=True) as pilot:
+        await wait_for_screen(pilot, HomeScreen)
+        await pilot.pause(1.2)  # the inbox read once (empty)
+        ingest(sqlite_store, clock, "alertmanager_hostile")
+        announced = f"new critical alert ([bold red]pay[/]): {HOSTILE_SUMMARY}"
+        await wait_until(pilot, lambda: announced in toasts(app), what="the toast")
+        await wait_until(pilot, lambda: "new critical alert ([bold red]pay[/])" in screen_text(app))
+        text = screen_text(app)
+        assert_safe(text)
+        assert f"⚠ CRITICAL ALERT {HOSTILE_SUMMARY}  ·  [bold red]pay[/]" in text
+        await assert_inert(pilot, app, spy)
+        screen = await open_alerts(pilot)
+        text = screen_text(app)
+        assert_safe(text)
+        assert HOSTILE_SUMMARY in text and "[bold red]pay[/]" in text
+        # the detail: labels and annotations as sent, cleaned, cut
+        assert "alertname=[@click=app.quit]x[/]" in text
+        assert f"instance={REPLACEMENT}]0;title{REPLACEMENT}host" in text
+        assert f"team={REPLACEMENT}]52;c;AAAA{REPLACEMENT}ops" in text
+        assert f"bidi=abc{REPLACEMENT}dcba{REPLACEMENT}" in text
+        assert f"a{REPLACEMENT}b{REPLACEMENT}c" in text
+        # a javascript: URL is text in its annotation, never one of the alert's links
+        assert "runbook_url=javascript:alert(1)" in text
+        assert not [line for line in text.splitlines() if "links " in line and "javascript" in line]
+        await assert_inert(pilot, app, spy)
+        assert app.screen is screen
+        # declared from: the title as sent (cleaned), stored literally
+        await pilot.press("d")
+        await wait_for_screen(pilot, AlertDeclareForm)
+        await pilot.press("enter")
+        room = await wait_for_room(pilot)
+        assert room.incident is not None
+        assert room.incident.title.startswith("[@click=app.quit]x[/]")
+        text = screen_text(app)
+        assert_safe(text)
+        assert "[@click=app.quit]x[/]" in text
         assert app.is_running and spy.rang == 0

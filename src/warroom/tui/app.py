@@ -262,12 +262,12 @@ class WarroomApp(App[int]):
     def inbox_monitor(self) -> InboxMonitor:
         """The alert inbox, watched (started by the first screen that shows it)."""
         if self._inbox_monitor is None:
-            store, settings = self.store, self.settings
+            store, settings, clock = self.store, self.settings, self.clock
 
             def open_inbox() -> Any:
                 from warroom.services.alerts import inbox_for
 
-                return inbox_for(store, settings)
+                return inbox_for(store, settings, clock)
 
             self._inbox_monitor = InboxMonitor(self, open_inbox)
             self._inbox_monitor.start()

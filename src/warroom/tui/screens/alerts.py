@@ -159,7 +159,7 @@ class AlertAttachForm(FormScreen):
         self.alert = alert
         self.catalog = catalog
         self.incidents = incidents
-        self._attach = attach
+        self.attach_job = attach
 
     def fields(self) -> ComposeResult:
         yield Static(
@@ -190,7 +190,7 @@ class AlertAttachForm(FormScreen):
         incident = next((i for i in self.incidents if i.id == chosen), None)
         if incident is None:
             raise UsageError("pick the incident")
-        return lambda: self._attach(incident)
+        return lambda: self.attach_job(incident)
 
 
 class AlertsScreen(IncidentListScreen):
