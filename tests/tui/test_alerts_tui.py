@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.alerts.storekit import HandRules, Windows
 from tests.tui.helpers import (
     screen_text,
@@ -441,3 +443,27 @@ async def test_hostile_alert_text_shows_literally_in_the_list_banner_and_toast(
         assert_safe(text)
         assert "[@click=app.quit]x[/]" in text
         assert app.is_running and spy.rang == 0
+
+
+# -- the alert list, as it looks ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "size", [pytest.param((80, 24), id="80x24"), pytest.param((160, 40), id="160x40")]
+)
+def test_alert_list_snapshot(
+    snap_compare: Any, sqlite_store: SQLiteStore, clock: FixedClock, size: Any
+) -> None:
+    """The inbox of the documented payloads, at 03:40 UTC by a fixed clock.
+
+    Update after an intended change: pytest tests/tui/test_alerts_tui.py --snapshot-update"""
+    ingest(sqlite_store, clock, *INBOX)
+    clock.advance(minutes=5)  # first and last seen stay 03:40; the hostile one came later
+    ingest(sqlite_store, clock, "alertmanager_hostile")
+    app = WarroomApp(sqlite_store, actor="alice", clock=clock)
+
+    async def alerts_shown(pilot: Any) -> None:
+        await open_alerts(pilot)
+        await pilot.press("j")  # the second row's detail
+
+    assert snap_compare(app, terminal_size=size, run_before=alerts_shown)

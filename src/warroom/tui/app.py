@@ -270,7 +270,8 @@ class WarroomApp(App[int]):
                 return inbox_for(store, settings, clock)
 
             self._inbox_monitor = InboxMonitor(self, open_inbox)
-            self._inbox_monitor.start()
+            # after the first paint: its thread would slow that down
+            self.call_after_refresh(self._inbox_monitor.start)
         return self._inbox_monitor
 
     @on(InboxPolled)

@@ -41,6 +41,7 @@ from warroom.tui.safe import notify, safe_line
 from warroom.tui.screens.forms import ConfirmScreen, FormScreen, _label
 from warroom.tui.screens.incident_list import IncidentListScreen
 from warroom.tui.widgets.header import severity_chip
+from warroom.tui.widgets.inbox_banner import alert_line
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.picklist import PickList
 from warroom.tui.widgets.safe_input import SafeInput
@@ -49,14 +50,23 @@ from warroom.tui.work import Coalesced
 LIST_LIMIT = 500  # alerts read at most (the inbox, newest first)
 NARROW_WIDTH = 100  # below: cells lose their padding, as on the home screen
 SCROLLBAR = 2
-COLUMNS = (
-    ("severity", 9),
+COLUMNS = (  # (label, the width of its text; 0: the rest)
+    ("severity", 8),
     ("source", 12),
     ("service", 14),
     ("summary", 0),
     ("first", 5),
     ("last", 5),
     ("repeats", 7),
+)
+NARROW_COLUMNS = (
+    ("severity", 8),
+    ("source", 12),
+    ("service", 10),
+    ("summary", 0),
+    ("first", 5),
+    ("last", 5),
+    ("rep", 3),
 )
 ALL_COLUMNS = (("state", 9),)
 # the source's own severity words, strongest first, and how they look
@@ -111,7 +121,7 @@ class AlertDeclareForm(FormScreen):
 
     def fields(self) -> ComposeResult:
         yield Static(
-            Content.assemble(("alert ", "dim"), safe_line(self.alert.summary, 300)),
+            Content.assemble(("alert ", "dim"), alert_line(self.alert, 300)),
             classes="form-label",
         )
         yield _label("Title")
@@ -163,7 +173,7 @@ class AlertAttachForm(FormScreen):
 
     def fields(self) -> ComposeResult:
         yield Static(
-            Content.assemble(("alert ", "dim"), safe_line(self.alert.summary, 300)),
+            Content.assemble(("alert ", "dim"), alert_line(self.alert, 300)),
             classes="form-label",
         )
         yield _label("To the open incident")
@@ -307,8 +317,9 @@ class AlertsScreen(IncidentListScreen):
         parts.append(f"  ·  {toggle}")
         self.query_one("#alerts-title", Static).update(Content.assemble(*parts))
 
-    def _columns(self) -> tuple[tuple[str, int], ...]:
-        return COLUMNS + ALL_COLUMNS if self.show_all else COLUMNS
+    def _columns(self, narrow: bool) -> tuple[tuple[str, int], ...]:
+        columns = NARROW_COLUMNS if narrow else COLUMNS
+        return columns + ALL_COLUMNS if self.show_all else columns
 
     def show_alerts(self) -> None:
         if not self.is_mounted:
@@ -317,19 +328,21 @@ class AlertsScreen(IncidentListScreen):
         selected = self._selected_id()
         now = self.clock.now()
         width = self.app.size.width
+        # narrow: no cell padding, one trailing space in each width instead
         narrow = width < NARROW_WIDTH
-        padding = 0 if narrow else 1
-        columns = self._columns()
-        fixed = sum(size for _, size in columns) + 2 * padding * len(columns) + SCROLLBAR
+        padding, gap = (0, 1) if narrow else (1, 0)
+        columns = self._columns(narrow)
+        fixed = sum(size + gap for _, size in columns) + 2 * padding * len(columns) + SCROLLBAR
         summary_width = max(16, width - fixed)
         refs = {incident.id: incident.ref for incident in self.incidents}
         with self.app.batch_update():
             table.clear(columns=True)
             table.cell_padding = padding
             for label, size in columns:
-                table.add_column(label, width=size or summary_width, key=label)
+                table.add_column(label, width=(size or summary_width) + gap, key=label)
             for alert in self.alerts:
-                table.add_row(*self._cells(alert, now, summary_width, refs), key=alert.id)
+                cells = self._cells(alert, now, dict(columns), summary_width, refs)
+                table.add_row(*cells, key=alert.id)
             if selected is not None:
                 with contextlib.suppress(RowDoesNotExist):
                     table.move_cursor(row=table.get_row_index(selected), animate=False)
@@ -342,13 +355,18 @@ class AlertsScreen(IncidentListScreen):
             self._detail()
 
     def _cells(
-        self, alert: AlertRecord, now: datetime, summary_width: int, refs: dict[str, str]
+        self,
+        alert: AlertRecord,
+        now: datetime,
+        widths: dict[str, int],
+        summary_width: int,
+        refs: dict[str, str],
     ) -> list[Content]:
         cells = [
             severity_cell(alert.severity),
-            safe_line(alert.source, 12),
-            safe_line(alert.service or "—", 14),
-            safe_line(alert.summary or alert.id, max(summary_width - 1, 1)),
+            safe_line(alert.source, widths["source"]),
+            safe_line(alert.service or "—", widths["service"]),
+            safe_line(alert.summary or alert.id, summary_width),
             Content(seen(alert.first_seen, now)),
             Content(seen(alert.last_seen, now)),
             Content(f"×{alert.repeats + 1}" if alert.repeats else ""),
