@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from tests.alerts.storekit import HandRules, Windows
 from tests.tui.helpers import (
@@ -27,6 +28,7 @@ from tests.tui.test_hostile import CLICK, HOSTILE, Spy, assert_inert, assert_saf
 from warroom.core.alerts.model import Alert, Decision, Ingested, alert_id
 from warroom.core.alerts.sources import parse
 from warroom.core.clock import FixedClock
+from warroom.core.kinds import TITLE_MAX
 from warroom.core.text import REPLACEMENT
 from warroom.services import alerts as alert_service
 from warroom.services.incidents import declare, write
@@ -56,14 +58,16 @@ def payload(name: str) -> Any:
     return json.loads((PAYLOADS / f"{name}.json").read_text())
 
 
+def ingest_payload(store: SQLiteStore, clock: FixedClock, source: str, body: Any) -> Ingested:
+    return alert_service.ingest(store, parse(source, body), InboxRules(), Windows(), clock)
+
+
 def ingest(store: SQLiteStore, clock: FixedClock, *names: str) -> Ingested:
     """The named payloads, parsed as their source sends them, through the
     alert service into the store's inbox."""
     result = Ingested()
     for name in names:
-        alerts = parse(name.split("_")[0], payload(name))
-        done = alert_service.ingest(store, alerts, InboxRules(), Windows(), clock)
-        result.accepted += done.accepted
+        result.accepted += ingest_payload(store, clock, name.split("_")[0], payload(name)).accepted
     return result
 
 
@@ -251,9 +255,13 @@ async def test_home_counts_the_inbox_and_a_opens_the_alert_list(
         # the highlighted one in full below the list
         assert "pg_dump exited with status 1 on db1" in text
         assert "labels host=db1  team=storage" in text
-        # a new alert arrives: the list follows the inbox
+        # a new alert arrives, one is sent again: the list follows the inbox
         ingest(sqlite_store, clock, "alertmanager_hostile")
         await wait_until(pilot, lambda: screen.table.row_count == 6, what="the new row")
+        clock.advance(minutes=2)
+        ingest(sqlite_store, clock, "generic_firing")
+        await wait_until(pilot, lambda: "×2" in screen_text(app), what="the repeat counted")
+        assert "sent 2 times" in screen_text(app)  # the highlighted one: the backup
         await pilot.press("q")
         await wait_until(pilot, lambda: "inbox: 6 alerts, ⚠ 4 critical" in screen_text(app))
 
@@ -443,6 +451,30 @@ async def test_hostile_alert_text_shows_literally_in_the_list_banner_and_toast(
         assert_safe(text)
         assert "[@click=app.quit]x[/]" in text
         assert app.is_running and spy.rang == 0
+
+
+async def test_a_10_kb_alert_shows_cut_everywhere_and_crashes_nothing(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    app = make_app()
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await wait_for_screen(pilot, HomeScreen)
+        await pilot.pause(1.2)  # the inbox read once (empty)
+        huge = "W" * 10_000
+        body = {"title": huge, "status": "firing", "severity": "critical", "service": huge}
+        ingest_payload(sqlite_store, clock, "generic", body)
+        await wait_until(pilot, lambda: "new critical alert" in screen_text(app), what="toast")
+        assert "⚠ CRITICAL ALERT WWWW" in screen_text(app)
+        screen = await open_alerts(pilot)
+        assert screen.table.row_count == 1 and "WWWWWWWW…" in screen_text(app)
+        await pilot.press("d")
+        form = await wait_for_screen(pilot, AlertDeclareForm)
+        title = form.query_one("#title", Input).value
+        assert title == "W" * len(title) and 0 < len(title) <= TITLE_MAX
+        await pilot.press("enter")
+        room = await wait_for_room(pilot)
+        assert room.incident is not None and room.incident.title == title
+        assert app.is_running
 
 
 # -- the alert list, as it looks ------------------------------------------------------------

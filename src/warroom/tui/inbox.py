@@ -7,7 +7,8 @@ directly never loads the alert services) asks the store's `AlertInbox`
 (`warroom.services.alerts.inbox_for`) in a thread worker whether the inbox
 moved (`changed()`, cheap), and only then reads its summary and the critical
 alerts it has not seen yet.  The next poll is scheduled only after the
-previous one finished.  Screens subscribe to `changed` (an `InboxState`).
+previous one finished.  Screens subscribe to `changed` (an `InboxState`,
+published each time the inbox moved).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class InboxState:
     (none on the first poll: what is there at start is shown, not announced)."""
 
     summary: InboxSummary
+    version: int = 0  # the inbox's change counter when read: a new one, a list to read again
     critical: tuple[AlertRecord, ...] = ()
     new: tuple[AlertRecord, ...] = ()
     new_more: int = 0  # new critical alerts beyond those read (counted, not named)
@@ -123,12 +125,14 @@ class InboxMonitor:
         """The app's handler of `InboxPolled`: publish what changed, poll again later."""
         self._poll.finished()
         self.error = message.error
-        if message.summary is not None:
+        if message.summary is not None and message.version is not None:
             self._version = message.version
-            self._publish(message.summary, message.critical)
+            self._publish(message.version, message.summary, message.critical)
         self._schedule(TROUBLE_SECONDS if message.error is not None else POLL_SECONDS)
 
-    def _publish(self, summary: InboxSummary, critical: tuple[AlertRecord, ...]) -> None:
+    def _publish(
+        self, version: int, summary: InboxSummary, critical: tuple[AlertRecord, ...]
+    ) -> None:
         first = self.state is None
         new: tuple[AlertRecord, ...] = ()
         more = 0
@@ -137,10 +141,9 @@ class InboxMonitor:
             more = sum(1 for i in summary.critical[CRITICAL_SHOWN:] if i not in self._seen)
         self._seen = set(summary.critical)
         self._records = {record.id: record for record in critical}
-        state = InboxState(summary, critical, new, more)
-        if state != self.state:
-            self.state = state
-            self.changed.publish(state)
+        # published on every move: a repeat changes the list, not the summary
+        self.state = InboxState(summary, version, critical, new, more)
+        self.changed.publish(self.state)
 
     def _schedule(self, delay: float) -> None:
         if self._timer is not None:
