@@ -251,6 +251,8 @@ class AlertsScreen(IncidentListScreen):
     def on_screen_resume(self) -> None:
         if self.alerts_loaded:
             self._read.request()
+        if self.feed.loaded:
+            self.feed.request()
 
     def on_resize(self, event: events.Resize) -> None:
         self.query_one(KeyBar).compact = event.size.width < NARROW_WIDTH

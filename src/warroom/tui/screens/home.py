@@ -160,8 +160,12 @@ class HomeScreen(TypeAhead, IncidentListScreen):
         what += "" if count == 1 else "s"
         toggle = "c: open only" if self.feed.include_closed else "c: show closed too"
         self.query_one("#home-title", Static).update(
+            # the inbox before the toggle's hint: a narrow screen cuts the hint
             Content.assemble(
-                ("warroom", "bold"), f"  ·  {count} {what}  ·  {toggle}", inbox_count(self.inbox)
+                ("warroom", "bold"),
+                f"  ·  {count} {what}",
+                inbox_count(self.inbox),
+                f"  ·  {toggle}",
             )
         )
 
