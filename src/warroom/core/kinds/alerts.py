@@ -42,7 +42,8 @@ LABEL_VALUE_MAX = 256  # of a label's value
 ANNOTATION_VALUE_MAX = 1024  # of an annotation's value (descriptions run longer)
 MAP_ENTRIES_MAX = 32  # labels (or annotations) in one event; more become one "…" entry
 LINKS_MAX = 5  # links in one event
-# 32 * (100 + 256) + 32 * (100 + 1024) + 5 * (2048 + 100) + 300 characters: under
+GROUP_MAX = 1024  # of the group key shown (a groupKey can be long)
+# 32 * (100 + 256) + 32 * (100 + 1024) + 5 * (2048 + 100) + 300 + 1024 characters: under
 # EVENT_DATA_MAX (256 kB) even at 4 bytes a character.
 
 
