@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from textual.widgets import Input
 
-from tests.alerts.storekit import HandRules, Windows
 from tests.tui.helpers import (
     screen_text,
     segment_style,
@@ -25,7 +24,8 @@ from tests.tui.helpers import (
     wait_until,
 )
 from tests.tui.test_hostile import CLICK, HOSTILE, Spy, assert_inert, assert_safe
-from warroom.core.alerts.model import Alert, Decision, Ingested, alert_id
+from warroom.core.alerts.model import Ingested, alert_id
+from warroom.core.alerts.rules import AlertSettings, load_rules
 from warroom.core.alerts.sources import parse
 from warroom.core.clock import FixedClock
 from warroom.core.kinds import TITLE_MAX
@@ -46,12 +46,8 @@ PAYLOADS = Path(__file__).parent.parent / "alerts" / "payloads"
 INBOX = ("alertmanager_firing", "grafana_firing", "pagerduty_trigger", "generic_firing")
 
 
-class InboxRules(HandRules):
-    """Every alert goes to the inbox (critical ones too: a team's own rule)."""
-
-    def decide(self, alert: Alert) -> Decision:
-        decision = super().decide(alert)
-        return Decision("inbox", 2, decision.service, decision.group_key, "test:inbox")
+# a team's own rule: every alert waits in the inbox, critical ones too
+INBOX_RULES = load_rules([("test.toml", {"alert_rules": [{"name": "inbox", "action": "inbox"}]})])
 
 
 def payload(name: str) -> Any:
@@ -59,7 +55,8 @@ def payload(name: str) -> Any:
 
 
 def ingest_payload(store: SQLiteStore, clock: FixedClock, source: str, body: Any) -> Ingested:
-    return alert_service.ingest(store, parse(source, body), InboxRules(), Windows(), clock)
+    alerts = parse(source, body)
+    return alert_service.ingest(store, alerts, INBOX_RULES, AlertSettings(), clock)
 
 
 def ingest(store: SQLiteStore, clock: FixedClock, *names: str) -> Ingested:
