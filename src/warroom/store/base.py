@@ -145,6 +145,10 @@ class RemoteStore(Protocol):
         """One line saying the data shown is cached, and from when."""
         ...
 
+    def alert_inbox(self) -> AlertInbox:
+        """The server's alert inbox (over /api/v1/alerts)."""
+        ...
+
 
 @runtime_checkable
 class GroupAppender(Protocol):
