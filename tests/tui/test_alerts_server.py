@@ -17,15 +17,20 @@ from tests.server.conftest import Server, auth, make_token
 from tests.tui.helpers import screen_text, wait_for_room, wait_for_screen, wait_until
 from tests.tui.test_alerts_tui import HOSTILE_SUMMARY, payload, toasts
 from tests.tui.test_hostile import CLICK, Spy, assert_inert, assert_safe
+from warroom.core.clock import SYSTEM_CLOCK
+from warroom.services.incidents import declare
 from warroom.store.http import HTTPStore
+from warroom.tui import inbox as inbox_module
 from warroom.tui.app import WarroomApp
 from warroom.tui.run import app_for_store
 from warroom.tui.screens.alerts import AlertDeclareForm, AlertsScreen
 from warroom.tui.screens.forms import ConfirmScreen
 from warroom.tui.screens.home import HomeScreen
+from warroom.tui.screens.wall import WallRoomScreen
 
 SIZE = (160, 40)
 WAIT = 20.0  # the inbox event reaches the app through the live stream (slack for a busy machine)
+ROLES = {"alice": "responder", "wally": "viewer", "am": "alerts"}
 RULES = """
 [[alert_rules]]
 name = "everything waits in the inbox"
@@ -55,22 +60,23 @@ class Served:
         assert answer.status_code == 200, answer.text
         return answer.json()
 
-    def app(self) -> WarroomApp:
-        store = HTTPStore(
-            self.server.url, self.tokens["alice"], self.folder / "outbox.db", flush_seconds=0.5
-        )
-        return app_for_store(store, user="someone-else")
+    def store(self, name: str = "alice") -> HTTPStore:
+        outbox = self.folder / name / "outbox.db"
+        return HTTPStore(self.server.url, self.tokens[name], outbox, flush_seconds=0.5)
+
+    def app(self, name: str = "alice", **options: Any) -> WarroomApp:
+        return app_for_store(self.store(name), user="someone-else", **options)
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
-    """A server whose rules send every alert to the inbox; a responder (alice)
-    and an `alerts` token (am) that posts them."""
+    """A server whose rules send every alert to the inbox; a responder (alice),
+    a viewer (wally) and an `alerts` token (am) that posts them."""
     root = tmp_path / "server"
     root.mkdir()
     (root / "config.toml").write_text(RULES, encoding="utf-8")
     db = root / "warroom.db"
-    tokens = {"alice": make_token(db, "alice", "responder"), "am": make_token(db, "am", "alerts")}
+    tokens = {name: make_token(db, name, role) for name, role in ROLES.items()}
     server = Server(db, root).start()
     served = Served(server, tokens, tmp_path)
     try:
@@ -131,3 +137,20 @@ async def test_the_inbox_over_a_server(served: Served) -> None:
         assert record["state"] == "incident"
         await wait_until(pilot, lambda: "alerts: 1 firing / 1" in screen_text(app), WAIT)
         assert app.is_running and spy.rang == 0
+
+
+async def test_a_wall_of_one_incident_hears_of_a_critical_alert_over_a_server(
+    served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`warroom watch REF --server`: the room's stream carries no inbox event,
+    so the wall reads the inbox summary now and then all the same."""
+    monkeypatch.setattr(inbox_module, "READ_AT_LEAST_EVERY", 1.0)
+    incident = declare(served.store(), "alice", SYSTEM_CLOCK, "Checkout errors", severity=2)
+    app = served.app("wally", incident_id=incident.id)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_room(pilot, WallRoomScreen, timeout=WAIT)
+        await pilot.pause(1.5)  # the inbox read once (empty)
+        served.post("generic", payload("generic_firing"))
+        announced = "new critical alert (backups): Nightly backup failed"
+        await wait_until(pilot, lambda: announced in toasts(app), WAIT, "the announcement")
+        assert "⚠ CRITICAL ALERT Nightly backup failed" in screen_text(app)

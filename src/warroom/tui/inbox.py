@@ -6,7 +6,8 @@ asks for it: the home screen, the walls, the alert list; a war room opened
 directly never loads the alert services) asks the store's `AlertInbox`
 (`warroom.services.alerts.inbox_for`) in a thread worker whether the inbox
 moved (`changed()`, cheap), and only then reads its summary and the critical
-alerts it has not seen yet.  The next poll is scheduled only after the
+alerts it has not seen yet (and at least every READ_AT_LEAST_EVERY seconds
+whatever it says).  The next poll is scheduled only after the
 previous one finished.  Screens subscribe to `changed` (an `InboxState`,
 published each time the inbox moved).
 """
@@ -14,6 +15,7 @@ published each time the inbox moved).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -30,6 +32,10 @@ if TYPE_CHECKING:
     from warroom.core.alerts.model import AlertRecord
 
 POLL_SECONDS = 1.0  # between the end of one poll and the start of the next
+# The summary is read at least this often even when `changed()` stands still: a
+# server's inbox hears of changes on the all-incidents stream only, which a
+# wall showing one incident does not watch.
+READ_AT_LEAST_EVERY = 15.0
 TROUBLE_SECONDS = 10.0  # after a failed poll
 CRITICAL_SHOWN = 5  # critical alerts read for the banner, newest first
 
@@ -68,6 +74,7 @@ class InboxMonitor:
         self._inbox: AlertInbox | None = None
         self._lock = threading.Lock()
         self._version: int | None = None
+        self._read_at = 0.0  # time.monotonic() of the last summary read
         self._seen: set[str] = set()  # critical ids seen so far
         self._records: dict[str, AlertRecord] = {}  # critical alerts read, by id
         self._timer: Timer | None = None
@@ -108,10 +115,12 @@ class InboxMonitor:
         try:
             inbox = self.open()
             version = inbox.changed()
-            if version == self._version:
+            fresh = time.monotonic() - self._read_at < READ_AT_LEAST_EVERY
+            if version == self._version and fresh:
                 self.app.post_message(InboxPolled(version))
                 return
             summary = inbox.summary()
+            self._read_at = time.monotonic()
             critical = []
             for alert_id in summary.critical[:CRITICAL_SHOWN]:
                 record = self._records.get(alert_id) or inbox.get(alert_id)
@@ -126,12 +135,17 @@ class InboxMonitor:
         self._poll.finished()
         self.error = message.error
         if message.summary is not None and message.version is not None:
+            moved = message.version != self._version
             self._version = message.version
-            self._publish(message.version, message.summary, message.critical)
+            self._publish(message.version, message.summary, message.critical, moved)
         self._schedule(TROUBLE_SECONDS if message.error is not None else POLL_SECONDS)
 
     def _publish(
-        self, version: int, summary: InboxSummary, critical: tuple[AlertRecord, ...]
+        self,
+        version: int,
+        summary: InboxSummary,
+        critical: tuple[AlertRecord, ...],
+        moved: bool,
     ) -> None:
         first = self.state is None
         new: tuple[AlertRecord, ...] = ()
@@ -141,9 +155,14 @@ class InboxMonitor:
             more = sum(1 for i in summary.critical[CRITICAL_SHOWN:] if i not in self._seen)
         self._seen = set(summary.critical)
         self._records = {record.id: record for record in critical}
-        # published on every move: a repeat changes the list, not the summary
-        self.state = InboxState(summary, version, critical, new, more)
-        self.changed.publish(self.state)
+        state = InboxState(summary, version, critical, new, more)
+        before = self.state
+        self.state = state
+        # published on every move (a repeat changes the list, not the summary),
+        # and when a read made without one found the inbox changed all the same
+        differs = before is None or (summary, critical) != (before.summary, before.critical)
+        if moved or differs or new or more:
+            self.changed.publish(state)
 
     def _schedule(self, delay: float) -> None:
         if self._timer is not None:
