@@ -33,7 +33,7 @@ from warroom.core.text import REPLACEMENT
 from warroom.services import alerts as alert_service
 from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
-from warroom.tui.app import WarroomApp
+from warroom.tui.app import WarroomApp, binding_ids
 from warroom.tui.screens.alerts import AlertAttachForm, AlertDeclareForm, AlertsScreen
 from warroom.tui.screens.forms import ConfirmScreen
 from warroom.tui.screens.home import HomeScreen
@@ -496,3 +496,29 @@ def test_alert_list_snapshot(
         await pilot.press("j")  # the second row's detail
 
     assert snap_compare(app, terminal_size=size, run_before=alerts_shown)
+
+
+async def test_the_alert_keys_are_listed_and_remappable(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    ingest(sqlite_store, clock, "generic_firing")
+    ids = {"alerts", "alerts.declare", "alerts.attach", "alerts.ignore", "alerts.all"}
+    assert ids <= binding_ids()
+    app = make_app(keymap={"alerts": "A", "alerts.ignore": "x"})
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_screen(pilot, HomeScreen)
+        await pilot.press("a")  # no longer the key
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, HomeScreen)
+        await pilot.press("A")
+        await wait_for_screen(pilot, AlertsScreen)
+        await pilot.press("question_mark")
+        await wait_until(
+            pilot, lambda: "Declare" in screen_text(app) and "Ignore" in screen_text(app)
+        )
+        await pilot.press("question_mark")
+        await wait_until(pilot, lambda: isinstance(app.screen, AlertsScreen))
+        await pilot.press("x")
+        await wait_for_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: sqlite_store.alert_rows("inbox") == [])
