@@ -522,3 +522,24 @@ async def test_the_alert_keys_are_listed_and_remappable(
         await wait_for_screen(pilot, ConfirmScreen)
         await pilot.press("y")
         await wait_until(pilot, lambda: sqlite_store.alert_rows("inbox") == [])
+
+
+async def test_ignoring_an_alert_another_terminal_declared_says_why_not(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    ingest(sqlite_store, clock, "generic_firing")
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_alerts(pilot)
+        app.inbox_monitor().stop()  # the list does not hear of what comes next
+        [alert] = screen.alerts
+        other = alert_service.inbox_for(sqlite_store, app.settings, clock)
+        incident = other.declare(alert.id, "bob")
+        await pilot.press("i")
+        await wait_for_screen(pilot, ConfirmScreen)
+        await pilot.press("y")
+        refused = f"the alert is not ignored: alert {alert.id} is already on {incident.ref}"
+        await wait_until(pilot, lambda: refused in toasts(app), what="the refusal")
+        await wait_until(pilot, lambda: screen.table.row_count == 0, what="the list read again")
+        [record] = sqlite_store.alert_rows("all")
+        assert record.state == "incident"

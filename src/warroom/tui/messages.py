@@ -273,3 +273,10 @@ class AlertHandled(Message):
     """An alert was declared, attached or ignored: what to say about it."""
 
     text: str
+
+
+@dataclass
+class AlertNotHandled(Message):
+    """Ignoring an alert failed (the store or the server said why)."""
+
+    error: Exception

@@ -36,7 +36,7 @@ from warroom.store.base import AlertInbox, Store, sort_incidents
 from warroom.tui import keys
 from warroom.tui.context import warroom_app
 from warroom.tui.inbox import InboxMonitor, InboxState
-from warroom.tui.messages import AlertHandled, AlertsFailed, AlertsFetched
+from warroom.tui.messages import AlertHandled, AlertNotHandled, AlertsFailed, AlertsFetched
 from warroom.tui.safe import notify, safe_line
 from warroom.tui.screens.forms import ConfirmScreen, FormScreen, _label
 from warroom.tui.screens.incident_list import IncidentListScreen
@@ -69,7 +69,7 @@ NARROW_COLUMNS = (
     ("rep", 3),
 )
 ALL_COLUMNS = (("state", 9),)
-# the source's own severity words, strongest first, and how they look
+# how the sources' own severity words look (any other word: plain)
 SEVERITY_STYLES = {
     "critical": "bold $text-error",
     "error": "$text-error",
@@ -117,7 +117,7 @@ class AlertDeclareForm(FormScreen):
         super().__init__()
         self.alert = alert
         self.catalog = catalog
-        self._declare = declare
+        self.declare_job = declare
 
     def fields(self) -> ComposeResult:
         yield Static(
@@ -148,7 +148,7 @@ class AlertDeclareForm(FormScreen):
             raise UsageError("give the severity")
         level = int(raw)
         self.catalog.check_severity(level)
-        return lambda: self._declare(title, level)
+        return lambda: self.declare_job(title, level)
 
 
 class AlertAttachForm(FormScreen):
@@ -522,13 +522,18 @@ class AlertsScreen(IncidentListScreen):
         try:
             self._inbox().ignore(alert.id, self.actor)
         except Exception as error:
-            self.post_message(AlertsFailed(error))
+            self.post_message(AlertNotHandled(error))
             return
         self.post_message(AlertHandled("the alert is ignored"))
 
     @on(AlertHandled)
     def _alert_handled(self, message: AlertHandled) -> None:
         self._handled(message.text)
+
+    @on(AlertNotHandled)
+    def _alert_not_handled(self, message: AlertNotHandled) -> None:
+        notify(self, f"the alert is not ignored: {message.error}", severity="error")
+        self._read.request()  # it may have left the inbox meanwhile
 
     def _handled(self, text: str) -> None:
         notify(self, text)
