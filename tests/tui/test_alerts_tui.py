@@ -236,6 +236,7 @@ async def test_home_counts_the_inbox_and_a_opens_the_alert_list(
         await wait_until(pilot, lambda: "inbox: 5 alerts, ⚠ 3 critical" in screen_text(app))
         text = screen_text(app)
         assert "⚠ 3 CRITICAL ALERTS Nightly backup failed" in text  # the newest critical
+        assert "5 alerts wait in the inbox: a lists them." in text  # no incident yet
         assert "a Alerts" in text
         screen = await open_alerts(pilot)
         text = screen_text(app)

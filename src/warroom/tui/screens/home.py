@@ -172,6 +172,9 @@ class HomeScreen(TypeAhead, IncidentListScreen):
     def _inbox_changed(self, state: InboxState) -> None:
         self.inbox = state
         self._title()
+        hint = self.query_one("#empty-hint", Static)
+        if hint.display:
+            hint.update(self._empty_text())
 
     def _matches(self, incident: Incident) -> bool:
         if not self.filter_text:
@@ -221,6 +224,16 @@ class HomeScreen(TypeAhead, IncidentListScreen):
             return Content.assemble(
                 "No incident matches the filter. ", ("Esc", "bold"), " clears it."
             )
+        waiting = self.inbox.count if self.inbox is not None else 0
+        alerts: list[Content | str | tuple[str, str]] = []
+        if waiting:
+            what = "alert waits" if waiting == 1 else "alerts wait"
+            alerts = [
+                "\n\n",
+                f"{waiting} {what} in the inbox: ",
+                ("a", "bold reverse"),
+                " lists them.",
+            ]
         return Content.assemble(
             ("No open incidents.", "bold"),
             "\n\nPress ",
@@ -228,6 +241,7 @@ class HomeScreen(TypeAhead, IncidentListScreen):
             " to declare the first one: a title, Enter, and you are in its war room.\n"
             "From a shell: ",
             ('warroom declare "Checkout errors for EU users" --sev 2', "italic"),
+            *alerts,
         )
 
     def _cells(self, incident: Incident, now: Any, title_width: int, narrow: bool) -> list[Content]:
