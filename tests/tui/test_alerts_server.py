@@ -106,7 +106,7 @@ async def test_the_inbox_over_a_server(served: Served) -> None:
         await wait_until(pilot, lambda: "inbox: 1 alert, ⚠ 1 critical" in screen_text(app))
         text = screen_text(app)
         assert_safe(text)
-        assert f"⚠ CRITICAL ALERT {HOSTILE_SUMMARY}" in text
+        assert f"⚠ CRITICAL ALERT (a: alert inbox) {HOSTILE_SUMMARY}" in text
         await assert_inert(pilot, app, spy)
 
         await pilot.press("a")

@@ -235,7 +235,9 @@ async def test_home_counts_the_inbox_and_a_opens_the_alert_list(
         await wait_for_screen(pilot, HomeScreen)
         await wait_until(pilot, lambda: "inbox: 5 alerts, ⚠ 3 critical" in screen_text(app))
         text = screen_text(app)
-        assert "⚠ 3 CRITICAL ALERTS Nightly backup failed" in text  # the newest critical
+        assert (
+            "⚠ 3 CRITICAL ALERTS (a: alert inbox) Nightly backup failed" in text
+        )  # the newest critical
         assert "5 alerts wait in the inbox: a lists them." in text  # no incident yet
         assert "a Alerts" in text
         screen = await open_alerts(pilot)
@@ -359,7 +361,10 @@ async def test_a_new_critical_alert_is_announced_on_home(
         await wait_until(pilot, lambda: "new critical alert (mysql): DISK" in screen_text(app))
         text = screen_text(app)
         assert "inbox: 3 alerts, ⚠ 1 critical" in text
-        assert "⚠ CRITICAL ALERT DISK at 99% on machine prod-datapipe03.example.com" in text
+        assert (
+            "⚠ CRITICAL ALERT (a: alert inbox) DISK at 99% on machine prod-datapipe03.example.com"
+            in text
+        )
 
 
 async def test_a_new_critical_alert_is_announced_on_walls(
@@ -421,7 +426,7 @@ async def test_hostile_alert_text_shows_literally_in_the_list_banner_and_toast(
         await wait_until(pilot, lambda: "new critical alert ([bold red]pay[/])" in screen_text(app))
         text = screen_text(app)
         assert_safe(text)
-        assert f"⚠ CRITICAL ALERT {HOSTILE_SUMMARY}  ·  [bold red]pay[/]" in text
+        assert f"⚠ CRITICAL ALERT (a: alert inbox) {HOSTILE_SUMMARY}  ·  [bold red]pay[/]" in text
         await assert_inert(pilot, app, spy)
         screen = await open_alerts(pilot)
         text = screen_text(app)
@@ -462,7 +467,7 @@ async def test_a_10_kb_alert_shows_cut_everywhere_and_crashes_nothing(
         body = {"title": huge, "status": "firing", "severity": "critical", "service": huge}
         ingest_payload(sqlite_store, clock, "generic", body)
         await wait_until(pilot, lambda: "new critical alert" in screen_text(app), what="toast")
-        assert "⚠ CRITICAL ALERT WWWW" in screen_text(app)
+        assert "⚠ CRITICAL ALERT (a: alert inbox) WWWW" in screen_text(app)
         screen = await open_alerts(pilot)
         assert screen.table.row_count == 1 and "WWWWWWWW…" in screen_text(app)
         await pilot.press("d")
@@ -544,3 +549,44 @@ async def test_ignoring_an_alert_another_terminal_declared_says_why_not(
         await wait_until(pilot, lambda: screen.table.row_count == 0, what="the list read again")
         [record] = sqlite_store.alert_rows("all")
         assert record.state == "incident"
+
+
+def test_home_with_critical_alerts_snapshot(
+    snap_compare: Any, sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    """The home screen's inbox count and critical banner, at 80 columns."""
+    declare(sqlite_store, "alice", clock, "Checkout errors for EU users", severity=2)
+    ingest(sqlite_store, clock, *INBOX)
+    app = WarroomApp(sqlite_store, actor="alice", clock=clock)
+
+    async def banner_shown(pilot: Any) -> None:
+        await wait_for_screen(pilot, HomeScreen)
+        await wait_until(pilot, lambda: "CRITICAL ALERTS" in screen_text(app))
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=banner_shown)
+
+
+def test_room_with_alert_entries_snapshot(
+    snap_compare: Any, sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    """Alert entries' looks in the timeline and the header's count."""
+    incident = declare(sqlite_store, "alice", clock, "Checkout errors", severity=2)
+    actor = "alerts:alertmanager"
+    plain = fired(clock, "a", "queue depth growing")
+    write(sqlite_store, incident.id, "note", "alice", {"text": "looking at the queue"}, clock)
+    for data in (
+        plain,
+        fired(clock, "b", "checkout down everywhere", severity="critical"),
+        fired(clock, "c", "payments flapping", after_resolution=True),
+    ):
+        write(sqlite_store, incident.id, "alert_fired", actor, data, clock)
+    write(sqlite_store, incident.id, "alert_resolved", actor, resolved(plain, clock), clock)
+    summary = {"group": "g1", "minute": "2026-11-26T03:40Z", "fired": 180, "resolved": 0}
+    write(sqlite_store, incident.id, "alerts_summarized", actor, summary, clock)
+    app = WarroomApp(sqlite_store, actor="alice", clock=clock, incident_id=incident.id)
+
+    async def room_shown(pilot: Any) -> None:
+        await wait_for_room(pilot)
+        await pilot.press("home")  # the cursor on the first row: every alert row in its look
+
+    assert snap_compare(app, terminal_size=(120, 24), run_before=room_shown)

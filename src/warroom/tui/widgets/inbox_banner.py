@@ -73,12 +73,11 @@ class InboxBanner(Static):
             newest = state.critical[0]
             count = state.critical_count
             what = "CRITICAL ALERT" if count == 1 else f"{count} CRITICAL ALERTS"
-            parts: list[Content | str | tuple[str, str]] = [
-                (f"⚠ {what} ", "bold"),
-                alert_line(newest),
-            ]
+            # the key before the text: a narrow screen cuts the text, not the key
+            parts: list[Content | str | tuple[str, str]] = [(f"⚠ {what} ", "bold")]
             if self.hint:
-                parts += ["  ·  ", (self.hint, "bold")]
+                parts += [("(", "bold"), (self.hint, "bold"), (") ", "bold")]
+            parts.append(alert_line(newest))
             self.update(Content.assemble(*parts))
         if announce and self.screen.is_current:
             for alert in state.new[:ANNOUNCED]:
