@@ -23,7 +23,8 @@ from warroom.store.http import HTTPStore
 from warroom.tui import inbox as inbox_module
 from warroom.tui.app import WarroomApp
 from warroom.tui.run import app_for_store
-from warroom.tui.screens.alerts import AlertDeclareForm, AlertsScreen
+from warroom.tui.screens.alert_forms import AlertDeclareForm
+from warroom.tui.screens.alerts import AlertsScreen
 from warroom.tui.screens.forms import ConfirmScreen
 from warroom.tui.screens.home import HomeScreen
 from warroom.tui.screens.wall import WallRoomScreen

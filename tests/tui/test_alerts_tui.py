@@ -34,7 +34,8 @@ from warroom.services import alerts as alert_service
 from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp, binding_ids
-from warroom.tui.screens.alerts import AlertAttachForm, AlertDeclareForm, AlertsScreen
+from warroom.tui.screens.alert_forms import AlertAttachForm, AlertDeclareForm
+from warroom.tui.screens.alerts import AlertsScreen
 from warroom.tui.screens.forms import ConfirmScreen
 from warroom.tui.screens.home import HomeScreen
 from warroom.tui.screens.room import RoomScreen

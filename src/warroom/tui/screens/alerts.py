@@ -4,7 +4,8 @@ One row per alert (severity, source, service, summary, first and last seen,
 repeats; with `c`, every alert and its state or incident); the highlighted
 one's labels, annotations and links below.  `d` declares an incident from it
 (a small form: title and severity, filled from the alert), `a` records it on
-an open incident (picked from a list), `i` ignores it (after a yes).  All
+an open incident (picked from a list) (screens/alert_forms.py), `i` ignores it
+(after a yes).  All
 through the store's `AlertInbox` (`warroom.services.alerts.inbox_for`), in
 thread workers.  The list follows the inbox: the app's `InboxMonitor` says
 when it moved, and only then is the list read again.  Alert text is
@@ -14,7 +15,6 @@ untrusted: every cell is safe Content, never markup.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -22,29 +22,23 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 from textual.widgets.data_table import RowDoesNotExist
-from textual.widgets.option_list import Option
 
 from warroom.core.alerts.model import AlertRecord
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
-from warroom.core.errors import UsageError
 from warroom.core.incident import Incident
-from warroom.core.kinds import TITLE_MAX
 from warroom.store.base import AlertInbox, Store, sort_incidents
 from warroom.tui import keys
 from warroom.tui.context import warroom_app
 from warroom.tui.inbox import InboxMonitor, InboxState
 from warroom.tui.messages import AlertHandled, AlertNotHandled, AlertsFailed, AlertsFetched
 from warroom.tui.safe import notify, safe_line
-from warroom.tui.screens.forms import ConfirmScreen, FormScreen, _label
+from warroom.tui.screens.alert_forms import AlertAttachForm, AlertDeclareForm
+from warroom.tui.screens.forms import ConfirmScreen
 from warroom.tui.screens.incident_list import IncidentListScreen
-from warroom.tui.widgets.header import severity_chip
-from warroom.tui.widgets.inbox_banner import alert_line
 from warroom.tui.widgets.keybar import KeyBar
-from warroom.tui.widgets.picklist import PickList
-from warroom.tui.widgets.safe_input import SafeInput
 from warroom.tui.work import Coalesced
 
 LIST_LIMIT = 500  # alerts read at most (the inbox, newest first)
@@ -75,16 +69,6 @@ SEVERITY_STYLES = {
     "error": "$text-error",
     "warning": "$text-warning",
 }
-# the SEV an incident declared from an alert starts at (the default rules:
-# critical declares SEV2; the rest is SEV3, as the declare form)
-SEVERITY_LEVELS = {"critical": 2}
-DEFAULT_LEVEL = 3
-
-
-def default_level(alert: AlertRecord, catalog: Catalog) -> int:
-    """The severity the declare form offers for an alert."""
-    level = SEVERITY_LEVELS.get(alert.severity.lower(), DEFAULT_LEVEL)
-    return level if level in catalog.severities else next(iter(catalog.severities))
 
 
 def seen(moment: datetime | None, now: datetime) -> str:
@@ -99,108 +83,6 @@ def severity_cell(word: str) -> Content:
     text = safe_line(word or "—", 12)
     style = SEVERITY_STYLES.get(word.lower(), "")
     return text.stylize(style) if style else text
-
-
-class AlertDeclareForm(FormScreen):
-    """Declare an incident from an alert: the title (the alert's summary) and
-    the severity (from the alert's), both changeable."""
-
-    TITLE_TEXT = "Declare an incident from the alert"
-    AUTO_FOCUS = "#title"
-
-    def __init__(
-        self,
-        alert: AlertRecord,
-        catalog: Catalog,
-        declare: Callable[[str, int], Incident],
-    ) -> None:
-        super().__init__()
-        self.alert = alert
-        self.catalog = catalog
-        self.declare_job = declare
-
-    def fields(self) -> ComposeResult:
-        yield Static(
-            Content.assemble(("alert ", "dim"), alert_line(self.alert, 300)),
-            classes="form-label",
-        )
-        yield _label("Title")
-        yield SafeInput(self.alert.summary[:TITLE_MAX].strip(), id="title", compact=True)
-        levels = ", ".join(
-            f"{level} {severity.name.lower()}"
-            for level, severity in self.catalog.severities.items()
-        )
-        yield _label(f"Severity ({levels})")
-        yield SafeInput(
-            str(default_level(self.alert, self.catalog)),
-            id="severity",
-            restrict=r"[0-9]*",
-            max_length=2,
-            compact=True,
-        )
-
-    def job(self) -> Callable[[], Incident]:
-        title = self.query_one("#title", Input).value.strip()
-        if not title:
-            raise UsageError("the title is empty: say what is broken")
-        raw = self.query_one("#severity", Input).value.strip()
-        if not raw:
-            raise UsageError("give the severity")
-        level = int(raw)
-        self.catalog.check_severity(level)
-        return lambda: self.declare_job(title, level)
-
-
-class AlertAttachForm(FormScreen):
-    """Record an alert on an open incident, picked from the list (most severe first)."""
-
-    TITLE_TEXT = "Attach the alert to an incident"
-    AUTO_FOCUS = "#incidents-to-attach"
-    HINT = "↑↓ pick · Enter attaches · Esc cancels"
-
-    def __init__(
-        self,
-        alert: AlertRecord,
-        catalog: Catalog,
-        incidents: list[Incident],
-        attach: Callable[[Incident], Incident],
-    ) -> None:
-        super().__init__()
-        self.alert = alert
-        self.catalog = catalog
-        self.incidents = incidents
-        self.attach_job = attach
-
-    def fields(self) -> ComposeResult:
-        yield Static(
-            Content.assemble(("alert ", "dim"), alert_line(self.alert, 300)),
-            classes="form-label",
-        )
-        yield _label("To the open incident")
-        yield PickList(
-            *[
-                Option(
-                    Content.assemble(
-                        severity_chip(self.catalog, incident.severity, long=False),
-                        " ",
-                        (incident.ref, "bold"),
-                        " ",
-                        safe_line(incident.title, 60),
-                    ),
-                    id=incident.id,
-                )
-                for incident in self.incidents
-            ],
-            highlighted=0 if self.incidents else None,
-            id="incidents-to-attach",
-        )
-
-    def job(self) -> Callable[[], Incident]:
-        chosen = self.chosen(self.query_one("#incidents-to-attach", PickList))
-        incident = next((i for i in self.incidents if i.id == chosen), None)
-        if incident is None:
-            raise UsageError("pick the incident")
-        return lambda: self.attach_job(incident)
 
 
 class AlertsScreen(IncidentListScreen):
