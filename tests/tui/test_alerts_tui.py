@@ -34,6 +34,7 @@ from warroom.services import alerts as alert_service
 from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
 from warroom.tui.app import WarroomApp, binding_ids
+from warroom.tui.screens import alerts as alerts_screen
 from warroom.tui.screens.alert_forms import AlertAttachForm, AlertDeclareForm
 from warroom.tui.screens.alerts import AlertsScreen
 from warroom.tui.screens.forms import ConfirmScreen
@@ -591,3 +592,18 @@ def test_room_with_alert_entries_snapshot(
         await pilot.press("home")  # the cursor on the first row: every alert row in its look
 
     assert snap_compare(app, terminal_size=(120, 24), run_before=room_shown)
+
+
+async def test_a_long_inbox_lists_its_newest_and_says_of_how_many(
+    make_app: Callable[..., WarroomApp],
+    sqlite_store: SQLiteStore,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(alerts_screen, "LIST_LIMIT", 3)
+    ingest(sqlite_store, clock, *INBOX)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_alerts(pilot)
+        assert screen.table.row_count == 3
+        await wait_until(pilot, lambda: "the newest 3 of 5 in the inbox" in screen_text(app))

@@ -144,6 +144,7 @@ class AlertsScreen(IncidentListScreen):
     # -- reading ------------------------------------------------------------------
 
     def _inbox_changed(self, state: InboxState) -> None:
+        self._title()
         if self.is_current:  # a hidden list reads again when it is shown
             self._read.request()
 
@@ -192,9 +193,14 @@ class AlertsScreen(IncidentListScreen):
         critical = sum(1 for alert in self.alerts if alert.severity.lower() == "critical")
         what = "alerts (all)" if self.show_all else "in the inbox"
         toggle = "c: the inbox only" if self.show_all else "c: every alert"
+        shown = f"{count}"
+        state = self.monitor.state
+        if count >= LIST_LIMIT:  # the newest only: say of how many
+            total = state.count if state is not None and not self.show_all else None
+            shown = f"the newest {count} of {total}" if total else f"the newest {count}"
         parts: list[Content | str | tuple[str, str]] = [
             ("Alerts", "bold"),
-            f"  ·  {count} {what}",
+            f"  ·  {shown} {what}",
         ]
         if critical:
             parts += ["  ·  ", (f"{critical} critical", "bold $text-error")]
