@@ -23,7 +23,14 @@ from tests.tui.helpers import (
     wait_for_screen,
     wait_until,
 )
-from tests.tui.test_hostile import CLICK, HOSTILE, Spy, assert_inert, assert_safe
+from tests.tui.test_hostile import (
+    CLICK,
+    HOSTILE,
+    Spy,
+    assert_inert,
+    assert_no_links,
+    assert_safe,
+)
 from warroom.core.alerts.model import Ingested, alert_id
 from warroom.core.alerts.rules import AlertSettings, load_rules
 from warroom.core.alerts.sources import parse
@@ -209,6 +216,7 @@ async def test_hostile_alert_text_in_the_timeline_shows_literally(
         severity="[bold red]",
     )
     data["service"] = "[/]"
+    data["links"] = [{"url": "https://grafana.example.com/d/1", "label": CLICK}]
     write(sqlite_store, incident.id, "alert_fired", "alerts:alertmanager", data, clock)
     app = make_app(incident_id=incident.id)
     spy = Spy(app)
@@ -221,7 +229,14 @@ async def test_hostile_alert_text_in_the_timeline_shows_literally(
         await assert_inert(pilot, app, spy)
         await pilot.press("enter")  # the entry in full: its severity and service too
         await wait_until(pilot, lambda: "([bold red], [/])" in screen_text(app))
-        assert_safe(screen_text(app))
+        text = screen_text(app)
+        assert_safe(text)
+        # and what the row has no room for: labels, annotations, links
+        assert "labels     alertname=[@click=app.quit]x[/]" in text
+        assert "big=xxxxxxxx" in text
+        assert f"annotation summary=A {CLICK}" in text
+        assert f"link       {CLICK} https://grafana.example.com/d/1" in text
+        assert_no_links(app)
         assert app.is_running and spy.rang == 0
 
 
