@@ -217,7 +217,10 @@ class AlertDesk:
         self._tasks = [
             loop.create_task(self._warm_up(), name="warroom-alert-warm-up"),
             loop.create_task(self._every(sweep, self._sweep), name="warroom-alert-sweep"),
-            loop.create_task(self._every(purge, self.purge), name="warroom-alert-purge"),
+            # The first purge soon after start: a server restarted often still purges.
+            loop.create_task(
+                self._every(purge, self.purge, first=sweep), name="warroom-alert-purge"
+            ),
         ]
 
     async def close(self) -> None:
@@ -256,9 +259,11 @@ class AlertDesk:
             self.notices.changed("elsewhere", only_if_different=True)
         self._version = version
 
-    async def _every(self, seconds: float, job: Callable[[], Any]) -> None:
+    async def _every(
+        self, seconds: float, job: Callable[[], Any], first: float | None = None
+    ) -> None:
+        await asyncio.sleep(seconds if first is None else first)
         while True:
-            await asyncio.sleep(seconds)
             try:
                 await job()
             except asyncio.CancelledError:
@@ -267,6 +272,7 @@ class AlertDesk:
                 log.warning("alerts sweeper: %s; trying again later", error)
             except Exception:
                 log.exception("alerts sweeper failed; trying again later")
+            await asyncio.sleep(seconds)
 
     # -- plumbing ---------------------------------------------------------------------
 
