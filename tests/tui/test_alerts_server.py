@@ -15,7 +15,7 @@ import pytest
 
 from tests.server.conftest import Server, auth, make_token
 from tests.tui.helpers import screen_text, wait_for_room, wait_for_screen, wait_until
-from tests.tui.test_alerts_tui import HOSTILE_SUMMARY, payload, toasts
+from tests.tui.test_alerts_tui import HOSTILE_SUMMARY, inbox_read, payload, toasts
 from tests.tui.test_hostile import CLICK, Spy, assert_inert, assert_safe
 from warroom.core.clock import SYSTEM_CLOCK
 from warroom.services.incidents import declare
@@ -92,7 +92,7 @@ async def test_the_inbox_over_a_server(served: Served) -> None:
     spy = Spy(app)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for_screen(pilot, HomeScreen, timeout=WAIT)
-        await pilot.pause(1.5)  # the inbox read once (empty)
+        await inbox_read(pilot, app, WAIT)  # empty: what comes next is new
         hostile = {
             "title": "[@click=app.quit]x[/] \x1b[31mred\x1b[0m [/]",
             "status": "firing",
@@ -150,7 +150,7 @@ async def test_a_wall_of_one_incident_hears_of_a_critical_alert_over_a_server(
     app = served.app("wally", incident_id=incident.id)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for_room(pilot, WallRoomScreen, timeout=WAIT)
-        await pilot.pause(1.5)  # the inbox read once (empty)
+        await inbox_read(pilot, app, WAIT)  # empty: what comes next is new
         served.post("generic", payload("generic_firing"))
         announced = "new critical alert (backups): Nightly backup failed"
         await wait_until(pilot, lambda: announced in toasts(app), WAIT, "the announcement")

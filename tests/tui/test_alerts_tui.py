@@ -84,6 +84,12 @@ async def open_alerts(pilot: Any) -> AlertsScreen:
     return await wait_for_screen(pilot, AlertsScreen)
 
 
+async def inbox_read(pilot: Any, app: WarroomApp, timeout: float = 5.0) -> None:
+    """Let the app run until its inbox monitor has read the inbox once."""
+    monitor = app.inbox_monitor()
+    await wait_until(pilot, lambda: monitor.state is not None, timeout, "the inbox read")
+
+
 def toasts(app: WarroomApp) -> list[str]:
     """The notifications' texts, whole (on screen they wrap)."""
     return [notification.message for notification in app._notifications]
@@ -391,7 +397,7 @@ async def test_a_new_critical_alert_is_announced_on_walls(
     app = make_app(read_only=True)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for_screen(pilot, WallHomeScreen)
-        await pilot.pause(1.2)  # the inbox read once (empty)
+        await inbox_read(pilot, app)  # empty: what comes next is new
         ingest(sqlite_store, clock, "generic_firing")
         await wait_until(
             pilot, lambda: "new critical alert (backups): Nightly backup failed" in screen_text(app)
@@ -436,7 +442,7 @@ async def test_hostile_alert_text_shows_literally_in_the_list_banner_and_toast(
     spy = Spy(app)
     async with app.run_test(size=(200, 50), notifications=True) as pilot:
         await wait_for_screen(pilot, HomeScreen)
-        await pilot.pause(1.2)  # the inbox read once (empty)
+        await inbox_read(pilot, app)  # empty: what comes next is new
         ingest(sqlite_store, clock, "alertmanager_hostile")
         announced = f"new critical alert ([bold red]pay[/]): {HOSTILE_SUMMARY}"
         await wait_until(pilot, lambda: announced in toasts(app), what="the toast")
@@ -479,7 +485,7 @@ async def test_a_10_kb_alert_shows_cut_everywhere_and_crashes_nothing(
     app = make_app()
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await wait_for_screen(pilot, HomeScreen)
-        await pilot.pause(1.2)  # the inbox read once (empty)
+        await inbox_read(pilot, app)  # empty: what comes next is new
         huge = "W" * 10_000
         body = {"title": huge, "status": "firing", "severity": "critical", "service": huge}
         ingest_payload(sqlite_store, clock, "generic", body)
