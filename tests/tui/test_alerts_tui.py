@@ -17,6 +17,7 @@ import pytest
 from textual.widgets import Input
 
 from tests.tui.helpers import (
+    contrast,
     screen_text,
     segment_style,
     wait_for_room,
@@ -628,3 +629,32 @@ async def test_a_long_inbox_lists_its_newest_and_says_of_how_many(
         screen = await open_alerts(pilot)
         assert screen.table.row_count == 3
         await wait_until(pilot, lambda: "the newest 3 of 5 in the inbox" in screen_text(app))
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+async def test_the_banner_and_alert_looks_read_in_both_themes(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock, theme: str
+) -> None:
+    ingest(sqlite_store, clock, "generic_firing")
+    incident = declare(sqlite_store, "me", clock, "Checkout errors", severity=2)
+    for key, extra in (
+        ("a", {}),
+        ("b", {"after_resolution": True}),
+        ("c", {"severity": "critical"}),
+    ):
+        data = fired(clock, key, f"alert {key} text", **extra)
+        write(sqlite_store, incident.id, "alert_fired", "am", data, clock)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.theme = theme
+        await wait_for_screen(pilot, HomeScreen)
+        await wait_until(pilot, lambda: "CRITICAL ALERT" in screen_text(app))
+        ratio = contrast(segment_style(app, "Nightly backup failed"))
+        assert ratio >= 3.0, f"the banner has contrast {ratio:.1f} in {theme}"
+        app.open_incident(incident.id)
+        await wait_for_room(pilot)
+        await pilot.press("home")
+        # the band of an alert firing again after resolution (a plain alert
+        # takes the theme's warning text colour, as a finding does)
+        ratio = contrast(segment_style(app, "‼"))
+        assert ratio >= 3.0, f"the refiring band has contrast {ratio:.1f} in {theme}"
