@@ -123,9 +123,17 @@ class Host(App[None]):
 def test_every_category_has_a_look_in_the_timeline() -> None:
     assert set(timeline_module._CATEGORY_ICONS) == set(CATEGORIES)
     assert set(timeline_module._ICON_VARIANTS) <= set(KINDS)  # no stale variants
-    for category in (*CATEGORIES, UNKNOWN_LOOK):
-        assert f"timeline--kind-{category}" in TimelineView.COMPONENT_CLASSES
-        assert f".timeline--kind-{category} {{" in TimelineView.DEFAULT_CSS
+    assert set(timeline_module._KIND_LOOK_VARIANTS) <= set(KINDS)
+    looks = (
+        *CATEGORIES,
+        *timeline_module._KIND_LOOK_VARIANTS.values(),
+        timeline_module.ALERT_CRITICAL_LOOK,
+        timeline_module.ALERT_REOPENED_LOOK,
+        UNKNOWN_LOOK,
+    )
+    for look in looks:
+        assert f"timeline--kind-{look}" in TimelineView.COMPONENT_CLASSES
+        assert f".timeline--kind-{look} {{" in TimelineView.DEFAULT_CSS
 
 
 async def test_every_kind_renders_in_the_timeline_with_its_look() -> None:
@@ -148,7 +156,9 @@ async def test_every_kind_renders_in_the_timeline_with_its_look() -> None:
             if kind == "zzz_custom":
                 assert (look.icon, look.look, look.label) == ("?", UNKNOWN_LOOK, "zzz_custom")
             else:
-                assert look.look == KINDS[kind].category != UNKNOWN_LOOK
+                category = KINDS[kind].category
+                assert look.look == timeline_module._KIND_LOOK_VARIANTS.get(kind, category)
+                assert look.look != UNKNOWN_LOOK
                 assert look.icon != "?"
                 assert palette.kinds[look.look] != unknown_style, kind
 

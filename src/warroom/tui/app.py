@@ -25,7 +25,8 @@ from warroom.resources import styles_path
 from warroom.store.base import RemoteStore, Store
 from warroom.tui import keys
 from warroom.tui.commands import WarroomCommands
-from warroom.tui.messages import ConnectionProbed, DrillOver, ThemeNotSaved
+from warroom.tui.inbox import InboxMonitor
+from warroom.tui.messages import ConnectionProbed, DrillOver, InboxPolled, ThemeNotSaved
 from warroom.tui.pending import RoomLoad
 from warroom.tui.safe import notify
 from warroom.tui.screens.drill import DrillNotice
@@ -36,6 +37,7 @@ from warroom.tui.widgets.connection import ConnectionMonitor, ConnectionStatus
 
 def binding_ids() -> set[str]:
     """Every binding id the config file's `[keys]` table may remap."""
+    from warroom.tui.screens.alerts import AlertsScreen
     from warroom.tui.screens.entry import EntryScreen
     from warroom.tui.screens.followups import FollowupsScreen
     from warroom.tui.screens.forms import ConfirmScreen, FormScreen
@@ -63,6 +65,7 @@ def binding_ids() -> set[str]:
         MetricsScreen,
         MetricsFilterForm,
         DrillNotice,
+        AlertsScreen,
     )
     return {
         binding.id
@@ -144,6 +147,7 @@ class WarroomApp(App[int]):
         self.connection: ConnectionMonitor | None = (
             ConnectionMonitor(self, store) if isinstance(store, RemoteStore) else None
         )
+        self._inbox_monitor: InboxMonitor | None = None
         self._theme_warning: str | None = None
         self._use_theme(self.settings.theme)
 
@@ -252,6 +256,28 @@ class WarroomApp(App[int]):
     def on_unmount(self) -> None:
         if self.connection is not None:
             self.connection.stop()
+        if self._inbox_monitor is not None:
+            self._inbox_monitor.stop()
+
+    def inbox_monitor(self) -> InboxMonitor:
+        """The alert inbox, watched (started by the first screen that shows it)."""
+        if self._inbox_monitor is None:
+            store, settings, clock = self.store, self.settings, self.clock
+
+            def open_inbox() -> Any:
+                from warroom.services.alerts import inbox_for
+
+                return inbox_for(store, settings, clock)
+
+            self._inbox_monitor = InboxMonitor(self, open_inbox)
+            # after the first paint: its thread would slow that down
+            self.call_after_refresh(self._inbox_monitor.start)
+        return self._inbox_monitor
+
+    @on(InboxPolled)
+    def _inbox_polled(self, message: InboxPolled) -> None:
+        if self._inbox_monitor is not None:
+            self._inbox_monitor.polled(message)
 
     def drill_over(self, lines: Sequence[str]) -> None:
         """The drill beside the app ended (any thread): show its score."""

@@ -13,11 +13,11 @@ Ids: note finding action decision comms summary status severity roles
 milestone link toggle_step add_step followup copy_command postmortem search
 next_pane cancel leave room.replay (war room); replay.* (the replay
 screen); declare open down up toggle_closed
-quit_home filter cancel_filter followups metrics (home); quit command_palette
+quit_home filter cancel_filter followups metrics alerts (home); quit command_palette
 help (everywhere); the timeline's own are `timeline.*`; the follow-ups,
 postmortem and metrics screens' are `followups.*`, `postmortem.*`, `metrics.*`;
-the metrics filter form's `metrics_filter.*`; the drill's briefing and
-score `drill.close`.
+the metrics filter form's `metrics_filter.*`; the alert inbox's
+`alerts.*`; the drill's briefing and score `drill.close`.
 
 Write keys are declared once: writer screens bind them to their actions;
 read-only (wall) screens bind the same ids and keys to a hint that says the
@@ -233,6 +233,60 @@ HOME_REVIEW_KEYS: tuple[Key, ...] = (
         True,
         palette="Response metrics (MTTD, MTTA, MTTM, MTTR, plots)",
     ),
+)
+
+# The home screen's way to the alert inbox (screens/alerts.py).
+HOME_ALERT_KEYS: tuple[Key, ...] = (
+    Key(
+        "alerts",
+        "a",
+        "alerts",
+        "Alerts",
+        True,
+        palette="Alert inbox: declare, attach or ignore the alerts waiting",
+    ),
+)
+
+# The alert inbox: the highlighted alert becomes an incident, joins one, or is ignored.
+ALERTS_KEYS: tuple[Key, ...] = (
+    *_priority(
+        Key(
+            "alerts.declare",
+            "d",
+            "declare",
+            "Declare",
+            True,
+            palette="Alerts: declare an incident from the highlighted alert",
+        ),
+        Key(
+            "alerts.attach",
+            "a",
+            "attach",
+            "Attach",
+            True,
+            palette="Alerts: attach the highlighted alert to an open incident",
+        ),
+    ),
+    Key(
+        "alerts.ignore",
+        "i",
+        "ignore",
+        "Ignore",
+        True,
+        palette="Alerts: ignore the highlighted alert (it leaves the inbox)",
+    ),
+    Key("alerts.open", "enter", "open", "Open incident", palette="Alerts: open its incident"),
+    Key("alerts.down", "j", "down", "Down"),
+    Key("alerts.up", "k", "up", "Up"),
+    Key(
+        "alerts.all",
+        "c",
+        "toggle_all",
+        "All",
+        True,
+        palette="Alerts: show every alert (routed, ignored, resolved) / the inbox only",
+    ),
+    Key("alerts.back", "q,escape", "back", "Back", True, palette="Back"),
 )
 
 WALL_HOME_KEYS: tuple[Key, ...] = (Key("quit_home", "q", "app.quit", "Quit", True),)

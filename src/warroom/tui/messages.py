@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
+    from warroom.core.alerts.model import AlertRecord
     from warroom.core.events import Event
     from warroom.core.incident import Incident
     from warroom.core.metrics import Report
     from warroom.core.replay import Replay
     from warroom.core.runbook_library import Entry
+    from warroom.store.base import InboxSummary
     from warroom.tui.live import LiveFeed
     from warroom.tui.pending import RoomLoad
     from warroom.tui.widgets.connection import ConnectionInfo
@@ -236,3 +238,45 @@ class ReplayLoaded(Message):
 
     replay: Replay
     index: int
+
+
+# -- the alert inbox (tui/inbox.py, screens/alerts.py) ------------------------------
+
+
+@dataclass
+class InboxPolled(Message):
+    """One look at the alert inbox: its change counter (`version`), and when it
+    moved its summary and newest critical alerts; or why the look failed."""
+
+    version: int | None
+    summary: InboxSummary | None = None
+    critical: tuple[AlertRecord, ...] = ()
+    error: Exception | None = None
+
+
+@dataclass
+class AlertsFetched(Message):
+    """The alert list's rows, read (newest first)."""
+
+    alerts: list[AlertRecord]
+
+
+@dataclass
+class AlertsFailed(Message):
+    """The alert list could not be read."""
+
+    error: Exception
+
+
+@dataclass
+class AlertHandled(Message):
+    """An alert was declared, attached or ignored: what to say about it."""
+
+    text: str
+
+
+@dataclass
+class AlertNotHandled(Message):
+    """Ignoring an alert failed (the store or the server said why)."""
+
+    error: Exception

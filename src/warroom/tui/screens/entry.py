@@ -71,6 +71,36 @@ def entry_fields(
         fields.append(("seq", Content("none yet: pending, the server has not stored it")))
     if concurrent:
         fields.append(("", Content(CONCURRENT_NOTE).stylize("bold $text-warning")))
+    return fields + alert_fields(event)
+
+
+def alert_fields(event: Event) -> list[tuple[str, Content]]:
+    """What an alert entry carries besides its line: the alert, its source,
+    start or end, labels, annotations and links (each value safe, cut)."""
+    if event.kind not in ("alert_fired", "alert_resolved"):
+        return []
+    data = event.data
+    fields: list[tuple[str, Content]] = [("alert", safe_line(str(data.get("alert", "")), 40))]
+    for name, key in (("source", "source"), ("started", "starts_at"), ("ended", "ends_at")):
+        if data.get(key):
+            fields.append((name, safe_line(str(data[key]), 80)))
+    if data.get("after_resolution") is True:
+        fields.append(("", Content("fired again after its incident was resolved").stylize("bold")))
+    for name, key in (("labels", "labels"), ("annotation", "annotations")):
+        values = data.get(key)
+        if isinstance(values, dict):
+            for key, value in sorted(values.items()):
+                line = Content.assemble(safe_line(str(key), 60), "=", safe_line(str(value), 400))
+                fields.append((name, line))
+                name = ""  # the first line names the map
+    links = data.get("links")
+    if isinstance(links, list):
+        for link in links:
+            if isinstance(link, dict):
+                label = safe_line(str(link.get("label") or "link"), 60)
+                fields.append(
+                    ("link", Content.assemble(label, " ", safe_line(str(link.get("url")), 400)))
+                )
     return fields
 
 

@@ -27,10 +27,12 @@ from warroom.core.times import format_duration
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.context import warroom_app
+from warroom.tui.inbox import InboxState
 from warroom.tui.safe import notify, safe_line
 from warroom.tui.screens.incident_list import IncidentListScreen
 from warroom.tui.typeahead import TypeAhead
 from warroom.tui.widgets.header import severity_chip
+from warroom.tui.widgets.inbox_banner import InboxBanner
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
 
@@ -67,6 +69,20 @@ def _fixed_width(columns: tuple[tuple[str, int], ...], padding: int) -> int:
     return sum(width for _, width in columns) + 2 * padding * len(columns) + SCROLLBAR
 
 
+def inbox_count(state: InboxState | None) -> Content:
+    """`  ·  inbox: 3 alerts, 1 critical` (nothing while the inbox is empty or unread)."""
+    if state is None or not state.count:
+        return Content("")
+    count = state.count
+    parts: list[Content | str | tuple[str, str]] = [
+        "  ·  inbox: ",
+        (f"{count} alert{'' if count == 1 else 's'}", "bold"),
+    ]
+    if state.critical_count:
+        parts += [", ", (f"⚠ {state.critical_count} critical", "bold $text-error")]
+    return Content.assemble(*parts)
+
+
 def list_age(seconds: float) -> str:
     """An incident's age for the list, as coarse as the list's refresh: `45s`,
     `12m`, `1h 05m`, `2d 03h`."""
@@ -81,7 +97,11 @@ class HomeScreen(TypeAhead, IncidentListScreen):
     """The incident list for people who write: `d` declares, enter opens."""
 
     ACTIONS: ClassVar[tuple[keys.Key, ...]] = (
-        keys.HOME_KEYS + keys.HOME_READER_KEYS + keys.HOME_WRITE_KEYS + keys.HOME_REVIEW_KEYS
+        keys.HOME_KEYS
+        + keys.HOME_READER_KEYS
+        + keys.HOME_WRITE_KEYS
+        + keys.HOME_ALERT_KEYS
+        + keys.HOME_REVIEW_KEYS
     )
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(ACTIONS)
 
@@ -92,9 +112,11 @@ class HomeScreen(TypeAhead, IncidentListScreen):
         self.actor = actor
         self.filter_text = ""
         self.shown: list[Incident] = []
+        self.inbox: InboxState | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="home-title", markup=False)
+        yield InboxBanner(hint="a: alert inbox")
         yield DataTable(id="incidents", cursor_type="row", zebra_stripes=True)
         yield Static("", id="empty-hint", markup=False)
         yield SafeInput(
@@ -112,6 +134,9 @@ class HomeScreen(TypeAhead, IncidentListScreen):
         self.table.focus()
         self._title()
         self.set_interval(AGE_REFRESH, self.show_incidents)
+        monitor = warroom_app(self).inbox_monitor()
+        monitor.changed.subscribe(self, self._inbox_changed)
+        self.inbox = monitor.state
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open" and isinstance(self.focused, Input):
@@ -135,8 +160,21 @@ class HomeScreen(TypeAhead, IncidentListScreen):
         what += "" if count == 1 else "s"
         toggle = "c: open only" if self.feed.include_closed else "c: show closed too"
         self.query_one("#home-title", Static).update(
-            Content.assemble(("warroom", "bold"), f"  ·  {count} {what}  ·  {toggle}")
+            # the inbox before the toggle's hint: a narrow screen cuts the hint
+            Content.assemble(
+                ("warroom", "bold"),
+                f"  ·  {count} {what}",
+                inbox_count(self.inbox),
+                f"  ·  {toggle}",
+            )
         )
+
+    def _inbox_changed(self, state: InboxState) -> None:
+        self.inbox = state
+        self._title()
+        hint = self.query_one("#empty-hint", Static)
+        if hint.display:
+            hint.update(self._empty_text())
 
     def _matches(self, incident: Incident) -> bool:
         if not self.filter_text:
@@ -186,6 +224,16 @@ class HomeScreen(TypeAhead, IncidentListScreen):
             return Content.assemble(
                 "No incident matches the filter. ", ("Esc", "bold"), " clears it."
             )
+        waiting = self.inbox.count if self.inbox is not None else 0
+        alerts: list[Content | str | tuple[str, str]] = []
+        if waiting:
+            what = "alert waits" if waiting == 1 else "alerts wait"
+            alerts = [
+                "\n\n",
+                f"{waiting} {what} in the inbox: ",
+                ("a", "bold reverse"),
+                " lists them.",
+            ]
         return Content.assemble(
             ("No open incidents.", "bold"),
             "\n\nPress ",
@@ -193,6 +241,7 @@ class HomeScreen(TypeAhead, IncidentListScreen):
             " to declare the first one: a title, Enter, and you are in its war room.\n"
             "From a shell: ",
             ('warroom declare "Checkout errors for EU users" --sev 2', "italic"),
+            *alerts,
         )
 
     def _cells(self, incident: Incident, now: Any, title_width: int, narrow: bool) -> list[Content]:
@@ -338,6 +387,12 @@ class HomeScreen(TypeAhead, IncidentListScreen):
             heading=heading,
         )
         self.app.push_screen(form)
+
+    def action_alerts(self) -> None:
+        """`a`: the alert inbox."""
+        from warroom.tui.screens.alerts import AlertsScreen
+
+        self.app.push_screen(AlertsScreen(self.store, self.catalog, self.clock, self.actor))
 
     def action_followups(self) -> None:
         from warroom.tui.screens.review import show_followups

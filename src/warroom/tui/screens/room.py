@@ -121,6 +121,7 @@ class RoomBase(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield IncidentHeader(self.catalog, self.clock, big=self.read_only, id="header")
+        yield from self.compose_top()
         with Horizontal(id="room-body"):
             yield TimelineView(self.catalog, id="timeline")
             with Vertical(id="side"):
@@ -128,6 +129,10 @@ class RoomBase(Screen[None]):
                 yield RunbookPane(read_only=self.read_only, id="runbook")
         yield from self.compose_bottom()
         yield KeyBar()
+
+    def compose_top(self) -> ComposeResult:
+        """Hook: what stands under the header (the wall's alert banner)."""
+        yield from ()
 
     def compose_bottom(self) -> ComposeResult:
         yield from ()

@@ -8,8 +8,8 @@ Enter opens an entry in full there too.  Without REF, every open incident is
 a card, most severe first: its banner and its newest entries (as many as
 fit), kept current by the live feed.  Nothing accumulates: cards are reused
 (and moved) by incident, their clocks tick from one timer of the screen, the
-timeline is the room's own.
-"""
+timeline is the room's own.  On both, a critical alert in the inbox shows in
+a banner, and a new one is announced (widgets/inbox_banner.py)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from warroom.tui.safe import notify
 from warroom.tui.screens.incident_list import IncidentListScreen
 from warroom.tui.screens.room import RoomBase
 from warroom.tui.widgets.header import IncidentHeader
+from warroom.tui.widgets.inbox_banner import InboxBanner
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.recent import KEEP, RecentEntries
 
@@ -84,6 +85,9 @@ class WallRoomScreen(RoomBase):
     @cached_property
     def read_only_hint(self) -> ReadOnlyHint:
         return ReadOnlyHint()
+
+    def compose_top(self) -> ComposeResult:
+        yield InboxBanner()  # a new critical alert is announced on the wall too
 
     def action_read_only(self) -> None:
         self.read_only_hint.show(self)
@@ -145,6 +149,7 @@ class WallHomeScreen(IncidentListScreen):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="wall-title", markup=False)
+        yield InboxBanner()
         yield VerticalScroll(id="cards")
         yield Static("", id="empty-hint", markup=False)
         yield KeyBar()

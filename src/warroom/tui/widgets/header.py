@@ -1,4 +1,5 @@
-"""The war room's header: severity banner, status, lead, summary, links, and
+"""The war room's header: severity banner, status, lead, the alerts firing
+(`alerts: 3 firing / 5`, when alerts were recorded on it), summary, links, and
 the clocks (time since impact started and since declared, and the countdown
 to the next stakeholder update, a warning once it is overdue).
 
@@ -84,6 +85,19 @@ def clock_parts(incident: Incident, catalog: Catalog, now: datetime) -> tuple[Co
     return Content.assemble(*parts), overdue
 
 
+def alerts_part(incident: Incident) -> Content:
+    """`alerts: 3 firing / 5`, `alerts: all resolved / 5`; nothing without alerts."""
+    total = incident.alerts_total
+    if not total:
+        return Content("")
+    firing = incident.alerts_firing
+    if firing:
+        count: tuple[str, str] = (f"{firing} firing", "bold $text-warning")
+    else:
+        count = ("all resolved", "$text-success")
+    return Content.assemble("alerts: ", count, f" / {total}")
+
+
 def status_line(incident: Incident, catalog: Catalog) -> Content:
     lead = incident.lead
     parts: list[Content | str | tuple[str, str]] = [
@@ -93,6 +107,9 @@ def status_line(incident: Incident, catalog: Catalog) -> Content:
     ]
     if incident.service:
         parts += ["  ·  service ", safe_line(incident.service, 60)]
+    alerts = alerts_part(incident)
+    if alerts.plain:
+        parts += ["  ·  ", alerts]
     if incident.drill:
         parts.append(("  ·  DRILL", "bold"))
     return Content.assemble(*parts)

@@ -27,7 +27,7 @@ from warroom.tui.widgets.timeline import (
     KIND_LOOK_CLASSES,
     KIND_LOOK_CSS,
     LABEL_WIDTH,
-    kind_look,
+    event_look,
     row_key,
 )
 
@@ -121,7 +121,7 @@ class RecentEntries(Widget):
         return [line for entry in reversed(shown) for line in entry]
 
     def _entry(self, event: Event, most: int) -> Content:
-        look = kind_look(event.kind)
+        look = event_look(event)
         when = event.occurred_at.astimezone().strftime("%H:%M")
         text = clean_line(describe(event)[:most])
         return Content.assemble(

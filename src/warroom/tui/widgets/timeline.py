@@ -74,11 +74,28 @@ _ICON_VARIANTS: dict[str, str] = {
     "alert_resolved": "○",
     "alerts_summarized": "≋",
 }
+# Kinds whose rows look unlike the rest of their category (kind -> look).
+_KIND_LOOK_VARIANTS: dict[str, str] = {
+    "alert_resolved": "alert-resolved",
+    "alerts_summarized": "alert-summary",
+}
+# Looks an event's data chooses (`event_look`): a critical alert, an alert
+# that fired again after its incident was resolved.
+ALERT_CRITICAL_LOOK = "alert-critical"
+ALERT_REOPENED_LOOK = "alert-reopened"
 UNKNOWN_LOOK = "unknown"
 _UNKNOWN_ICON = "?"
 # Categories whose icon takes the colour of the event's severity.
 _SEVERITY_TINTED = frozenset({"declared", "severity"})
-_LOOK_NAMES = sorted({*_CATEGORY_ICONS, UNKNOWN_LOOK})
+_LOOK_NAMES = sorted(
+    {
+        *_CATEGORY_ICONS,
+        *_KIND_LOOK_VARIANTS.values(),
+        ALERT_CRITICAL_LOOK,
+        ALERT_REOPENED_LOOK,
+        UNKNOWN_LOOK,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +117,27 @@ def kind_look(kind: str) -> KindLook:
 
 _KIND_LOOKS: dict[str, KindLook] = {
     name: KindLook(
-        _ICON_VARIANTS.get(name) or _CATEGORY_ICONS[spec.category], spec.category, spec.label
+        _ICON_VARIANTS.get(name) or _CATEGORY_ICONS[spec.category],
+        _KIND_LOOK_VARIANTS.get(name, spec.category),
+        spec.label,
     )
     for name, spec in KINDS.items()
 }
+
+
+def event_look(event: Event) -> KindLook:
+    """The look of one event's row: its kind's, except an alert that fired
+    again after its incident was resolved (it stands out: its text says so
+    too) and a critical alert."""
+    look = kind_look(event.kind)
+    if event.kind == "alert_fired":
+        if event.data.get("after_resolution") is True:
+            return KindLook("‼", ALERT_REOPENED_LOOK, look.label)
+        severity = event.data.get("severity")
+        if isinstance(severity, str) and severity.lower() == "critical":
+            return KindLook(look.icon, ALERT_CRITICAL_LOOK, look.label)
+    return look
+
 
 # The kind filters `cycle_kind_filter` steps through: (label, kinds); None = all.
 KIND_FILTERS: tuple[tuple[str, frozenset[str] | None], ...] = (
@@ -130,7 +164,13 @@ KIND_LOOK_CSS = """
     & > .timeline--kind-link { color: $text-primary; text-style: italic; }
     & > .timeline--kind-runbook { color: $text-success; }
     & > .timeline--kind-followup { color: $text-accent; }
-    & > .timeline--kind-alert { color: $text-warning; text-style: bold; }
+    & > .timeline--kind-alert { color: $text-warning; }
+    & > .timeline--kind-alert-critical { color: $text-error; text-style: bold; }
+    & > .timeline--kind-alert-reopened {
+        background: $error 30%; color: $text-error; text-style: bold;
+    }
+    & > .timeline--kind-alert-resolved { color: $text-success; }
+    & > .timeline--kind-alert-summary { color: $text-warning; text-style: italic; }
     & > .timeline--kind-unknown { color: $text-muted; }
 """
 KIND_LOOK_CLASSES = frozenset(f"timeline--kind-{look}" for look in _LOOK_NAMES)
@@ -306,7 +346,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         from warroom.tui.screens.entry import EntryScreen  # a screen: loaded when first asked
 
         concurrent = event.seq is not None and event.seq in self._concurrent
-        look = kind_look(event.kind)
+        look = event_look(event)
         self.app.push_screen(EntryScreen(event, look, concurrent, self._rejected.get(event.id)))
 
     def visible_events(self) -> list[Event]:
@@ -538,7 +578,7 @@ class TimelineView(ScrollView, can_focus=True, inherit_bindings=False):
         palette = self._styles()
         base = palette.base
         is_match = event is self._match
-        look = kind_look(event.kind)
+        look = event_look(event)
         kind_style = palette.kinds[look.look]
         icon_style = kind_style
         level = event.data.get("severity")
