@@ -14,7 +14,8 @@ Keys: `db`, `user`, `server`, `token`, `token_file`, `runbook_dirs` (a list of f
 runbooks, added to the shipped samples; the files' lists and
 WARROOM_RUNBOOK_DIRS, separated by the OS path separator, add up), and the
 tables `[severities.N]`, `[roles.KEY]`, `[workflow]` (merged over `data/`),
-`[keys]` (binding id -> keys), `theme` (the TUI's colour theme, e.g.
+`[keys]` (binding id -> keys), `[statuspage]` and `public_url` (the public
+status page: see `warroom.core.statuspage.config`), `theme` (the TUI's colour theme, e.g.
 "textual-light"; choosing one in the command palette saves it to the user's
 file, `save_theme`).  A relative `db` or runbook folder in a file is relative
 to that file's folder.
@@ -28,10 +29,13 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warroom.core.catalog import Catalog, build_catalog, deep_merge, load_data_documents
 from warroom.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from warroom.core.statuspage.config import PageConfig
 
 SITE_CONFIG = Path("/etc/warroom/config.toml")
 _SCALARS = ("db", "user", "server", "token", "token_file")
@@ -55,6 +59,18 @@ class Settings:
     warnings: list[str] = field(default_factory=list)
     theme: str | None = None  # as written in a file: the TUI checks that it names a theme
     user_config: Path | None = None  # the user's config file (where a chosen theme is saved)
+    statuspage: dict[str, Any] = field(default_factory=dict)  # the `[statuspage]` table
+    public_url: str | None = None  # where the public status page is reachable
+
+    def page_config(self) -> PageConfig:
+        """The public status page's configuration (`[statuspage]`, `public_url`)."""
+        from warroom.core.statuspage.config import PageConfig
+
+        try:
+            return PageConfig.from_settings(self.statuspage, self.public_url)
+        except ValueError as error:
+            where = ", ".join(str(path) for path in self.sources) or "configuration"
+            raise UsageError(f"bad configuration in {where}: {error}") from None
 
     def catalog(self) -> Catalog:
         if not any(self.overrides.get(name) for name in ("severities", "roles", "workflow")):
@@ -125,7 +141,15 @@ def load_settings(
     keys = merged.get("keys", {})
     if not isinstance(keys, dict):
         raise UsageError('configuration [keys] must be a table of binding id = "keys"')
+    statuspage = merged.get("statuspage", {})
+    if not isinstance(statuspage, dict):
+        raise UsageError("configuration [statuspage] must be a table")
+    public_url = merged.get("public_url")
+    if public_url is not None and not isinstance(public_url, str):
+        raise UsageError("configuration key 'public_url' must be a string")
     return Settings(
+        statuspage=statuspage,
+        public_url=public_url,
         db=Path(db).expanduser() if db else default_db_path(),
         db_is_default=not db,
         user=merged.get("user") or _login_name(),

@@ -28,6 +28,7 @@ from warroom.cli import (
     reports,
     runbooks,
     server,
+    statuspage,
     timeline,
     tui,
 )
@@ -47,7 +48,7 @@ from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.core.errors import NothingChanged, UsageError, WarroomError
 from warroom.core.text import clean_line
 
-GROUPS = (incidents, runbooks, drills, followups, reports, timeline, server, db, tui)
+GROUPS = (incidents, runbooks, drills, followups, reports, timeline, statuspage, server, db, tui)
 DEFAULT_COMMAND = "tui"  # plain `warroom`
 
 

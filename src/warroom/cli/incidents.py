@@ -100,6 +100,24 @@ def register(commands: Commands) -> None:
     sub.add_argument("ref")
     sub.add_argument("text")
     sub.add_argument("--audience", choices=AUDIENCES, default="internal")
+    public_options(sub)
+
+
+def public_options(sub: argparse.ArgumentParser) -> None:
+    """`--public-title` and `--component`: what a customers update publishes."""
+    sub.add_argument(
+        "--public-title",
+        metavar="T",
+        help="customers: the incident's title on the public status page (never the internal one)",
+    )
+    sub.add_argument(
+        "--component",
+        action="append",
+        default=[],
+        metavar="NAME=STATE",
+        help="customers: a status page component's state now (operational, "
+        "degraded_performance, partial_outage, major_outage, under_maintenance); repeatable",
+    )
 
 
 def declare(ctx: Context, args: argparse.Namespace) -> int:
@@ -248,5 +266,38 @@ def link(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def update(ctx: Context, args: argparse.Namespace) -> int:
-    event = ctx.write(args.ref, "comms_update", {"text": args.text, "audience": args.audience})
+    data: dict[str, Any] = {"text": args.text, "audience": args.audience}
+    if args.public_title or args.component:
+        if args.audience != "customers":
+            raise UsageError("--public-title and --component go with --audience customers")
+        data.update(public_fields(ctx, args.public_title, args.component))
+    event = ctx.write(args.ref, "comms_update", data)
     return recorded(ctx, event, f"stakeholder update ({args.audience}) recorded")
+
+
+def public_fields(ctx: Context, title: str | None, settings: list[str]) -> dict[str, Any]:
+    """The public title and component states of a customers update; each
+    component named by its id or name in `[statuspage]`, stored by its id."""
+    data: dict[str, Any] = {}
+    if title:
+        data["public_title"] = title
+    if not settings:
+        return data
+    from warroom.core.statuspage.config import parse_component_setting
+
+    config = ctx.settings.page_config()
+    components: dict[str, str] = {}
+    for text in settings:
+        try:
+            name, state = parse_component_setting(text)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+        component = config.component(name)
+        if component is None:
+            known = (
+                ", ".join(c.name for c in config.components) or "none: add [statuspage] components"
+            )
+            raise UsageError(f"--component: no component {name!r}; components: {known}")
+        components[component.id] = state
+    data["components"] = components
+    return data

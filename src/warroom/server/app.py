@@ -1,8 +1,9 @@
 """The HTTP API: `create_app(store)` builds the FastAPI application.
 
 Everything under `/api/v1`, described by `/api/v1/openapi.json`; `/healthz`
-for probes.  Every call but `/healthz` and the OpenAPI document needs a bearer
-token (see `warroom.server.tokens`).  The store is used only through the Store
+for probes; the public status page (`/status`, `/api/v2`: see
+`warroom.server.statuspage`).  Every call but those and the OpenAPI document
+needs a bearer token (see `warroom.server.tokens`).  The store is used only through the Store
 protocol; the token table lives in the same SQLite file.
 
 (No `from __future__ import annotations` here: FastAPI must see the route
@@ -20,8 +21,10 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query
 from fastapi.responses import Response, StreamingResponse
 from starlette.middleware import Middleware
 
+from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.core.errors import StoreUnavailable, UsageError
 from warroom.core.events import Event
+from warroom.core.statuspage.config import PageConfig
 from warroom.server.auth import requirement
 from warroom.server.errors import error_responses, install_error_handlers
 from warroom.server.health import StoreHealth
@@ -61,8 +64,10 @@ from warroom.server.models import (
     catalog_document,
 )
 from warroom.server.refs import Refs
+from warroom.server.statuspage import PublicSite, add_public_routes
 from warroom.server.tokens import TokenInfo, TokenStore
 from warroom.server.writer import GroupWriter
+from warroom.services.statuspage.board import PublicBoard
 from warroom.store.base import Store
 
 API = "/api/v1"
@@ -88,10 +93,13 @@ def create_app(
     heartbeat: float = HEARTBEAT_SECONDS,
     max_wait: float = MAX_WAIT_SECONDS,
     max_body: int = EVENT_BODY_MAX,
+    page: PageConfig | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> FastAPI:
     """The application over `store` (a Store, or the path of an SQLite file,
     which the app then opens and closes).  `heartbeat`: seconds between SSE
-    heartbeat comments; `max_wait`: the longest long poll."""
+    heartbeat comments; `max_wait`: the longest long poll; `page`: the public
+    status page's configuration (`[statuspage]`)."""
     owned = not isinstance(store, Store)
     if owned:
         from warroom.store.sqlite import SQLiteStore
@@ -102,6 +110,7 @@ def create_app(
     hub = Hub(store)
     health = StoreHealth()
     writer = GroupWriter(store, health=health)
+    site = PublicSite(PublicBoard(store, page or PageConfig(), clock))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -129,10 +138,12 @@ def create_app(
     app.state.tokens = tokens
     app.state.writer = writer
     app.state.health = health
+    app.state.site = site
     install_error_handlers(app)
     # On the app's own router, not include_router: an included router is a
     # second level that every request is matched through.
     _add_routes(app.router, store, tokens, hub, writer, heartbeat, max_wait)
+    add_public_routes(app.router, site, hub, heartbeat)
 
     @app.get(
         "/healthz",

@@ -14,7 +14,7 @@ import sys
 import typing
 from datetime import date, datetime
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -30,9 +30,11 @@ from pydantic import (
 
 from warroom.core.kinds.base import NAME_MAX, TEXT_MAX, TITLE_MAX, URL_MAX, KindData
 from warroom.core.kinds.followups import FOLLOWUP_ID
+from warroom.core.statuspage.config import COMPONENT_STATES
 from warroom.core.times import in_utc
 
 __all__ = [
+    "ComponentState",
     "ContentHash",
     "Due",
     "FollowupId",
@@ -62,6 +64,7 @@ Section = Annotated[str, StringConstraints(max_length=NAME_MAX)]  # a runbook's 
 StepId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 ContentHash = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 FollowupId = Annotated[str, StringConstraints(pattern=FOLLOWUP_ID.pattern)]
+ComponentState = Literal[COMPONENT_STATES]  # a status page component's state
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

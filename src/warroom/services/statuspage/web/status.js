@@ -1,0 +1,102 @@
+// The public status page, live: listen to status/stream (pings only, no
+// data) and on each ping refetch api/v2/summary.json and redraw the current
+// status, the components and the active incidents.  Every text from the JSON
+// goes in through textContent, never as HTML.  Without a stream (a static
+// host), summary.json is polled instead; the page's meta refresh stays the
+// fallback without JavaScript.
+(function () {
+  "use strict";
+  var STATUS = {investigating: "Investigating", identified: "Identified",
+    monitoring: "Monitoring", resolved: "Resolved"};
+  var STATES = {operational: "Operational", under_maintenance: "Under maintenance",
+    degraded_performance: "Degraded performance", partial_outage: "Partial outage",
+    major_outage: "Major outage"};
+  var zone = document.body.getAttribute("data-time-zone") || "UTC";
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+  function word(table, key) { return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : String(key); }
+  function safeClass(value) { return String(value).replace(/[^a-z_]/g, ""); }
+  function local(iso) {
+    try {
+      return new Intl.DateTimeFormat(undefined, {dateStyle: "medium", timeStyle: "short",
+        timeZone: zone, timeZoneName: "short"}).format(new Date(iso));
+    } catch (e) { return iso; }
+  }
+  function timeNode(iso) {
+    var node = el("time", null, local(iso));
+    node.setAttribute("datetime", iso);
+    return node;
+  }
+  function incident(item) {
+    var node = el("article", "incident impact-" + safeClass(item.impact));
+    node.id = "incident-" + String(item.id);
+    node.appendChild(el("h3", null, item.name));
+    var meta = el("p", "meta");
+    meta.appendChild(el("span", "status", word(STATUS, item.status)));
+    node.appendChild(meta);
+    var list = el("ol", "updates");
+    (item.incident_updates || []).forEach(function (update) {
+      var li = el("li", "update");
+      li.appendChild(el("span", "update-status", word(STATUS, update.status)));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", "body", update.body));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(timeNode(update.display_at || update.created_at));
+      list.appendChild(li);
+    });
+    node.appendChild(list);
+    return node;
+  }
+  function draw(summary) {
+    var overall = document.getElementById("overall");
+    overall.className = "overall indicator-" + safeClass(summary.status.indicator);
+    overall.textContent = summary.status.description;
+    var components = document.getElementById("components");
+    if (components) {
+      var items = [];
+      (summary.components || []).forEach(function (c) {
+        if (c.group) return;
+        var li = el("li", "component state-" + safeClass(c.status));
+        li.appendChild(el("span", "name", c.name));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("span", "state", word(STATES, c.status)));
+        if (c.description) li.appendChild(el("span", "component-description", c.description));
+        items.push(li);
+      });
+      components.replaceChildren.apply(components, items);
+    }
+    var active = document.getElementById("active");
+    var blocks = (summary.incidents || []).map(incident);
+    if (!blocks.length) blocks = [el("p", "none", "No active incidents.")];
+    active.replaceChildren.apply(active, blocks);
+    var updated = document.getElementById("updated");
+    if (updated && summary.page && summary.page.updated_at) {
+      updated.setAttribute("datetime", summary.page.updated_at);
+      updated.textContent = local(summary.page.updated_at);
+    }
+  }
+  var fetching = false, again = false;
+  function refresh() {
+    if (fetching) { again = true; return; }
+    fetching = true;
+    fetch("api/v2/summary.json", {cache: "no-store"})
+      .then(function (answer) { if (!answer.ok) throw new Error(answer.status); return answer.json(); })
+      .then(draw)
+      .catch(function () {})
+      .then(function () { fetching = false; if (again) { again = false; refresh(); } });
+  }
+  function poll() { setInterval(refresh, 30000); }
+  if (typeof EventSource === "undefined") { poll(); return; }
+  var opened = false;
+  var source = new EventSource("status/stream");
+  source.addEventListener("open", function () { if (opened) refresh(); opened = true; });
+  source.addEventListener("ping", refresh);
+  source.addEventListener("error", function () {
+    if (!opened) { source.close(); poll(); }  // no stream here (a static host): poll
+  });
+})();

@@ -1,0 +1,245 @@
+"""The public status page on a real `warroom serve`: no token, only customers
+updates, Statuspage's JSON, the live pings, the public port alone, and the
+static export equal to what the server serves."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import isolated_environ
+from tests.server.conftest import Server, auth, make_token, now_text
+
+CONFIG = """
+public_url = "https://status.example.com"
+[statuspage]
+title = "Example status"
+time_zone = "Europe/Paris"
+components = [
+  {id = "api", name = "API", description = "The public API", group = "Core"},
+  {id = "web", name = "Website"},
+]
+"""
+HOSTILE = (
+    '<script>alert(1)</script> "><img src=x onerror=alert(1)> </title> '
+    "javascript:alert(1) [@click=app.quit]x[/] \x1b]0;pwned\x07 \u202eevil"
+)
+INTERNAL = ("db-7 disk full", "internal note", "for leadership only", "responder-1")
+JSON_PATHS = (
+    "summary.json",
+    "status.json",
+    "components.json",
+    "incidents.json",
+    "incidents/unresolved.json",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Page:
+    """A server with a configured status page, and a responder writing to it."""
+
+    def __init__(self, root: Path, public_port: int) -> None:
+        (root / "config.toml").write_text(CONFIG)
+        self.root = root
+        self.db = root / "warroom.db"
+        self.token = make_token(self.db, "responder-1", "responder")
+        self.public_port = public_port
+        args = ["--public-port", str(public_port)]
+        self.server = Server(self.db, root, port=free_port(), args=args).start()
+        self.client = httpx.Client(base_url=self.server.url, timeout=10)
+        self.public = httpx.Client(base_url=f"http://127.0.0.1:{public_port}", timeout=10)
+
+    def declare(self, title: str = "db-7 disk full") -> str:
+        body = {
+            "id": str(uuid.uuid4()),
+            "incident_id": str(uuid.uuid4()),
+            "kind": "declared",
+            "occurred_at": now_text(),
+            "data": {"title": title, "severity": 1},
+        }
+        answer = self.client.post("/api/v1/incidents", json=body, headers=auth(self.token))
+        assert answer.status_code == 201, answer.text
+        return answer.json()["incident"]["id"]
+
+    def write(self, incident: str, kind: str, data: dict[str, Any]) -> None:
+        body = {"id": str(uuid.uuid4()), "kind": kind, "occurred_at": now_text(), "data": data}
+        answer = self.client.post(
+            f"/api/v1/incidents/{incident}/events", json=body, headers=auth(self.token)
+        )
+        assert answer.status_code == 201, answer.text
+
+    def close(self) -> None:
+        self.client.close()
+        self.public.close()
+        self.server.stop()
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Page]:
+    running = Page(tmp_path_factory.mktemp("statuspage"), free_port())
+    try:
+        incident = running.declare()
+        running.write(incident, "note", {"text": "internal note"})
+        running.write(
+            incident, "comms_update", {"text": "for leadership only", "audience": "leadership"}
+        )
+        running.write(
+            incident,
+            "comms_update",
+            {
+                "text": "We are investigating errors on the API.",
+                "audience": "customers",
+                "public_title": "API errors",
+                "components": {"api": "partial_outage"},
+            },
+        )
+        yield running
+    finally:
+        running.close()
+
+
+def test_the_page_and_its_json_need_no_token_and_show_only_what_was_published(page: Page) -> None:
+    answer = page.client.get("/status")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/html")
+    csp = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "API errors" in answer.text and "We are investigating errors on the API." in answer.text
+    summary = page.client.get("/api/v2/summary.json").json()
+    assert summary["status"]["indicator"] == "major"
+    assert summary["incidents"][0]["name"] == "API errors"
+    states = {c["id"]: c["status"] for c in summary["components"]}
+    assert states["api"] == "partial_outage" and states["web"] == "operational"
+    for path in ("/status", *(f"/api/v2/{name}" for name in JSON_PATHS)):
+        text = page.client.get(path).text
+        for secret in INTERNAL:
+            assert secret not in text, (path, secret)
+
+
+def test_the_json_files_have_statuspage_shapes(page: Page) -> None:
+    for name in JSON_PATHS:
+        answer = page.client.get(f"/api/v2/{name}")
+        assert answer.status_code == 200, name
+        assert answer.headers["access-control-allow-origin"] == "*"
+        body = answer.json()
+        assert set(body["page"]) == {"id", "name", "url", "time_zone", "updated_at"}
+    assert set(page.client.get("/api/v2/status.json").json()["status"]) == {
+        "indicator",
+        "description",
+    }
+    (incident,) = page.client.get("/api/v2/incidents/unresolved.json").json()["incidents"]
+    assert incident["status"] == "investigating" and incident["impact"] == "major"
+    (update,) = incident["incident_updates"]
+    assert update["affected_components"][0]["new_status"] == "partial_outage"
+
+
+def test_errors_leak_no_paths(page: Page) -> None:
+    answer = page.client.get("/api/v2/nothing.json")
+    assert answer.status_code == 404
+    assert str(page.root) not in answer.text and "Traceback" not in answer.text
+
+
+def test_the_public_port_serves_the_page_alone(page: Page) -> None:
+    assert page.public.get("/status").text == page.client.get("/status").text
+    assert page.public.get("/api/v2/summary.json").json()["incidents"]
+    for private in ("/api/v1/incidents", "/healthz", "/api/v1/openapi.json", "/docs"):
+        assert page.public.get(private).status_code == 404, private
+
+
+def test_the_stream_pings_on_a_public_change_only(page: Page) -> None:
+    incident = page.declare("db-8 internal")
+    pings: list[str] = []
+    opened = threading.Event()
+
+    def listen() -> None:
+        with page.public.stream("GET", "/status/stream", timeout=20) as answer:
+            for line in answer.iter_lines():
+                opened.set()
+                if line.startswith("event: ping"):
+                    pings.append(line)
+                    return
+
+    listener = threading.Thread(target=listen, daemon=True)
+    listener.start()
+    assert opened.wait(10)
+    page.write(incident, "note", {"text": "internal again"})
+    time.sleep(1.0)
+    assert pings == []  # an internal write changes nothing public
+    page.write(incident, "comms_update", {"text": "Website slow", "audience": "customers"})
+    listener.join(10)
+    assert pings == ["event: ping"]
+
+
+class Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.title = ""
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+
+
+def test_hostile_strings_are_text(page: Page) -> None:
+    incident = page.declare(HOSTILE)
+    page.write(
+        incident,
+        "comms_update",
+        {"text": HOSTILE, "audience": "customers", "public_title": HOSTILE},
+    )
+    html = page.client.get("/status").text
+    parsed = Elements()
+    parsed.feed(html)
+    assert parsed.title == "Example status"
+    scripts = [attrs for tag, attrs in parsed.tags if tag == "script"]
+    assert scripts == [{"src": "status.js", "defer": None}]
+    assert not [tag for tag, _ in parsed.tags if tag in ("img", "a", "b")]
+    assert not any(key.startswith("on") for _, attrs in parsed.tags for key in attrs)
+    assert "\x1b" not in html and "\u202e" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_the_static_export_is_what_the_server_serves(page: Page, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    env = isolated_environ(page.root, db=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "warroom", "statuspage", "build", str(site), "--db", str(page.db)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=page.root,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    served = {"index.html": "/status", "status.js": "/status.js", "status.css": "/status.css"}
+    served.update({f"api/v2/{name}": f"/api/v2/{name}" for name in JSON_PATHS})
+    assert sorted(str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()) == sorted(
+        served
+    )
+    for name, path in served.items():
+        assert (site / name).read_bytes() == page.client.get(path).content, name
