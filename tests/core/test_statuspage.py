@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.core.builder import Log, T0, minutes
+from tests.core.builder import T0, Log, minutes
 from warroom.core.errors import Refused
 from warroom.core.statuspage.config import PageConfig, parse_component_setting
 from warroom.core.statuspage.model import build_page, public_incident
