@@ -75,3 +75,39 @@ def test_an_older_update_without_public_fields_still_reads(tmp_path: Path, warro
     assert incident["name"] == "Investigating issues"
     timeline = warroom("timeline", "INC-1").stdout
     assert "[customers] plain" in timeline
+
+
+def test_build_watch_rewrites_the_files_as_events_arrive(tmp_path: Path, warroom) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import isolated_environ
+
+    setup(tmp_path, warroom)
+    site = tmp_path / "site"
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "warroom", "statuspage", "build", str(site), "--watch",
+         "--interval", "0.2"],
+        env=isolated_environ(tmp_path), cwd=tmp_path,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        summary_file = site / "api/v2/summary.json"
+        deadline = time.monotonic() + 20
+        while not summary_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert json.loads(summary_file.read_text())["incidents"] == []
+        assert warroom("statuspage", "publish", "INC-1", "--text", "Looking").returncode == 0
+        while time.monotonic() < deadline:
+            incidents = json.loads(summary_file.read_text())["incidents"]  # never half a file
+            if incidents:
+                break
+            time.sleep(0.1)
+        assert incidents[0]["incident_updates"][0]["body"] == "Looking"
+        assert "Looking" in (site / "index.html").read_text()
+        assert not [name for name in os.listdir(site) if name.endswith(".tmp")]
+    finally:
+        watcher.terminate()
+        watcher.wait(10)
