@@ -2,7 +2,8 @@
 
 Everything under `/api/v1`, described by `/api/v1/openapi.json`; `/healthz`
 for probes; the public status page (`/status`, `/api/v2`: see
-`warroom.server.statuspage`).  Every call but those and the OpenAPI document
+`warroom.server.statuspage`); the read-only room view (`/rooms`, signed in
+with a cookie: see `warroom.server.rooms`).  Every call but those and the OpenAPI document
 needs a bearer token (see `warroom.server.tokens`).  The store is used only through the Store
 protocol; the token table lives in the same SQLite file.
 
@@ -64,6 +65,7 @@ from warroom.server.models import (
     catalog_document,
 )
 from warroom.server.refs import Refs
+from warroom.server.rooms import add_room_routes, install_sign_in
 from warroom.server.statuspage import PublicSite, add_public_routes
 from warroom.server.tokens import TokenInfo, TokenStore
 from warroom.server.writer import GroupWriter
@@ -144,6 +146,8 @@ def create_app(
     # second level that every request is matched through.
     _add_routes(app.router, store, tokens, hub, writer, heartbeat, max_wait)
     add_public_routes(app.router, site, hub, heartbeat)
+    add_room_routes(app.router, store, tokens, hub, heartbeat)
+    install_sign_in(app)
 
     @app.get(
         "/healthz",

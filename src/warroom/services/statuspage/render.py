@@ -1,18 +1,15 @@
-"""The public page as HTML: Jinja2 with autoescaping on, so every string
-(public titles, update texts, component names) is text, never markup.  Jinja2
-is imported only here, when a page is rendered (never on the CLI's or the
-TUI's start-up path)."""
+"""The public page as HTML (`warroom.services.html`: autoescaped), so every
+string (public titles, update texts, component names) is text, never markup."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from warroom.core.statuspage.model import PublicPage
-from warroom.core.times import format_time
+from warroom.services.html import templates
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -35,20 +32,10 @@ STATE_LABELS = {
 }
 
 
-@cache
 def _environment() -> Environment:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    environment = Environment(
-        loader=FileSystemLoader(WEB),
-        autoescape=True,  # every template, whatever its name
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    environment = templates(WEB)
     environment.filters["status_label"] = lambda value: STATUS_LABELS.get(value, value)
     environment.filters["state_label"] = lambda value: STATE_LABELS.get(value, value)
-    environment.filters["iso"] = format_time
     return environment
 
 
