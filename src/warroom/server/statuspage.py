@@ -12,6 +12,7 @@ elsewhere and cannot be framed.  `create_public_app` serves these routes alone
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -26,7 +27,7 @@ from warroom.server.errors import install_error_handlers
 from warroom.server.hub import Hub
 from warroom.server.middleware import AccessLog, BodyLimit
 from warroom.services.statuspage.board import PublicBoard
-from warroom.services.statuspage.export import API_DIR, site_files
+from warroom.services.statuspage.export import API_DIR, SITE_FILES, site_file
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -50,38 +51,39 @@ OPENING = b"retry: 2000\n: connected\n\n"
 
 
 class PublicSite:
-    """The site's files over a board, rendered again only when the page changed."""
+    """The site's files over a board, each rendered once per change of the
+    page (and only when asked for)."""
 
     def __init__(self, board: PublicBoard) -> None:
         self.board = board
         self._lock = threading.Lock()
         self._page: object = None
         self._files: dict[str, bytes] = {}
-        self._version = ""
 
-    def files(self) -> tuple[dict[str, bytes], str]:
-        """(every file by its path, the version of what the page shows)."""
+    def content(self, name: str) -> bytes:
+        """One of the site's files as of now; KeyError if there is none."""
         page = self.board.page()
         with self._lock:
             if page is not self._page:
-                files = site_files(page)
-                if files != self._files:
-                    self._version = str(hash(files[f"{API_DIR}/summary.json"]))
-                self._files, self._page = files, page
-            return self._files, self._version
+                self._page, self._files = page, {}
+            if name not in self._files:
+                self._files[name] = site_file(page, name)
+            return self._files[name]
 
     async def file(self, name: str) -> Response:
-        files, _ = await to_thread.run_sync(self.files)
-        if name not in files:
+        if name not in SITE_FILES:
             raise NotFound("no such page")
+        content = await to_thread.run_sync(self.content, name)
         suffix = name[name.rfind(".") :]
         headers = dict(SECURITY_HEADERS)
         if name.startswith(API_DIR):
             headers["Access-Control-Allow-Origin"] = "*"  # public data, read by widgets
-        return Response(files[name], media_type=_TYPES[suffix], headers=headers)
+        return Response(content, media_type=_TYPES[suffix], headers=headers)
 
     async def version(self) -> str:
-        return (await to_thread.run_sync(self.files))[1]
+        """Changes when what the page shows changes."""
+        summary = await to_thread.run_sync(self.content, f"{API_DIR}/summary.json")
+        return hashlib.sha256(summary).hexdigest()
 
 
 def add_public_routes(router: APIRouter, site: PublicSite, hub: Hub, heartbeat: float) -> None:

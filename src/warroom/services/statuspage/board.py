@@ -1,12 +1,15 @@
-"""The public incidents of a store, kept current cheaply: an incident's events
-are read again only when its last seq changed, and nothing is recomputed while
-the store's newest gseq stays the same."""
+"""The public incidents of a store, kept current cheaply.  The first read
+scans every incident (skipping drills and those ended 90 days before their
+last change, known from their state alone); afterwards only the incidents
+that have new events (one read of the events since the last look) are read
+again, and the page is rebuilt only when what the public sees changed (or a
+minute passed: the 90-day window moves).  An internal note costs a read of
+one incident's events, not a new page."""
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.core.incident import Incident
@@ -20,24 +23,22 @@ from warroom.core.statuspage.model import (
 )
 from warroom.store.base import Store
 
-
-@dataclass(frozen=True, slots=True)
-class _Seen:
-    last_seq: int
-    public: PublicIncident | None
+CHANGES_MAX = 10_000  # new events read at once; more than that: scan everything again
+REBUILD_EVERY = timedelta(minutes=1)  # the 90-day window moves with the clock
 
 
 class PublicBoard:
-    """The page over `store`, rebuilt when the store has new events.  Safe to
-    use from several threads (the server's workers)."""
+    """The page over `store`, rebuilt when its public incidents change.  Safe
+    to use from several threads (the server's workers)."""
 
     def __init__(self, store: Store, config: PageConfig, clock: Clock = SYSTEM_CLOCK) -> None:
         self.store = store
         self.config = config
         self.clock = clock
-        self._seen: dict[str, _Seen] = {}
-        self._gseq = -1
+        self._public: dict[str, PublicIncident] = {}
+        self._gseq: int | None = None  # the newest event looked at
         self._page: PublicPage | None = None
+        self._built_at: datetime | None = None
         self._lock = threading.Lock()
         self._since = clock.now()  # the page's updated_at while nothing is public
 
@@ -45,36 +46,47 @@ class PublicBoard:
         """The page as of the store's newest event."""
         with self._lock:
             gseq = self.store.last_gseq()
-            if self._page is None or gseq != self._gseq:
-                self._page = build_page(self.config, self._public(), self.clock.now(), self._since)
-                self._gseq = gseq
+            changed = self._refresh(gseq) if gseq != self._gseq else False
+            self._gseq = gseq
+            now = self.clock.now()
+            stale = self._built_at is None or now - self._built_at >= REBUILD_EVERY
+            if self._page is None or changed or stale:
+                incidents = list(self._public.values())
+                self._page = build_page(self.config, incidents, now, self._since)
+                self._built_at = now
             return self._page
 
-    def version(self) -> str:
-        """Changes when what the page shows changes (not on internal writes)."""
-        from warroom.core.statuspage.shapes import encode, summary
+    def _refresh(self, gseq: int) -> bool:
+        """Read what changed since the last look; whether the public view did."""
+        if self._gseq is None:
+            return self._scan()
+        events = self.store.events_after(self._gseq, None, CHANGES_MAX)
+        if len(events) >= CHANGES_MAX:
+            return self._scan()
+        changed = False
+        for incident_id in dict.fromkeys(event.incident_id for event in events):
+            changed |= self._reread(self.store.incident(incident_id))
+        return changed
 
-        return hashlib.sha256(encode(summary(self.page()))).hexdigest()[:16]
-
-    def _public(self) -> list[PublicIncident]:
+    def _scan(self) -> bool:
+        before = dict(self._public)
+        self._public.clear()
         since = self.clock.now() - HISTORY
-        found: list[PublicIncident] = []
         for incident in self.store.incidents(include_closed=True):
-            if not self._may_show(incident, since):
-                continue
-            seen = self._seen.get(incident.id)
-            if seen is None or seen.last_seq != incident.last_seq:
-                events = self.store.events(incident.id)
-                seen = _Seen(incident.last_seq, public_incident(events, self.store.catalog))
-                self._seen[incident.id] = seen
-            if seen.public is not None:
-                found.append(seen.public)
-        return found
+            if incident.is_open(self.store.catalog) or (
+                incident.updated_at is None or incident.updated_at >= since
+            ):
+                self._reread(incident)
+        return self._public != before
 
-    def _may_show(self, incident: Incident, since: object) -> bool:
-        """False when the incident cannot be on the page, known without its
-        events: a drill, or ended and untouched for 90 days."""
-        if incident.drill:
-            return False
-        touched = incident.updated_at
-        return incident.is_open(self.store.catalog) or touched is None or touched >= since  # type: ignore[operator]
+    def _reread(self, incident: Incident) -> bool:
+        """Read one incident's public view again; whether it changed."""
+        old = self._public.get(incident.id)
+        new = None
+        if not incident.drill:
+            new = public_incident(self.store.events(incident.id), self.store.catalog)
+        if new is None:
+            self._public.pop(incident.id, None)
+        else:
+            self._public[incident.id] = new
+        return new != old

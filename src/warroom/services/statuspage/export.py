@@ -14,12 +14,28 @@ from warroom.services.statuspage.render import ASSETS, asset, render_html
 API_DIR = "api/v2"
 
 
+SITE_FILES: tuple[str, ...] = (
+    "index.html",
+    *ASSETS,
+    *(f"{API_DIR}/{name}" for name in JSON_FILES),
+)
+"""Every file of the site, by its path relative to the site's root."""
+
+
+def site_file(page: PublicPage, name: str) -> bytes:
+    """One of SITE_FILES; KeyError for any other name."""
+    if name == "index.html":
+        return render_html(page).encode()
+    if name in ASSETS:
+        return asset(name)
+    if name.startswith(f"{API_DIR}/") and name[len(API_DIR) + 1 :] in JSON_FILES:
+        return encode(document(page, name[len(API_DIR) + 1 :]))
+    raise KeyError(name)
+
+
 def site_files(page: PublicPage) -> dict[str, bytes]:
-    """Every file of the site, by its path relative to the site's root."""
-    files = {"index.html": render_html(page).encode()}
-    files.update({name: asset(name) for name in ASSETS})
-    files.update({f"{API_DIR}/{name}": encode(document(page, name)) for name in JSON_FILES})
-    return files
+    """Every file of the site, by its path."""
+    return {name: site_file(page, name) for name in SITE_FILES}
 
 
 def write_site(folder: Path, page: PublicPage) -> list[Path]:
