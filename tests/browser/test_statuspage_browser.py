@@ -5,6 +5,7 @@ whether the server rendered them or the page's script drew them."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -76,6 +77,11 @@ def test_a_new_update_appears_without_a_reload(browser: Any, page: Page) -> None
     wait_for(lambda: "Logins are slow for some users." in body_text(browser))
     assert time.monotonic() - started < WAIT
     assert browser.execute_script("return window.notReloaded") is True
+    # Drawn by the script as the server writes times: in the page's zone.
+    shown = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#active time'), t => t.textContent)"
+    )
+    assert shown and all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d CES?T", text) for text in shown)
 
 
 def assert_inert(browser: Any) -> None:

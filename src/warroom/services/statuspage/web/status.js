@@ -21,10 +21,17 @@
   }
   function word(table, key) { return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : String(key); }
   function safeClass(value) { return String(value).replace(/[^a-z_]/g, ""); }
+  // "2026-12-05 08:02 CET", in the page's time zone: as the server writes it.
   function local(iso) {
     try {
-      return new Intl.DateTimeFormat(undefined, {dateStyle: "medium", timeStyle: "short",
-        timeZone: zone, timeZoneName: "short"}).format(new Date(iso));
+      var parts = {};
+      new Intl.DateTimeFormat("en-GB", {year: "numeric", month: "2-digit", day: "2-digit",
+        hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: zone,
+        timeZoneName: "short"}).formatToParts(new Date(iso)).forEach(function (part) {
+        parts[part.type] = part.value;
+      });
+      return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" +
+        parts.minute + " " + parts.timeZoneName;
     } catch (e) { return iso; }
   }
   function timeNode(iso) {
@@ -58,12 +65,16 @@
     overall.textContent = summary.status.description;
     var components = document.getElementById("components");
     if (components) {
-      var items = [];
+      var items = [], groups = {};
+      (summary.components || []).forEach(function (c) { if (c.group) groups[c.id] = c.name; });
       (summary.components || []).forEach(function (c) {
         if (c.group) return;
         var li = el("li", "component state-" + safeClass(c.status));
         li.appendChild(el("span", "name", c.name));
-        li.appendChild(document.createTextNode(" "));
+        if (c.group_id && groups[c.group_id]) {
+          li.appendChild(document.createTextNode(" "));
+          li.appendChild(el("span", "group", groups[c.group_id]));
+        }
         li.appendChild(el("span", "state", word(STATES, c.status)));
         if (c.description) li.appendChild(el("span", "component-description", c.description));
         items.push(li);
