@@ -283,21 +283,9 @@ def public_fields(ctx: Context, title: str | None, settings: list[str]) -> dict[
         data["public_title"] = title
     if not settings:
         return data
-    from warroom.core.statuspage.config import parse_component_setting
-
-    config = ctx.settings.page_config()
-    components: dict[str, str] = {}
-    for text in settings:
-        try:
-            name, state = parse_component_setting(text)
-        except ValueError as error:
-            raise UsageError(str(error)) from None
-        component = config.component(name)
-        if component is None:
-            known = (
-                ", ".join(c.name for c in config.components) or "none: add [statuspage] components"
-            )
-            raise UsageError(f"--component: no component {name!r}; components: {known}")
-        components[component.id] = state
+    try:
+        components = ctx.settings.page_config().component_states(settings)
+    except ValueError as error:
+        raise UsageError(f"--component {error}") from None
     data["components"] = components
     return data

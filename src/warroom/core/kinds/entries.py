@@ -62,6 +62,9 @@ def _fold_comms(state: Incident, event: Event, catalog: Catalog) -> None:
     if state.last_update_at is None or event.occurred_at > state.last_update_at:
         state.last_update_at = event.occurred_at
     state.last_audience = event.data.get("audience", "internal")  # the last one posted
+    if state.last_audience == "customers":  # public from now on (the status page)
+        state.public = True
+        state.public_title = event.data.get("public_title") or state.public_title
 
 
 def _describe_comms(d: dict[str, Any]) -> str:

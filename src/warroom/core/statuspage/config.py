@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,19 @@ class PageConfig:
             if component.name.casefold() == folded or component.id.casefold() == folded:
                 return component
         return None
+
+    def component_states(self, settings: Iterable[str]) -> dict[str, str]:
+        """`NAME=state` settings (`--component`, the TUI's field) as {component
+        id: state}; ValueError naming an unknown component or state."""
+        states: dict[str, str] = {}
+        for text in settings:
+            name, state = parse_component_setting(text)
+            component = self.component(name)
+            if component is None:
+                known = ", ".join(c.name for c in self.components) or "none in [statuspage]"
+                raise ValueError(f"no component {name!r}; components: {known}")
+            states[component.id] = state
+        return states
 
     @staticmethod
     def from_settings(table: Mapping[str, Any] | None, public_url: str | None) -> PageConfig:
@@ -114,13 +127,19 @@ def _check_zone(name: str) -> None:
 
 
 def parse_component_setting(text: str) -> tuple[str, str]:
-    """`NAME=state` (as `--component` takes it) -> (NAME, state); ValueError if malformed."""
+    """`NAME=state` -> (NAME, state); ValueError if malformed."""
     name, sep, state = text.rpartition("=")
     name, state = name.strip(), state.strip()
     if not sep or not name:
-        raise ValueError(f"--component {text!r}: write NAME=STATE, e.g. api=partial_outage")
+        raise ValueError(f"{text!r}: write NAME=STATE, e.g. api=partial_outage")
     if state not in COMPONENT_STATES:
         raise ValueError(
-            f"--component {text!r}: unknown state {state!r}; states: {', '.join(COMPONENT_STATES)}"
+            f"{text!r}: unknown state {state!r}; states: {', '.join(COMPONENT_STATES)}"
         )
     return name, state
+
+
+def proposed_state(severity: int) -> str:
+    """The component state a severity suggests (shown as a proposal only:
+    only a person's customers update sets a state)."""
+    return {1: "major_outage", 2: "partial_outage"}.get(severity, "degraded_performance")
