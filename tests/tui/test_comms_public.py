@@ -41,9 +41,11 @@ async def test_a_first_customers_update_asks_for_the_public_title_and_components
         components = form.query_one("#components", Input)
         assert components.value == ""  # the severity proposes, never sets
         assert "API=partial_outage (SEV2 proposes it)" in components.placeholder
-        title.value = "API errors"
+        await session.pilot.press("tab")  # from the audience on to the public title
+        assert title.has_focus
+        await session.pilot.press(*typed("API errors"), "tab")
+        assert components.has_focus
         components.value = "API=partial_outage, web=degraded_performance"
-        title.focus()
         await session.pilot.press("enter")
         [update] = await session.stored("comms_update")
         assert update.data == {
