@@ -129,6 +129,12 @@ def test_hostile_strings_are_text_in_the_room(room: Room) -> None:
         headers=auth(room.responder),
     )
     assert answer.status_code == 201
+    link = {**note_body("x"), "kind": "link_added"}
+    link["data"] = {"url": "javascript:alert(1)", "label": "<b>bridge</b>"}
+    answer = room.client.post(
+        f"/api/v1/incidents/{incident}/events", json=link, headers=auth(room.responder)
+    )
+    assert answer.status_code == 201, answer.text
     token = room.viewer("viewer-hostile")
     ref = room.client.get(f"/api/v1/incidents/{incident}", headers=auth(token)).json()["ref"]
     for path in ("/rooms", f"/rooms/{ref}"):
@@ -140,6 +146,7 @@ def test_hostile_strings_are_text_in_the_room(room: Room) -> None:
         assert parsed.tags.count("script") == (1 if path != "/rooms" else 0)
         assert "\x1b" not in html and "\u202e" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert 'href="javascript' not in html.lower()
 
 
 def test_a_revoked_token_is_refused_mid_stream_and_on_the_next_request(room: Room) -> None:
