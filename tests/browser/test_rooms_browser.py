@@ -17,7 +17,10 @@ from tests.server.pages import HOSTILE
 
 
 class Rooms:
-    def __init__(self, server: Server, responder: str, viewer: str, incident: str) -> None:
+    def __init__(
+        self, server: Server, responder: str, viewer: str, incident: str, admin: str
+    ) -> None:
+        self.admin = admin
         self.server = server
         self.responder = responder
         self.viewer = viewer
@@ -39,10 +42,11 @@ def rooms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rooms]:
     db = root / "warroom.db"
     responder = make_token(db, "responder-1", "responder")
     viewer = make_token(db, "viewer-1", "viewer")
+    admin = make_token(db, "admin-1", "admin")
     server = Server(db, root).start()
     with httpx.Client(base_url=server.url, timeout=10) as client:
         incident = declare(client, responder, "Checkout API 502s")
-    running = Rooms(server, responder, viewer, incident)
+    running = Rooms(server, responder, viewer, incident, admin)
     try:
         yield running
     finally:
@@ -50,14 +54,14 @@ def rooms(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rooms]:
         server.stop()
 
 
-def sign_in(browser: Any, rooms: Rooms) -> None:
+def sign_in(browser: Any, rooms: Rooms, token: str | None = None) -> None:
     from selenium.webdriver.common.by import By
 
     browser.get(f"{rooms.server.url}/rooms/sign-in")
     browser.delete_all_cookies()  # signed out
     browser.get(f"{rooms.server.url}/rooms")
     wait_for(lambda: browser.current_url.endswith("/rooms/sign-in"))
-    browser.find_element(By.ID, "token").send_keys(rooms.viewer)
+    browser.find_element(By.ID, "token").send_keys(token or rooms.viewer)
     browser.find_element(By.CSS_SELECTOR, "form button").click()
     wait_for(lambda: browser.current_url.endswith("/rooms"))
     assert "token" not in browser.current_url and rooms.viewer not in browser.current_url
@@ -111,3 +115,22 @@ def test_hostile_text_renders_literally_in_the_room(browser: Any, rooms: Rooms) 
         assert browser.find_elements(By.TAG_NAME, "img") == []
         scripts = browser.find_elements(By.TAG_NAME, "script")
         assert [s.get_attribute("src").rsplit("/", 1)[-1] for s in scripts] == ["room.js"]
+
+
+def test_a_revoked_token_stops_the_open_room(browser: Any, rooms: Rooms) -> None:
+    answer = rooms.client.post(
+        "/api/v1/tokens", json={"name": "viewer-gone", "role": "viewer"}, headers=auth(rooms.admin)
+    )
+    sign_in(browser, rooms, answer.json()["token"])
+    open_room(browser, rooms)
+    revoked = rooms.client.delete("/api/v1/tokens/viewer-gone", headers=auth(rooms.admin))
+    assert revoked.status_code == 200
+    live = "return document.getElementById('live').textContent"
+    wait_for(lambda: browser.execute_script(live).startswith("signed out"), 5)
+    rooms.note("written after the revocation")
+    time.sleep(1.0)
+    assert "written after the revocation" not in browser.execute_script(
+        "return document.body.innerText"
+    )
+    browser.get(f"{rooms.server.url}/rooms/INC-1")
+    wait_for(lambda: browser.current_url.endswith("/rooms/sign-in"))
