@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import isolated_environ
@@ -71,28 +72,41 @@ def test_the_public_port_serves_the_page_alone(page: Page) -> None:
         assert page.public.get(private).status_code == 404, private
 
 
-def test_the_stream_pings_on_a_public_change_only(page: Page) -> None:
+def test_the_streams_ping_on_a_public_change_only(page: Page) -> None:
+    """Several viewers (on both ports): each gets one ping for a customers
+    update, none for an internal write."""
     incident = page.declare("db-8 internal")
     pings: list[str] = []
-    opened = threading.Event()
+    opened = threading.Semaphore(0)
 
-    def listen() -> None:
-        with page.public.stream("GET", "/status/stream", timeout=20) as answer:
-            for line in answer.iter_lines():
-                opened.set()
+    def listen(client: httpx.Client) -> None:
+        with (
+            httpx.Client(base_url=client.base_url, timeout=20) as own,
+            own.stream("GET", "/status/stream") as answer,
+        ):
+            lines = answer.iter_lines()
+            next(lines)  # connected
+            opened.release()
+            for line in lines:
                 if line.startswith("event: ping"):
                     pings.append(line)
                     return
 
-    listener = threading.Thread(target=listen, daemon=True)
-    listener.start()
-    assert opened.wait(10)
+    listeners = [
+        threading.Thread(target=listen, args=(client,), daemon=True)
+        for client in [page.public, page.client] * 3
+    ]
+    for listener in listeners:
+        listener.start()
+    for _ in listeners:
+        assert opened.acquire(timeout=10)
     page.write(incident, "note", {"text": "internal again"})
     time.sleep(1.0)
     assert pings == []  # an internal write changes nothing public
     page.write(incident, "comms_update", {"text": "Website slow", "audience": "customers"})
-    listener.join(10)
-    assert pings == ["event: ping"]
+    for listener in listeners:
+        listener.join(10)
+    assert pings == ["event: ping"] * len(listeners)
 
 
 class Elements(HTMLParser):

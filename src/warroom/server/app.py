@@ -66,7 +66,7 @@ from warroom.server.models import (
 )
 from warroom.server.refs import Refs
 from warroom.server.rooms import add_room_routes, install_sign_in
-from warroom.server.statuspage import PublicSite, add_public_routes
+from warroom.server.statuspage import Pinger, PublicSite, add_public_routes
 from warroom.server.tokens import TokenInfo, TokenStore
 from warroom.server.writer import GroupWriter
 from warroom.services.statuspage.board import PublicBoard
@@ -113,6 +113,7 @@ def create_app(
     health = StoreHealth()
     writer = GroupWriter(store, health=health)
     site = PublicSite(PublicBoard(store, page or PageConfig(), clock))
+    pinger = Pinger(site, hub)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -141,11 +142,12 @@ def create_app(
     app.state.writer = writer
     app.state.health = health
     app.state.site = site
+    app.state.pinger = pinger
     install_error_handlers(app)
     # On the app's own router, not include_router: an included router is a
     # second level that every request is matched through.
     _add_routes(app.router, store, tokens, hub, writer, heartbeat, max_wait)
-    add_public_routes(app.router, site, hub, heartbeat)
+    add_public_routes(app.router, site, pinger, heartbeat)
     add_room_routes(app.router, store, tokens, hub, heartbeat)
     install_sign_in(app)
 

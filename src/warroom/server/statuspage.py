@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -29,6 +30,7 @@ from warroom.server.middleware import AccessLog, BodyLimit
 from warroom.services.statuspage.board import PublicBoard
 from warroom.services.statuspage.export import API_DIR, SITE_FILES, site_file
 
+log = logging.getLogger("warroom.server")
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
     "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -86,7 +88,9 @@ class PublicSite:
         return hashlib.sha256(summary).hexdigest()
 
 
-def add_public_routes(router: APIRouter, site: PublicSite, hub: Hub, heartbeat: float) -> None:
+def add_public_routes(
+    router: APIRouter, site: PublicSite, pinger: Pinger, heartbeat: float
+) -> None:
     tags = ["status page"]
 
     @router.get("/status", response_class=Response, tags=tags)
@@ -113,7 +117,7 @@ def add_public_routes(router: APIRouter, site: PublicSite, hub: Hub, heartbeat: 
         """Server-Sent Events: `event: ping` whenever what the page shows
         changes (refetch summary.json); no data, and nothing on internal writes."""
         return StreamingResponse(
-            _pings(site, hub, heartbeat),
+            pinger.stream(heartbeat),
             media_type="text/event-stream",
             headers={**SECURITY_HEADERS, "X-Accel-Buffering": "no"},
         )
@@ -128,25 +132,76 @@ def _serving(site: PublicSite, name: str) -> Callable[[], Awaitable[Response]]:
     return serve
 
 
-async def _pings(site: PublicSite, hub: Hub, heartbeat: float) -> AsyncIterator[bytes]:
-    subscription = hub.subscribe(None)
-    try:
-        shown = await site.version()
-        yield OPENING
-        while not (hub.stopping or subscription.ended):
-            subscription.arm()
-            if not await subscription.wait(heartbeat):
-                yield HEARTBEAT
-                continue
-            subscription.clear()
-            await asyncio.sleep(0.05)  # a burst of events: one look
-            subscription.clear()
-            version = await site.version()
-            if version != shown:
-                shown = version
-                yield PING
-    finally:
-        hub.unsubscribe(subscription)
+class Pinger:
+    """One hub subscription for every open `/status/stream`: after each burst
+    of events it asks the site once whether what the page shows changed, and
+    if so wakes every stream to send its ping.  A thousand customers watching
+    cost one look at the page per burst, not a thousand."""
+
+    def __init__(self, site: PublicSite, hub: Hub) -> None:
+        self.site = site
+        self.hub = hub
+        self.generation = 0  # how many changes the streams were told of
+        self._changed: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._streams = 0
+
+    async def stream(self, heartbeat: float) -> AsyncIterator[bytes]:
+        """One stream's body: pings on changes, heartbeats in between."""
+        self._streams += 1
+        try:
+            await self._ensure_running()
+            yield OPENING
+            seen = self.generation
+            while not self.hub.stopping:
+                if self.generation != seen:
+                    seen = self.generation
+                    yield PING
+                    continue
+                assert self._changed is not None
+                try:
+                    await asyncio.wait_for(self._changed.wait(), heartbeat)
+                except TimeoutError:
+                    yield HEARTBEAT
+                await self._ensure_running()
+        finally:
+            self._streams -= 1
+
+    async def _ensure_running(self) -> None:
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        if self._task is None or self._task.done():
+            shown = await self.site.version()
+            self._task = asyncio.get_running_loop().create_task(
+                self._run(shown), name="warroom-status-pings"
+            )
+
+    async def _run(self, shown: str) -> None:
+        subscription = self.hub.subscribe(None)
+        try:
+            while self._streams > 0 and not self.hub.stopping and not subscription.ended:
+                subscription.arm()
+                if not await subscription.wait(1.0):
+                    continue
+                await asyncio.sleep(0.05)  # a burst of events: one look
+                subscription.clear()
+                try:
+                    version = await self.site.version()
+                except Exception as error:  # the store went away for a moment
+                    log.warning("status page: %s", type(error).__name__)
+                    continue
+                if version != shown:
+                    shown = version
+                    self._wake()
+        finally:
+            self.hub.unsubscribe(subscription)
+            self._wake()  # the hub is stopping (or nobody listens): let streams look
+
+    def _wake(self) -> None:
+        self.generation += 1 if not self.hub.stopping else 0
+        changed, self._changed = self._changed, asyncio.Event()
+        if changed is not None:
+            changed.set()
 
 
 def create_public_app(app: FastAPI, heartbeat: float) -> FastAPI:
@@ -160,5 +215,5 @@ def create_public_app(app: FastAPI, heartbeat: float) -> FastAPI:
     )
     public.state.health = app.state.health
     install_error_handlers(public)
-    add_public_routes(public.router, app.state.site, app.state.hub, heartbeat)
+    add_public_routes(public.router, app.state.site, app.state.pinger, heartbeat)
     return public
