@@ -14,11 +14,18 @@ Keys: `db`, `user`, `server`, `token`, `token_file`, `runbook_dirs` (a list of f
 runbooks, added to the shipped samples; the files' lists and
 WARROOM_RUNBOOK_DIRS, separated by the OS path separator, add up), and the
 tables `[severities.N]`, `[roles.KEY]`, `[workflow]` (merged over `data/`),
-`[keys]` (binding id -> keys), `[statuspage]` and `public_url` (the public
+`[keys]` (binding id -> keys), `[[alert_rules]]` and `[alerts]` (read by
+`Settings.alert_rules()` / `alert_settings()`: the user's rules before the site's,
+then the shipped defaults), `[statuspage]` and `public_url` (the public
 status page: see `warroom.core.statuspage.config`), `theme` (the TUI's colour theme, e.g.
 "textual-light"; choosing one in the command palette saves it to the user's
-file, `save_theme`).  A relative `db` or runbook folder in a file is relative
-to that file's folder.
+file, `save_theme`).  The on-call tables `[people.NAME]`, `[schedules.NAME]`,
+`[escalation.NAME]`, `[services.NAME]` (see `warroom.core.oncall.load` and the
+sample `data/services.toml`) come from the files listed in `service_files`
+(the files' lists and WARROOM_SERVICE_FILES add up, in that order) and then
+from the config files themselves, each replacing the entries it names.  A
+relative `db`, runbook folder or service file in a file is relative to that
+file's folder.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ from warroom.core.catalog import Catalog, build_catalog, deep_merge, load_data_d
 from warroom.core.errors import UsageError
 
 if TYPE_CHECKING:
+    from warroom.core.alerts.rules import AlertSettings, Rules
+    from warroom.core.oncall.model import OnCall
     from warroom.core.statuspage.config import PageConfig
 
 SITE_CONFIG = Path("/etc/warroom/config.toml")
@@ -59,8 +68,23 @@ class Settings:
     warnings: list[str] = field(default_factory=list)
     theme: str | None = None  # as written in a file: the TUI checks that it names a theme
     user_config: Path | None = None  # the user's config file (where a chosen theme is saved)
+    # The config files as read (lowest layer first), for tables read on demand.
+    documents: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)
+    service_files: list[Path] = field(default_factory=list)
     statuspage: dict[str, Any] = field(default_factory=dict)  # the `[statuspage]` table
     public_url: str | None = None  # where the public status page is reachable
+
+    def alert_rules(self) -> Rules:
+        """The alert rules: the user's file's, the site's, then the shipped defaults."""
+        from warroom.core.alerts.rules import load_rules
+
+        return load_rules(reversed(self.documents))
+
+    def alert_settings(self) -> AlertSettings:
+        """`[alerts]`: the user's file's keys over the site's."""
+        from warroom.core.alerts.rules import alert_settings
+
+        return alert_settings(reversed(self.documents))
 
     def page_config(self) -> PageConfig:
         """The public status page's configuration (`[statuspage]`, `public_url`)."""
@@ -80,6 +104,18 @@ class Settings:
         except ValueError as error:
             where = ", ".join(str(path) for path in self.sources) or "configuration"
             raise UsageError(f"bad configuration in {where}: {error}") from None
+
+    def oncall(self) -> OnCall:
+        """The on-call tables: the service files, then the config files."""
+        from warroom.core.oncall.load import load_oncall
+
+        documents: list[tuple[Path, dict[str, Any]]] = []
+        for path in self.service_files:
+            document = _read_file(path, what="service file")
+            if document is None:
+                raise UsageError(f"service file {path} does not exist or cannot be read")
+            documents.append((path, document))
+        return load_oncall(documents + self.documents)
 
 
 def default_db_path() -> Path:
@@ -107,13 +143,17 @@ def load_settings(
     merged: dict[str, Any] = {}
     sources: list[Path] = []
     runbook_dirs: list[Path] = []
+    service_files: list[Path] = []
+    documents: list[tuple[Path, dict[str, Any]]] = []
     layers: list[tuple[str, dict[str, Any]]] = []  # (where, its scalars), lowest first
     for path in config_paths(env):
         document = _read_file(path)
         if document is None:
             continue
         sources.append(path)
-        runbook_dirs += _runbook_dirs(document.pop("runbook_dirs", []), path)
+        runbook_dirs += _paths(document, "runbook_dirs", path, 'of folders, e.g. ["runbooks"]')
+        service_files += _paths(document, "service_files", path, 'of files, e.g. ["oncall.toml"]')
+        documents.append((path, document))
         for name in ("db", "token_file"):
             if isinstance(document.get(name), str):
                 relative = Path(document[name]).expanduser()
@@ -161,10 +201,9 @@ def load_settings(
         warnings=warnings,
         theme=str(merged["theme"]) if merged.get("theme") is not None else None,
         user_config=config_paths(env)[1],
-        runbook_dirs=runbook_dirs
-        + [
-            Path(p).expanduser() for p in env.get("WARROOM_RUNBOOK_DIRS", "").split(os.pathsep) if p
-        ],
+        documents=documents,
+        service_files=service_files + _env_paths(env, "WARROOM_SERVICE_FILES"),
+        runbook_dirs=runbook_dirs + _env_paths(env, "WARROOM_RUNBOOK_DIRS"),
     )
 
 
@@ -237,24 +276,31 @@ def read_token_file(path: Path) -> str:
     return text
 
 
-def _runbook_dirs(value: Any, source: Path) -> list[Path]:
+def _paths(document: dict[str, Any], key: str, source: Path, example: str) -> list[Path]:
+    """`document[key]` (taken out of it): a list of paths relative to `source`'s folder."""
+    value = document.pop(key, [])
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise UsageError(f'{source}: runbook_dirs must be a list of folders, e.g. ["runbooks"]')
+        raise UsageError(f"{source}: {key} must be a list {example}")
     return [(source.parent / Path(item).expanduser()).resolve() for item in value]
 
 
-def _read_file(path: Path) -> dict[str, Any] | None:
+def _env_paths(env: Mapping[str, str], name: str) -> list[Path]:
+    """The paths in environment variable `name`, separated by the OS path separator."""
+    return [Path(p).expanduser() for p in env.get(name, "").split(os.pathsep) if p]
+
+
+def _read_file(path: Path, what: str = "configuration") -> dict[str, Any] | None:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
         return None
     except IsADirectoryError:
-        raise UsageError(f"configuration {path} is a directory, not a TOML file") from None
+        raise UsageError(f"{what} {path} is a directory, not a TOML file") from None
     except PermissionError:
         return None
     except tomllib.TOMLDecodeError as error:
-        raise UsageError(f"configuration {path} is not valid TOML: {error}") from None
+        raise UsageError(f"{what} {path} is not valid TOML: {error}") from None
 
 
 def _login_name() -> str:

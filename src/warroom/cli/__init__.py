@@ -25,6 +25,7 @@ from warroom.cli import (
     drills,
     followups,
     incidents,
+    oncall,
     reports,
     runbooks,
     server,
@@ -48,14 +49,32 @@ from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.core.errors import NothingChanged, UsageError, WarroomError
 from warroom.core.text import clean_line
 
-GROUPS = (incidents, runbooks, drills, followups, reports, timeline, statuspage, server, db, tui)
+GROUPS = (
+    incidents,
+    runbooks,
+    drills,
+    followups,
+    oncall,
+    reports,
+    timeline,
+    statuspage,
+    server,
+    db,
+    tui,
+)
 DEFAULT_COMMAND = "tui"  # plain `warroom`
 
 
 def _commands(only: str | None = None) -> tuple[argparse.ArgumentParser, Commands]:
     """The parser, and each command's handler; with `only`, the arguments of
     that command alone are built (the others are only named)."""
-    parser = Parser(prog="warroom", description="A terminal war room for incident response.")
+    # No abbreviations at the top: argparse would read a command's own option
+    # (`oncall override --to`) as an ambiguous abbreviation of a global flag (--token).
+    parser = Parser(
+        prog="warroom",
+        description="A terminal war room for incident response.",
+        allow_abbrev=False,
+    )
     parser.add_argument("--version", action="version", version=f"warroom {__version__}")
     global_options(parser, suppress=False)
     commands = Commands(parser, only)

@@ -138,6 +138,7 @@ def declare(ctx: Context, args: argparse.Namespace) -> int:
         detected_at=ctx.time(args.detected_at),
         drill=args.drill,
         runbooks=lambda: library(ctx.settings),
+        oncall=ctx.settings.oncall,
     )
     incident = declared.incident
     if incident.service:
@@ -173,7 +174,7 @@ def _say_runbook(declared: Declared) -> None:
         runbook = match.attached
         warn(
             f"{incident.ref}: runbook {clean_line(runbook.name)} attached "
-            f"({len(runbook.steps)} steps; it lists the service {service})",
+            f"({len(runbook.steps)} steps; {clean_line(match.why(service))})",
             prefix=False,
         )
     elif match.candidates:

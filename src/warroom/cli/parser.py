@@ -18,7 +18,7 @@ Handler = Callable[["Context", argparse.Namespace], int]
 
 GLOBAL_FLAGS = ("db", "user", "server", "token", "token_file")
 # Options whose value may start with "-" ("--at -5m"): argparse would take it for a flag.
-_TIME_OPTIONS = ("--at", "--started-at", "--detected-at", "--since", "--until")
+_TIME_OPTIONS = ("--at", "--started-at", "--detected-at", "--since", "--until", "--from", "--to")
 
 
 class Parser(argparse.ArgumentParser):
@@ -89,7 +89,7 @@ class _Unbuilt:
 
 def command_named(argv: Sequence[str]) -> str | None:
     """The command word of `argv` (after any global flags), if there is one."""
-    before = _Quiet(add_help=False)
+    before = _Quiet(add_help=False, allow_abbrev=False)
     global_options(before, suppress=True)
     before.add_argument("command", nargs="?")
     try:

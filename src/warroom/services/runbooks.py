@@ -52,9 +52,14 @@ class ServiceMatch:
     left for the lead to pick from, or why it attached none (`error`)."""
 
     attached: Runbook | None = None
+    named_by: str | None = None  # "[services.NAME]": the on-call tables chose it
     candidates: list[Entry] = field(default_factory=list)
     unreadable: list[Entry] = field(default_factory=list)
     error: Exception | None = None
+
+    def why(self, service: str) -> str:
+        """Why the attached runbook was chosen, for the face to say."""
+        return f"{self.named_by} names it" if self.named_by else f"it lists the service {service}"
 
 
 def attach_for_service(

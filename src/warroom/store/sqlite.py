@@ -18,10 +18,11 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from warroom.core.catalog import Catalog
 from warroom.core.clock import SYSTEM_CLOCK, Clock
@@ -31,10 +32,23 @@ from warroom.core.fold import apply
 from warroom.core.incident import Incident
 from warroom.core.times import format_time, parse_wire_time
 from warroom.core.validate import normalise, validate
-from warroom.store import guard, schema
-from warroom.store.base import REF_HELP, TokenRow, parse_ref, sort_incidents
+from warroom.store import guard, schema, sqlite_alerts
+from warroom.store.base import (
+    InboxSummary,
+    OverrideRow,
+    TokenRow,
+    resolve_ref,
+    sort_incidents,
+)
 from warroom.store.schema import unavailable
+from warroom.store.sqlite_overrides import SQLiteOverrides
 from warroom.store.sqlite_tokens import SQLiteTokens
+
+if TYPE_CHECKING:
+    from warroom.core.alerts.model import AlertRecord
+    from warroom.store.base import AlertTransaction
+
+T = TypeVar("T")
 
 IDLE_CONNECTIONS = 5  # connections kept open for reuse (more are made when needed)
 # Seconds between data_version polls while watching: quick right after a
@@ -68,6 +82,8 @@ class SQLiteStore:
         self._notifier = _Notifier()
         self._ensure_schema()
         self._tokens = SQLiteTokens(self.path)
+        self._alerts = sqlite_alerts.SQLiteAlertReads(self.path)
+        self._overrides = SQLiteOverrides(self._pool)
 
     # -- writing ---------------------------------------------------------
 
@@ -145,20 +161,13 @@ class SQLiteStore:
         return sort_incidents([Incident.from_snapshot(json.loads(row[0])) for row in rows])
 
     def resolve(self, ref: str) -> str:
-        number, prefix = parse_ref(ref)
-        if number is not None:
-            rows = self._read("SELECT id FROM incidents WHERE number = ?", (number,))
-        if number is None or (not rows and prefix is not None):
-            assert prefix is not None
-            rows = self._read(
-                "SELECT id FROM incidents WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
-                (prefix.replace("_", "\\_").replace("%", "\\%") + "%",),
-            )
-            if len(rows) > 1:
-                raise NotFound(f"{ref!r} matches more than one incident; give more characters")
-        if not rows:
-            raise NotFound(f"no incident {ref}; `warroom list --all` shows them ({REF_HELP})")
-        return rows[0][0]
+        return resolve_ref(
+            ref,
+            lambda number: [
+                row[0] for row in self._read("SELECT id FROM incidents WHERE number = ?", (number,))
+            ],
+            lambda prefix: [row[0] for row in self._read(*_prefix_query(prefix))],
+        )
 
     def last_gseq(self) -> int:
         return self._read("SELECT COALESCE(MAX(gseq), 0) FROM events", ())[0][0]
@@ -251,6 +260,7 @@ class SQLiteStore:
 
     def close(self) -> None:
         self._tokens.close()
+        self._alerts.close()
         self._pool.close()
 
     def __enter__(self) -> SQLiteStore:
@@ -273,6 +283,70 @@ class SQLiteStore:
     def token_by_hash(self, digest: str) -> TokenRow | None:
         return self._tokens.by_hash(digest)
 
+    # -- alerts: AlertTable (warroom.store.sqlite_alerts) --------------------
+
+    def alert_requests(
+        self, requests: Sequence[Callable[[AlertTransaction], T]], now: datetime | None = None
+    ) -> list[T | Exception]:
+        try:
+            with self._pool.write() as conn:
+                group = _Group(conn, self.catalog)
+                results = sqlite_alerts.run_requests(conn, group, requests, now or self.clock.now())
+                group.save_states()
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
+        self._notifier.notify()
+        return results
+
+    def alert_rows(
+        self, state: str = "inbox", incident_id: str | None = None, limit: int = 100
+    ) -> list[AlertRecord]:
+        return self._alert_read(lambda: self._alerts.rows(state, incident_id, limit))
+
+    def find_alert(self, prefix: str) -> AlertRecord:
+        return self._alert_read(lambda: self._alerts.find(prefix))
+
+    def inbox_summary(self) -> InboxSummary:
+        return self._alert_read(self._alerts.summary)
+
+    def purge_alerts(self, resolved_before: datetime) -> int:
+        try:
+            with self._pool.write() as conn:
+                return sqlite_alerts.purge(conn, resolved_before)
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
+
+    def alerts_version(self) -> int:
+        return self._alert_read(self._alerts.version)
+
+    def _alert_read(self, read: Callable[[], T]) -> T:
+        try:
+            return read()
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
+
+    # -- on-call overrides: OverrideTable (warroom.store.sqlite_overrides) --
+
+    def add_override(
+        self, schedule: str, person: str, starts_at: str, ends_at: str, actor: str, at: str
+    ) -> OverrideRow:
+        try:
+            return self._overrides.add(schedule, person, starts_at, ends_at, actor, at)
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
+
+    def override_rows(self, ending_after: str | None = None) -> list[OverrideRow]:
+        try:
+            return self._overrides.rows(ending_after)
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
+
+    def remove_override(self, override_id: int, actor: str, at: str) -> OverrideRow | None:
+        try:
+            return self._overrides.remove(override_id, actor, at)
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
+
 
 def upgrade(path: Path) -> tuple[int, int]:
     """Bring an existing file to the current schema (`warroom db upgrade`):
@@ -292,6 +366,12 @@ def _store_error(path: Path, error: sqlite3.DatabaseError) -> Exception:
     if type(error) in (sqlite3.OperationalError, sqlite3.DatabaseError):
         return unavailable(path, error)
     return error
+
+
+def _prefix_query(prefix: str) -> tuple[str, tuple[str]]:
+    """Up to two incident ids starting with `prefix` (LIKE, its wildcards escaped)."""
+    escaped = prefix.replace("_", "\\_").replace("%", "\\%") + "%"
+    return "SELECT id FROM incidents WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (escaped,)
 
 
 def _after_query(after_gseq: int, incident_id: str | None, limit: int) -> tuple[str, tuple]:
@@ -334,6 +414,16 @@ _SAVE_STATE = (
     " severity = excluded.severity, status = excluded.status,"
     " is_open = excluded.is_open, snapshot = excluded.snapshot"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """A point in a `_Group`: how many events each incident had stored, the
+    incidents numbered, the next gseq."""
+
+    stored: dict[str, int]
+    numbers: set[str]
+    next_gseq: int
 
 
 class _Group:
@@ -388,6 +478,45 @@ class _Group:
         self._next_gseq = first_gseq
         self._restore({event.incident_id for event in events})
         return failure
+
+    def resolve(self, ref: str) -> str:
+        """`SQLiteStore.resolve` inside the transaction: incidents declared in it too."""
+
+        def by_number(number: int) -> list[str]:
+            declared = [id_ for id_, given in self.numbers.items() if given == number]
+            query = "SELECT id FROM incidents WHERE number = ?"
+            return declared or [row[0] for row in self.conn.execute(query, (number,))]
+
+        def by_prefix(prefix: str) -> list[str]:
+            return [row[0] for row in self.conn.execute(*_prefix_query(prefix))]
+
+        return resolve_ref(ref, by_number, by_prefix)
+
+    def mark(self) -> _Mark:
+        """Where the transaction is now, for `undo_to` (a request of several
+        appends, such as an alert request, undone as a whole)."""
+        stored = {incident_id: len(items) for incident_id, items in self.stored.items()}
+        return _Mark(stored, set(self.numbers), self._next_gseq)
+
+    def undo_to(self, mark: _Mark) -> None:
+        """Forget in memory what was stored since `mark` (the caller rolled the
+        file back to its savepoint)."""
+        touched = {
+            incident_id
+            for incident_id, items in self.stored.items()
+            if len(items) != mark.stored.get(incident_id)
+        } | (set(self.numbers) - mark.numbers)
+        for incident_id in touched:
+            if incident_id in mark.stored:
+                del self.stored[incident_id][mark.stored[incident_id] :]
+            else:
+                self.stored.pop(incident_id, None)
+        self._next_gseq = mark.next_gseq
+        self._restore(touched)
+        for incident_id in touched:  # declared since the mark: gone again
+            if incident_id not in self.stored and self.states.get(incident_id) is None:
+                self.states.pop(incident_id, None)
+                self.snapshots.pop(incident_id, None)
 
     def save_states(self) -> None:
         for incident_id in self.stored:

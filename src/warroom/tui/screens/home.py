@@ -292,6 +292,7 @@ class HomeScreen(TypeAhead, IncidentListScreen):
                 service=service,
                 lead=self.actor,
                 runbooks=lambda: runbook_library(settings),
+                oncall=settings.oncall,
             )
             # an error: declared all the same, the notification says why no runbook
             matched[made.incident.id] = made.runbook.error or made.runbook
@@ -317,7 +318,7 @@ class HomeScreen(TypeAhead, IncidentListScreen):
 
         service = incident.service or ""
         if match.attached is not None:
-            notify(self, f"runbook {match.attached.name} attached: it lists the service {service}")
+            notify(self, f"runbook {match.attached.name} attached: {match.why(service)}")
             return
         if not match.candidates:
             return
