@@ -116,3 +116,18 @@ def test_hostile_strings_render_literally(browser: Any, page: Page) -> None:
     assert "[@click=app.quit]x[/]" in text
     assert "\x1b" not in text and "\u202e" not in text
     assert_inert(browser)
+
+
+def test_a_resolved_incident_moves_to_the_history_without_a_reload(
+    browser: Any, page: Page
+) -> None:
+    open_page(browser, page)
+    incident = page.declare("db-10 internal")
+    page.write(incident, "comms_update", {"text": "Search is down.", "audience": "customers"})
+    active = "return document.getElementById('active').innerText"
+    history = "return document.getElementById('history').innerText"
+    wait_for(lambda: "Search is down." in browser.execute_script(active))
+    page.write(incident, "status_changed", {"to": "resolved"})
+    wait_for(lambda: "Search is down." in browser.execute_script(history))
+    assert "Search is down." not in browser.execute_script(active)
+    assert browser.execute_script("return window.notReloaded") is True

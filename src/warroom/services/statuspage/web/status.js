@@ -82,6 +82,10 @@
       components.replaceChildren.apply(components, items);
     }
     var active = document.getElementById("active");
+    var before = Array.prototype.map.call(active.querySelectorAll("article"), function (a) { return a.id; });
+    var now = (summary.incidents || []).map(function (item) { return "incident-" + String(item.id); });
+    var ended = before.filter(function (id) { return now.indexOf(id) < 0; });
+    if (ended.length) moveToHistory(ended);
     var blocks = (summary.incidents || []).map(incident);
     if (!blocks.length) blocks = [el("p", "none", "No active incidents.")];
     active.replaceChildren.apply(active, blocks);
@@ -90,6 +94,26 @@
       updated.setAttribute("datetime", summary.page.updated_at);
       updated.textContent = local(summary.page.updated_at);
     }
+  }
+  // Incidents that left the active list (resolved) go to the top of the
+  // history, as incidents.json has them now.
+  function moveToHistory(ids) {
+    fetch("api/v2/incidents.json", {cache: "no-store"})
+      .then(function (answer) { if (!answer.ok) throw new Error(answer.status); return answer.json(); })
+      .then(function (listed) {
+        var history = document.getElementById("history");
+        var heading = history.querySelector("h2");
+        (listed.incidents || []).slice().reverse().forEach(function (item) {
+          var id = "incident-" + String(item.id);
+          if (ids.indexOf(id) < 0 || item.status !== "resolved") return;
+          var old = document.getElementById(id);
+          if (old && history.contains(old)) old.remove();
+          var none = history.querySelector(".none");
+          if (none) none.remove();
+          heading.after(incident(item));
+        });
+      })
+      .catch(function () {});
   }
   var fetching = false, again = false;
   function refresh() {
