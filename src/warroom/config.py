@@ -16,7 +16,8 @@ WARROOM_RUNBOOK_DIRS, separated by the OS path separator, add up), and the
 tables `[severities.N]`, `[roles.KEY]`, `[workflow]` (merged over `data/`),
 `[keys]` (binding id -> keys), `[[alert_rules]]` and `[alerts]` (read by
 `Settings.alert_rules()` / `alert_settings()`: the user's rules before the site's,
-then the shipped defaults), `theme` (the TUI's colour theme, e.g.
+then the shipped defaults), `[statuspage]` and `public_url` (the public
+status page: see `warroom.core.statuspage.config`), `theme` (the TUI's colour theme, e.g.
 "textual-light"; choosing one in the command palette saves it to the user's
 file, `save_theme`).  The on-call tables `[people.NAME]`, `[schedules.NAME]`,
 `[escalation.NAME]`, `[services.NAME]` (see `warroom.core.oncall.load` and the
@@ -43,6 +44,7 @@ from warroom.core.errors import UsageError
 if TYPE_CHECKING:
     from warroom.core.alerts.rules import AlertSettings, Rules
     from warroom.core.oncall.model import OnCall
+    from warroom.core.statuspage.config import PageConfig
 
 SITE_CONFIG = Path("/etc/warroom/config.toml")
 _SCALARS = ("db", "user", "server", "token", "token_file")
@@ -69,6 +71,8 @@ class Settings:
     # The config files as read (lowest layer first), for tables read on demand.
     documents: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)
     service_files: list[Path] = field(default_factory=list)
+    statuspage: dict[str, Any] = field(default_factory=dict)  # the `[statuspage]` table
+    public_url: str | None = None  # where the public status page is reachable
 
     def alert_rules(self) -> Rules:
         """The alert rules: the user's file's, the site's, then the shipped defaults."""
@@ -81,6 +85,16 @@ class Settings:
         from warroom.core.alerts.rules import alert_settings
 
         return alert_settings(reversed(self.documents))
+
+    def page_config(self) -> PageConfig:
+        """The public status page's configuration (`[statuspage]`, `public_url`)."""
+        from warroom.core.statuspage.config import PageConfig
+
+        try:
+            return PageConfig.from_settings(self.statuspage, self.public_url)
+        except ValueError as error:
+            where = ", ".join(str(path) for path in self.sources) or "configuration"
+            raise UsageError(f"bad configuration in {where}: {error}") from None
 
     def catalog(self) -> Catalog:
         if not any(self.overrides.get(name) for name in ("severities", "roles", "workflow")):
@@ -167,7 +181,15 @@ def load_settings(
     keys = merged.get("keys", {})
     if not isinstance(keys, dict):
         raise UsageError('configuration [keys] must be a table of binding id = "keys"')
+    statuspage = merged.get("statuspage", {})
+    if not isinstance(statuspage, dict):
+        raise UsageError("configuration [statuspage] must be a table")
+    public_url = merged.get("public_url")
+    if public_url is not None and not isinstance(public_url, str):
+        raise UsageError("configuration key 'public_url' must be a string")
     return Settings(
+        statuspage=statuspage,
+        public_url=public_url,
         db=Path(db).expanduser() if db else default_db_path(),
         db_is_default=not db,
         user=merged.get("user") or _login_name(),

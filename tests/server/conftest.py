@@ -44,6 +44,7 @@ class Server:
     logs: list[Path] = field(default_factory=list)
     options: dict[str, Any] | None = None  # keyword arguments of `serve` (see launch.py)
     nofile: int | None = None  # the server's limit on open file descriptors
+    args: list[str] = field(default_factory=list)  # more `warroom serve` arguments
 
     @property
     def url(self) -> str:
@@ -54,7 +55,7 @@ class Server:
         self.logs.append(log_path)
         if self.options is None:
             command = [sys.executable, "-m", "warroom", "serve", "--db", str(self.db)]
-            command += ["--port", str(self.port), "--heartbeat", str(HEARTBEAT)]
+            command += ["--port", str(self.port), "--heartbeat", str(HEARTBEAT), *self.args]
         else:
             options = json.dumps({"heartbeat": HEARTBEAT, **self.options})
             command = [sys.executable, _LAUNCH, str(self.db), str(self.port), options]
@@ -75,9 +76,9 @@ class Server:
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            found = _READY.search(log_path.read_text(errors="replace"))
-            if found:
-                self.port = int(found[1])
+            ports = [int(port) for port in _READY.findall(log_path.read_text(errors="replace"))]
+            if ports and (not self.port or self.port in ports):  # (a given port: that one)
+                self.port = self.port or ports[0]
                 return self
             if self.proc.poll() is not None:
                 raise RuntimeError(f"warroom serve exited:\n{log_path.read_text()}")

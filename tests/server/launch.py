@@ -1,8 +1,8 @@
 """`warroom serve` with what its command line does not offer, for tests.
 
 Run as a script: `python launch.py DB PORT OPTIONS`, OPTIONS a JSON object of
-`serve`'s keyword arguments, plus `max_page_count` (a size limit on the
-store's file: writes beyond it fail as on a full disk).
+`serve`'s keyword arguments (`page`: the `[statuspage]` table), plus
+`max_page_count` (a size limit on the store's file: writes beyond it fail as on a full disk).
 """
 
 from __future__ import annotations

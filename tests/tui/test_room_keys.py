@@ -90,8 +90,9 @@ async def test_e_edits_the_summary_and_u_prefills_the_update_from_it(
         await wait_until(pilot, lambda: isinstance(app.screen, FormScreen))
         assert app.screen.query_one("#text", Input).value == "EU down"
         await pilot.press("shift+tab", "down", "down")  # the audience list: customers
-        # back in the text, selected again: `end` keeps it and types after it
-        stored = await _write_and_wait(pilot, sqlite_store, ["tab", "end", *" (EU)", "enter"])
+        # back in the text (shift+tab: to customers, Tab goes on to the public
+        # title), selected again: `end` keeps it and types after it
+        stored = await _write_and_wait(pilot, sqlite_store, ["shift+tab", "end", *" (EU)", "enter"])
         assert [(e.kind, e.actor, e.data) for e in stored] == [
             ("comms_update", "me", {"text": "EU down (EU)", "audience": "customers"})
         ]

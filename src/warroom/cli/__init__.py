@@ -30,6 +30,7 @@ from warroom.cli import (
     reports,
     runbooks,
     server,
+    statuspage,
     timeline,
     tui,
 )
@@ -50,7 +51,18 @@ from warroom.core.errors import NothingChanged, UsageError, WarroomError
 from warroom.core.text import clean_line
 
 GROUPS = (
-    incidents, runbooks, drills, followups, alerts, oncall, reports, timeline, server, db, tui
+    incidents,
+    runbooks,
+    drills,
+    followups,
+    alerts,
+    oncall,
+    reports,
+    timeline,
+    statuspage,
+    server,
+    db,
+    tui,
 )
 DEFAULT_COMMAND = "tui"  # plain `warroom`
 

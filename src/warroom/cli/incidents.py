@@ -100,6 +100,24 @@ def register(commands: Commands) -> None:
     sub.add_argument("ref")
     sub.add_argument("text")
     sub.add_argument("--audience", choices=AUDIENCES, default="internal")
+    public_options(sub)
+
+
+def public_options(sub: argparse.ArgumentParser) -> None:
+    """`--public-title` and `--component`: what a customers update publishes."""
+    sub.add_argument(
+        "--public-title",
+        metavar="T",
+        help="customers: the incident's title on the public status page (never the internal one)",
+    )
+    sub.add_argument(
+        "--component",
+        action="append",
+        default=[],
+        metavar="NAME=STATE",
+        help="customers: a status page component's state now (operational, "
+        "degraded_performance, partial_outage, major_outage, under_maintenance); repeatable",
+    )
 
 
 def declare(ctx: Context, args: argparse.Namespace) -> int:
@@ -249,5 +267,26 @@ def link(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def update(ctx: Context, args: argparse.Namespace) -> int:
-    event = ctx.write(args.ref, "comms_update", {"text": args.text, "audience": args.audience})
+    data: dict[str, Any] = {"text": args.text, "audience": args.audience}
+    if args.public_title or args.component:
+        if args.audience != "customers":
+            raise UsageError("--public-title and --component go with --audience customers")
+        data.update(public_fields(ctx, args.public_title, args.component))
+    event = ctx.write(args.ref, "comms_update", data)
     return recorded(ctx, event, f"stakeholder update ({args.audience}) recorded")
+
+
+def public_fields(ctx: Context, title: str | None, settings: list[str]) -> dict[str, Any]:
+    """The public title and component states of a customers update; each
+    component named by its id or name in `[statuspage]`, stored by its id."""
+    data: dict[str, Any] = {}
+    if title:
+        data["public_title"] = title
+    if not settings:
+        return data
+    try:
+        components = ctx.settings.page_config().component_states(settings)
+    except ValueError as error:
+        raise UsageError(f"--component {error}") from None
+    data["components"] = components
+    return data

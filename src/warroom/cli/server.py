@@ -30,6 +30,12 @@ def register(commands: Commands) -> None:
     )
     sub.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     sub.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: any free)")
+    sub.add_argument(
+        "--public-port",
+        type=int,
+        metavar="P",
+        help="also serve the public status page alone (/status, /api/v2) on port P",
+    )
     sub.add_argument("--heartbeat", type=float, default=15.0, metavar="S", help=argparse.SUPPRESS)
 
     sub = commands.add("token", "the server's access tokens (in the --db file)", token)
@@ -52,8 +58,9 @@ def register(commands: Commands) -> None:
 def serve(ctx: Context, args: argparse.Namespace) -> int:
     if ctx.settings.server:
         raise UsageError("serve keeps the store itself: give --db, not --server")
-    if not 0 <= args.port <= 65535:
-        raise UsageError(f"--port {args.port} is not a port (0-65535)")
+    for flag, port in (("--port", args.port), ("--public-port", args.public_port)):
+        if port is not None and not 0 <= port <= 65535:
+            raise UsageError(f"{flag} {port} is not a port (0-65535)")
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         sys.stderr.write(
             f"warroom: warning: serving on {clean_line(args.host)}: tokens travel in clear "
@@ -67,7 +74,13 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
     alerts = AlertConfig.from_settings(ctx.settings)  # a bad alert rule is refused here
 
     return run_server(
-        ctx.store, host=args.host, port=args.port, heartbeat=args.heartbeat, alerts=alerts
+        ctx.store,
+        host=args.host,
+        port=args.port,
+        heartbeat=args.heartbeat,
+        page=ctx.settings.page_config(),
+        public_port=args.public_port,
+        alerts=alerts,
     )
 
 

@@ -96,6 +96,8 @@ class Incident:
     followups: dict[str, Followup] = field(default_factory=dict)
     last_update_at: datetime | None = None
     last_audience: str | None = None  # of the last stakeholder update (the form's default)
+    public: bool = False  # on the public status page (a customers update was posted)
+    public_title: str | None = None  # its title there (None: the default title)
     last_seq: int = 0
     last_gseq: int = 0
     updated_at: datetime | None = None

@@ -1,8 +1,10 @@
 """The HTTP API: `create_app(store)` builds the FastAPI application.
 
 Everything under `/api/v1`, described by `/api/v1/openapi.json`; `/healthz`
-for probes.  Every call but `/healthz` and the OpenAPI document needs a bearer
-token (see `warroom.server.tokens`).  The store is used only through the Store
+for probes; the public status page (`/status`, `/api/v2`: see
+`warroom.server.statuspage`); the read-only room view (`/rooms`, signed in
+with a cookie: see `warroom.server.rooms`).  Every call but those and the OpenAPI document
+needs a bearer token (see `warroom.server.tokens`).  The store is used only through the Store
 protocol; the token table lives in the same SQLite file.
 
 (No `from __future__ import annotations` here: FastAPI must see the route
@@ -20,8 +22,10 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Query
 from fastapi.responses import Response, StreamingResponse
 from starlette.middleware import Middleware
 
+from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.core.errors import StoreUnavailable, UsageError
 from warroom.core.events import Event
+from warroom.core.statuspage.config import PageConfig
 from warroom.server.alert_routes import PAGERDUTY_PATH, add_alert_routes
 from warroom.server.alerts import AlertConfig, AlertDesk
 from warroom.server.auth import requirement
@@ -64,8 +68,11 @@ from warroom.server.models import (
     catalog_document,
 )
 from warroom.server.refs import Refs
+from warroom.server.rooms import add_room_routes, install_sign_in
+from warroom.server.statuspage import Pinger, PublicSite, add_public_routes
 from warroom.server.tokens import ADMIN, READ, WRITE, TokenInfo, TokenStore
 from warroom.server.writer import GroupWriter
+from warroom.services.statuspage.board import PublicBoard
 from warroom.store.base import Store
 
 API = "/api/v1"
@@ -93,12 +100,15 @@ def create_app(
     max_body: int = EVENT_BODY_MAX,
     alerts: AlertConfig | None = None,
     sweep: float | None = None,
+    page: PageConfig | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> FastAPI:
     """The application over `store` (a Store, or the path of an SQLite file,
     which the app then opens and closes).  `heartbeat`: seconds between SSE
     heartbeat comments; `max_wait`: the longest long poll; `alerts`: the
     alert rules and settings (default: the shipped rules); `sweep`: seconds
-    between the alert sweeper's rounds (default SWEEP_SECONDS)."""
+    between the alert sweeper's rounds (default SWEEP_SECONDS); `page`: the
+    public status page's configuration (`[statuspage]`)."""
     owned = not isinstance(store, Store)
     if owned:
         from warroom.store.sqlite import SQLiteStore
@@ -110,6 +120,8 @@ def create_app(
     health = StoreHealth()
     writer = GroupWriter(store, health=health)
     desk = AlertDesk(store, writer, hub, alerts)
+    site = PublicSite(PublicBoard(store, page or PageConfig(), clock))
+    pinger = Pinger(site, hub)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -147,11 +159,16 @@ def create_app(
     app.state.writer = writer
     app.state.health = health
     app.state.alerts = desk
+    app.state.site = site
+    app.state.pinger = pinger
     install_error_handlers(app)
     # On the app's own router, not include_router: an included router is a
     # second level that every request is matched through.
     _add_routes(app.router, store, tokens, hub, writer, heartbeat, max_wait)
     add_alert_routes(app.router, desk, tokens)
+    add_public_routes(app.router, site, pinger, heartbeat)
+    add_room_routes(app.router, store, tokens, hub, heartbeat)
+    install_sign_in(app)
 
     @app.get(
         "/healthz",

@@ -12,6 +12,7 @@ from types import FrameType
 
 import uvicorn
 
+from warroom.core.statuspage.config import PageConfig
 from warroom.server.alerts import AlertConfig
 from warroom.server.app import create_app
 from warroom.server.limits import (
@@ -27,6 +28,7 @@ from warroom.server.protocol import (
     descriptor_limit,
     guarded_http,
 )
+from warroom.server.statuspage import create_public_app
 from warroom.store.base import Store
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
@@ -71,14 +73,21 @@ def serve(
     max_connections: int = MAX_CONNECTIONS,
     alerts: AlertConfig | None = None,
     sweep: float | None = None,
+    page: PageConfig | dict | None = None,
+    public_port: int | None = None,
 ) -> int:
     """Serve `store` until SIGTERM or SIGINT; returns the exit status.
     `header_timeout`: seconds a connection has to send a request's headers;
     `max_connections`: open connections at most (fewer if the descriptor
     limit demands it); `alerts`: the alert rules and settings (default: the
-    shipped rules); `sweep`: seconds between the alert sweeper's rounds."""
+    shipped rules); `sweep`: seconds between the alert sweeper's rounds;
+    `page`: the status page's configuration (or its `[statuspage]` table);
+    `public_port`: also serve the status page alone (`/status`, `/api/v2`)
+    on this port."""
     configure_logging()
-    app = create_app(store, heartbeat=heartbeat, alerts=alerts, sweep=sweep)
+    if isinstance(page, dict):
+        page = PageConfig.from_settings(page, None)
+    app = create_app(store, heartbeat=heartbeat, alerts=alerts, sweep=sweep, page=page)
     cap = connection_cap(descriptor_limit(), max_connections)
     # One process (no `workers`): every append goes through the app's one
     # group-commit writer, which cannot span processes.  `http` is httptools
@@ -86,19 +95,54 @@ def serve(
     # POST/s target) with a header deadline and a connection cap; `loop`
     # stays "auto" (uvloop if installed); access_log is off, AccessLog logs instead;
     # no X-Forwarded-* handling: nothing here uses the client's address.
-    config = uvicorn.Config(
-        app,
+    config = _config(app, host, port, header_timeout, cap)
+    servers = [_Server(config, lambda: _stop(app, servers))]
+    if public_port is not None:
+        public = create_public_app(app, heartbeat)
+        public_config = _config(public, host, public_port, header_timeout, cap, lifespan="off")
+        servers.append(_Server(public_config, lambda: _stop(app, servers)))
+    if len(servers) == 1:
+        servers[0].run()
+    else:
+        asyncio.run(_serve_all(servers))
+    return 0 if all(server.started for server in servers) else 1
+
+
+def _stop(app: object, servers: list[_Server]) -> None:
+    """A shutdown signal (caught by any of the servers) stops them all."""
+    app.state.hub.stop()  # type: ignore[attr-defined]
+    for server in servers:
+        server.should_exit = True
+
+
+async def _serve_all(servers: list[_Server]) -> None:
+    """Several servers on one event loop (the main one first: its lifespan
+    starts the hub the others share); when one stops, all do."""
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for server in servers:
+        server.should_exit = True
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _config(
+    app: object,
+    host: str,
+    port: int,
+    header_timeout: float,
+    cap: int,
+    lifespan: str = "on",
+) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,  # type: ignore[arg-type]
         host=host,
         port=port,
         log_config=None,
         access_log=False,
-        lifespan="on",
+        lifespan=lifespan,  # type: ignore[arg-type]
         http=guarded_http(header_timeout, cap),
         timeout_keep_alive=KEEP_ALIVE_TIMEOUT,
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
         server_header=False,
         proxy_headers=False,
     )
-    server = _Server(config, app.state.hub.stop)
-    server.run()
-    return 0 if server.started else 1

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from warroom.core.catalog import Catalog
     from warroom.core.events import Event
     from warroom.core.incident import Incident
-    from warroom.core.kinds.fields import Name, OptionalName, Text, Url
+    from warroom.core.kinds.fields import ComponentState, Name, OptionalName, Text, Title, Url
 
 
 class TextEntry(KindData):
@@ -42,6 +42,10 @@ def _entry(name: str, description: str, category: str) -> KindSpec:
 class CommsUpdate(KindData):
     text: Text
     audience: Name = "internal"
+    # For the public status page, with the customers audience only (absent
+    # from older events, which read as not setting them):
+    public_title: Title | None = None  # the incident's public title from now on
+    components: dict[Name, ComponentState] | None = None  # component -> its state now
 
 
 def _check_comms(state: Incident, data: dict[str, Any], catalog: Catalog) -> None:
@@ -49,12 +53,25 @@ def _check_comms(state: Incident, data: dict[str, Any], catalog: Catalog) -> Non
         raise Refused(
             f"unknown audience {data['audience']!r}; audiences: {', '.join(catalog.audiences)}"
         )
+    public = [name for name in ("public_title", "components") if data.get(name)]
+    if public and data["audience"] != "customers":
+        raise Refused(f"{public[0]} goes with the customers audience (the public status page)")
 
 
 def _fold_comms(state: Incident, event: Event, catalog: Catalog) -> None:
     if state.last_update_at is None or event.occurred_at > state.last_update_at:
         state.last_update_at = event.occurred_at
     state.last_audience = event.data.get("audience", "internal")  # the last one posted
+    if state.last_audience == "customers":  # public from now on (the status page)
+        state.public = True
+        state.public_title = event.data.get("public_title") or state.public_title
+
+
+def _describe_comms(d: dict[str, Any]) -> str:
+    line = f"[{d.get('audience', 'internal')}] {d['text']}"
+    public = [f"public title: {d['public_title']}"] if d.get("public_title") else []
+    public += [f"{name}={state}" for name, state in (d.get("components") or {}).items()]
+    return f"{line} ({'; '.join(public)})" if public else line
 
 
 class LinkAdded(KindData):
@@ -86,7 +103,7 @@ SPECS: tuple[KindSpec, ...] = (
         category="comms",
         check=_check_comms,
         fold=_fold_comms,
-        describe=lambda d: f"[{d.get('audience', 'internal')}] {d['text']}",
+        describe=_describe_comms,
     ),
     KindSpec(
         name="link_added",

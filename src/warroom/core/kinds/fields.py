@@ -14,7 +14,7 @@ import sys
 import typing
 from datetime import date, datetime
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -39,12 +39,14 @@ from warroom.core.kinds.alerts import (
 )
 from warroom.core.kinds.base import NAME_MAX, TEXT_MAX, TITLE_MAX, URL_MAX, KindData
 from warroom.core.kinds.followups import FOLLOWUP_ID
+from warroom.core.statuspage.config import COMPONENT_STATES
 from warroom.core.times import in_utc
 
 __all__ = [
     "AlertId",
     "AlertSummary",
     "AnnotationMap",
+    "ComponentState",
     "ContentHash",
     "Count",
     "Due",
@@ -112,6 +114,7 @@ def _cut_map_to(value_max: int) -> Any:
 AlertSummary = Annotated[str, StringConstraints(min_length=1), _cut_to(SUMMARY_MAX)]
 LabelMap = Annotated[dict[str, str], _cut_map_to(LABEL_VALUE_MAX)]
 AnnotationMap = Annotated[dict[str, str], _cut_map_to(ANNOTATION_VALUE_MAX)]
+ComponentState = Literal[COMPONENT_STATES]  # a status page component's state
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

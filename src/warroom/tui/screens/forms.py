@@ -30,6 +30,8 @@ from warroom.core.errors import UsageError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.runbook_library import Entry
+from warroom.core.statuspage.config import PageConfig, proposed_state
+from warroom.core.statuspage.model import PUBLIC_AUDIENCE
 from warroom.tui.messages import (
     FormFailed,
     FormSaved,
@@ -538,11 +540,27 @@ class CommsForm(_WriteForm):
     selected (typing replaces it; Enter posts exactly what the box shows),
     and the audience, shown in the form's words ("to customers") and
     highlighted in its list: the one last used in this incident, else the
-    first.  Tab reaches the list; an audience's initial picks it."""
+    first.  Tab reaches the list; an audience's initial picks it.
+
+    To customers, the update is public (the status page): the form also asks
+    for the public title (empty: "Investigating issues with COMPONENT"; once
+    given, it is shown to keep or change) and the components' states now
+    (`API=partial_outage, web=degraded_performance`, from `[statuspage]`).  The
+    severity proposes a state in the field's hint; it never sets one."""
 
     TITLE_TEXT = "Stakeholder update"
     AUTO_FOCUS = "#text"  # focused as the form is built: keys typed after `u` land here
     HINT = "Typing replaces · Enter posts · Tab: audience · Esc cancels"
+
+    def __init__(
+        self,
+        incident: Incident,
+        catalog: Catalog,
+        writer: Writer,
+        page: PageConfig | None = None,
+    ) -> None:
+        super().__init__(incident, catalog, writer)
+        self.page = page or PageConfig()
 
     def fields(self) -> ComposeResult:
         audiences = list(self.catalog.audiences)
@@ -566,6 +584,32 @@ class CommsForm(_WriteForm):
             highlighted=start if audiences else None,
             id="audiences",
         )
+        yield from self._public_fields()
+
+    def _public_fields(self) -> ComposeResult:
+        if self.incident.public:
+            title_label = "Public title on the status page (keep or change)"
+        else:
+            title_label = "Public title: the status page shows it, never the internal title"
+        yield Static(title_label, classes="form-label public", markup=False)
+        yield SafeInput(
+            self.incident.public_title or "",
+            id="public-title",
+            placeholder="empty: Investigating issues with COMPONENT",
+            classes="public",
+            compact=True,
+        )
+        names = ", ".join(component.name for component in self.page.components)
+        proposed = proposed_state(self.incident.severity)
+        first = self.page.components[0].name if self.page.components else "NAME"
+        label = f"Components now ({names or 'none in [statuspage]'})"
+        yield Static(label, classes="form-label public", markup=False)
+        yield SafeInput(
+            id="components",
+            placeholder=f"e.g. {first}={proposed} (SEV{self.incident.severity} proposes it)",
+            classes="public",
+            compact=True,
+        )
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -580,7 +624,11 @@ class CommsForm(_WriteForm):
         label = f"Update to {audience}" if audience else "Update (choose the audience below)"
         if audience and audience == self.incident.last_audience:
             label += " (the audience of the last update)"
+        if audience == PUBLIC_AUDIENCE:
+            label += ": public, on the status page"
         self.query_one("#update-label", Static).update(safe_line(label + ":", 200))
+        for widget in self.query(".public"):
+            widget.display = audience == PUBLIC_AUDIENCE
 
     def job(self) -> Callable[[], Event]:
         audience = self.chosen(self.query_one("#audiences", OptionList))
@@ -589,7 +637,19 @@ class CommsForm(_WriteForm):
         text = self.query_one("#text", Input).value.strip()
         if not text:
             raise UsageError("the update is empty")
-        return lambda: self.writer("comms_update", {"text": text, "audience": audience}, None)
+        data: dict[str, Any] = {"text": text, "audience": audience}
+        if audience == PUBLIC_AUDIENCE:
+            title = self.query_one("#public-title", Input).value.strip()
+            if title and title != self.incident.public_title:
+                data["public_title"] = title
+            raw = self.query_one("#components", Input).value
+            settings = [part for part in raw.split(",") if part.strip()]
+            if settings:
+                try:
+                    data["components"] = self.page.component_states(settings)
+                except ValueError as error:
+                    raise UsageError(f"components: {error}") from None
+        return lambda: self.writer("comms_update", data, None)
 
 
 class AttachRunbookForm(_WriteForm):

@@ -577,7 +577,11 @@ class RoomScreen(TypeAhead, RoomBase):
     def action_comms(self) -> None:
         from warroom.tui.screens.forms import CommsForm
 
-        self._form(lambda incident: CommsForm(incident, self.catalog, self._writer))
+        try:  # the status page's components (a bad [statuspage] offers none)
+            page = warroom_app(self).settings.page_config()
+        except UsageError:
+            page = None
+        self._form(lambda incident: CommsForm(incident, self.catalog, self._writer, page))
 
     def action_status(self) -> None:
         from warroom.tui.screens.forms import StatusForm

@@ -1,0 +1,254 @@
+"""The read-only room view for colleagues without a terminal: `/rooms` (the
+open incidents) and `/rooms/REF` (one room's header, roster, timeline and
+runbook), live: its script listens to `/rooms/REF/stream` (the incident's
+events, as the API's stream sends them) and redraws the room from
+`/rooms/REF/panel` (the same HTML, rendered again).  Read only: nothing here
+writes.
+
+A viewer-or-better token is entered once in the sign-in form
+(`/rooms/sign-in`) and kept in an HttpOnly, SameSite=Strict cookie (Secure
+when the request came over https), never in a URL; `/rooms/sign-out` clears
+it.  The token is checked on every request, and a revoked one ends its open
+streams at once (the hub ends them) and works on no further request.
+Every string is autoescaped (`warroom.services.html`); the pages allow no
+inline script.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from anyio import to_thread
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+
+from warroom.core.catalog import Catalog
+from warroom.core.describe import describe, kind_label
+from warroom.core.events import Event
+from warroom.core.incident import Incident
+from warroom.core.text import clean
+from warroom.server.hub import Hub
+from warroom.server.live import gseq_before, stream
+from warroom.server.refs import Refs
+from warroom.server.tokens import TokenInfo, TokenStore
+from warroom.services.html import templates
+from warroom.store.base import Store
+
+WEB = Path(__file__).with_name("web")
+COOKIE = "warroom_token"
+TIMELINE_TAIL = 300  # events shown in a room (the newest)
+SIGN_IN_BODY_MAX = 4096
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    # Not no-referrer: with it a browser posts the sign-in form with `Origin: null`.
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+_ASSETS = {"room.js": "text/javascript; charset=utf-8", "room.css": "text/css; charset=utf-8"}
+
+
+class SignIn(Exception):
+    """No valid viewer-or-better token in the cookie: the page asks for one."""
+
+
+def _html(text: str, status: int = 200, **extra: str) -> Response:
+    return Response(
+        text, status, media_type="text/html; charset=utf-8", headers={**HEADERS, **extra}
+    )
+
+
+def _render(name: str, **values: Any) -> str:
+    return templates(WEB).get_template(name).render(**values)
+
+
+def _row(event: Event) -> dict[str, Any]:
+    """One timeline line: its time, who, what kind, and its text (cleaned)."""
+    return {
+        "seq": event.seq or 0,
+        "at": event.occurred_at,
+        "actor": clean(event.actor),
+        "label": clean(kind_label(event.kind)),
+        "text": clean(describe(event)),
+    }
+
+
+def room_values(incident: Incident, events: list[Event], catalog: Catalog) -> dict[str, Any]:
+    severity = catalog.severities.get(incident.severity)
+    return {
+        "incident": incident,
+        "ref": incident.ref,
+        "title": clean(incident.title),
+        "severity": severity.label if severity else f"SEV{incident.severity}",
+        "severity_name": clean(severity.name) if severity else "",
+        "status": clean(incident.status),
+        "summary": clean(incident.summary),
+        "roles": [
+            (clean(catalog.roles[role].name if role in catalog.roles else role), names)
+            for role, names in incident.roles.items()
+            if names
+        ],
+        "links": [(clean(link.label), clean(link.url)) for link in incident.links],
+        "rows": [_row(event) for event in events],
+        "steps": [
+            {
+                "text": clean(step.text),
+                "done": bool(step.checked_by),
+                "by": clean(step.checked_by or ""),
+            }
+            for step in incident.steps.values()
+        ],
+        "last_seq": incident.last_seq,
+    }
+
+
+def add_room_routes(
+    router: APIRouter, store: Store, tokens: TokenStore, hub: Hub, heartbeat: float
+) -> None:
+    refs = Refs(store)
+
+    def viewer(request: Request) -> TokenInfo:
+        secret = request.cookies.get(COOKIE)
+        info = tokens.verify(secret) if secret else None
+        if info is None or info.revoked or not info.allows("viewer"):
+            raise SignIn()
+        return info
+
+    @router.get("/rooms/sign-in", include_in_schema=False)
+    def sign_in_form() -> Response:
+        return _html(_render("signin.html", problem=""))
+
+    @router.post("/rooms/sign-in", include_in_schema=False)
+    async def sign_in(request: Request) -> Response:
+        if not _same_origin(request):
+            return _html(_render("signin.html", problem="Sign in from this page."), 403)
+        body = await request.body()
+        fields = parse_qs(body[:SIGN_IN_BODY_MAX].decode("utf-8", "replace"))
+        secret = (fields.get("token") or [""])[0].strip()
+        info = tokens.verify(secret) if secret else None
+        if info is None or info.revoked or not info.allows("viewer"):
+            problem = "That token is not valid (or was revoked)."
+            return _html(_render("signin.html", problem=problem), 401)
+        answer = RedirectResponse("/rooms", 303, headers=HEADERS)
+        answer.set_cookie(
+            COOKIE,
+            secret,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+            path="/rooms",
+        )
+        return answer
+
+    @router.post("/rooms/sign-out", include_in_schema=False)
+    def sign_out(request: Request) -> Response:
+        if not _same_origin(request):
+            return _html(_render("signin.html", problem="Sign out from this page."), 403)
+        answer = RedirectResponse("/rooms/sign-in", 303, headers=HEADERS)
+        answer.delete_cookie(COOKIE, path="/rooms", httponly=True, samesite="strict")
+        return answer
+
+    for asset, media in _ASSETS.items():
+
+        def serve_asset(name: str = asset, media: str = media) -> Response:
+            return Response((WEB / name).read_bytes(), media_type=media, headers=HEADERS)
+
+        router.add_api_route(
+            f"/rooms/{asset}", _fixed(serve_asset), methods=["GET"], include_in_schema=False
+        )
+
+    @router.get("/rooms", include_in_schema=False)
+    async def rooms(request: Request) -> Response:
+        token = viewer(request)
+        incidents = await to_thread.run_sync(store.incidents)
+        items = [
+            {
+                "ref": incident.ref,
+                "title": clean(incident.title),
+                "severity": f"SEV{incident.severity}",
+                "status": clean(incident.status),
+                "lead": clean(incident.lead or ""),
+                "declared_at": incident.declared_at,
+            }
+            for incident in incidents
+        ]
+        return _html(_render("rooms.html", incidents=items, who=clean(token.name)))
+
+    async def values(ref: str) -> dict[str, Any]:
+        incident_id = await refs.resolve(ref)
+
+        def read() -> dict[str, Any]:
+            incident = store.incident(incident_id)
+            events = store.events_before(incident_id, None, TIMELINE_TAIL)
+            return room_values(incident, events, store.catalog)
+
+        return await to_thread.run_sync(read)
+
+    @router.get("/rooms/{ref}", include_in_schema=False)
+    async def room(ref: str, request: Request) -> Response:
+        token = viewer(request)
+        return _html(_render("room.html", who=clean(token.name), **await values(ref)))
+
+    @router.get("/rooms/{ref}/panel", include_in_schema=False)
+    async def panel(ref: str, request: Request) -> Response:
+        viewer(request)
+        return _html(_render("panel.html", **await values(ref)))
+
+    @router.get("/rooms/{ref}/stream", include_in_schema=False)
+    async def room_stream(ref: str, request: Request, after_seq: int = 0) -> StreamingResponse:
+        token = viewer(request)
+        incident_id = await refs.resolve(ref)
+        start = max(0, min(after_seq, 2**62))
+        after_gseq = await to_thread.run_sync(gseq_before, store, incident_id, start)
+        body = stream(
+            hub,
+            store,
+            incident_id=incident_id,
+            after_gseq=after_gseq,
+            after_seq=start,
+            heartbeat=heartbeat,
+            token_name=token.name,
+            still_valid=lambda: tokens.still_valid(token),
+        )
+        return StreamingResponse(
+            body, media_type="text/event-stream", headers={**HEADERS, "X-Accel-Buffering": "no"}
+        )
+
+
+def _same_origin(request: Request) -> bool:
+    """A form posted from this server's own page (or by a client that sends
+    no Origin): another site cannot sign a browser in or out."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    host = request.headers.get("host", "")
+    return origin in (f"http://{host}", f"https://{host}")
+
+
+def _fixed(function: Any) -> Any:
+    """`function` as an endpoint taking no parameter (its defaults are bound)."""
+
+    def endpoint() -> Response:
+        return function()
+
+    return endpoint
+
+
+def install_sign_in(app: Any) -> None:
+    """Pages asked for without a valid cookie go to the sign-in form; the
+    stream and panel answer 401 (their script then stops)."""
+
+    @app.exception_handler(SignIn)
+    async def _sign_in(request: Request, error: SignIn) -> Response:
+        if request.url.path.endswith(("/stream", "/panel")):
+            return Response("sign in again", 401, media_type="text/plain", headers=HEADERS)
+        answer = RedirectResponse("/rooms/sign-in", 303, headers=HEADERS)
+        if request.cookies.get(COOKIE):  # a revoked or unknown token: forget it
+            answer.delete_cookie(COOKIE, path="/rooms", httponly=True, samesite="strict")
+        return answer
