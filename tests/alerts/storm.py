@@ -12,13 +12,19 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 AM_NEVER = "0001-01-01T00:00:00Z"  # Alertmanager's endsAt of a firing alert
 EXTERNAL_URL = "http://alertmanager.example.org:9093"
-STORM_START = "2026-12-05T07:00:00.000Z"
+
+
+def minutes_ago(minutes: float) -> str:
+    """A time `minutes` before now as Alertmanager writes it."""
+    moment = datetime.now(UTC) - timedelta(minutes=minutes)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def fingerprint(labels: Mapping[str, str]) -> str:
@@ -38,7 +44,7 @@ def am_alert(
     labels: Mapping[str, str],
     *,
     summary: str = "",
-    starts_at: str = STORM_START,
+    starts_at: str | None = None,
     ends_at: str | None = None,
 ) -> dict[str, Any]:
     """One alert of a webhook body; resolved when `ends_at` is given."""
@@ -46,7 +52,7 @@ def am_alert(
         "status": "resolved" if ends_at else "firing",
         "labels": dict(labels),
         "annotations": {"summary": summary or f"{labels.get('alertname', 'alert')} firing"},
-        "startsAt": starts_at,
+        "startsAt": starts_at or minutes_ago(2),
         "endsAt": ends_at or AM_NEVER,
         "generatorURL": "http://prometheus.example.org:9090/graph?g0.expr=up+%3D%3D+0",
         "fingerprint": fingerprint(labels),
@@ -76,6 +82,7 @@ def am_body(alerts: Sequence[Mapping[str, Any]], group_labels: Mapping[str, str]
 
 def storm_alerts(count: int, alertname: str = "CheckoutStorm") -> list[dict[str, Any]]:
     """`count` distinct firing alerts of one group (`alertname`), one instance each."""
+    began = minutes_ago(2)
     return [
         am_alert(
             {
@@ -85,6 +92,7 @@ def storm_alerts(count: int, alertname: str = "CheckoutStorm") -> list[dict[str,
                 "severity": "critical",
             },
             summary=f"checkout pod {index} failing",
+            starts_at=began,
         )
         for index in range(count)
     ]
