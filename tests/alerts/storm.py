@@ -186,7 +186,7 @@ def send_with_retry(
         if answer is not None and answer.status_code < 300:
             with sent.lock:
                 sent.times.append(took)
-                sent.answers.append(answer.json())
+                sent.answers.append(answer.json() if answer.content else {})
             return
         if answer is not None and answer.status_code < 500:
             with sent.lock:

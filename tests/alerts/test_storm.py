@@ -8,9 +8,6 @@ server loses nothing and absorbs the duplicates."""
 
 from __future__ import annotations
 
-import signal
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +23,7 @@ from tests.alerts.warroom import (
     ALERTMANAGER_PATH,
     PAGERDUTY_PATH,
     AlertServer,
+    KillAndRestart,
     running_alert_server,
     stored_alerts,
 )
@@ -86,31 +84,6 @@ def test_a_pagerduty_storm_of_single_events_makes_one_incident(tmp_path: Path) -
             event["dedup_key"] for event in events
         )
         assert_one_incident_holding_every_alert(served, "pagerduty")
-
-
-class KillAndRestart:
-    """A `during` callback of `paced`: when body `at` is due, SIGKILL the
-    server, and start it again on the same port a second later (in a thread:
-    the storm goes on meanwhile)."""
-
-    def __init__(self, served: AlertServer, at: int) -> None:
-        self.served = served
-        self.at = at
-        self.thread = threading.Thread(target=self._restart)
-
-    def __call__(self, index: int) -> None:
-        if index == self.at:
-            self.served.server.signal(signal.SIGKILL)
-            self.served.server.wait(10)
-            self.thread.start()
-
-    def _restart(self) -> None:
-        time.sleep(1.0)
-        self.served.server.start()
-
-    def join(self) -> None:
-        self.thread.join(60)
-        assert len(self.served.server.logs) == 2, "the server was not restarted"
 
 
 def test_killed_mid_alertmanager_storm_the_server_loses_nothing(tmp_path: Path) -> None:

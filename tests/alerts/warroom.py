@@ -4,7 +4,9 @@ token (to read what arrived), and reads of what it stored."""
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -105,3 +107,28 @@ def stored_alerts(db: Path) -> list[tuple[str, str, str, str]]:
     straight from the SQLite file (no limit, no server)."""
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
         return conn.execute("SELECT source, key, starts_at, status FROM alerts").fetchall()
+
+
+class KillAndRestart:
+    """A `during` callback of `paced`: when body `at` is due, SIGKILL the
+    server, and start it again on the same port a second later (in a thread:
+    the storm goes on meanwhile)."""
+
+    def __init__(self, served: AlertServer, at: int) -> None:
+        self.served = served
+        self.at = at
+        self.thread = threading.Thread(target=self._restart)
+
+    def __call__(self, index: int) -> None:
+        if index == self.at:
+            self.served.server.signal(signal.SIGKILL)
+            self.served.server.wait(10)
+            self.thread.start()
+
+    def _restart(self) -> None:
+        time.sleep(1.0)
+        self.served.server.start()
+
+    def join(self) -> None:
+        self.thread.join(60)
+        assert len(self.served.server.logs) == 2, "the server was not restarted"
