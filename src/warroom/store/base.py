@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from warroom.core.catalog import Catalog
 from warroom.core.errors import NotFound
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from warroom.core.alerts.model import AlertRecord, Ingested
     from warroom.store.outbox import OutboxEntry, SyncReport
 
+T = TypeVar("T")
 REF_HELP = "use INC-7, 7, or at least 6 hex characters of the incident's id"
 _NUMBER_REF = re.compile(r"^(?:inc-?)?(\d+)$", re.IGNORECASE)
 _HEX_REF = re.compile(r"^[0-9a-f][0-9a-f-]{5,35}$", re.IGNORECASE)
@@ -247,6 +248,143 @@ class AlertInbox(Protocol):
         """A number that changes when the inbox may have changed; free to call
         often (no request, no query beyond a cheap one)."""
         ...
+
+
+@dataclass(slots=True)
+class AlertBucket:
+    """The throttle of one alert group in one minute of arrival (`minute` like
+    "2026-12-05T07:14Z"): alert events shown on the timeline, and those hidden
+    (counted) to be summed up in one `alerts_summarized` once the minute is over."""
+
+    group_key: str
+    minute: str
+    incident_id: str | None = None
+    shown: int = 0
+    hidden_fired: int = 0
+    hidden_resolved: int = 0
+    summarized: bool = False
+
+    @property
+    def hidden(self) -> int:
+        return self.hidden_fired + self.hidden_resolved
+
+
+class AlertTransaction(Protocol):
+    """One alert request inside a store's write transaction: the alert rows,
+    the group rows, the throttle buckets and the incidents' events, all
+    committed together (or, for this request, not at all).  Reads see what
+    this transaction wrote.  Used by `warroom.services.alerts` only."""
+
+    @property
+    def now(self) -> datetime:
+        """The transaction's time: recorded_at of its events."""
+        ...
+
+    @property
+    def catalog(self) -> Catalog: ...
+
+    def alert(self, alert_id: str) -> AlertRecord | None:
+        """The instance with this exact id."""
+        ...
+
+    def find(self, prefix: str) -> AlertRecord:
+        """The instance whose id starts with `prefix`; NotFound (also when ambiguous)."""
+        ...
+
+    def latest(self, source: str, key: str, status: str | None = None) -> AlertRecord | None:
+        """The newest instance (by starts_at) of (source, key), of `status` if given."""
+        ...
+
+    def group_alerts(self, group_key: str, state: str, status: str) -> list[AlertRecord]:
+        """The group's instances in `state` and `status`, oldest first."""
+        ...
+
+    def put_alert(self, record: AlertRecord, decided_severity: int | None = None) -> None:
+        """Insert or replace an instance (by id); `decided_severity` None keeps the stored one."""
+        ...
+
+    def decided_severity(self, alert_id: str) -> int | None:
+        """The SEV the rules gave the instance when it arrived."""
+        ...
+
+    def group_incident(self, group_key: str) -> str | None:
+        """The incident the group's alerts go to (the last one declared or attached)."""
+        ...
+
+    def set_group_incident(self, group_key: str, incident_id: str) -> None: ...
+
+    def incident(self, incident_id: str) -> Incident | None:
+        """An incident as this transaction left it (None: there is none)."""
+        ...
+
+    def resolve(self, ref: str) -> str:
+        """The incident id a reference names (`Store.resolve`)."""
+        ...
+
+    def append(self, events: Sequence[Event]) -> list[Event]:
+        """Validate and store events (as `Store.append_many`); raises Refused..."""
+        ...
+
+    def bucket(self, group_key: str, minute: str) -> AlertBucket:
+        """The group's bucket of that minute (a new, empty one if none)."""
+        ...
+
+    def put_bucket(self, bucket: AlertBucket) -> None: ...
+
+    def finished_buckets(self, before_minute: str) -> list[AlertBucket]:
+        """Buckets of minutes before `before_minute` with hidden alerts and no summary yet."""
+        ...
+
+
+@runtime_checkable
+class AlertTable(Protocol):
+    """A store that keeps alerts beside the events, writing them in the same
+    transaction as the events they cause (SQLite now, PostgreSQL later).  The
+    algorithm is `warroom.services.alerts`'s; this is the table and its
+    transaction.  Check with `isinstance(store, AlertTable)`."""
+
+    def alert_requests(
+        self, requests: Sequence[Callable[[AlertTransaction], T]], now: datetime | None = None
+    ) -> list[T | Exception]:
+        """Run each request in one write transaction, one commit for all (the
+        server's group commit).  A request that raises is rolled back alone
+        (its alert rows and events) and its exception returned in its place;
+        StoreUnavailable if the transaction itself fails (nothing stored).
+        Watchers are woken after the commit."""
+        ...
+
+    def alert_rows(
+        self, state: str = "inbox", incident_id: str | None = None, limit: int = 100
+    ) -> list[AlertRecord]:
+        """Alerts, newest first: "inbox" (firing, in the inbox), "all", or a
+        state of STATES; only one incident's when `incident_id` is given."""
+        ...
+
+    def find_alert(self, prefix: str) -> AlertRecord:
+        """One alert by id or id prefix; NotFound (also when ambiguous)."""
+        ...
+
+    def inbox_summary(self) -> InboxSummary:
+        """How many alerts wait in the inbox, and its critical ones."""
+        ...
+
+    def purge_alerts(self, resolved_before: datetime) -> int:
+        """Delete alerts resolved before that time (and spent throttle
+        buckets); how many alerts were deleted."""
+        ...
+
+    def alerts_version(self) -> int:
+        """A number that changes when any process may have changed the alerts
+        (one pragma on a kept connection: cheap to call often)."""
+        ...
+
+
+@runtime_checkable
+class AlertInboxSource(Protocol):
+    """A store whose alerts live elsewhere (a warroom server): it hands out
+    its `AlertInbox`.  Check with `isinstance(store, AlertInboxSource)`."""
+
+    def alert_inbox(self) -> AlertInbox: ...
 
 
 def parse_ref(ref: str) -> tuple[int | None, str | None]:

@@ -18,10 +18,10 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from warroom.core.catalog import Catalog
 from warroom.core.clock import SYSTEM_CLOCK, Clock
@@ -31,10 +31,16 @@ from warroom.core.fold import apply
 from warroom.core.incident import Incident
 from warroom.core.times import format_time, parse_wire_time
 from warroom.core.validate import normalise, validate
-from warroom.store import guard, schema
-from warroom.store.base import REF_HELP, TokenRow, parse_ref, sort_incidents
+from warroom.store import guard, schema, sqlite_alerts
+from warroom.store.base import REF_HELP, InboxSummary, TokenRow, parse_ref, sort_incidents
 from warroom.store.schema import unavailable
 from warroom.store.sqlite_tokens import SQLiteTokens
+
+if TYPE_CHECKING:
+    from warroom.core.alerts.model import AlertRecord
+    from warroom.store.base import AlertTransaction
+
+T = TypeVar("T")
 
 IDLE_CONNECTIONS = 5  # connections kept open for reuse (more are made when needed)
 # Seconds between data_version polls while watching: quick right after a
@@ -68,6 +74,7 @@ class SQLiteStore:
         self._notifier = _Notifier()
         self._ensure_schema()
         self._tokens = SQLiteTokens(self.path)
+        self._alerts = sqlite_alerts.SQLiteAlertReads(self.path)
 
     # -- writing ---------------------------------------------------------
 
@@ -251,6 +258,7 @@ class SQLiteStore:
 
     def close(self) -> None:
         self._tokens.close()
+        self._alerts.close()
         self._pool.close()
 
     def __enter__(self) -> SQLiteStore:
@@ -272,6 +280,48 @@ class SQLiteStore:
 
     def token_by_hash(self, digest: str) -> TokenRow | None:
         return self._tokens.by_hash(digest)
+
+    # -- alerts: AlertTable (warroom.store.sqlite_alerts) --------------------
+
+    def alert_requests(
+        self, requests: Sequence[Callable[[AlertTransaction], T]], now: datetime | None = None
+    ) -> list[T | Exception]:
+        try:
+            with self._pool.write() as conn:
+                group = _Group(conn, self.catalog)
+                results = sqlite_alerts.run_requests(conn, group, requests, now or self.clock.now())
+                group.save_states()
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
+        self._notifier.notify()
+        return results
+
+    def alert_rows(
+        self, state: str = "inbox", incident_id: str | None = None, limit: int = 100
+    ) -> list[AlertRecord]:
+        return self._alert_read(lambda: self._alerts.rows(state, incident_id, limit))
+
+    def find_alert(self, prefix: str) -> AlertRecord:
+        return self._alert_read(lambda: self._alerts.find(prefix))
+
+    def inbox_summary(self) -> InboxSummary:
+        return self._alert_read(self._alerts.summary)
+
+    def purge_alerts(self, resolved_before: datetime) -> int:
+        try:
+            with self._pool.write() as conn:
+                return sqlite_alerts.purge(conn, resolved_before)
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
+
+    def alerts_version(self) -> int:
+        return self._alert_read(self._alerts.version)
+
+    def _alert_read(self, read: Callable[[], T]) -> T:
+        try:
+            return read()
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
 
 
 def upgrade(path: Path) -> tuple[int, int]:

@@ -1,5 +1,5 @@
-"""The SQL tables: the store's id, the event log, the incidents read model (snapshots), and
-the server's access tokens.
+"""The SQL tables: the store's id, the event log, the incidents read model (snapshots),
+the server's access tokens, and the alerts (instances, groups, throttle buckets).
 
 The one definition of the schema: new files are made from these classes
 (`warroom.store.schema`), the migrations' autogenerate compares against them,
@@ -90,5 +90,79 @@ class TokenRow(SQLModel, table=True):
     revoked_at: str | None = None
 
 
+class AlertRow(SQLModel, table=True):
+    """One alert instance: (source, key, starts_at) is unique, `id` derived from
+    it.  Maps (labels, annotations, extra) and links are JSON text, kept whole
+    (events carry them cut to the event limits).  `decided_severity` is the SEV
+    the rules gave it (an incident declared from the inbox gets it)."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("source", "key", "starts_at"),
+        Index("alerts_state_status", "state", "status"),
+        Index("alerts_group", "group_key"),
+        Index("alerts_incident", "incident_id"),
+        Index("alerts_ends_at", "ends_at"),
+    )
+
+    id: str = Field(primary_key=True)
+    source: str
+    key: str
+    starts_at: str
+    status: str
+    state: str
+    summary: str
+    group_key: str
+    first_seen: str
+    last_seen: str
+    repeats: int = 0
+    ends_at: str | None = None
+    severity: str = ""
+    service: str | None = None
+    description: str = ""
+    labels: str = "{}"
+    annotations: str = "{}"
+    links: str = "[]"
+    incident_id: str | None = None
+    acknowledged: bool = False
+    rule: str = ""
+    extra: str = "{}"
+    decided_severity: int | None = None
+
+
+class AlertGroupRow(SQLModel, table=True):
+    """The incident of an alert group: one row per group, so one open incident
+    per group is a constraint.  The transaction that declares an incident for
+    the group (or attaches the group to one) sets it."""
+
+    __tablename__ = "alert_groups"
+
+    group_key: str = Field(primary_key=True)
+    incident_id: str
+
+
+class AlertBucketRow(SQLModel, table=True):
+    """The throttle of one group in one minute of arrival: alert events shown,
+    the ones hidden (counted instead), and whether their summary was written."""
+
+    __tablename__ = "alert_buckets"
+
+    group_key: str = Field(primary_key=True)
+    minute: str = Field(primary_key=True)
+    incident_id: str | None = None  # where the hidden ones went
+    shown: int = 0
+    hidden_fired: int = 0
+    hidden_resolved: int = 0
+    summarized: bool = False
+
+
 metadata = SQLModel.metadata
-TABLES = [StoreIdRow.__table__, EventRow.__table__, IncidentRow.__table__, TokenRow.__table__]
+TABLES = [
+    StoreIdRow.__table__,
+    EventRow.__table__,
+    IncidentRow.__table__,
+    TokenRow.__table__,
+    AlertRow.__table__,
+    AlertGroupRow.__table__,
+    AlertBucketRow.__table__,
+]

@@ -1,0 +1,96 @@
+"""Alerts built by hand for the store and service tests (the payload parsers
+and the rules have their own tests): a real SQLite file on disk, a fixed clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tests.conftest import FIXED_NOW
+from warroom.core.alerts.model import Alert, Decision, Ingested
+from warroom.core.clock import FixedClock
+from warroom.core.events import Event
+from warroom.services import alerts as service
+from warroom.store.sqlite import SQLiteStore
+
+NOW = FIXED_NOW  # the root conftest's `clock`; `sqlite_store` is on it
+
+
+class HandRules:
+    """Critical declares SEV2, the rest goes to the inbox; `drop` labels are
+    dropped; the group is the source's own group, else the key."""
+
+    def decide(self, alert: Alert) -> Decision:
+        if alert.labels.get("drop"):
+            action = "drop"
+        elif alert.severity == "critical":
+            action = "declare"
+        else:
+            action = "inbox"
+        group = alert.group or alert.key
+        service_name = alert.labels.get("service") or alert.service_hint or None
+        return Decision(action, 2, service_name, f"{alert.source}:{group}", "hand:0")
+
+
+@dataclass(frozen=True)
+class Windows:
+    reopen_window: timedelta = timedelta(hours=1)
+    retention: timedelta = timedelta(days=30)
+
+
+def firing(
+    key: str,
+    starts_at: datetime | None = NOW - timedelta(minutes=3),
+    group: str = "g1",
+    severity: str = "critical",
+    source: str = "alertmanager",
+    **fields: Any,
+) -> Alert:
+    labels = {"alertname": "HighErrorRate", "service": "web-api", "severity": severity}
+    labels.update(fields.pop("labels", {}))
+    return Alert(
+        source=source,
+        key=key,
+        status="firing",
+        summary=fields.pop("summary", f"errors on {key}"),
+        starts_at=starts_at,
+        severity=severity,
+        labels=labels,
+        annotations=fields.pop("annotations", {"summary": f"errors on {key}"}),
+        group=group,
+        **fields,
+    )
+
+
+def resolved(alert: Alert, ends_at: datetime | None = None) -> Alert:
+    from dataclasses import replace
+
+    action = "resolve"
+    return replace(alert, status="resolved", ends_at=ends_at, event_action=action)
+
+
+def pagerduty(key: str, action: str = "trigger", severity: str = "critical") -> Alert:
+    return Alert(
+        source="pagerduty",
+        key=key,
+        status="resolved" if action == "resolve" else "firing",
+        summary=f"disk full on {key}",
+        severity=severity,
+        labels={"severity": severity, "component": "db"},
+        group=key,
+        service_hint="db",
+        event_action=action,
+    )
+
+
+def ingest(store: SQLiteStore, clock: FixedClock, *alerts: Alert, **options: Any) -> Ingested:
+    return service.ingest(store, list(alerts), HandRules(), Windows(), clock, **options)
+
+
+def kinds(store: SQLiteStore, ref: str = "INC-1") -> list[str]:
+    return [event.kind for event in store.events(store.resolve(ref))]
+
+
+def of_kind(store: SQLiteStore, kind: str, ref: str = "INC-1") -> list[Event]:
+    return [event for event in store.events(store.resolve(ref)) if event.kind == kind]
