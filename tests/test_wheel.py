@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent  # the checkout: pyproject.toml is
 PROBE = """
 import json, sys, warroom
 from warroom.resources import resource_dir
+from warroom.core.alerts.rules import load_rules
 print(json.dumps({
+    "alert_rules": [rule.name for rule in load_rules()],
     "file": warroom.__file__,
     "path": sys.path,
     "data": str(resource_dir("data")),
@@ -93,6 +95,7 @@ def test_the_wheel_works_outside_the_checkout(tmp_path: Path) -> None:
     installed = site / "warroom"
     assert Path(probe["file"]).resolve() == installed / "__init__.py"
     assert str(ROOT / "src") not in probe["path"]
+    assert probe["alert_rules"] == ["critical-declares", "inbox"]  # data/alert_rules.toml
     for name in ("data", "styles"):
         found = Path(probe[name]).resolve()
         assert found == installed / "_resources" / name, (name, found)

@@ -14,7 +14,9 @@ Keys: `db`, `user`, `server`, `token`, `token_file`, `runbook_dirs` (a list of f
 runbooks, added to the shipped samples; the files' lists and
 WARROOM_RUNBOOK_DIRS, separated by the OS path separator, add up), and the
 tables `[severities.N]`, `[roles.KEY]`, `[workflow]` (merged over `data/`),
-`[keys]` (binding id -> keys), `theme` (the TUI's colour theme, e.g.
+`[keys]` (binding id -> keys), `[[alert_rules]]` and `[alerts]` (read by
+`Settings.alert_rules()` / `alert_settings()`: the user's rules before the site's,
+then the shipped defaults), `theme` (the TUI's colour theme, e.g.
 "textual-light"; choosing one in the command palette saves it to the user's
 file, `save_theme`).  A relative `db` or runbook folder in a file is relative
 to that file's folder.
@@ -28,10 +30,13 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warroom.core.catalog import Catalog, build_catalog, deep_merge, load_data_documents
 from warroom.core.errors import UsageError
+
+if TYPE_CHECKING:
+    from warroom.core.alerts.rules import AlertSettings, Rules
 
 SITE_CONFIG = Path("/etc/warroom/config.toml")
 _SCALARS = ("db", "user", "server", "token", "token_file")
@@ -55,6 +60,19 @@ class Settings:
     warnings: list[str] = field(default_factory=list)
     theme: str | None = None  # as written in a file: the TUI checks that it names a theme
     user_config: Path | None = None  # the user's config file (where a chosen theme is saved)
+    documents: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)  # site, user
+
+    def alert_rules(self) -> Rules:
+        """The alert rules: the user's file's, the site's, then the shipped defaults."""
+        from warroom.core.alerts.rules import load_rules
+
+        return load_rules(reversed(self.documents))
+
+    def alert_settings(self) -> AlertSettings:
+        """`[alerts]`: the user's file's keys over the site's."""
+        from warroom.core.alerts.rules import alert_settings
+
+        return alert_settings(reversed(self.documents))
 
     def catalog(self) -> Catalog:
         if not any(self.overrides.get(name) for name in ("severities", "roles", "workflow")):
@@ -91,12 +109,14 @@ def load_settings(
     merged: dict[str, Any] = {}
     sources: list[Path] = []
     runbook_dirs: list[Path] = []
+    documents: list[tuple[Path, dict[str, Any]]] = []
     layers: list[tuple[str, dict[str, Any]]] = []  # (where, its scalars), lowest first
     for path in config_paths(env):
         document = _read_file(path)
         if document is None:
             continue
         sources.append(path)
+        documents.append((path, document))
         runbook_dirs += _runbook_dirs(document.pop("runbook_dirs", []), path)
         for name in ("db", "token_file"):
             if isinstance(document.get(name), str):
@@ -137,6 +157,7 @@ def load_settings(
         warnings=warnings,
         theme=str(merged["theme"]) if merged.get("theme") is not None else None,
         user_config=config_paths(env)[1],
+        documents=documents,
         runbook_dirs=runbook_dirs
         + [
             Path(p).expanduser() for p in env.get("WARROOM_RUNBOOK_DIRS", "").split(os.pathsep) if p

@@ -1,14 +1,14 @@
 """Alerts built by hand for the store and service tests (the payload parsers
-and the rules have their own tests): a real SQLite file on disk, a fixed clock."""
+have their own tests), decided by real rules: a real SQLite file on disk, a fixed clock."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from tests.conftest import FIXED_NOW
-from warroom.core.alerts.model import Alert, Decision, Ingested
+from warroom.core.alerts.model import Alert, Ingested
+from warroom.core.alerts.rules import AlertSettings, load_rules
 from warroom.core.clock import FixedClock
 from warroom.core.events import Event
 from warroom.services import alerts as service
@@ -17,26 +17,19 @@ from warroom.store.sqlite import SQLiteStore
 NOW = FIXED_NOW  # the root conftest's `clock`; `sqlite_store` is on it
 
 
-class HandRules:
-    """Critical declares SEV2, the rest goes to the inbox; `drop` labels are
-    dropped; the group is the source's own group, else the key."""
-
-    def decide(self, alert: Alert) -> Decision:
-        if alert.labels.get("drop"):
-            action = "drop"
-        elif alert.severity == "critical":
-            action = "declare"
-        else:
-            action = "inbox"
-        group = alert.group or alert.key
-        service_name = alert.labels.get("service") or alert.service_hint or None
-        return Decision(action, 2, service_name, f"{alert.source}:{group}", "hand:0")
-
-
-@dataclass(frozen=True)
-class Windows:
-    reopen_window: timedelta = timedelta(hours=1)
-    retention: timedelta = timedelta(days=30)
+RULES = load_rules(
+    [
+        (
+            "storekit.toml",
+            {"alert_rules": [{"name": "drop", "match": {"drop": "yes"}, "action": "drop"}]},
+        )
+    ]
+)
+"""The shipped defaults (critical declares SEV2, the rest to the inbox) after a drop rule."""
+INBOX_RULES = load_rules(
+    [("storekit.toml", {"alert_rules": [{"name": "inbox", "action": "inbox", "severity": 1}]})]
+)
+"""Everything to the inbox, as SEV1 when declared from there."""
 
 
 def firing(
@@ -85,7 +78,7 @@ def pagerduty(key: str, action: str = "trigger", severity: str = "critical") -> 
 
 
 def ingest(store: SQLiteStore, clock: FixedClock, *alerts: Alert, **options: Any) -> Ingested:
-    return service.ingest(store, list(alerts), HandRules(), Windows(), clock, **options)
+    return service.ingest(store, list(alerts), RULES, AlertSettings(), clock, **options)
 
 
 def kinds(store: SQLiteStore, ref: str = "INC-1") -> list[str]:

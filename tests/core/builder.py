@@ -111,6 +111,29 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "followup_added": {"id": "f00d01", "text": "Alert on 502", "owner": "bob", "due": "2026-12-10"},
     "followup_done": {"id": "f00d01"},
     "followup_verified": {"id": "f00d01"},
+    "alert_fired": {
+        "alert": "0123456789abcdef",
+        "source": "alertmanager",
+        "summary": "BlackBox Probe Failure: https://server.example.org",
+        "severity": "critical",
+        "service": "http_checks",
+        "group": 'alertmanager:{}:{alertname="ProbeFailure"}',
+        "starts_at": "2026-11-26T02:58:00.000000Z",
+        "labels": {"alertname": "ProbeFailure", "severity": "critical"},
+        "annotations": {"summary": "BlackBox Probe Failure: https://server.example.org"},
+        "links": [{"url": "http://prometheus.example.org:9090/graph", "label": "source"}],
+    },
+    "alert_resolved": {
+        "alert": "0123456789abcdef",
+        "summary": "BlackBox Probe Failure: https://server.example.org",
+        "ends_at": "2026-11-26T03:20:00.000000Z",
+    },
+    "alerts_summarized": {
+        "group": 'alertmanager:{}:{alertname="ProbeFailure"}',
+        "minute": "2026-11-26T03:14Z",
+        "fired": 180,
+        "resolved": 2,
+    },
 }
 
 
@@ -126,4 +149,6 @@ def ready_for(kind: str) -> Log:
         log.add("followup_added", SAMPLES["followup_added"])
     if kind == "followup_verified":
         log.add("followup_done", SAMPLES["followup_done"])
+    if kind == "alert_resolved":
+        log.add("alert_fired", SAMPLES["alert_fired"], actor="alerts:alertmanager")
     return log

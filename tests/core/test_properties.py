@@ -50,6 +50,7 @@ KIND_CHOICES = (
     "comms_update", "milestone", "link_added", "runbook_attached", "step_added",
     "step_checked", "step_checked", "step_unchecked", "step_unchecked", "pager_acknowledged",
     "followup_added", "followup_added", "followup_done", "followup_verified",
+    "alert_fired", "alert_fired", "alert_resolved", "alerts_summarized",
 )  # fmt: skip
 
 
@@ -124,6 +125,20 @@ def make_data(kind: str, pick: int, state: Incident | None) -> dict[str, Any]:
                     "due": f"2026-12-{1 + pick % 28:02d}"}  # fmt: skip
         case "followup_done" | "followup_verified":
             return {"id": choose(list(state.followups) if state else [], pick, "fu00")}
+        case "alert_fired":
+            return {"alert": f"{pick % 4:016x}", "source": "alertmanager",
+                    "summary": f" alert {pick} ", "severity": ("critical", "warning")[pick % 2],
+                    "group": f"alertmanager:g{pick % 2}", "starts_at": minutes(-pick).isoformat(),
+                    "labels": {"alertname": f"A{pick}", "big": "x" * (300 * (pick % 2))},
+                    "annotations": {"summary": f"alert {pick}"},
+                    "links": [{"url": f"https://prometheus.example/{pick}"}],
+                    "after_resolution": pick % 5 == 0}  # fmt: skip
+        case "alert_resolved":
+            return {"alert": f"{pick % 4:016x}", "summary": f"alert {pick}",
+                    "ends_at": minutes(pick).isoformat()}  # fmt: skip
+        case "alerts_summarized":
+            return {"group": f"alertmanager:g{pick % 2}", "minute": "2026-11-26T03:14Z",
+                    "fired": pick, "resolved": pick % 3}  # fmt: skip
         case _:
             return {"anything": pick}
 

@@ -35,7 +35,13 @@ def register(commands: Commands) -> None:
     sub = commands.add("token", "the server's access tokens (in the --db file)", token)
     action = actions(sub, "token_command")
     create = action("create", "make a token and print it (shown once)")
-    create.add_argument("--role", required=True, choices=("viewer", "responder", "admin"))
+    create.add_argument(
+        "--role",
+        required=True,
+        choices=("viewer", "responder", "admin", "alerts"),
+        help="viewer reads; responder also writes and posts alerts; admin also manages "
+        "tokens; alerts only posts alerts (for monitoring tools)",
+    )
     create.add_argument("--name", required=True, help="the actor of its events")
     action("list", "list tokens: name, role, created, revoked").add_argument(
         "--json", action="store_true"
@@ -53,12 +59,16 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
             f"warroom: warning: serving on {clean_line(args.host)}: tokens travel in clear "
             "text; put a TLS proxy in front\n"
         )
+    from warroom.server.alerts import AlertConfig
     from warroom.server.run import serve as run_server
     from warroom.store.guard import quick_check
 
     quick_check(ctx.settings.db)  # a damaged store is refused before it serves
+    alerts = AlertConfig.from_settings(ctx.settings)  # a bad alert rule is refused here
 
-    return run_server(ctx.store, host=args.host, port=args.port, heartbeat=args.heartbeat)
+    return run_server(
+        ctx.store, host=args.host, port=args.port, heartbeat=args.heartbeat, alerts=alerts
+    )
 
 
 def sync(ctx: Context, args: argparse.Namespace) -> int:

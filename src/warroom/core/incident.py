@@ -102,6 +102,8 @@ class Incident:
     field_seq: dict[str, int] = field(default_factory=dict)
     concurrent: list[int] = field(default_factory=list)
     event_count: int = 0
+    alerts_total: int = 0  # alerts recorded on the incident (alert_fired, summarized ones)
+    alerts_firing: int = 0  # of those, still firing
 
     @property
     def ref(self) -> str:
@@ -211,6 +213,7 @@ class Incident:
                 ],
             },
             "followups": [followup.to_public() for followup in self.followups.values()],
+            "alerts": {"total": self.alerts_total, "firing": self.alerts_firing},
         }
 
 

@@ -22,11 +22,14 @@ from starlette.middleware import Middleware
 
 from warroom.core.errors import StoreUnavailable, UsageError
 from warroom.core.events import Event
+from warroom.server.alert_routes import PAGERDUTY_PATH, add_alert_routes
+from warroom.server.alerts import AlertConfig, AlertDesk
 from warroom.server.auth import requirement
 from warroom.server.errors import error_responses, install_error_handlers
 from warroom.server.health import StoreHealth
 from warroom.server.hub import Hub
 from warroom.server.limits import (
+    ALERT_BODY_MAX,
     ENCODE_INLINE_MAX,
     EVENT_BODY_MAX,
     HEARTBEAT_SECONDS,
@@ -61,7 +64,7 @@ from warroom.server.models import (
     catalog_document,
 )
 from warroom.server.refs import Refs
-from warroom.server.tokens import TokenInfo, TokenStore
+from warroom.server.tokens import ADMIN, READ, WRITE, TokenInfo, TokenStore
 from warroom.server.writer import GroupWriter
 from warroom.store.base import Store
 
@@ -88,10 +91,14 @@ def create_app(
     heartbeat: float = HEARTBEAT_SECONDS,
     max_wait: float = MAX_WAIT_SECONDS,
     max_body: int = EVENT_BODY_MAX,
+    alerts: AlertConfig | None = None,
+    sweep: float | None = None,
 ) -> FastAPI:
     """The application over `store` (a Store, or the path of an SQLite file,
     which the app then opens and closes).  `heartbeat`: seconds between SSE
-    heartbeat comments; `max_wait`: the longest long poll."""
+    heartbeat comments; `max_wait`: the longest long poll; `alerts`: the
+    alert rules and settings (default: the shipped rules); `sweep`: seconds
+    between the alert sweeper's rounds (default SWEEP_SECONDS)."""
     owned = not isinstance(store, Store)
     if owned:
         from warroom.store.sqlite import SQLiteStore
@@ -102,13 +109,16 @@ def create_app(
     hub = Hub(store)
     health = StoreHealth()
     writer = GroupWriter(store, health=health)
+    desk = AlertDesk(store, writer, hub, alerts)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
+        desk.start(**({"sweep": sweep} if sweep else {}))
         try:
             yield
         finally:
+            await desk.close()
             await hub.close()
             await _run(writer.close)
             if owned:
@@ -122,17 +132,26 @@ def create_app(
         docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
-        middleware=[Middleware(AccessLog), Middleware(BodyLimit, max_bytes=max_body)],
+        middleware=[
+            Middleware(AccessLog),
+            Middleware(
+                BodyLimit,
+                max_bytes=max_body,
+                wider=((f"{API}/alerts/", ALERT_BODY_MAX), (PAGERDUTY_PATH, ALERT_BODY_MAX)),
+            ),
+        ],
     )
     app.state.hub = hub
     app.state.store = store
     app.state.tokens = tokens
     app.state.writer = writer
     app.state.health = health
+    app.state.alerts = desk
     install_error_handlers(app)
     # On the app's own router, not include_router: an included router is a
     # second level that every request is matched through.
     _add_routes(app.router, store, tokens, hub, writer, heartbeat, max_wait)
+    add_alert_routes(app.router, desk, tokens)
 
     @app.get(
         "/healthz",
@@ -165,9 +184,10 @@ def _add_routes(
     heartbeat: float,
     max_wait: float,
 ) -> None:
-    Viewer = Annotated[TokenInfo, Depends(requirement(tokens, "viewer"))]
-    Responder = Annotated[TokenInfo, Depends(requirement(tokens, "responder"))]
-    Admin = Annotated[TokenInfo, Depends(requirement(tokens, "admin"))]
+    Viewer = Annotated[TokenInfo, Depends(requirement(tokens, READ))]
+    Responder = Annotated[TokenInfo, Depends(requirement(tokens, WRITE))]
+    Admin = Annotated[TokenInfo, Depends(requirement(tokens, ADMIN))]
+    AnyToken = Annotated[TokenInfo, Depends(requirement(tokens, None))]
     refs = Refs(store)
     reads = error_responses(401, 403, 404, 422)
     writes = error_responses(401, 403, 404, 413, 422)
@@ -320,7 +340,9 @@ def _add_routes(
         after_gseq: Annotated[int, Query(ge=0, le=2**62)] = 0,
     ) -> StreamingResponse:
         """Server-Sent Events: every incident's events after `Last-Event-ID` (a
-        gseq; or `after_gseq`), then live ones; `id:` is the gseq."""
+        gseq; or `after_gseq`), then live ones; `id:` is the gseq.  Also
+        `event: inbox` frames (no `id:`) when the alert inbox changes:
+        `{"count", "critical": [ids], "alerts": [ids], "causes": [...]}`."""
         last_gseq = await _run(store.last_gseq)
         return await open_stream(token, None, _cursor(last_event_id, after_gseq), last_gseq)
 
@@ -353,7 +375,7 @@ def _add_routes(
     # -- who, what ---------------------------------------------------------
 
     @router.get(API + "/me", response_model=WhoAmIOut, responses=reads, tags=["tokens"])
-    def whoami(token: Viewer) -> dict[str, Any]:
+    def whoami(token: AnyToken) -> dict[str, Any]:
         """The name (the actor of what you write) and role of your token."""
         return {"name": token.name, "role": token.role}
 

@@ -1,4 +1,5 @@
-"""Bearer tokens on every API call: 401 without a valid one, 403 for a role too low."""
+"""Bearer tokens on every API call: 401 without a valid one, 403 when the
+token's role lacks the permission the call needs (`warroom.server.tokens`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from fastapi import HTTPException, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from warroom.server.errors import BEARER_CHALLENGE
-from warroom.server.tokens import ROLES, TokenInfo, TokenStore
+from warroom.server.tokens import PERMISSIONS, TokenInfo, TokenStore, roles_with
 
 bearer = HTTPBearer(
     auto_error=False,
     description="a token from `warroom token create`, as `Authorization: Bearer wr_...`",
 )
+_KNOWN = frozenset().union(*PERMISSIONS.values()) | frozenset(PERMISSIONS)
 
 
 def _unauthorized(detail: str, invalid: bool) -> HTTPException:
@@ -22,32 +24,44 @@ def _unauthorized(detail: str, invalid: bool) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": challenge})
 
 
+def authenticate(tokens: TokenStore, token: str | None) -> TokenInfo:
+    """The active token `token` names; 401 if there is none, it is unknown or revoked."""
+    if token is None:
+        raise _unauthorized("a token is needed: send `Authorization: Bearer <token>`", False)
+    # On the event loop: one indexed read on the token store's own
+    # connection (a WAL reader never waits for writers), cheaper than a
+    # hop to the thread pool; every request sees the newest revocations.
+    info = tokens.verify(token)
+    if info is None:
+        raise _unauthorized("the token is not valid", invalid=True)
+    if info.revoked:
+        raise _unauthorized("the token was revoked", invalid=True)
+    return info
+
+
+def authorize(info: TokenInfo, need: str | None) -> TokenInfo:
+    """`info` if its role allows `need` (a permission, or a role name meaning
+    all of that role's permissions; None: any valid token); 403 otherwise."""
+    if need is not None and not info.allows(need):
+        if need in PERMISSIONS:
+            wanted = f"the {need} role"
+        else:
+            wanted = f"the {need} permission ({' or '.join(roles_with(need))})"
+        raise HTTPException(403, f"this needs {wanted}; the token {info.name!r} is a {info.role}")
+    return info
+
+
 def requirement(
-    tokens: TokenStore, role: str
+    tokens: TokenStore, need: str | None
 ) -> Callable[[HTTPAuthorizationCredentials | None], Awaitable[TokenInfo]]:
-    """A dependency that admits tokens whose role is at least `role`."""
-    if role not in ROLES:
-        raise ValueError(f"unknown role {role!r}")
+    """A dependency that admits valid tokens allowed `need` (see `authorize`)."""
+    if need is not None and need not in _KNOWN:
+        raise ValueError(f"unknown permission or role {need!r}")
 
     async def authorised(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
     ) -> TokenInfo:
-        if credentials is None:
-            raise _unauthorized(
-                "a token is needed: send `Authorization: Bearer <token>`", invalid=False
-            )
-        # On the event loop: one indexed read on the token store's own
-        # connection (a WAL reader never waits for writers), cheaper than a
-        # hop to the thread pool; every request sees the newest revocations.
-        info = tokens.verify(credentials.credentials)
-        if info is None:
-            raise _unauthorized("the token is not valid", invalid=True)
-        if info.revoked:
-            raise _unauthorized("the token was revoked", invalid=True)
-        if not info.allows(role):
-            raise HTTPException(
-                403, f"this needs the {role} role; the token {info.name!r} is a {info.role}"
-            )
-        return info
+        info = authenticate(tokens, credentials.credentials if credentials else None)
+        return authorize(info, need)
 
     return authorised

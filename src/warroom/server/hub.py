@@ -10,6 +10,12 @@ SUBSCRIBER_QUEUE_BYTES bytes (it does not read, or too slowly) is dropped: the
 hub forgets it and its stream ends, so its client reconnects with
 Last-Event-ID and loses nothing.  A revoked token's subscribers are ended too.
 While nobody is subscribed, the hub does not read the log at all.
+
+Besides events, the hub carries notices: ready-made SSE frames that are not
+events of the log (the `inbox` event: the alert inbox changed).  They go to
+the all-incidents subscribers only, have no id (a client's cursor stays put),
+and a subscriber keeps only the newest NOTICE_QUEUE_MAX of them (each notice
+carries the whole picture, so an older one is never needed).
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Any
 from warroom.core.events import Event
 from warroom.server.limits import (
     HUB_RESTART_DELAY,
+    NOTICE_QUEUE_MAX,
     SUBSCRIBER_QUEUE_BYTES,
     SUBSCRIBER_QUEUE_MAX,
 )
@@ -53,6 +60,7 @@ class Subscription:
         self.token_name = token_name
         self.queue: deque[Delivery] = deque()
         self.queued_bytes = 0
+        self.notices: deque[bytes] = deque(maxlen=NOTICE_QUEUE_MAX)
         self.ended = False  # dropped (its queue was full) or its token revoked
         self._wake = asyncio.Event()
 
@@ -73,6 +81,15 @@ class Subscription:
         self._wake.set()
         return True
 
+    def notify(self, notice: bytes) -> None:
+        """Queue a notice frame, if this subscriber follows every incident."""
+        if self.incident_id is None and not self.ended:
+            self.notices.append(notice)
+            self._wake.set()
+
+    def take_notice(self) -> bytes | None:
+        return self.notices.popleft() if self.notices else None
+
     def take(self) -> Delivery | None:
         """The oldest queued delivery, or None."""
         if not self.queue:
@@ -84,6 +101,7 @@ class Subscription:
     def clear(self) -> None:
         self.queue.clear()
         self.queued_bytes = 0
+        self.notices.clear()
 
     def end(self) -> None:
         self.ended = True
@@ -142,6 +160,16 @@ class Hub:
             self._subscribers.discard(subscription)
             subscription.end()
         return len(ended)
+
+    def notify_all(self, notice: bytes) -> None:
+        """Hand a notice frame to every all-incidents subscriber (on the event loop)."""
+        for subscription in list(self._subscribers):
+            subscription.notify(notice)
+
+    @property
+    def follows_all(self) -> bool:
+        """Whether any subscriber follows every incident (and would get a notice)."""
+        return any(s.incident_id is None for s in self._subscribers)
 
     def unsubscribe(self, subscription: Subscription) -> None:
         self._subscribers.discard(subscription)

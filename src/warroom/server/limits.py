@@ -30,7 +30,16 @@ STREAM_FIRST_PAGE = 16  # the first read's size, before the events' size is know
 # with Last-Event-ID, losing nothing.
 SUBSCRIBER_QUEUE_MAX = 10_000  # events
 SUBSCRIBER_QUEUE_BYTES = 8 * 1024 * 1024  # bytes of encoded events
+NOTICE_QUEUE_MAX = 16  # notices (the inbox event) a subscriber keeps, newest
 HUB_RESTART_DELAY = 0.5  # seconds before the hub's watch is retried after an error
+
+# -- alerts ------------------------------------------------------------------------
+ALERT_PARSE_INLINE_MAX = 64 * 1024  # bytes; a larger alert body is parsed off the event loop
+INBOX_NOTICE_SECONDS = 0.25  # the inbox event: at most one per this many seconds
+INBOX_NOTICE_IDS = 100  # alert ids one inbox event names, at most
+SWEEP_SECONDS = 5.0  # finished alert buckets become summary entries this often
+PURGE_SECONDS = 3600.0  # alerts past their retention are purged this often
+ALERT_LIST_MAX = 10_000  # alerts one GET /api/v1/alerts returns, at most
 
 # -- connections ---------------------------------------------------------------------
 HEADER_TIMEOUT = 10.0  # seconds for a request's headers to arrive, from its first byte

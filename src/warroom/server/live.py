@@ -21,6 +21,12 @@ older backup) is answered first with a reset:
 
 then the stream goes on from there.  A client reloads what it has cached
 (its cursor is from a store that no longer exists) and continues.
+
+The all-incidents stream also carries notices, frames without an id that
+are not events of the log (`warroom.server.inbox`):
+
+    event: inbox
+    data: {"count": 3, "critical": ["9f2c..."], "alerts": ["9f2c...", ...], "causes": ["intake"]}
 """
 
 from __future__ import annotations
@@ -159,6 +165,8 @@ async def stream(
                 cursor = gseq
                 if wanted(delivery.event):
                     yield frame(ident(delivery.event), delivery.payload)
+            while (notice := subscription.take_notice()) is not None:
+                yield notice
             if not await subscription.wait(heartbeat):
                 yield HEARTBEAT
     finally:

@@ -27,21 +27,36 @@ _PLAIN = re.compile(r"[\x21-\x7e]*")
 
 class BodyLimit:
     """Refuse bodies over `max_bytes` with 413, counting the bytes received
-    (a chunked body has no Content-Length to trust)."""
+    (a chunked body has no Content-Length to trust).  `wider`: (path prefix,
+    limit) pairs for paths that take larger bodies (the alert webhooks); the
+    first matching prefix wins."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int = EVENT_BODY_MAX) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = EVENT_BODY_MAX,
+        wider: tuple[tuple[str, int], ...] = (),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.wider = wider
+
+    def limit_for(self, path: str) -> int:
+        for prefix, limit in self.wider:
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope.get("path", ""))
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            if declared <= self.max_bytes + DRAIN_MAX:
+        if declared is not None and declared > limit:
+            if declared <= limit + DRAIN_MAX:
                 await _drain(receive, 0)
-            await self._refuse(send)
+            await self._refuse(send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -53,10 +68,10 @@ class BodyLimit:
                 break
             body = message.get("body", b"")
             size += len(body)
-            if size > self.max_bytes:
+            if size > limit:
                 if message.get("more_body", False):
-                    await _drain(receive, size - self.max_bytes)
-                await self._refuse(send)
+                    await _drain(receive, size - limit)
+                await self._refuse(send, limit)
                 return
             chunks.append(body)
             if not message.get("more_body", False):
@@ -75,9 +90,9 @@ class BodyLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         body = json.dumps(
-            {"error": "too_large", "detail": f"the body is over {self.max_bytes} bytes"}
+            {"error": "too_large", "detail": f"the body is over {limit} bytes; nothing was stored"}
         ).encode()
         await send(
             {

@@ -235,7 +235,7 @@ class TokenCreateIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=64)
-    role: str = Field(pattern=r"^(viewer|responder|admin)$")
+    role: str = Field(pattern=r"^(viewer|responder|admin|alerts)$")
 
 
 class TokenOut(BaseModel):

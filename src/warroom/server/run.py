@@ -12,6 +12,7 @@ from types import FrameType
 
 import uvicorn
 
+from warroom.server.alerts import AlertConfig
 from warroom.server.app import create_app
 from warroom.server.limits import (
     GRACEFUL_SECONDS,
@@ -68,13 +69,16 @@ def serve(
     heartbeat: float = HEARTBEAT_SECONDS,
     header_timeout: float = HEADER_TIMEOUT,
     max_connections: int = MAX_CONNECTIONS,
+    alerts: AlertConfig | None = None,
+    sweep: float | None = None,
 ) -> int:
     """Serve `store` until SIGTERM or SIGINT; returns the exit status.
     `header_timeout`: seconds a connection has to send a request's headers;
     `max_connections`: open connections at most (fewer if the descriptor
-    limit demands it)."""
+    limit demands it); `alerts`: the alert rules and settings (default: the
+    shipped rules); `sweep`: seconds between the alert sweeper's rounds."""
     configure_logging()
-    app = create_app(store, heartbeat=heartbeat)
+    app = create_app(store, heartbeat=heartbeat, alerts=alerts, sweep=sweep)
     cap = connection_cap(descriptor_limit(), max_connections)
     # One process (no `workers`): every append goes through the app's one
     # group-commit writer, which cannot span processes.  `http` is httptools

@@ -8,8 +8,10 @@ store's `TokenTable` capability, `warroom.store.base`), so a revocation -- by
 the API or by `warroom token revoke` in another process -- holds from the
 very next request; a live stream re-checks its token (`still_valid`) at every
 heartbeat.  Each token has a unique name (the actor of every event written
-with it) and a role: viewer (read and stream) < responder (append) < admin
-(tokens, import).
+with it) and a role, which is a set of permissions (`PERMISSIONS`): viewer
+reads and streams; responder also writes and posts alerts; admin also manages
+tokens and imports; alerts posts alerts and nothing else (a monitoring tool's
+token: it cannot read incidents).
 
 This module imports no web framework: `warroom token ...` uses it directly.
 """
@@ -29,7 +31,18 @@ from warroom.core.times import format_time
 from warroom.store.base import TokenRow, TokenTable
 
 TOKEN_PREFIX = "wr_"
-ROLES: tuple[str, ...] = ("viewer", "responder", "admin")
+# What a token may do.
+READ = "read"  # incidents, events, streams, the alert inbox
+WRITE = "write"  # append events, declare, act on the alert inbox
+ALERTS = "alerts"  # post alerts to the webhooks
+ADMIN = "admin"  # tokens, import
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "viewer": frozenset({READ}),
+    "responder": frozenset({READ, WRITE, ALERTS}),
+    "admin": frozenset({READ, WRITE, ALERTS, ADMIN}),
+    "alerts": frozenset({ALERTS}),
+}
+ROLES: tuple[str, ...] = tuple(PERMISSIONS)
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 NAME_HELP = "1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
 _TOKEN_MAX = 200
@@ -50,9 +63,15 @@ class TokenInfo:
     def revoked(self) -> bool:
         return self.revoked_at is not None
 
+    @property
+    def permissions(self) -> frozenset[str]:
+        return PERMISSIONS.get(self.role, frozenset())
+
     def allows(self, needed: str) -> bool:
-        """Whether this token's role is at least `needed`."""
-        return ROLES.index(self.role) >= ROLES.index(needed)
+        """Whether this token may do `needed`: a permission (READ, WRITE,
+        ALERTS, ADMIN), or a role name meaning everything that role may do."""
+        wanted = PERMISSIONS.get(needed, frozenset({needed}))
+        return wanted <= self.permissions
 
     def to_public(self) -> dict[str, Any]:
         return {
@@ -126,6 +145,11 @@ class TokenStore:
 
 def _info(row: TokenRow) -> TokenInfo:
     return TokenInfo(row.name, row.role, row.created_at, row.revoked_at, digest=row.hash)
+
+
+def roles_with(permission: str) -> list[str]:
+    """The roles that have `permission` (for messages)."""
+    return [role for role, permissions in PERMISSIONS.items() if permission in permissions]
 
 
 def check_name(name: str) -> None:

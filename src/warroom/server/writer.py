@@ -11,6 +11,11 @@ Each request keeps its own outcome: one refused by `validate` (or a
 conflicting id) is rolled back alone and answered with its error while the
 others commit.  An answer is only ever given after the commit, so every
 acknowledged event is on disk (`synchronous=FULL`).
+
+Other kinds of writes share the thread as lanes (`add_lane`): the alert
+intake commits its requests the same way (`warroom.server.alerts`).  A group
+taken from the queue is committed one transaction per lane, so the file still
+has a single writer.
 """
 
 from __future__ import annotations
@@ -19,8 +24,9 @@ import asyncio
 import contextlib
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from warroom.core.errors import StoreUnavailable
 from warroom.core.events import Event
@@ -28,12 +34,17 @@ from warroom.server.health import StoreHealth
 from warroom.server.limits import GROUP_MAX
 from warroom.store.base import GroupAppender, Store
 
-Outcome = list[Event] | Exception
+Outcome = Any  # a request's result, or the Exception it failed with
+# A lane's commit: every request's work in one transaction, an outcome each.
+Commit = Callable[[Sequence[Any]], list[Outcome]]
+EVENTS = "events"  # the lane of appends
 
 
 @dataclass(slots=True)
 class _Pending:
-    events: Sequence[Event]
+    lane: str
+    work: Any
+    size: int  # events (or alerts) it holds, towards group_max
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Outcome] = field(repr=False)
 
@@ -73,14 +84,30 @@ class GroupWriter:
         self._queue: queue.SimpleQueue[_Pending | object] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._lanes: dict[str, Commit] = {EVENTS: lambda requests: append_group(store, requests)}
         self.groups = 0  # transactions committed (for tests and benchmarks)
         self.requests = 0
+
+    def add_lane(self, name: str, commit: Commit) -> None:
+        """Another kind of request: `commit(works)` stores every work of a
+        group in one transaction and returns an outcome (a result, or the
+        Exception that request failed with) for each; it raises if the
+        transaction itself failed (StoreUnavailable: nothing stored)."""
+        self._lanes[name] = commit
 
     async def append(self, events: Sequence[Event]) -> list[Event]:
         """Append one request's events (all or none) in the next group; returns
         them as stored, after the commit, or raises the request's own error."""
+        result: list[Event] = await self.submit(EVENTS, events, len(events))
+        return result
+
+    async def submit(self, lane: str, work: Any, size: int = 1) -> Any:
+        """Commit `work` in `lane`'s next transaction; its result after the
+        commit, or raises the request's own error."""
+        if lane not in self._lanes:
+            raise ValueError(f"no writer lane {lane!r}")
         loop = asyncio.get_running_loop()
-        pending = _Pending(events, loop, loop.create_future())
+        pending = _Pending(lane, work, max(1, size), loop, loop.create_future())
         self._ensure_thread()
         self._queue.put(pending)
         outcome = await pending.future
@@ -116,7 +143,7 @@ class GroupWriter:
                 return
             assert isinstance(first, _Pending)
             group = [first]
-            size = len(first.events)
+            size = first.size
             while size < self.group_max:
                 try:
                     item = self._queue.get_nowait()
@@ -127,24 +154,32 @@ class GroupWriter:
                     break
                 assert isinstance(item, _Pending)
                 group.append(item)
-                size += len(item.events)
+                size += item.size
             self._commit(group)
 
     def _commit(self, group: list[_Pending]) -> None:
+        lanes: dict[str, list[_Pending]] = {}
+        for pending in group:
+            lanes.setdefault(pending.lane, []).append(pending)
+        # One wake-up per event loop for the whole group, not one per request.
+        answers: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, Outcome]]] = {}
+        for lane, requests in lanes.items():
+            outcomes = self._transaction(lane, requests)
+            for pending, outcome in zip(requests, outcomes, strict=True):
+                answers.setdefault(pending.loop, []).append((pending, outcome))
+        for loop, settled in answers.items():
+            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
+                loop.call_soon_threadsafe(_settle_all, settled)
+
+    def _transaction(self, lane: str, requests: list[_Pending]) -> list[Outcome]:
         try:
-            outcomes = append_group(self.store, [pending.events for pending in group])
+            outcomes = self._lanes[lane]([pending.work for pending in requests])
         except Exception as error:  # the transaction failed: nothing was stored
-            outcomes = [error] * len(group)
+            outcomes = [error] * len(requests)
             if isinstance(error, StoreUnavailable):
                 self.health.failed(error)
         else:
             self.health.wrote()
         self.groups += 1
-        self.requests += len(group)
-        # One wake-up per event loop for the whole group, not one per request.
-        answers: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, Outcome]]] = {}
-        for pending, outcome in zip(group, outcomes, strict=True):
-            answers.setdefault(pending.loop, []).append((pending, outcome))
-        for loop, settled in answers.items():
-            with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
-                loop.call_soon_threadsafe(_settle_all, settled)
+        self.requests += len(requests)
+        return outcomes

@@ -28,19 +28,29 @@ after the commit (as `declare_with_runbook` does).
 
 from __future__ import annotations
 
-import tomllib
-import uuid
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from warroom.core.alerts.model import Alert, AlertRecord, Decision, Ingested, alert_id
+from warroom.core.alerts.events import (
+    alert_event_id,
+    fired_data,
+    minute_of,
+    resolved_data,
+    summarized_data,
+)
+from warroom.core.alerts.model import STATES, Alert, AlertRecord, Decision, Ingested, alert_id
+from warroom.core.alerts.rules import AlertSettings
+from warroom.core.alerts.sources.shape import is_web_link
 from warroom.core.clock import SYSTEM_CLOCK, Clock
-from warroom.core.errors import NotFound, Refused
+from warroom.core.errors import NotFound, Refused, UsageError, WarroomError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
-from warroom.core.kinds import NAME_MAX, TEXT_MAX, TITLE_MAX, URL_MAX
+from warroom.core.kinds import NAME_MAX, TITLE_MAX, URL_MAX
+from warroom.core.kinds.alerts import cut
+from warroom.core.times import format_time, parse_wire_time
 from warroom.store.base import (
     AlertBucket,
     AlertInbox,
@@ -56,18 +66,14 @@ if TYPE_CHECKING:
     from warroom.config import Settings
     from warroom.core.runbook_library import Library
 
+LIST_STATES: tuple[str, ...] = ("inbox", "all", *STATES)  # what `AlertInbox.list` takes
 ALERT_EVENTS_PER_MINUTE = 20  # alert events a group shows per minute; the rest are summed up
-REOPEN_WINDOW = timedelta(hours=1)
-RETENTION = timedelta(days=30)
-CUT = "…"
-LABEL_VALUE_MAX = 4096  # a label's or annotation's value in an event (the table keeps it whole)
-GROUP_MAX = 1000
-_NAMESPACE = uuid.UUID("6f1b6c1e-4b8e-5d7a-9a51-2f0c4e8d7a10")  # of derived event ids
 _TIME_MARGIN = timedelta(minutes=1)
 
 
+@runtime_checkable
 class Decides(Protocol):
-    """The rules (`warroom.core.alerts.rules.Rules`)."""
+    """What decides an alert: the rules (`warroom.core.alerts.rules.Rules`)."""
 
     def decide(self, alert: Alert) -> Decision: ...
 
@@ -80,14 +86,6 @@ class Windows(Protocol):
 
     @property
     def retention(self) -> timedelta: ...
-
-
-@dataclass(frozen=True, slots=True)
-class DefaultWindows:
-    """The settings' defaults: reopen within an hour, keep resolved alerts 30 days."""
-
-    reopen_window: timedelta = REOPEN_WINDOW
-    retention: timedelta = RETENTION
 
 
 @dataclass(slots=True)
@@ -166,7 +164,7 @@ def flush_summaries(table: AlertTable, now: datetime) -> int:
     """Write one `alerts_summarized` per finished minute with hidden alerts; how many."""
 
     def run(tx: AlertTransaction) -> int:
-        return _Work(tx, DefaultWindows()).flush()
+        return _Work(tx, AlertSettings()).flush()
 
     [written] = table.alert_requests([run], now)
     if isinstance(written, Exception):
@@ -176,18 +174,8 @@ def flush_summaries(table: AlertTable, now: datetime) -> int:
 
 def purge(table: AlertTable, now: datetime, settings: Windows | None = None) -> int:
     """Delete the alerts resolved longer than the retention ago; how many."""
-    retention = (settings or DefaultWindows()).retention
+    retention = (settings or AlertSettings()).retention
     return table.purge_alerts(now - retention)
-
-
-def minute_of(moment: datetime) -> str:
-    """The throttle's minute: "2026-12-05T07:14Z"."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
-def derived_id(*cause: str) -> str:
-    """An event id derived from its cause: the same whenever it is made again."""
-    return str(uuid.uuid5(_NAMESPACE, "\x00".join(cause)))
 
 
 class _Work:
@@ -315,18 +303,20 @@ class _Work:
     ) -> str:
         """A new incident for the record's group (the group's other inbox
         alerts go along); the group row names it, in this transaction."""
-        incident_id = derived_id(record.id, "incident")
+        # A new id each time (an alert is declared at most once; a retried
+        # request finds its alert stored and declares nothing).
+        incident_id = alert_event_id(f"{record.id}\x00{format_time(self.now)}", "incident")
         data: dict[str, Any] = {
             "title": cut((title or record.summary).strip(), TITLE_MAX)
             or cut(f"{record.source} alert {record.key}", TITLE_MAX),
             "severity": severity,
-            "detected_at": self.clamp(record.starts_at).isoformat(),
+            "detected_at": self.clamp(detected_at(record)).isoformat(),
         }
         if record.service:
             data["service"] = cut(record.service, NAME_MAX)
         events = [self.event(incident_id, "declared", actor, data, self.now, record.id)]
         for index, (label, url) in enumerate(record.links):
-            if len(url) <= URL_MAX and url.startswith(("http://", "https://")):
+            if len(url) <= URL_MAX and is_web_link(url):
                 link = {"url": url, "label": cut(label, NAME_MAX)}
                 events.append(
                     self.event(incident_id, "link_added", actor, link, self.now, record.id, index)
@@ -370,11 +360,7 @@ class _Work:
 
     def resolve_on(self, state: Incident, record: AlertRecord, actor: str) -> None:
         if self.show(record.group_key, state.id, fired=False):
-            data = {
-                "alert": record.id,
-                "summary": cut(record.summary, TEXT_MAX) or record.key,
-                "ends_at": (record.ends_at or self.now).isoformat(),
-            }
+            data = resolved_data(record, record.ends_at or self.now)
             at = self.clamp(record.ends_at or self.now)
             self.append_on(state, "alert_resolved", actor, data, at, record.id)
         self.went(state.id)
@@ -425,17 +411,16 @@ class _Work:
         state = self.tx.incident(bucket.incident_id) if bucket.incident_id else None
         if state is None:
             return
-        data = {
-            "group": cut(bucket.group_key, GROUP_MAX),
-            "minute": bucket.minute,
-            "fired": bucket.hidden_fired,
-            "resolved": bucket.hidden_resolved,
-        }
+        data = summarized_data(
+            bucket.group_key, bucket.minute, bucket.hidden_fired, bucket.hidden_resolved
+        )
         end = datetime.strptime(bucket.minute, "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC)
-        at = min(end + timedelta(minutes=1), self.now)
+        at = self.clamp(end + timedelta(minutes=1))
         actor = source_actor(bucket.group_key.split(":", 1)[0])
         cause = f"{bucket.group_key}\x00{bucket.minute}"
-        self.append_on(state, "alerts_summarized", actor, data, at, cause)
+        # A refused summary (its append undid itself) never holds up later ingests.
+        with contextlib.suppress(WarroomError):
+            self.append_on(state, "alerts_summarized", actor, data, at, cause)
 
     # -- pieces ---------------------------------------------------------------
 
@@ -474,9 +459,9 @@ class _Work:
         index: int | None = None,
         base_seq: int = 0,
     ) -> Event:
-        parts = [cause, kind, incident_id] + ([str(index)] if index is not None else [])
+        parts = [cause, incident_id] + ([str(index)] if index is not None else [])
         return Event(
-            id=derived_id(*parts),
+            id=alert_event_id("\x00".join(parts), kind),
             incident_id=incident_id,
             kind=kind,
             actor=actor,
@@ -499,37 +484,14 @@ class _Work:
             self.outcome.ingested.incidents.append(state.ref)
 
 
-def fired_data(record: AlertRecord, after_resolution: bool = False) -> dict[str, Any]:
-    """An `alert_fired` event's data: the record, cut to the event limits."""
-    data: dict[str, Any] = {
-        "alert": record.id,
-        "source": record.source,
-        "summary": cut(record.summary, TEXT_MAX) or record.key,
-        "group": cut(record.group_key, GROUP_MAX),
-        "starts_at": record.starts_at.isoformat(),
-        "labels": _cut_map(record.labels),
-        "annotations": _cut_map(record.annotations),
-        "links": [
-            {"url": url, "label": cut(label, NAME_MAX)}
-            for label, url in record.links
-            if len(url) <= URL_MAX and url.startswith(("http://", "https://"))
-        ],
-        "after_resolution": after_resolution,
-    }
-    if record.severity:
-        data["severity"] = cut(record.severity, NAME_MAX)
-    if record.service:
-        data["service"] = cut(record.service, NAME_MAX)
-    return data
-
-
-def _cut_map(values: Any) -> dict[str, str]:
-    return {cut(str(k), NAME_MAX): cut(str(v), LABEL_VALUE_MAX) for k, v in values.items()}
-
-
-def cut(text: str, limit: int) -> str:
-    """`text` at most `limit` characters, ending in "…" when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + CUT
+def detected_at(record: AlertRecord) -> datetime:
+    """When the monitor saw the alert: its start, or PagerDuty's `timestamp`
+    (its instances start when warroom first sees them)."""
+    stamp = record.extra.get("timestamp")
+    if isinstance(stamp, str):
+        with contextlib.suppress(ValueError):
+            return min(parse_wire_time(stamp), record.starts_at)
+    return record.starts_at
 
 
 def source_actor(source: str) -> str:
@@ -555,19 +517,22 @@ class LocalInbox:
         self.store = store
         self.table: AlertTable = store
         self._rules = rules
-        self.settings = settings or DefaultWindows()
+        self.settings = settings or AlertSettings()
         self.clock = clock
         self.runbooks = runbooks
 
     @property
     def rules(self) -> Decides:
-        if not hasattr(self._rules, "decide"):
-            self._rules = self._rules()  # type: ignore[operator]
-        return self._rules  # type: ignore[return-value]
+        """The rules, read on the first ingest (a face that only lists never reads them)."""
+        if not isinstance(self._rules, Decides):
+            self._rules = self._rules()
+        return self._rules
 
     def list(
         self, state: str = "inbox", incident: str | None = None, limit: int = 100
     ) -> list[AlertRecord]:
+        if state not in LIST_STATES:
+            raise UsageError(f"unknown alert state {state!r}; states: {', '.join(LIST_STATES)}")
         incident_id = self.store.resolve(incident) if incident is not None else None
         return self.table.alert_rows(state, incident_id, limit)
 
@@ -625,36 +590,10 @@ def inbox_for(store: Store, settings: Settings, clock: Clock = SYSTEM_CLOCK) -> 
         raise NotFound("this warroom server's client has no alert inbox")
     from warroom.services.runbooks import library
 
-    documents = config_documents(settings)
     return LocalInbox(
         store,
-        rules=lambda: _load_rules(documents),
-        settings=_alert_settings(documents),
+        rules=settings.alert_rules,
+        settings=settings.alert_settings(),
         clock=clock,
         runbooks=lambda: library(settings),
     )
-
-
-def config_documents(settings: Settings) -> list[tuple[str, dict[str, Any]]]:
-    """The configuration files as (path, parsed TOML), the user's before the site's."""
-    documents = []
-    for path in reversed(settings.sources):
-        try:
-            documents.append((str(path), tomllib.loads(path.read_text())))
-        except (OSError, tomllib.TOMLDecodeError):
-            continue  # read (and reported) by load_settings already
-    return documents
-
-
-def _load_rules(documents: list[tuple[str, dict[str, Any]]]) -> Decides:
-    from warroom.core.alerts.rules import load_rules
-
-    return load_rules(documents)
-
-
-def _alert_settings(documents: list[tuple[str, dict[str, Any]]]) -> Windows:
-    try:
-        from warroom.core.alerts.rules import alert_settings
-    except ImportError:  # before the rules module exists
-        return DefaultWindows()
-    return alert_settings(documents)

@@ -30,7 +30,8 @@ class Alert:
     """
 
     source: str
-    key: str  # fingerprint (Alertmanager, Grafana), dedup_key (PagerDuty), generic fingerprint or hash
+    # fingerprint (Alertmanager, Grafana), dedup_key (PagerDuty), generic fingerprint or hash
+    key: str
     status: str  # "firing" | "resolved"
     summary: str  # the one line to show: annotations.summary, title, payload.summary, alertname
     starts_at: datetime | None = None

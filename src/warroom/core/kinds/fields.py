@@ -28,15 +28,30 @@ from pydantic import (
     create_model,
 )
 
+from warroom.core.alerts.model import ALERT_ID_LENGTH
+from warroom.core.alerts.sources.shape import is_web_link
+from warroom.core.kinds.alerts import (
+    ANNOTATION_VALUE_MAX,
+    LABEL_VALUE_MAX,
+    SUMMARY_MAX,
+    cut,
+    cut_map,
+)
 from warroom.core.kinds.base import NAME_MAX, TEXT_MAX, TITLE_MAX, URL_MAX, KindData
 from warroom.core.kinds.followups import FOLLOWUP_ID
 from warroom.core.times import in_utc
 
 __all__ = [
+    "AlertId",
+    "AlertSummary",
+    "AnnotationMap",
     "ContentHash",
+    "Count",
     "Due",
     "FollowupId",
+    "LabelMap",
     "Level",
+    "Minute",
     "Moment",
     "Name",
     "OptionalName",
@@ -47,6 +62,7 @@ __all__ = [
     "Text",
     "Title",
     "Url",
+    "WebUrl",
     "build_model",
 ]
 
@@ -62,6 +78,40 @@ Section = Annotated[str, StringConstraints(max_length=NAME_MAX)]  # a runbook's 
 StepId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 ContentHash = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 FollowupId = Annotated[str, StringConstraints(pattern=FOLLOWUP_ID.pattern)]
+Count = Annotated[int, Field(strict=True, ge=0)]
+AlertId = Annotated[str, StringConstraints(pattern=f"^[0-9a-f]{{{ALERT_ID_LENGTH}}}$")]
+Minute = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}Z$")]
+
+
+def _web_url(value: str) -> str:
+    if not is_web_link(value):
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+WebUrl = Annotated[Url, AfterValidator(_web_url)]
+
+
+def _cut_to(limit: int) -> Any:
+    def cut_text(value: Any) -> Any:
+        return cut(value.strip(), limit) if isinstance(value, str) else value
+
+    return BeforeValidator(cut_text)
+
+
+def _cut_map_to(value_max: int) -> Any:
+    def cut_values(value: Any) -> Any:
+        if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+            return cut_map(value, value_max)
+        return value
+
+    return BeforeValidator(cut_values)
+
+
+# An alert's text arrives at any length: what is over the limit is cut with "…".
+AlertSummary = Annotated[str, StringConstraints(min_length=1), _cut_to(SUMMARY_MAX)]
+LabelMap = Annotated[dict[str, str], _cut_map_to(LABEL_VALUE_MAX)]
+AnnotationMap = Annotated[dict[str, str], _cut_map_to(ANNOTATION_VALUE_MAX)]
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

@@ -57,6 +57,7 @@ _CATEGORY_ICONS: dict[str, str] = {
     "link": "↗",
     "runbook": "□",
     "followup": "⚐",
+    "alert": "⚠",
 }
 # Optional variants of a category's icon, told apart at a glance (a kind not
 # listed shows its category's icon).
@@ -70,6 +71,8 @@ _ICON_VARIANTS: dict[str, str] = {
     "step_added": "✚",
     "followup_done": "✓",
     "followup_verified": "★",
+    "alert_resolved": "○",
+    "alerts_summarized": "≋",
 }
 UNKNOWN_LOOK = "unknown"
 _UNKNOWN_ICON = "?"
@@ -127,6 +130,7 @@ KIND_LOOK_CSS = """
     & > .timeline--kind-link { color: $text-primary; text-style: italic; }
     & > .timeline--kind-runbook { color: $text-success; }
     & > .timeline--kind-followup { color: $text-accent; }
+    & > .timeline--kind-alert { color: $text-warning; text-style: bold; }
     & > .timeline--kind-unknown { color: $text-muted; }
 """
 KIND_LOOK_CLASSES = frozenset(f"timeline--kind-{look}" for look in _LOOK_NAMES)

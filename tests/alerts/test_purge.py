@@ -1,0 +1,32 @@
+"""Alerts are kept for the retention (30 days by default) after they resolve, then purged."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.alerts.storekit import NOW, firing, ingest, kinds, resolved
+from warroom.core.alerts.rules import AlertSettings
+from warroom.core.clock import FixedClock
+from warroom.services import alerts as service
+from warroom.store.sqlite import SQLiteStore
+
+
+def test_purge_deletes_alerts_resolved_longer_than_the_retention_ago(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    old, recent, still = firing("old"), firing("recent"), firing("still", severity="warning")
+    ingest(sqlite_store, clock, old, recent, still)
+    clock.advance(minutes=5)
+    ingest(sqlite_store, clock, resolved(old, NOW + timedelta(minutes=4)))
+    clock.advance(days=10)
+    ingest(sqlite_store, clock, resolved(recent, clock.now()))
+    timeline = kinds(sqlite_store)
+
+    clock.advance(days=20, minutes=3)  # old: resolved 30 days 4 min ago; recent: 20 days
+    assert service.purge(sqlite_store, clock.now()) == 1
+    assert sorted(r.key for r in sqlite_store.alert_rows("all")) == ["recent", "still"]
+    assert kinds(sqlite_store) == timeline  # the timeline keeps its events
+
+    assert service.purge(sqlite_store, clock.now(), AlertSettings(retention=timedelta(days=5))) == 1
+    assert [r.key for r in sqlite_store.alert_rows("all")] == ["still"]
+    assert service.purge(sqlite_store, clock.now() + timedelta(days=400)) == 0  # firing: kept
