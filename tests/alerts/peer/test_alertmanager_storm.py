@@ -58,7 +58,9 @@ def test_a_storm_through_alertmanager_survives_a_killed_server(
     killer.join()
     assert sent.refused == [] and sent.retries == 0  # Alertmanager took every batch
 
-    rows = eventually(lambda: stored_alerts(warroom.server.db), lambda rows: len(rows) >= STORM)
+    rows = eventually(
+        lambda: stored_alerts(warroom.server.db), lambda rows: len(rows) >= STORM, timeout=90
+    )
     keys = [row[1] for row in rows]
     assert len(keys) == STORM and len(set(keys)) == STORM, manager.log()[-3000:]
     incidents = warroom.incidents()
