@@ -23,6 +23,7 @@ from tests.alerts.warroom import (
     ALERTMANAGER_PATH,
     PAGERDUTY_PATH,
     AlertServer,
+    Freeze,
     KillAndRestart,
     running_alert_server,
     stored_alerts,
@@ -111,3 +112,24 @@ def test_killed_mid_pagerduty_storm_the_server_loses_nothing(tmp_path: Path) -> 
         assert sent.retries >= 1
         assert len(sent.answers) == STORM
         assert_one_incident_holding_every_alert(served, "pagerduty")
+
+
+def test_timed_out_and_sent_again_the_duplicates_are_absorbed(tmp_path: Path) -> None:
+    """The server stops answering for 2 s (SIGSTOP) in a storm of single
+    PagerDuty events; the sender times out after 1 s and sends again, then
+    the server takes both copies: each alert is still stored once."""
+    count = 500
+    with running_alert_server(tmp_path / "warroom", PAGERDUTY_STORM_RULES) as served:
+        events = [pagerduty_event(served.alerts_token, index) for index in range(count)]
+        freeze = Freeze(served, at=count // 2, seconds=2.0)
+        sent = paced(
+            served.url, PAGERDUTY_PATH, events, 5.0, {}, workers=4, timeout=1.0, during=freeze
+        )
+        freeze.join()
+        assert sent.refused == [] and sent.retries >= 4  # each sender timed out
+        assert len(sent.answers) == count
+        assert len(served.incidents()) == 1
+        keys = [row[1] for row in stored_alerts(served.server.db)]
+        assert len(keys) == count and len(set(keys)) == count
+        records = served.alerts(limit=count + 10)
+        assert sum(record.repeats for record in records) >= 1  # duplicates did arrive

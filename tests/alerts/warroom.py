@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-from warroom.core.alerts.wire import records_from_json
 
 from tests.server.conftest import Server, auth, make_token
 from warroom.core.alerts.model import AlertRecord
+from warroom.core.alerts.wire import records_from_json
 
 ALERTMANAGER_PATH = "/api/v1/alerts/alertmanager"
 PAGERDUTY_PATH = "/v2/enqueue"
@@ -132,3 +132,28 @@ class KillAndRestart:
     def join(self) -> None:
         self.thread.join(60)
         assert len(self.served.server.logs) == 2, "the server was not restarted"
+
+
+class Freeze:
+    """A `during` callback of `paced`: when body `at` is due, stop the server
+    (SIGSTOP) for `seconds`, so that the requests in flight time out at the
+    sender and are sent again, then let it go on (SIGCONT): it then answers
+    the first copies too, and the second copies are duplicates."""
+
+    def __init__(self, served: AlertServer, at: int, seconds: float) -> None:
+        self.served = served
+        self.at = at
+        self.seconds = seconds
+        self.thread = threading.Thread(target=self._resume)
+
+    def __call__(self, index: int) -> None:
+        if index == self.at:
+            self.served.server.signal(signal.SIGSTOP)
+            self.thread.start()
+
+    def _resume(self) -> None:
+        time.sleep(self.seconds)
+        self.served.server.signal(signal.SIGCONT)
+
+    def join(self) -> None:
+        self.thread.join(60)
