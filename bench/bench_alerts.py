@@ -153,13 +153,17 @@ def _storm(
     watcher.start()
     try:
         sent = paced(served.url, path, bodies, SECONDS, headers, workers=workers, timeout=60)
+        answered = time.perf_counter() - began
         watcher.join(300)
         incidents = len(served.incidents())
     finally:
         served.client.close()
         served.server.stop()
     stored = f"{all_stored[0]:.2f} s" if all_stored else "NOT all stored"
-    print(f"   {name:<28}: all {STORM} stored after {stored} (sending took {SECONDS:g} s);")
+    print(
+        f"   {name:<28}: all {STORM} stored after {stored}"
+        f" (sent over {SECONDS:g} s, the last answer at {answered:.2f} s)"
+    )
     print(
         f"      requests {summary_ms(sent.times)}  retries {sent.retries}"
         f"  refused {len(sent.refused)}  incidents {incidents}"
