@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,12 @@ def test_pagerduty_answers_as_pagerduty_and_takes_the_routing_key_as_token(
     (record,) = [a for a in alerts.alerts(state="all") if a["key"] == "srv01/mysql-pd"]
     assert record["acknowledged"] is True and record["status"] == "firing"
 
+    # The routing_key is a credential: never kept, never shown.
+    everything = alerts.client.get(
+        "/api/v1/alerts", params={"state": "all", "limit": 10_000}, headers=auth(alerts.viewer)
+    )
+    assert alerts.poster not in everything.text
+
     resolve = payload("pagerduty_resolve")
     resolve.update(routing_key=alerts.poster, dedup_key="srv01/mysql-pd")
     assert alerts.client.post("/v2/enqueue", json=resolve).status_code == 202
@@ -279,6 +286,29 @@ def test_generic_alerts_declare_when_critical_and_resolve(alerts: Alerts) -> Non
     assert incident["service"] == "backups"
     alerts.accepted("generic", payload("generic_resolved"))
     assert len(alerts.events(ref, "alert_resolved")) == 1
+
+
+def test_concurrent_batches_of_one_group_make_one_incident(alerts: Alerts) -> None:
+    batches = [
+        _alertmanager("Storm", *(f"storm-{b:02}-{n:02}" for n in range(20))) for b in range(50)
+    ]
+    batches += batches[:10]  # Alertmanager's retries: absorbed by the fingerprints
+
+    def send(body: dict[str, Any]) -> list[str]:
+        with httpx.Client(base_url=alerts.server.url, timeout=60) as client:
+            answer = client.post(
+                "/api/v1/alerts/alertmanager", json=body, headers=auth(alerts.poster)
+            )
+            assert answer.status_code == 202, answer.text
+            return answer.json()["incidents"]
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(send, batches))
+    refs = {ref for answer in answers for ref in answer}
+    assert len(refs) == 1
+    stored = [a for a in alerts.alerts(state="all", limit=10_000) if a["key"].startswith("storm-")]
+    assert len(stored) == 1000
+    assert sum(record["repeats"] for record in stored) == 200
 
 
 def test_a_dropped_alert_is_accepted_and_not_stored(alerts: Alerts) -> None:
@@ -330,6 +360,12 @@ def test_token_create_role_alerts_on_the_command_line(alerts: Alerts) -> None:
     token = done.stdout.strip()
     assert alerts.post("generic", payload("generic_resolved"), token).status_code == 202
     _error(alerts.client.get("/api/v1/incidents", headers=auth(token)), 403, "forbidden")
+    # And through the API.
+    made = alerts.client.post(
+        "/api/v1/tokens", json={"name": "grafana", "role": "alerts"}, headers=auth(alerts.admin)
+    )
+    assert made.status_code == 201 and made.json()["role"] == "alerts"
+    assert alerts.post("generic", payload("generic_resolved"), made.json()["token"]).is_success
 
 
 # -- bad bodies ------------------------------------------------------------------------------
@@ -493,7 +529,7 @@ def test_the_stream_carries_an_inbox_event_with_ids_and_counts_only(alerts: Aler
     data = json.loads(raw)
     assert set(data) == {"count", "critical", "alerts", "causes"}
     assert record["id"] in data["alerts"] and data["count"] >= 1
-    assert data["causes"] == ["intake"]
+    assert "intake" in data["causes"]
 
 
 def test_the_openapi_document_has_the_alert_endpoints(alerts: Alerts) -> None:
@@ -510,3 +546,21 @@ def test_the_openapi_document_has_the_alert_endpoints(alerts: Alerts) -> None:
     assert "get" in paths["/api/v1/alerts"]
     for action in ("declare", "attach", "ignore"):
         assert "post" in paths[f"/api/v1/alerts/{{alert}}/{action}"]
+
+
+def test_serve_refuses_a_bad_alert_rule_naming_file_rule_and_key(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[alert_rules]]\nname = "pager"\nmatch_re = { alertname = "(" }\naction = "declare"\n',
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "warroom", "serve", "--db", str(tmp_path / "w.db"), "--port", "0"],
+        env=server_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert str(config) in done.stderr and "pager" in done.stderr and "match_re" in done.stderr
+    assert "Traceback" not in done.stderr

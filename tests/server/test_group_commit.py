@@ -185,3 +185,43 @@ async def test_concurrent_posts_in_one_group_each_get_their_own_answer(
     assert answered == {e["id"]: (e["seq"], e["gseq"]) for e in events if e["kind"] == "note"}
     state = (await client.get(f"/api/v1/incidents/{incident}", headers=auth(token))).json()
     assert (state["title"], state["severity"], state["last_seq"]) == ("New title", 2, 8)
+
+
+async def test_writer_lanes_commit_each_kind_of_request_in_its_own_transaction(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    from warroom.core.errors import StorageFull
+    from warroom.server.writer import GroupWriter
+
+    writer = GroupWriter(sqlite_store)
+    committed: list[list[Any]] = []
+
+    def echo(works: Any) -> list[Any]:
+        committed.append(list(works))
+        return [ValueError(work) if work == "bad" else work.upper() for work in works]
+
+    def broken(works: Any) -> list[Any]:
+        raise StorageFull("the disk is full")
+
+    writer.add_lane("echo", echo)
+    writer.add_lane("broken", broken)
+    try:
+        results = await asyncio.gather(
+            writer.append([_declared(clock)]),
+            writer.submit("echo", "one"),
+            writer.submit("echo", "bad"),
+            writer.submit("echo", "two"),
+            writer.submit("broken", "lost"),
+            return_exceptions=True,
+        )
+        assert results[0][0].seq == 1  # the append, in its own lane
+        assert results[1:4] == ["ONE", results[2], "TWO"] and isinstance(results[2], ValueError)
+        assert isinstance(results[4], StorageFull)
+        assert writer.health.reason is not None  # a failed transaction degrades the server
+        assert sorted(work for group in committed for work in group) == ["bad", "one", "two"]
+        with pytest.raises(ValueError, match="no writer lane"):
+            await writer.submit("nowhere", "x")
+        assert await writer.submit("echo", "again") == "AGAIN"
+        assert writer.health.reason is None  # a lane that commits makes it healthy again
+    finally:
+        await asyncio.to_thread(writer.close)

@@ -17,7 +17,7 @@ import pytest
 import warroom
 from warroom.core.errors import UsageError
 from warroom.server.tokens import TokenStore
-from warroom.store.base import GroupAppender, RemoteStore, Store, TokenTable
+from warroom.store.base import AlertInbox, GroupAppender, RemoteStore, Store, TokenTable
 from warroom.store.http import HTTPStore
 from warroom.store.sqlite import SQLiteStore
 
@@ -32,6 +32,7 @@ def test_the_http_store_is_a_remote_store_and_keeps_no_tokens(tmp_path: Path) ->
         assert isinstance(store, RemoteStore)
         assert not isinstance(store, GroupAppender)
         assert not isinstance(store, TokenTable)
+        assert isinstance(store.alert_inbox(), AlertInbox)  # the server's, over /api/v1/alerts
         with pytest.raises(UsageError, match="give --db, not --server"):
             TokenStore.for_store(store)
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from warroom import __version__
 from warroom.cli import (
+    alerts,
     db,
     drills,
     followups,
@@ -47,7 +48,7 @@ from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.core.errors import NothingChanged, UsageError, WarroomError
 from warroom.core.text import clean_line
 
-GROUPS = (incidents, runbooks, drills, followups, reports, timeline, server, db, tui)
+GROUPS = (incidents, runbooks, drills, followups, alerts, reports, timeline, server, db, tui)
 DEFAULT_COMMAND = "tui"  # plain `warroom`
 
 

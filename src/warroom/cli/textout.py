@@ -9,9 +9,9 @@ import csv
 import io
 import json
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from warroom.core.catalog import Catalog
 from warroom.core.describe import describe, kind_label
@@ -19,6 +19,9 @@ from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.text import clean_line, csv_safe
 from warroom.core.times import format_duration, format_local, format_time
+
+if TYPE_CHECKING:
+    from warroom.core.alerts.model import AlertRecord
 
 
 def to_json(value: Any) -> str:
@@ -184,3 +187,71 @@ def timeline_csv(events: Iterable[Event]) -> str:
             ]
         )
     return buffer.getvalue()
+
+
+ALERT_SUMMARY_CELLS = 50  # the alert list's summary column at most
+ALERT_ID_CELLS = 8  # the shortest id prefix the list shows (longer when two share it)
+ALERT_HEADER = (
+    "ALERT",
+    "SOURCE",
+    "SEVERITY",
+    "SERVICE",
+    "SUMMARY",
+    "FIRST SEEN",
+    "LAST SEEN",
+    "REPEATS",
+    "STATUS",
+    "STATE",
+    "INCIDENT",
+)
+
+
+def alert_list(records: list[AlertRecord], refs: Mapping[str, str], now: datetime) -> str:
+    """`warroom alerts`: a header, then one line per alert, in columns: the id
+    prefix to type (unique among those shown), source, severity, service,
+    summary, first and last seen (local time; the date too when not today),
+    repeats, firing/resolved, the state, and the incident's ref."""
+    width = _unique_prefix_length([record.id for record in records], ALERT_ID_CELLS)
+    today = now.astimezone().date()
+
+    def seen(moment: datetime) -> str:
+        local = moment.astimezone()
+        return f"{local:%H:%M}" if local.date() == today else f"{local:%Y-%m-%d %H:%M}"
+
+    rows = [list(ALERT_HEADER)]
+    for record in records:
+        status = record.status + (" (acked)" if record.acknowledged else "")
+        rows.append(
+            [
+                record.id[:width],
+                clean_line(record.source),
+                _fit(clean_line(record.severity or "-"), 12),
+                _fit(clean_line(record.service or "-"), 24),
+                _fit(clean_line(record.summary or "-"), ALERT_SUMMARY_CELLS),
+                seen(record.first_seen),
+                seen(record.last_seen),
+                str(record.repeats),
+                status,
+                record.state,
+                refs.get(record.incident_id, "-") if record.incident_id else "-",
+            ]
+        )
+    return _aligned(rows)
+
+
+def _unique_prefix_length(ids: list[str], shortest: int) -> int:
+    """The shortest prefix length (at least `shortest`) telling every id apart."""
+    length = shortest
+    longest = max((len(one) for one in ids), default=shortest)
+    while length < longest and len({one[:length] for one in ids}) < len(set(ids)):
+        length += 1
+    return length
+
+
+def _aligned(rows: list[list[str]]) -> str:
+    """Rows of cells in columns two spaces apart, aligned by terminal cells."""
+    widths = [max(_cells(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell + " " * (widths[i] - _cells(cell)) for i, cell in enumerate(row)).rstrip()
+        for row in rows
+    )

@@ -77,7 +77,7 @@ class PagerDutyDetails(BaseModel):
     summary: str = Field(max_length=1024)
     source: str
     severity: Literal["critical", "error", "warning", "info"]
-    timestamp: str | None = Time
+    timestamp: str | None = Field(None, json_schema_extra={"format": "date-time"})
     component: str | None = None
     group: str | None = None
     class_: str | None = Field(None, alias="class")

@@ -83,9 +83,7 @@ def add_alert_routes(router: APIRouter, desk: AlertDesk, tokens: TokenStore) -> 
     """The webhooks and the inbox endpoints on `router`."""
     Reader = Annotated[TokenInfo, Depends(requirement(tokens, READ))]
     Writer = Annotated[TokenInfo, Depends(requirement(tokens, WRITE))]
-    posts = {
-        **error_responses(400, 401, 403, 413, 422),
-    }
+    posts = error_responses(400, 401, 403, 413, 422)
 
     async def intake(source: str, request: Request, credentials: Any) -> Response:
         """Read, parse and store one payload of `source`; the answer after the commit."""

@@ -38,7 +38,12 @@ from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.server.hub import Hub
 from warroom.server.inbox import InboxNotices
-from warroom.server.limits import ALERT_PARSE_INLINE_MAX, PURGE_SECONDS, SWEEP_SECONDS
+from warroom.server.limits import (
+    ALERT_DECIDE_INLINE_MAX,
+    ALERT_PARSE_INLINE_MAX,
+    PURGE_SECONDS,
+    SWEEP_SECONDS,
+)
 from warroom.server.writer import GroupWriter
 from warroom.services import alerts as service
 from warroom.store.base import AlertTable, AlertTransaction, InboxSummary, Store
@@ -108,7 +113,8 @@ class AlertDesk:
         self.flushed = 0  # summary entries written by the sweeper (for tests)
         self.purged = 0
         self._tasks: list[asyncio.Task[None]] = []
-        self._version: int | None = None
+        self._version: int | None = None  # the alerts' version at the sweeper's last round
+        self._unflushed: str | None = None  # the minute alerts last arrived in, until flushed
         writer.add_lane(LANE, self._commit)
         writer.add_lane(PURGE_LANE, self._purge)
 
@@ -131,13 +137,19 @@ class AlertDesk:
         runbooks of the incidents it declared are attached after the commit."""
         self._table()
         config = self.config
-        request = service.ingest_request(alerts, config.rules, config.settings)
+        if len(alerts) > ALERT_DECIDE_INLINE_MAX:  # the rules' matching, off the event loop
+            request = await to_thread.run_sync(
+                service.ingest_request, alerts, config.rules, config.settings
+            )
+        else:
+            request = service.ingest_request(alerts, config.rules, config.settings)
         inbox: list[str] = []
 
         def watched(tx: AlertTransaction) -> service.Outcome:
             return request(InboxWatch(tx, inbox))  # type: ignore[arg-type]
 
         outcome: service.Outcome = await self.writer.submit(LANE, watched, len(alerts))
+        self._unflushed = service.minute_of(self.clock.now())
         if outcome.declared:
             table = WriterTable(self._table(), self.store, self.writer)
             await to_thread.run_sync(
@@ -205,7 +217,10 @@ class AlertDesk:
         self._tasks = [
             loop.create_task(self._warm_up(), name="warroom-alert-warm-up"),
             loop.create_task(self._every(sweep, self._sweep), name="warroom-alert-sweep"),
-            loop.create_task(self._every(purge, self.purge), name="warroom-alert-purge"),
+            # The first purge soon after start: a server restarted often still purges.
+            loop.create_task(
+                self._every(purge, self.purge, first=sweep), name="warroom-alert-purge"
+            ),
         ]
 
     async def close(self) -> None:
@@ -228,16 +243,27 @@ class AlertDesk:
             log.warning("alerts warm-up: %s: %s", type(error).__name__, error)
 
     async def _sweep(self) -> None:
-        await self.flush()
+        """Flush when there may be something to flush: alerts arrived here in
+        a minute now over, or the alerts changed (here or in another process)
+        since the last round.  An idle server writes nothing."""
         table = self._table()
         version = await to_thread.run_sync(table.alerts_version)
-        if self._version is not None and version != self._version:
+        changed = version != self._version
+        arrived = self._unflushed
+        if changed or (arrived is not None and arrived < service.minute_of(self.clock.now())):
+            await self.flush()
+            if self._unflushed == arrived and arrived != service.minute_of(self.clock.now()):
+                self._unflushed = None
+            version = await to_thread.run_sync(table.alerts_version)  # its own flush is no change
+        if changed and self._version is not None:
             self.notices.changed("elsewhere", only_if_different=True)
         self._version = version
 
-    async def _every(self, seconds: float, job: Callable[[], Any]) -> None:
+    async def _every(
+        self, seconds: float, job: Callable[[], Any], first: float | None = None
+    ) -> None:
+        await asyncio.sleep(seconds if first is None else first)
         while True:
-            await asyncio.sleep(seconds)
             try:
                 await job()
             except asyncio.CancelledError:
@@ -246,6 +272,7 @@ class AlertDesk:
                 log.warning("alerts sweeper: %s; trying again later", error)
             except Exception:
                 log.exception("alerts sweeper failed; trying again later")
+            await asyncio.sleep(seconds)
 
     # -- plumbing ---------------------------------------------------------------------
 

@@ -16,7 +16,8 @@ bearer = HTTPBearer(
     auto_error=False,
     description="a token from `warroom token create`, as `Authorization: Bearer wr_...`",
 )
-_KNOWN = frozenset().union(*PERMISSIONS.values()) | frozenset(PERMISSIONS)
+_PERMISSIONS = frozenset().union(*PERMISSIONS.values())
+_KNOWN = _PERMISSIONS | frozenset(PERMISSIONS)
 
 
 def _unauthorized(detail: str, invalid: bool) -> HTTPException:
@@ -43,11 +44,15 @@ def authorize(info: TokenInfo, need: str | None) -> TokenInfo:
     """`info` if its role allows `need` (a permission, or a role name meaning
     all of that role's permissions; None: any valid token); 403 otherwise."""
     if need is not None and not info.allows(need):
-        if need in PERMISSIONS:
-            wanted = f"the {need} role"
+        if need in _PERMISSIONS:
+            roles = roles_with(need)
+            named = " or ".join([", ".join(roles[:-1]), roles[-1]] if len(roles) > 1 else roles)
+            wanted = f"the {need} permission (role {named})"
         else:
-            wanted = f"the {need} permission ({' or '.join(roles_with(need))})"
-        raise HTTPException(403, f"this needs {wanted}; the token {info.name!r} is a {info.role}")
+            wanted = f"the {need} role"
+        raise HTTPException(
+            403, f"this needs {wanted}; the token {info.name!r} has the role {info.role}"
+        )
     return info
 
 

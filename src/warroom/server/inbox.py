@@ -29,6 +29,8 @@ from warroom.server.limits import INBOX_NOTICE_IDS, INBOX_NOTICE_SECONDS
 from warroom.store.base import InboxSummary
 
 log = logging.getLogger("warroom.server")
+# What changed the inbox; "elsewhere": a change the sweeper saw in the store
+# (another process's, e.g. `warroom alert ingest` on the same file).
 CAUSES = ("intake", "declare", "attach", "ignore", "purge", "elsewhere")
 
 
@@ -97,8 +99,7 @@ class InboxNotices:
         except Exception as error:  # the store cannot be read now: the next change tells
             log.warning("inbox notice: %s: %s", type(error).__name__, error)
             return
-        if if_different and (self.last is None or summary == self.last):
-            self.last = summary  # (the first look: nothing to compare with yet)
+        if if_different and summary == self.last:
             return
         self.last = summary
         self.hub.notify_all(inbox_frame(summary, alerts, causes))

@@ -35,6 +35,7 @@ HUB_RESTART_DELAY = 0.5  # seconds before the hub's watch is retried after an er
 
 # -- alerts ------------------------------------------------------------------------
 ALERT_PARSE_INLINE_MAX = 64 * 1024  # bytes; a larger alert body is parsed off the event loop
+ALERT_DECIDE_INLINE_MAX = 200  # alerts; the rules decide for more off the event loop
 INBOX_NOTICE_SECONDS = 0.25  # the inbox event: at most one per this many seconds
 INBOX_NOTICE_IDS = 100  # alert ids one inbox event names, at most
 SWEEP_SECONDS = 5.0  # finished alert buckets become summary entries this often

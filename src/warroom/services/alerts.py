@@ -18,6 +18,12 @@ incidents' events commit together.  Per alert:
 - a resolution resolves its instance (`alert_resolved` on its incident); an
   unknown instance is stored resolved, so a late firing of it shows nothing.
 
+The inbox (`LocalInbox`, the `AlertInbox` of a store's own file): a person
+declares an incident from an alert or attaches it to one, and the rest of its
+group's inbox alerts go along (the group row then names that incident); or
+ignores it.  A resolved alert leaves the inbox; `purge` deletes alerts
+resolved longer than the retention ago.
+
 A group shows at most ALERT_EVENTS_PER_MINUTE alert events per minute of
 arrival; the rest are counted and summed up, once the minute is over, in one
 `alerts_summarized` (`flush_summaries`; every ingest flushes finished minutes

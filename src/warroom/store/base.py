@@ -145,6 +145,10 @@ class RemoteStore(Protocol):
         """One line saying the data shown is cached, and from when."""
         ...
 
+    def alert_inbox(self) -> AlertInbox:
+        """The server's alert inbox (over /api/v1/alerts)."""
+        ...
+
 
 @runtime_checkable
 class GroupAppender(Protocol):
@@ -400,6 +404,22 @@ def parse_ref(ref: str) -> tuple[int | None, str | None]:
     if _HEX_REF.match(text):
         return None, text.lower()
     raise NotFound(f"{ref!r} is not an incident reference; {REF_HELP}")
+
+
+def resolve_ref(
+    ref: str, by_number: Callable[[int], list[str]], by_prefix: Callable[[str], list[str]]
+) -> str:
+    """The incident id `ref` names: by INC number first, then by id prefix
+    (`by_prefix` returns up to two ids); NotFound when none, or several, match."""
+    number, prefix = parse_ref(ref)
+    ids = by_number(number) if number is not None else []
+    if not ids and prefix is not None:
+        ids = by_prefix(prefix)
+        if len(ids) > 1:
+            raise NotFound(f"{ref!r} matches more than one incident; give more characters")
+    if not ids:
+        raise NotFound(f"no incident {ref}; `warroom list --all` shows them ({REF_HELP})")
+    return ids[0]
 
 
 def sort_incidents(incidents: list[Incident]) -> list[Incident]:

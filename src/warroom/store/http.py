@@ -10,6 +10,7 @@ server's events, brought up to date from the server when it can be reached.
   exactly once, one sender per outbox file (flush, sync, finish);
 - `warroom.store.reads`: reads through the replica (stale while the server is
   down), and `watch`, which follows the server's Server-Sent Events;
+- `warroom.store.remote_alerts`: the server's alert inbox (`alert_inbox()`);
 - `warroom.store.outbox` and `warroom.store.replica`: the outbox and the
   replica, in one SQLite file (`warroom.store.localfile`).
 
@@ -39,6 +40,7 @@ from warroom.store.delivery import FLUSH_SECONDS, Sender
 from warroom.store.localfile import LocalFile
 from warroom.store.outbox import PENDING, REJECTED, Outbox, OutboxEntry, SyncReport
 from warroom.store.reads import CachedReads
+from warroom.store.remote_alerts import RemoteInbox
 from warroom.store.replica import Replica
 from warroom.store.transport import (
     LIVE,
@@ -101,6 +103,7 @@ class HTTPStore:
         self.transport = Transport(self.server_url, token, clock)
         self.reads = CachedReads(self.transport, self._file, self.replica, self._outbox, catalog)
         self.sender = Sender(self.transport, self._outbox, self.replica, lambda: self.catalog)
+        self._inbox: RemoteInbox | None = None
         self._closed = False
 
     def _check_owner(self) -> None:
@@ -159,6 +162,13 @@ class HTTPStore:
 
     def stale_note(self) -> str:
         return self.reads.stale_note()
+
+    def alert_inbox(self) -> RemoteInbox:
+        """The server's alert inbox (`AlertInbox` over /api/v1/alerts); one per
+        store, so its `changed()` counts what this store's live streams receive."""
+        if self._inbox is None:
+            self._inbox = RemoteInbox(self.reads)
+        return self._inbox
 
     # -- writing ---------------------------------------------------------------
 

@@ -40,6 +40,7 @@ from warroom.store.transport import (
 )
 
 FEED_PAGE = 5_000
+INBOX = "inbox"  # the all-incidents stream's event saying the alert inbox changed
 SAVE_EVERY = 200  # events received live are written to the replica in batches this big
 
 
@@ -66,6 +67,11 @@ class CachedReads:
         # restored server) must not read the replica while the other empties it.
         self._refreshing = threading.RLock()
         self._me: dict[str, str] | None = None
+        # `inbox` events received on the live streams, and their reconnections
+        # (when one may have been missed): the remote alert inbox's `changed()`;
+        # the newest one's data while connected (its count and critical alerts).
+        self.inbox_signals = 0
+        self.inbox_notice: str | None = None
         self._contact_saved: datetime | None = None
 
     # -- who, what -------------------------------------------------------------
@@ -283,6 +289,8 @@ class CachedReads:
 
         def reconnected() -> None:
             self.transport.succeeded()
+            self.inbox_signals += 1  # an inbox change may have come while disconnected
+            self.inbox_notice = None
             connected()
 
         def save_now() -> tuple[list[Event], int | None]:
@@ -295,6 +303,10 @@ class CachedReads:
         stream = sse.follow(client, where, reconnected, self.transport.failed)
         try:
             async for message in stream:
+                if message.event == INBOX:  # the alert inbox changed: ids and counts only
+                    self.inbox_signals += 1
+                    self.inbox_notice = message.data
+                    continue
                 if message.event == "reset":  # the server's store was restored from a backup
                     newest = await asyncio.to_thread(self._reset, message.data, incident_id)
                     if newest is not None:

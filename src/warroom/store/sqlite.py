@@ -19,6 +19,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -32,7 +33,7 @@ from warroom.core.incident import Incident
 from warroom.core.times import format_time, parse_wire_time
 from warroom.core.validate import normalise, validate
 from warroom.store import guard, schema, sqlite_alerts
-from warroom.store.base import REF_HELP, InboxSummary, TokenRow, parse_ref, sort_incidents
+from warroom.store.base import InboxSummary, TokenRow, resolve_ref, sort_incidents
 from warroom.store.schema import unavailable
 from warroom.store.sqlite_tokens import SQLiteTokens
 
@@ -152,20 +153,13 @@ class SQLiteStore:
         return sort_incidents([Incident.from_snapshot(json.loads(row[0])) for row in rows])
 
     def resolve(self, ref: str) -> str:
-        number, prefix = parse_ref(ref)
-        if number is not None:
-            rows = self._read("SELECT id FROM incidents WHERE number = ?", (number,))
-        if number is None or (not rows and prefix is not None):
-            assert prefix is not None
-            rows = self._read(
-                "SELECT id FROM incidents WHERE id LIKE ? ESCAPE '\\' LIMIT 2",
-                (prefix.replace("_", "\\_").replace("%", "\\%") + "%",),
-            )
-            if len(rows) > 1:
-                raise NotFound(f"{ref!r} matches more than one incident; give more characters")
-        if not rows:
-            raise NotFound(f"no incident {ref}; `warroom list --all` shows them ({REF_HELP})")
-        return rows[0][0]
+        return resolve_ref(
+            ref,
+            lambda number: [
+                row[0] for row in self._read("SELECT id FROM incidents WHERE number = ?", (number,))
+            ],
+            lambda prefix: [row[0] for row in self._read(*_prefix_query(prefix))],
+        )
 
     def last_gseq(self) -> int:
         return self._read("SELECT COALESCE(MAX(gseq), 0) FROM events", ())[0][0]
@@ -344,6 +338,12 @@ def _store_error(path: Path, error: sqlite3.DatabaseError) -> Exception:
     return error
 
 
+def _prefix_query(prefix: str) -> tuple[str, tuple[str]]:
+    """Up to two incident ids starting with `prefix` (LIKE, its wildcards escaped)."""
+    escaped = prefix.replace("_", "\\_").replace("%", "\\%") + "%"
+    return "SELECT id FROM incidents WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (escaped,)
+
+
 def _after_query(after_gseq: int, incident_id: str | None, limit: int) -> tuple[str, tuple]:
     if incident_id is None:
         return (
@@ -384,6 +384,16 @@ _SAVE_STATE = (
     " severity = excluded.severity, status = excluded.status,"
     " is_open = excluded.is_open, snapshot = excluded.snapshot"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """A point in a `_Group`: how many events each incident had stored, the
+    incidents numbered, the next gseq."""
+
+    stored: dict[str, int]
+    numbers: set[str]
+    next_gseq: int
 
 
 class _Group:
@@ -438,6 +448,45 @@ class _Group:
         self._next_gseq = first_gseq
         self._restore({event.incident_id for event in events})
         return failure
+
+    def resolve(self, ref: str) -> str:
+        """`SQLiteStore.resolve` inside the transaction: incidents declared in it too."""
+
+        def by_number(number: int) -> list[str]:
+            declared = [id_ for id_, given in self.numbers.items() if given == number]
+            query = "SELECT id FROM incidents WHERE number = ?"
+            return declared or [row[0] for row in self.conn.execute(query, (number,))]
+
+        def by_prefix(prefix: str) -> list[str]:
+            return [row[0] for row in self.conn.execute(*_prefix_query(prefix))]
+
+        return resolve_ref(ref, by_number, by_prefix)
+
+    def mark(self) -> _Mark:
+        """Where the transaction is now, for `undo_to` (a request of several
+        appends, such as an alert request, undone as a whole)."""
+        stored = {incident_id: len(items) for incident_id, items in self.stored.items()}
+        return _Mark(stored, set(self.numbers), self._next_gseq)
+
+    def undo_to(self, mark: _Mark) -> None:
+        """Forget in memory what was stored since `mark` (the caller rolled the
+        file back to its savepoint)."""
+        touched = {
+            incident_id
+            for incident_id, items in self.stored.items()
+            if len(items) != mark.stored.get(incident_id)
+        } | (set(self.numbers) - mark.numbers)
+        for incident_id in touched:
+            if incident_id in mark.stored:
+                del self.stored[incident_id][mark.stored[incident_id] :]
+            else:
+                self.stored.pop(incident_id, None)
+        self._next_gseq = mark.next_gseq
+        self._restore(touched)
+        for incident_id in touched:  # declared since the mark: gone again
+            if incident_id not in self.stored and self.states.get(incident_id) is None:
+                self.states.pop(incident_id, None)
+                self.snapshots.pop(incident_id, None)
 
     def save_states(self) -> None:
         for incident_id in self.stored:

@@ -85,10 +85,7 @@ class _Transaction:
         return self.group.catalog
 
     def run(self, request: Callable[[AlertTransaction], T]) -> T | Exception:
-        group = self.group
-        stored_before = {key: len(items) for key, items in group.stored.items()}
-        numbers_before = dict(group.numbers)
-        next_gseq = group._next_gseq
+        mark = self.group.mark()
         self.conn.execute("SAVEPOINT warroom_alerts")
         try:
             result = request(self)
@@ -103,22 +100,7 @@ class _Transaction:
             return result
         self.conn.execute("ROLLBACK TO warroom_alerts")
         self.conn.execute("RELEASE warroom_alerts")
-        touched = {
-            key for key, items in group.stored.items() if len(items) != stored_before.get(key)
-        }
-        touched |= set(group.numbers) - set(numbers_before)
-        for key in touched:
-            if key in stored_before:
-                del group.stored[key][stored_before[key] :]
-            else:
-                group.stored.pop(key, None)
-        group._next_gseq = next_gseq
-        group._restore(touched)
-        # An incident read but never stored by a request that failed: forget its state.
-        for key in touched:
-            if key not in group.stored and group.states.get(key) is None:
-                group.states.pop(key, None)
-                group.snapshots.pop(key, None)
+        self.group.undo_to(mark)
         return failure
 
     # -- alerts ------------------------------------------------------------
@@ -175,29 +157,7 @@ class _Transaction:
         return self.group._state(incident_id)
 
     def resolve(self, ref: str) -> str:
-        from warroom.store.base import REF_HELP, parse_ref
-
-        number, prefix = parse_ref(ref)
-        rows: list[Any] = []
-        if number is not None:
-            rows = [i for i, n in self.group.numbers.items() if n == number]
-            rows = rows or [
-                row[0]
-                for row in self.conn.execute("SELECT id FROM incidents WHERE number = ?", (number,))
-            ]
-        if not rows and prefix is not None:
-            escaped = prefix.replace("_", "\\_").replace("%", "\\%") + "%"
-            rows = [
-                row[0]
-                for row in self.conn.execute(
-                    "SELECT id FROM incidents WHERE id LIKE ? ESCAPE '\\' LIMIT 2", (escaped,)
-                )
-            ]
-            if len(rows) > 1:
-                raise NotFound(f"{ref!r} matches more than one incident; give more characters")
-        if not rows:
-            raise NotFound(f"no incident {ref}; `warroom list --all` shows them ({REF_HELP})")
-        return rows[0]
+        return self.group.resolve(ref)
 
     def append(self, events: Sequence[Event]) -> list[Event]:
         result = self.group.request(events, self._now)
