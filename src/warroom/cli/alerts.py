@@ -172,15 +172,25 @@ def _read_payload(source: str) -> Any:
     if not raw.strip():
         raise UsageError(f"no payload on standard input: pipe one {source} JSON body in")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_not_json)
     except UnicodeDecodeError as error:
         raise UsageError(f"the payload is not UTF-8 JSON: {error.reason}") from None
     except json.JSONDecodeError as error:
         raise UsageError(
             f"the payload is not JSON: {error.msg} at line {error.lineno} column {error.colno}"
         ) from None
+    except _NotJSON as error:
+        raise UsageError(str(error)) from None
     except RecursionError:
         raise UsageError("the payload is not JSON a program can read: nested too deep") from None
+
+
+class _NotJSON(ValueError):
+    """NaN or Infinity in a payload: Python reads them, JSON (and the server) does not."""
+
+
+def _not_json(name: str) -> Any:
+    raise _NotJSON(f"the payload is not JSON: {name} is not a JSON number")
 
 
 def _ingested_line(ingested: Ingested) -> str:
