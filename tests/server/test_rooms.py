@@ -84,9 +84,32 @@ def test_signing_in_sets_a_strict_http_only_cookie(room: Room) -> None:
     assert cookie.startswith(f"{COOKIE}={token};")
     lowered = cookie.lower()
     assert "httponly" in lowered and "samesite=strict" in lowered and "path=/rooms" in lowered
-    assert "secure" not in lowered  # plain http here; Secure when the request came over https
+    assert "secure" not in lowered  # plain http, no https public_url: not Secure
     out = room.client.post("/rooms/sign-out", headers=signed(token))
     assert out.status_code == 303 and "Max-Age=0" in out.headers["set-cookie"]
+
+
+def test_an_https_public_url_makes_the_cookie_secure_behind_a_tls_proxy(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A TLS proxy forwards plain http; `public_url = "https://..."` says
+    browsers come over https, so the cookie is Secure all the same."""
+    root = tmp_path_factory.mktemp("rooms-https")
+    (root / "config.toml").write_text('public_url = "https://warroom.example.com"\n')
+    db = root / "warroom.db"
+    viewer = make_token(db, "viewer-proxy", "viewer")
+    server = Server(db, root).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            proxied = {"Origin": "https://warroom.example.com", "Host": "warroom.example.com"}
+            answer = client.post("/rooms/sign-in", data={"token": viewer}, headers=proxied)
+            assert answer.status_code == 303
+            lowered = answer.headers["set-cookie"].lower()
+            assert "; secure" in lowered and "httponly" in lowered
+            out = client.post("/rooms/sign-out", headers={**proxied, **signed(viewer)})
+            assert "; secure" in out.headers["set-cookie"].lower()
+    finally:
+        server.stop()
 
 
 def test_a_viewer_reads_the_rooms_and_never_writes(room: Room) -> None:

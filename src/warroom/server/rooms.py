@@ -6,8 +6,10 @@ events, as the API's stream sends them) and redraws the room from
 writes.
 
 A viewer-or-better token is entered once in the sign-in form
-(`/rooms/sign-in`) and kept in an HttpOnly, SameSite=Strict cookie (Secure
-when the request came over https), never in a URL; `/rooms/sign-out` clears
+(`/rooms/sign-in`) and kept in an HttpOnly, SameSite=Strict cookie, never in
+a URL.  The cookie is Secure when the request came over https, or when the
+configured `public_url` starts with `https://`: behind a TLS proxy the
+request reaches warroom as plain http, yet browsers reach it over https; `/rooms/sign-out` clears
 it.  The token is checked on every request, and a revoked one ends its open
 streams at once (the hub ends them) and works on no further request.
 Every string is autoescaped (`warroom.services.html`); the pages allow no
@@ -108,10 +110,22 @@ def room_values(incident: Incident, events: list[Event], catalog: Catalog) -> di
     }
 
 
+def secure_cookie(public_url: str | None) -> bool:
+    """Whether every sign-in cookie is Secure, whatever the request's scheme:
+    when the server is reached at an https `public_url` (a TLS proxy in front)."""
+    return bool(public_url) and public_url.strip().lower().startswith("https://")
+
+
 def add_room_routes(
-    router: APIRouter, store: Store, tokens: TokenStore, hub: Hub, heartbeat: float
+    router: APIRouter,
+    store: Store,
+    tokens: TokenStore,
+    hub: Hub,
+    heartbeat: float,
+    public_url: str | None = None,
 ) -> None:
     refs = Refs(store)
+    always_secure = secure_cookie(public_url)
 
     def viewer(request: Request) -> TokenInfo:
         secret = request.cookies.get(COOKIE)
@@ -141,7 +155,7 @@ def add_room_routes(
             secret,
             httponly=True,
             samesite="strict",
-            secure=request.url.scheme == "https",
+            secure=always_secure or request.url.scheme == "https",
             path="/rooms",
         )
         return answer
@@ -151,7 +165,13 @@ def add_room_routes(
         if not _same_origin(request):
             return _html(_render("signin.html", problem="Sign out from this page."), 403)
         answer = RedirectResponse("/rooms/sign-in", 303, headers=HEADERS)
-        answer.delete_cookie(COOKIE, path="/rooms", httponly=True, samesite="strict")
+        answer.delete_cookie(
+            COOKIE,
+            path="/rooms",
+            httponly=True,
+            samesite="strict",
+            secure=always_secure or request.url.scheme == "https",
+        )
         return answer
 
     for asset, media in _ASSETS.items():
