@@ -144,9 +144,7 @@ def incident_object(page: PublicPage, incident: PublicIncident) -> dict[str, Any
                 "tweet_id": None,
             }
         )
-    named = [config.component(key) for key in incident.components]
-    listed = [c for c in config.components if c in named]
-    states = {view.component.id: view.status for view in page.components}
+    named = {c.id for c in (config.component(key) for key in incident.components) if c}
     return {
         "id": incident.id,
         "name": incident.name(config),
@@ -160,17 +158,18 @@ def incident_object(page: PublicPage, incident: PublicIncident) -> dict[str, Any
         "started_at": _time(incident.created_at),
         "page_id": config.page_id,
         "incident_updates": list(reversed(updates)),
-        "components": [
-            {
-                "id": c.id,
-                "name": c.name,
-                "status": states.get(c.id, "operational"),
-                "description": c.description or None,
-                "page_id": config.page_id,
-            }
-            for c in listed
-        ],
+        # the components it affected, as components.json lists them (their state now)
+        "components": [entry for entry in _members(page) if entry["id"] in named],
     }
+
+
+def _members(page: PublicPage) -> list[dict[str, Any]]:
+    """The components (not their groups), as components.json has them."""
+    members = []
+    for position, view in enumerate(page.components, 1):
+        group = view.component.group
+        members.append(_component(view, position, _group_id(group) if group else None, page))
+    return members
 
 
 def summary(page: PublicPage) -> dict[str, Any]:
