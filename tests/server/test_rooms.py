@@ -144,6 +144,25 @@ class Tags(HTMLParser):
         self._in_title = False
 
 
+def test_error_answers_leak_nothing_and_are_inert(room: Room) -> None:
+    token = room.viewer("viewer-errors")
+    missing = room.client.get("/rooms/INC-999", headers=signed(token))
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert (
+        "No such incident" in missing.text
+        and "script-src 'self'" in (missing.headers["content-security-policy"])
+    )
+    hostile = room.client.get("/rooms/%3Cscript%3Ealert(1)%3C%2Fscript%3E", headers=signed(token))
+    assert hostile.status_code == 404 and "<script>" not in hostile.text
+    for path in ("/api/v2/nothing.json", "/status/nothing", "/rooms/INC-999/nothing/else"):
+        answer = room.client.get(path, headers=signed(token))
+        assert answer.status_code == 404, path
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "default-src 'none'" in answer.headers["content-security-policy"]
+        assert str(room.server.root) not in answer.text and "Traceback" not in answer.text
+        assert "warroom." not in answer.text  # no module names
+
+
 def test_hostile_strings_are_text_in_the_room(room: Room) -> None:
     incident = declare(room.client, room.responder, HOSTILE)
     answer = room.client.post(

@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import isolated_environ
 from tests.server.pages import HOSTILE, INTERNAL, JSON_PATHS, Page, free_port, published_page
+from warroom.services.statuspage.render import PAGE_CSP
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,12 @@ def test_the_page_and_its_json_need_no_token_and_show_only_what_was_published(pa
     assert answer.headers["content-type"].startswith("text/html")
     csp = answer.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    # the static export carries it too (a static host may set no header)
+    assert (
+        f'<meta http-equiv="Content-Security-Policy" content="{PAGE_CSP}">'
+        in answer.text.replace("&#39;", "'")
+    )
     assert "API errors" in answer.text and "We are investigating errors on the API." in answer.text
     summary = page.client.get("/api/v2/summary.json").json()
     assert summary["status"]["indicator"] == "major"

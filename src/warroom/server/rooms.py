@@ -28,6 +28,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from warroom.core.catalog import Catalog
 from warroom.core.describe import describe, kind_label
+from warroom.core.errors import NotFound
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.text import clean
@@ -213,7 +214,11 @@ def add_room_routes(
     @router.get("/rooms/{ref}", include_in_schema=False)
     async def room(ref: str, request: Request) -> Response:
         token = viewer(request)
-        return _html(_render("room.html", who=clean(token.name), **await values(ref)))
+        try:
+            shown = await values(ref)
+        except NotFound:  # a page, naming nothing of the server (not the API's JSON)
+            return _html(_render("missing.html"), 404)
+        return _html(_render("room.html", who=clean(token.name), **shown))
 
     @router.get("/rooms/{ref}/panel", include_in_schema=False)
     async def panel(ref: str, request: Request) -> Response:
