@@ -1,9 +1,9 @@
 """The read-only room view for colleagues without a terminal: `/rooms` (the
 open incidents) and `/rooms/REF` (one room's header, roster, timeline and
-runbook), live: its script listens to `/rooms/REF/stream` (the incident's
-events, as the API's stream sends them) and redraws the room from
-`/rooms/REF/panel` (the same HTML, rendered again).  Read only: nothing here
-writes.
+runbook), both live: their one script listens to `/rooms/REF/stream` (the
+incident's events, as the API's stream sends them), or `/rooms/stream` (every
+incident's), and redraws the page from `/rooms/REF/panel` or `/rooms/list`
+(the same HTML, rendered again).  Read only: nothing here writes.
 
 A viewer-or-better token is entered once in the sign-in form
 (`/rooms/sign-in`) and kept in an HttpOnly, SameSite=Strict cookie, never in
@@ -184,10 +184,8 @@ def add_room_routes(
             f"/rooms/{asset}", _fixed(serve_asset), methods=["GET"], include_in_schema=False
         )
 
-    @router.get("/rooms", include_in_schema=False)
-    async def rooms(request: Request) -> Response:
-        token = viewer(request)
-        incidents = await to_thread.run_sync(store.incidents)
+    def listing() -> dict[str, Any]:
+        last_gseq = store.last_gseq()  # first: the stream then misses nothing listed after
         items = [
             {
                 "ref": incident.ref,
@@ -197,9 +195,37 @@ def add_room_routes(
                 "lead": clean(incident.lead or ""),
                 "declared_at": incident.declared_at,
             }
-            for incident in incidents
+            for incident in store.incidents()
         ]
-        return _html(_render("rooms.html", incidents=items, who=clean(token.name)))
+        return {"incidents": items, "last_gseq": last_gseq}
+
+    @router.get("/rooms", include_in_schema=False)
+    async def rooms(request: Request) -> Response:
+        token = viewer(request)
+        shown = await to_thread.run_sync(listing)
+        return _html(_render("rooms.html", who=clean(token.name), **shown))
+
+    @router.get("/rooms/list", include_in_schema=False)
+    async def rooms_list(request: Request) -> Response:
+        viewer(request)
+        return _html(_render("list.html", **await to_thread.run_sync(listing)))
+
+    @router.get("/rooms/stream", include_in_schema=False)
+    async def rooms_stream(request: Request, after_gseq: int = 0) -> StreamingResponse:
+        """Every incident's events (the open list redraws on each burst)."""
+        token = viewer(request)
+        body = stream(
+            hub,
+            store,
+            incident_id=None,
+            after_gseq=max(0, min(after_gseq, 2**62)),
+            heartbeat=heartbeat,
+            token_name=token.name,
+            still_valid=lambda: tokens.still_valid(token),
+        )
+        return StreamingResponse(
+            body, media_type="text/event-stream", headers={**HEADERS, "X-Accel-Buffering": "no"}
+        )
 
     async def values(ref: str) -> dict[str, Any]:
         incident_id = await refs.resolve(ref)
@@ -271,7 +297,7 @@ def install_sign_in(app: Any) -> None:
 
     @app.exception_handler(SignIn)
     async def _sign_in(request: Request, error: SignIn) -> Response:
-        if request.url.path.endswith(("/stream", "/panel")):
+        if request.url.path.endswith(("/stream", "/panel", "/rooms/list")):
             return Response("sign in again", 401, media_type="text/plain", headers=HEADERS)
         answer = RedirectResponse("/rooms/sign-in", 303, headers=HEADERS)
         if request.cookies.get(COOKIE):  # a revoked or unknown token: forget it
