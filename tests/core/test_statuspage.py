@@ -261,3 +261,17 @@ def test_every_document_has_statuspage_exact_shapes() -> None:
     assert len(document(page, "incidents.json")["incidents"]) == 2
     (shown,) = document(page, "incidents/unresolved.json")["incidents"]
     assert [c["id"] for c in shown["components"]] == ["api"]  # the ones it affected
+
+
+def test_the_shortlink_points_at_the_incident_on_the_page() -> None:
+    from warroom.core.statuspage.shapes import shortlink
+
+    assert (
+        shortlink("https://status.example.com", "i1") == "https://status.example.com/#incident-i1"
+    )
+    assert (
+        shortlink("https://status.example.com/", "i1") == "https://status.example.com/#incident-i1"
+    )
+    assert shortlink("https://ops.example.com/status", "i1") == (
+        "https://ops.example.com/status#incident-i1"
+    )

@@ -109,6 +109,15 @@ def _component(view: ComponentView, position: int, group_id: str | None, page: P
     }
 
 
+def shortlink(url: str, incident_id: str) -> str:
+    """The incident's place on the page at `url` (its block's anchor): a page
+    at a host's root gets its `/`, a page at a path (`.../status`) keeps it."""
+    from urllib.parse import urlsplit
+
+    base = f"{url}/" if url and not urlsplit(url).path else url
+    return f"{base}#incident-{incident_id}"
+
+
 def incident_object(page: PublicPage, incident: PublicIncident) -> dict[str, Any]:
     """One incident, its updates newest first (Statuspage's order)."""
     config = page.config
@@ -154,7 +163,7 @@ def incident_object(page: PublicPage, incident: PublicIncident) -> dict[str, Any
         "monitoring_at": _time(incident.monitoring_at),
         "resolved_at": _time(incident.resolved_at),
         "impact": incident.impact,
-        "shortlink": f"{config.url.rstrip('/')}/#incident-{incident.id}",
+        "shortlink": shortlink(config.url, incident.id),
         "started_at": _time(incident.created_at),
         "page_id": config.page_id,
         "incident_updates": list(reversed(updates)),
