@@ -97,3 +97,25 @@ async def test_without_components_the_form_says_so(
         await session.pilot.press("shift+tab", "enter")
         [update] = await session.stored("comms_update")
         assert "components" not in update.data
+
+
+async def test_the_pickers_keys_are_remapped_by_their_ids(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = declare(sqlite_store, "me", clock, "x", severity=1, lead="me")
+    settings = Settings(db=Path(), db_is_default=True, user="me", statuspage=STATUSPAGE)
+    app = app_for_store(
+        sqlite_store,
+        user="me",
+        clock=clock,
+        incident_id=incident.id,
+        settings=settings,
+        keymap={"components.worse": "w", "components.proposed": "P"},
+    )
+    async with in_room(sqlite_store, app) as session:
+        form = await session.form("u", "Stakeholder update")
+        await session.pilot.press(*typed("Down"), "tab", "c", "tab", "tab")
+        picker = form.query_one("#components", ComponentPicker)
+        await session.pilot.press("P", "down", "left", "w")  # api: SEV1's proposal
+        await session.pilot.pause()
+        assert picker.value == {"api": "major_outage", "web": "under_maintenance"}
