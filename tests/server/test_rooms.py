@@ -192,15 +192,17 @@ def test_hostile_strings_are_text_in_the_room(room: Room) -> None:
         assert 'href="javascript' not in html.lower()
 
 
-def test_a_revoked_token_is_refused_mid_stream_and_on_the_next_request(room: Room) -> None:
-    token = room.viewer("viewer-revoked")
+@pytest.mark.parametrize("path", ["/rooms/INC-1/stream", "/rooms/stream"])
+def test_a_revoked_token_is_refused_mid_stream_and_on_the_next_request(
+    room: Room, path: str
+) -> None:
+    name = f"viewer-revoked-{path.count('/')}"
+    token = room.viewer(name)
     ended = threading.Event()
     received: list[str] = []
 
     def listen() -> None:
-        with room.client.stream(
-            "GET", "/rooms/INC-1/stream", headers=signed(token), timeout=30
-        ) as answer:
+        with room.client.stream("GET", path, headers=signed(token), timeout=30) as answer:
             assert answer.status_code == 200
             for line in answer.iter_lines():
                 received.append(line)
@@ -211,9 +213,10 @@ def test_a_revoked_token_is_refused_mid_stream_and_on_the_next_request(room: Roo
     deadline = time.monotonic() + 10
     while not any(line.startswith("data:") for line in received) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert any(line.startswith("data:") for line in received)  # the room's events so far
-    revoked = room.client.delete("/api/v1/tokens/viewer-revoked", headers=auth(room.admin))
+    assert any(line.startswith("data:") for line in received)  # the events so far
+    revoked = room.client.delete(f"/api/v1/tokens/{name}", headers=auth(room.admin))
     assert revoked.status_code == 200
     assert ended.wait(5), "the open stream went on after the token was revoked"
-    answer = room.client.get("/rooms/INC-1", headers=signed(token))
-    assert answer.status_code == 303 and answer.headers["location"] == "/rooms/sign-in"
+    for page in ("/rooms/INC-1", "/rooms"):
+        answer = room.client.get(page, headers=signed(token))
+        assert answer.status_code == 303 and answer.headers["location"] == "/rooms/sign-in"
