@@ -55,6 +55,15 @@ def test_publish_uses_the_default_title_and_a_holding_line(tmp_path: Path, warro
     assert incident["incident_updates"][0]["body"].startswith("We are investigating")
 
 
+def test_a_drill_is_never_published(tmp_path: Path, warroom) -> None:
+    (tmp_path / "config.toml").write_text(CONFIG)
+    assert warroom("declare", "game day", "--drill").returncode == 0
+    done = warroom("statuspage", "publish", "INC-1", "--component", "api=major_outage")
+    assert done.returncode == 0 and "a drill never shows on the status page" in done.stdout
+    page = summary(tmp_path, warroom)
+    assert page["incidents"] == [] and page["status"]["indicator"] == "none"
+
+
 def test_bad_public_options_are_usage_errors(tmp_path: Path, warroom) -> None:
     setup(tmp_path, warroom)
     for args in (

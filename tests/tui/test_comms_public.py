@@ -119,3 +119,19 @@ async def test_the_pickers_keys_are_remapped_by_their_ids(
         await session.pilot.press("P", "down", "left", "w")  # api: SEV1's proposal
         await session.pilot.pause()
         assert picker.value == {"api": "major_outage", "web": "under_maintenance"}
+
+
+async def test_a_drill_says_it_never_shows_on_the_status_page(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    incident = declare(sqlite_store, "me", clock, "game day", severity=2, lead="me", drill=True)
+    settings = Settings(db=Path(), db_is_default=True, user="me", statuspage=STATUSPAGE)
+    app = app_for_store(
+        sqlite_store, user="me", clock=clock, incident_id=incident.id, settings=settings
+    )
+    async with in_room(sqlite_store, app) as session:
+        await session.form("u", "Stakeholder update")
+        await session.pilot.press(*typed("Drill update"), "tab", "c")
+        await session.pilot.pause()
+        assert "a drill: never shown on the status page" in session.text()
+        assert "public, on the status page" not in session.text()

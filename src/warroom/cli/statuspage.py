@@ -44,6 +44,8 @@ def publish(ctx: Context, args: argparse.Namespace) -> int:
     data = {"text": args.text, "audience": "customers"}
     data.update(public_fields(ctx, args.public_title, args.component))
     event = ctx.write(args.ref, "comms_update", data)
+    if ctx.store.incident(event.incident_id).drill:  # recorded, never shown
+        return recorded(ctx, event, "a customers update; a drill never shows on the status page")
     return recorded(ctx, event, "published on the status page (a customers update)")
 
 

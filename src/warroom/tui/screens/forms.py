@@ -624,7 +624,9 @@ class CommsForm(_WriteForm):
         label = f"Update to {audience}" if audience else "Update (choose the audience below)"
         if audience and audience == self.incident.last_audience:
             label += " (the audience of the last update)"
-        if audience == PUBLIC_AUDIENCE:
+        if audience == PUBLIC_AUDIENCE and self.incident.drill:
+            label += " (a drill: never shown on the status page)"
+        elif audience == PUBLIC_AUDIENCE:
             label += ": public, on the status page"
         self.query_one("#update-label", Static).update(safe_line(label + ":", 200))
         for widget in self.query(".public"):
