@@ -135,3 +135,23 @@ async def test_a_drill_says_it_never_shows_on_the_status_page(
         await session.pilot.pause()
         assert "a drill: never shown on the status page" in session.text()
         assert "public, on the status page" not in session.text()
+
+
+async def test_the_picker_shows_what_this_incident_set_before(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    from warroom.services.incidents import write
+
+    incident, app = fresh_room(sqlite_store, clock)
+    data = {"text": "Errors", "audience": "customers", "components": {"api": "major_outage"}}
+    write(sqlite_store, incident.id, "comms_update", "me", data, clock)
+    async with in_room(sqlite_store, app) as session:
+        form = await session.form("u", "Stakeholder update")
+        picker = form.query_one("#components", ComponentPicker)
+        for _ in range(50):
+            if picker.current:
+                break
+            await session.pilot.pause(0.05)
+        assert picker.current == {"api": "major_outage"}
+        assert "(now major_outage)" in session.text()
+        assert picker.value == {}  # shown, never sent by itself

@@ -33,6 +33,7 @@ from warroom.core.runbook_library import Entry
 from warroom.core.statuspage.config import PageConfig, proposed_state
 from warroom.core.statuspage.model import PUBLIC_AUDIENCE
 from warroom.tui.messages import (
+    ComponentStatesLoaded,
     FormFailed,
     FormSaved,
     LibraryFailed,
@@ -559,9 +560,11 @@ class CommsForm(_WriteForm):
         catalog: Catalog,
         writer: Writer,
         page: PageConfig | None = None,
+        load_states: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         super().__init__(incident, catalog, writer)
         self.page = page or PageConfig()
+        self.load_states = load_states  # the components' states this incident set
 
     def fields(self) -> ComposeResult:
         audiences = list(self.catalog.audiences)
@@ -614,6 +617,20 @@ class CommsForm(_WriteForm):
     def on_mount(self) -> None:
         super().on_mount()
         self._show_audience()
+        if self.load_states is not None and self.page.components:
+            self._load_states(self.load_states)
+
+    @work(thread=True, exit_on_error=False, group="load")
+    def _load_states(self, load: Callable[[], dict[str, str]]) -> None:
+        try:
+            states = load()
+        except Exception:  # only a hint: the picker works without it
+            return
+        self.post_message(ComponentStatesLoaded(states))
+
+    @on(ComponentStatesLoaded)
+    def _states_loaded(self, message: ComponentStatesLoaded) -> None:
+        self.query_one("#components", ComponentPicker).show_current(message.states)
 
     @on(OptionList.OptionHighlighted, "#audiences")
     def _audience_highlighted(self) -> None:

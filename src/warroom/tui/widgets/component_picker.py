@@ -1,6 +1,7 @@
 """The status page's components as a list to pick their states from (the
 stakeholder update to customers): one row per component of `[statuspage]`,
-showing the state this update gives it, "no change" until one is picked.
+showing the state this update gives it, "no change" until one is picked,
+and beside it (dim) the state this incident's last customers updates gave it.
 
 Right (or +) moves the highlighted component's state one step worse, left
 (or -) one step better (from "no change": right gives the state the
@@ -44,6 +45,7 @@ class ComponentPicker(OptionList):
         self.components = tuple(components)
         self.proposed = proposed
         self.picked: dict[str, str] = {}
+        self.current: dict[str, str] = {}  # what this incident last set (shown, not sent)
         super().__init__(*(self._option(c) for c in self.components), id=id)
         self.highlighted = 0 if self.components else None
 
@@ -63,7 +65,16 @@ class ComponentPicker(OptionList):
             shown = Content.styled("no change", "dim")
         else:
             shown = Content.styled(state, STATE_LOOKS[state])
-        return Content.assemble(name, padding, shown)
+        now = self.current.get(component.id)
+        if now is None:
+            return Content.assemble(name, padding, shown)
+        return Content.assemble(name, padding, shown, Content.styled(f"  (now {now})", "dim"))
+
+    def show_current(self, states: dict[str, str]) -> None:
+        """Show beside each component the state this incident last gave it."""
+        self.current = {c.id: states[c.id] for c in self.components if c.id in states}
+        for index, component in enumerate(self.components):
+            self.replace_option_prompt_at_index(index, self._prompt(component))
 
     def set_state(self, component_id: str, state: str | None) -> None:
         """Give `component_id` the state `state` (None: no change)."""
