@@ -93,6 +93,21 @@ def test_an_event_appended_through_the_api_shows_within_a_second(
     assert browser.execute_script("return window.notReloaded") is True
 
 
+def test_a_new_incident_joins_the_open_list_without_a_reload(browser: Any, rooms: Rooms) -> None:
+    sign_in(browser, rooms)  # on /rooms
+    live = "return document.getElementById('live').textContent"
+    wait_for(lambda: browser.execute_script(live) == "live")
+    browser.execute_script("window.notReloaded = true")
+    started = time.monotonic()
+    declare(rooms.client, rooms.responder, "Payments time out")
+    wait_for(
+        lambda: "Payments time out" in browser.execute_script("return document.body.innerText"),
+        5,
+    )
+    assert time.monotonic() - started < 2.0
+    assert browser.execute_script("return window.notReloaded") is True
+
+
 def test_hostile_text_renders_literally_in_the_room(browser: Any, rooms: Rooms) -> None:
     from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.common.by import By

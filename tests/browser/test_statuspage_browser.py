@@ -127,7 +127,19 @@ def test_a_resolved_incident_moves_to_the_history_without_a_reload(
     active = "return document.getElementById('active').innerText"
     history = "return document.getElementById('history').innerText"
     wait_for(lambda: "Search is down." in browser.execute_script(active))
+    page.write(incident, "comms_update", {"text": "Search is back.", "audience": "customers"})
     page.write(incident, "status_changed", {"to": "resolved"})
-    wait_for(lambda: "Search is down." in browser.execute_script(history))
-    assert "Search is down." not in browser.execute_script(active)
+    wait_for(lambda: "Search is back." in browser.execute_script(history))
+    assert "Search is" not in browser.execute_script(active)
     assert browser.execute_script("return window.notReloaded") is True
+    # In the history the last update shows and the earlier one is folded, as
+    # the server renders it: the script drew the same block.
+    block = f"document.getElementById('incident-{incident}')"
+    drawn = browser.execute_script(f"return {block}.outerHTML")
+    assert browser.execute_script(f"return {block}.querySelector('details').open") is False
+    assert "Search is down." not in browser.execute_script(f"return {block}.innerText")
+    assert "1 earlier update" in drawn
+    open_page(browser, page)
+    served = browser.execute_script(f"return {block}.innerText")
+    assert "Search is back." in served and "1 earlier update" in served
+    assert "Search is down." not in served

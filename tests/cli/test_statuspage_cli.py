@@ -55,6 +55,15 @@ def test_publish_uses_the_default_title_and_a_holding_line(tmp_path: Path, warro
     assert incident["incident_updates"][0]["body"].startswith("We are investigating")
 
 
+def test_a_drill_is_never_published(tmp_path: Path, warroom) -> None:
+    (tmp_path / "config.toml").write_text(CONFIG)
+    assert warroom("declare", "game day", "--drill").returncode == 0
+    done = warroom("statuspage", "publish", "INC-1", "--component", "api=major_outage")
+    assert done.returncode == 0 and "a drill never shows on the status page" in done.stdout
+    page = summary(tmp_path, warroom)
+    assert page["incidents"] == [] and page["status"]["indicator"] == "none"
+
+
 def test_bad_public_options_are_usage_errors(tmp_path: Path, warroom) -> None:
     setup(tmp_path, warroom)
     for args in (
@@ -77,7 +86,9 @@ def test_an_older_update_without_public_fields_still_reads(tmp_path: Path, warro
     assert "[customers] plain" in timeline
 
 
-def test_build_watch_rewrites_the_files_as_events_arrive(tmp_path: Path, warroom) -> None:
+def test_build_watch_follows_the_store_and_rewrites_only_public_changes(
+    tmp_path: Path, warroom
+) -> None:
     import os
     import subprocess
     import sys
@@ -88,26 +99,37 @@ def test_build_watch_rewrites_the_files_as_events_arrive(tmp_path: Path, warroom
     setup(tmp_path, warroom)
     site = tmp_path / "site"
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "warroom", "statuspage", "build", str(site), "--watch",
-         "--interval", "0.2"],
+        [sys.executable, "-m", "warroom", "statuspage", "build", str(site), "--watch"],
         env=isolated_environ(tmp_path), cwd=tmp_path,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        summary_file = site / "api/v2/summary.json"
+        summary_file, index = site / "api/v2/summary.json", site / "index.html"
         deadline = time.monotonic() + 20
         while not summary_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
+            time.sleep(0.05)
         assert json.loads(summary_file.read_text())["incidents"] == []
+        first = index.stat().st_ino
+        assert warroom("log", "INC-1", "internal only").returncode == 0
+        assert (
+            warroom("update", "INC-1", "for leadership", "--audience", "leadership").returncode == 0
+        )
+        time.sleep(1.5)  # an internal write rewrites nothing (the same file, not replaced)
+        assert index.stat().st_ino == first
+        published = time.monotonic()
         assert warroom("statuspage", "publish", "INC-1", "--text", "Looking").returncode == 0
+        incidents: list = []
         while time.monotonic() < deadline:
             incidents = json.loads(summary_file.read_text())["incidents"]  # never half a file
             if incidents:
                 break
-            time.sleep(0.1)
+            time.sleep(0.02)
+        # followed live (the store's stream), not found by a slow poll
+        assert time.monotonic() - published < 3
         assert incidents[0]["incident_updates"][0]["body"] == "Looking"
-        assert "Looking" in (site / "index.html").read_text()
+        assert "Looking" in index.read_text() and "internal only" not in index.read_text()
         assert not [name for name in os.listdir(site) if name.endswith(".tmp")]
     finally:
         watcher.terminate()
-        watcher.wait(10)
+        out, _ = watcher.communicate(timeout=10)
+    assert "rewritten" in out and "Traceback" not in out

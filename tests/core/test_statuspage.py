@@ -3,13 +3,14 @@ Statuspage shapes of it (pure: built from logs made with the builder)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
 
 from tests.core.builder import T0, Log, minutes
 from warroom.core.errors import Refused
-from warroom.core.statuspage.config import PageConfig, parse_component_setting
+from warroom.core.statuspage.config import COMPONENT_STATES, PageConfig, parse_component_setting
 from warroom.core.statuspage.model import build_page, public_incident
 from warroom.core.statuspage.shapes import JSON_FILES, document, encode
 
@@ -182,3 +183,95 @@ def test_component_settings_and_config_errors() -> None:
         PageConfig.from_settings({"time_zone": "Mars/Olympus"}, None)
     with pytest.raises(ValueError, match="same id"):
         PageConfig.from_settings({"components": [{"id": "a", "name": "A"}] * 2}, None)
+
+
+# Atlassian Statuspage's public v2 shapes (what its pages answer): every key
+# each object has there, and the values they take.
+PAGE_KEYS = {"id", "name", "url", "time_zone", "updated_at"}
+COMPONENT_KEYS = {
+    "id", "name", "status", "created_at", "updated_at", "position", "description",
+    "showcase", "start_date", "group_id", "page_id", "group", "only_show_if_degraded",
+}  # fmt: skip
+INCIDENT_KEYS = {
+    "id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at",
+    "impact", "shortlink", "started_at", "page_id", "incident_updates", "components",
+}  # fmt: skip
+UPDATE_KEYS = {
+    "id", "status", "body", "incident_id", "created_at", "updated_at", "display_at",
+    "affected_components", "deliver_notifications", "custom_tweet", "tweet_id",
+}  # fmt: skip
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+
+
+def check_component(entry: dict) -> None:
+    keys = COMPONENT_KEYS | ({"components"} if entry["group"] else set())
+    assert set(entry) == keys, set(entry) ^ keys
+    assert entry["status"] in COMPONENT_STATES
+    assert ISO.match(entry["created_at"]) and ISO.match(entry["updated_at"])
+    assert isinstance(entry["position"], int)
+
+
+def check_incident(entry: dict) -> None:
+    assert set(entry) == INCIDENT_KEYS, set(entry) ^ INCIDENT_KEYS
+    assert entry["status"] in ("investigating", "identified", "monitoring", "resolved")
+    assert entry["impact"] in ("none", "minor", "major", "critical")
+    for key in ("created_at", "updated_at", "started_at"):
+        assert ISO.match(entry[key])
+    for key in ("monitoring_at", "resolved_at"):
+        assert entry[key] is None or ISO.match(entry[key])
+    for update in entry["incident_updates"]:
+        assert set(update) == UPDATE_KEYS, set(update) ^ UPDATE_KEYS
+        assert update["incident_id"] == entry["id"]
+        for affected in update["affected_components"] or ():
+            assert set(affected) == {"code", "name", "old_status", "new_status"}
+    for component in entry["components"]:
+        check_component(component)
+
+
+def test_every_document_has_statuspage_exact_shapes() -> None:
+    log = incident()
+    customers(log, "Errors", public_title="API errors", components={"api": "partial_outage"})
+    log.add("status_changed", {"to": "mitigated"})
+    customers(log, "Fixed, watching", components={"api": "operational"})
+    old = incident()
+    customers(old, "Mail is slow", components={"web": "degraded_performance"})
+    old.add("status_changed", {"to": "resolved"})
+    public = [public_incident(events.events, events.catalog) for events in (log, old)]
+    page = build_page(CONFIG, public, minutes(30))
+    for name in JSON_FILES:
+        body = document(page, name)
+        assert set(body["page"]) == PAGE_KEYS
+        assert ISO.match(body["page"]["updated_at"])
+        if "status" in body:
+            assert set(body["status"]) == {"indicator", "description"}
+            assert body["status"]["indicator"] in ("none", "minor", "major", "critical")
+        for component in body.get("components", ()):
+            check_component(component)
+        for entry in body.get("incidents", ()):
+            check_incident(entry)
+    expected = {
+        "summary.json": {"page", "status", "components", "incidents", "scheduled_maintenances"},
+        "status.json": {"page", "status"},
+        "components.json": {"page", "components"},
+        "incidents.json": {"page", "incidents"},
+        "incidents/unresolved.json": {"page", "incidents"},
+    }
+    for name, keys in expected.items():
+        assert set(document(page, name)) == keys, name
+    assert len(document(page, "incidents.json")["incidents"]) == 2
+    (shown,) = document(page, "incidents/unresolved.json")["incidents"]
+    assert [c["id"] for c in shown["components"]] == ["api"]  # the ones it affected
+
+
+def test_the_shortlink_points_at_the_incident_on_the_page() -> None:
+    from warroom.core.statuspage.shapes import shortlink
+
+    assert (
+        shortlink("https://status.example.com", "i1") == "https://status.example.com/#incident-i1"
+    )
+    assert (
+        shortlink("https://status.example.com/", "i1") == "https://status.example.com/#incident-i1"
+    )
+    assert shortlink("https://ops.example.com/status", "i1") == (
+        "https://ops.example.com/status#incident-i1"
+    )

@@ -65,7 +65,8 @@ def test_without_a_token_the_room_asks_to_sign_in(room: Room) -> None:
         assert answer.status_code == 303 and answer.headers["location"] == "/rooms/sign-in"
     form = room.client.get("/rooms/sign-in")
     assert form.status_code == 200 and 'name="token"' in form.text
-    assert room.client.get("/rooms/INC-1/stream").status_code == 401
+    for path in ("/rooms/INC-1/stream", "/rooms/INC-1/panel", "/rooms/stream", "/rooms/list"):
+        assert room.client.get(path).status_code == 401, path
 
 
 def test_signing_in_sets_a_strict_http_only_cookie(room: Room) -> None:
@@ -84,9 +85,32 @@ def test_signing_in_sets_a_strict_http_only_cookie(room: Room) -> None:
     assert cookie.startswith(f"{COOKIE}={token};")
     lowered = cookie.lower()
     assert "httponly" in lowered and "samesite=strict" in lowered and "path=/rooms" in lowered
-    assert "secure" not in lowered  # plain http here; Secure when the request came over https
+    assert "secure" not in lowered  # plain http, no https public_url: not Secure
     out = room.client.post("/rooms/sign-out", headers=signed(token))
     assert out.status_code == 303 and "Max-Age=0" in out.headers["set-cookie"]
+
+
+def test_an_https_public_url_makes_the_cookie_secure_behind_a_tls_proxy(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """A TLS proxy forwards plain http; `public_url = "https://..."` says
+    browsers come over https, so the cookie is Secure all the same."""
+    root = tmp_path_factory.mktemp("rooms-https")
+    (root / "config.toml").write_text('public_url = "https://warroom.example.com"\n')
+    db = root / "warroom.db"
+    viewer = make_token(db, "viewer-proxy", "viewer")
+    server = Server(db, root).start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            proxied = {"Origin": "https://warroom.example.com", "Host": "warroom.example.com"}
+            answer = client.post("/rooms/sign-in", data={"token": viewer}, headers=proxied)
+            assert answer.status_code == 303
+            lowered = answer.headers["set-cookie"].lower()
+            assert "; secure" in lowered and "httponly" in lowered
+            out = client.post("/rooms/sign-out", headers={**proxied, **signed(viewer)})
+            assert "; secure" in out.headers["set-cookie"].lower()
+    finally:
+        server.stop()
 
 
 def test_a_viewer_reads_the_rooms_and_never_writes(room: Room) -> None:
@@ -121,6 +145,25 @@ class Tags(HTMLParser):
         self._in_title = False
 
 
+def test_error_answers_leak_nothing_and_are_inert(room: Room) -> None:
+    token = room.viewer("viewer-errors")
+    missing = room.client.get("/rooms/INC-999", headers=signed(token))
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert (
+        "No such incident" in missing.text
+        and "script-src 'self'" in (missing.headers["content-security-policy"])
+    )
+    hostile = room.client.get("/rooms/%3Cscript%3Ealert(1)%3C%2Fscript%3E", headers=signed(token))
+    assert hostile.status_code == 404 and "<script>" not in hostile.text
+    for path in ("/api/v2/nothing.json", "/status/nothing", "/rooms/INC-999/nothing/else"):
+        answer = room.client.get(path, headers=signed(token))
+        assert answer.status_code == 404, path
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "default-src 'none'" in answer.headers["content-security-policy"]
+        assert str(room.server.root) not in answer.text and "Traceback" not in answer.text
+        assert "warroom." not in answer.text  # no module names
+
+
 def test_hostile_strings_are_text_in_the_room(room: Room) -> None:
     incident = declare(room.client, room.responder, HOSTILE)
     answer = room.client.post(
@@ -143,21 +186,23 @@ def test_hostile_strings_are_text_in_the_room(room: Room) -> None:
         parsed.feed(html)
         assert parsed.title.startswith("warroom")
         assert "img" not in parsed.tags and "b" not in parsed.tags
-        assert parsed.tags.count("script") == (1 if path != "/rooms" else 0)
+        assert parsed.tags.count("script") == 1  # room.js: both pages are live
         assert "\x1b" not in html and "\u202e" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert 'href="javascript' not in html.lower()
 
 
-def test_a_revoked_token_is_refused_mid_stream_and_on_the_next_request(room: Room) -> None:
-    token = room.viewer("viewer-revoked")
+@pytest.mark.parametrize("path", ["/rooms/INC-1/stream", "/rooms/stream"])
+def test_a_revoked_token_is_refused_mid_stream_and_on_the_next_request(
+    room: Room, path: str
+) -> None:
+    name = f"viewer-revoked-{path.count('/')}"
+    token = room.viewer(name)
     ended = threading.Event()
     received: list[str] = []
 
     def listen() -> None:
-        with room.client.stream(
-            "GET", "/rooms/INC-1/stream", headers=signed(token), timeout=30
-        ) as answer:
+        with room.client.stream("GET", path, headers=signed(token), timeout=30) as answer:
             assert answer.status_code == 200
             for line in answer.iter_lines():
                 received.append(line)
@@ -168,9 +213,10 @@ def test_a_revoked_token_is_refused_mid_stream_and_on_the_next_request(room: Roo
     deadline = time.monotonic() + 10
     while not any(line.startswith("data:") for line in received) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert any(line.startswith("data:") for line in received)  # the room's events so far
-    revoked = room.client.delete("/api/v1/tokens/viewer-revoked", headers=auth(room.admin))
+    assert any(line.startswith("data:") for line in received)  # the events so far
+    revoked = room.client.delete(f"/api/v1/tokens/{name}", headers=auth(room.admin))
     assert revoked.status_code == 200
     assert ended.wait(5), "the open stream went on after the token was revoked"
-    answer = room.client.get("/rooms/INC-1", headers=signed(token))
-    assert answer.status_code == 303 and answer.headers["location"] == "/rooms/sign-in"
+    for page in ("/rooms/INC-1", "/rooms"):
+        answer = room.client.get(page, headers=signed(token))
+        assert answer.status_code == 303 and answer.headers["location"] == "/rooms/sign-in"

@@ -16,7 +16,8 @@ import httpx
 import pytest
 
 from tests.conftest import isolated_environ
-from tests.server.pages import HOSTILE, INTERNAL, JSON_PATHS, Page, published_page
+from tests.server.pages import HOSTILE, INTERNAL, JSON_PATHS, Page, free_port, published_page
+from warroom.services.statuspage.render import PAGE_CSP
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,12 @@ def test_the_page_and_its_json_need_no_token_and_show_only_what_was_published(pa
     assert answer.headers["content-type"].startswith("text/html")
     csp = answer.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    # the static export carries it too (a static host may set no header)
+    assert (
+        f'<meta http-equiv="Content-Security-Policy" content="{PAGE_CSP}">'
+        in answer.text.replace("&#39;", "'")
+    )
     assert "API errors" in answer.text and "We are investigating errors on the API." in answer.text
     summary = page.client.get("/api/v2/summary.json").json()
     assert summary["status"]["indicator"] == "major"
@@ -166,3 +173,49 @@ def test_the_static_export_is_what_the_server_serves(page: Page, tmp_path: Path)
     )
     for name, path in served.items():
         assert (site / name).read_bytes() == page.client.get(path).content, name
+
+
+def test_build_watch_with_server_follows_its_stream(tmp_path: Path) -> None:
+    """`statuspage build --watch --server`: the server's live stream drives the
+    rewrites; an internal write leaves the files alone."""
+    import json
+
+    running = Page(tmp_path, free_port())
+    site = tmp_path / "site"
+    env = isolated_environ(tmp_path, db=False)
+    incident = running.declare()
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "warroom", "statuspage", "build", str(site), "--watch",
+         "--server", running.server.url, "--token", running.token],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        summary_file = site / "api/v2/summary.json"
+        deadline = time.monotonic() + 30
+        while not summary_file.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert json.loads(summary_file.read_text())["incidents"] == []
+        first = (site / "index.html").stat().st_ino
+        running.write(incident, "note", {"text": "internal note"})
+        time.sleep(1.5)
+        assert (site / "index.html").stat().st_ino == first  # not rewritten
+        published = time.monotonic()
+        running.write(
+            incident, "comms_update", {"text": "Looking into it", "audience": "customers"}
+        )
+        incidents: list = []
+        while time.monotonic() < deadline and not incidents:
+            incidents = json.loads(summary_file.read_text())["incidents"]
+            time.sleep(0.02)
+        assert time.monotonic() - published < 3
+        assert incidents[0]["incident_updates"][0]["body"] == "Looking into it"
+        for name, path in (
+            ("index.html", "/status"),
+            ("api/v2/summary.json", "/api/v2/summary.json"),
+        ):
+            assert (site / name).read_bytes() == running.client.get(path).content, name
+    finally:
+        watcher.terminate()
+        out, _ = watcher.communicate(timeout=10)
+        running.close()
+    assert "Traceback" not in out

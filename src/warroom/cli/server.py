@@ -80,6 +80,7 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
         heartbeat=args.heartbeat,
         page=ctx.settings.page_config(),
         public_port=args.public_port,
+        public_url=ctx.settings.public_url,
         alerts=alerts,
     )
 

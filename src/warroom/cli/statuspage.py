@@ -4,7 +4,6 @@ command line (the server serves it at /status; see `warroom serve`)."""
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 from warroom.cli.context import Context
@@ -28,8 +27,11 @@ def register(commands: Commands) -> None:
     public_options(publish)
     build = action("build", "write the page and its JSON into DIR for any static host")
     build.add_argument("dir", type=Path)
-    build.add_argument("--watch", action="store_true", help="rewrite the files as events arrive")
-    build.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)
+    build.add_argument(
+        "--watch",
+        action="store_true",
+        help="follow the store's live stream and rewrite the files that change as events arrive",
+    )
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
@@ -42,6 +44,8 @@ def publish(ctx: Context, args: argparse.Namespace) -> int:
     data = {"text": args.text, "audience": "customers"}
     data.update(public_fields(ctx, args.public_title, args.component))
     event = ctx.write(args.ref, "comms_update", data)
+    if ctx.store.incident(event.incident_id).drill:  # recorded, never shown
+        return recorded(ctx, event, "a customers update; a drill never shows on the status page")
     return recorded(ctx, event, "published on the status page (a customers update)")
 
 
@@ -53,9 +57,15 @@ def build(ctx: Context, args: argparse.Namespace) -> int:
     folder: Path = args.dir
     written = write_site(folder, board.page())
     say(f"{folder}: {len(written)} file(s) written")
-    while args.watch:  # polls the store; only changed files are rewritten
-        time.sleep(args.interval)
-        written = write_site(folder, board.page())
-        if written:
-            say(f"{folder}: {len(written)} file(s) rewritten")
+    if args.watch:
+        import asyncio
+        import contextlib
+
+        from warroom.services.statuspage.follow import follow_site
+
+        def rewritten(files: list[Path]) -> None:
+            say(f"{folder}: {len(files)} file(s) rewritten")
+
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends the watch
+            asyncio.run(follow_site(folder, board, rewritten))
     return 0

@@ -101,6 +101,7 @@ def create_app(
     alerts: AlertConfig | None = None,
     sweep: float | None = None,
     page: PageConfig | None = None,
+    public_url: str | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> FastAPI:
     """The application over `store` (a Store, or the path of an SQLite file,
@@ -108,7 +109,9 @@ def create_app(
     heartbeat comments; `max_wait`: the longest long poll; `alerts`: the
     alert rules and settings (default: the shipped rules); `sweep`: seconds
     between the alert sweeper's rounds (default SWEEP_SECONDS); `page`: the
-    public status page's configuration (`[statuspage]`)."""
+    public status page's configuration (`[statuspage]`); `public_url`: where
+    browsers reach this server (an https one makes the sign-in cookie Secure
+    even when a TLS proxy forwards plain http)."""
     owned = not isinstance(store, Store)
     if owned:
         from warroom.store.sqlite import SQLiteStore
@@ -167,7 +170,7 @@ def create_app(
     _add_routes(app.router, store, tokens, hub, writer, heartbeat, max_wait)
     add_alert_routes(app.router, desk, tokens)
     add_public_routes(app.router, site, pinger, heartbeat)
-    add_room_routes(app.router, store, tokens, hub, heartbeat)
+    add_room_routes(app.router, store, tokens, hub, heartbeat, public_url)
     install_sign_in(app)
 
     @app.get(

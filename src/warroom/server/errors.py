@@ -67,13 +67,21 @@ def code_for(status: int) -> str:
     return _CODES.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_"))
 
 
+# Every error answer is inert in a browser: never sniffed as HTML, no script,
+# no framing (the detail may echo what the request named).
+ERROR_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
 def error_response(
     status: int, detail: str, code: str | None = None, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     return JSONResponse(
         {"error": code or code_for(status), "detail": detail},
         status_code=status,
-        headers=dict(headers) if headers else None,
+        headers={**ERROR_HEADERS, **(headers or {})},
     )
 
 

@@ -1,13 +1,15 @@
 """The read-only room view for colleagues without a terminal: `/rooms` (the
 open incidents) and `/rooms/REF` (one room's header, roster, timeline and
-runbook), live: its script listens to `/rooms/REF/stream` (the incident's
-events, as the API's stream sends them) and redraws the room from
-`/rooms/REF/panel` (the same HTML, rendered again).  Read only: nothing here
-writes.
+runbook), both live: their one script listens to `/rooms/REF/stream` (the
+incident's events, as the API's stream sends them), or `/rooms/stream` (every
+incident's), and redraws the page from `/rooms/REF/panel` or `/rooms/list`
+(the same HTML, rendered again).  Read only: nothing here writes.
 
 A viewer-or-better token is entered once in the sign-in form
-(`/rooms/sign-in`) and kept in an HttpOnly, SameSite=Strict cookie (Secure
-when the request came over https), never in a URL; `/rooms/sign-out` clears
+(`/rooms/sign-in`) and kept in an HttpOnly, SameSite=Strict cookie, never in
+a URL.  The cookie is Secure when the request came over https, or when the
+configured `public_url` starts with `https://`: behind a TLS proxy the
+request reaches warroom as plain http, yet browsers reach it over https; `/rooms/sign-out` clears
 it.  The token is checked on every request, and a revoked one ends its open
 streams at once (the hub ends them) and works on no further request.
 Every string is autoescaped (`warroom.services.html`); the pages allow no
@@ -26,6 +28,7 @@ from fastapi.responses import RedirectResponse, Response, StreamingResponse
 
 from warroom.core.catalog import Catalog
 from warroom.core.describe import describe, kind_label
+from warroom.core.errors import NotFound
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.text import clean
@@ -108,10 +111,22 @@ def room_values(incident: Incident, events: list[Event], catalog: Catalog) -> di
     }
 
 
+def secure_cookie(public_url: str | None) -> bool:
+    """Whether every sign-in cookie is Secure, whatever the request's scheme:
+    when the server is reached at an https `public_url` (a TLS proxy in front)."""
+    return bool(public_url) and public_url.strip().lower().startswith("https://")
+
+
 def add_room_routes(
-    router: APIRouter, store: Store, tokens: TokenStore, hub: Hub, heartbeat: float
+    router: APIRouter,
+    store: Store,
+    tokens: TokenStore,
+    hub: Hub,
+    heartbeat: float,
+    public_url: str | None = None,
 ) -> None:
     refs = Refs(store)
+    always_secure = secure_cookie(public_url)
 
     def viewer(request: Request) -> TokenInfo:
         secret = request.cookies.get(COOKIE)
@@ -141,7 +156,7 @@ def add_room_routes(
             secret,
             httponly=True,
             samesite="strict",
-            secure=request.url.scheme == "https",
+            secure=always_secure or request.url.scheme == "https",
             path="/rooms",
         )
         return answer
@@ -151,7 +166,13 @@ def add_room_routes(
         if not _same_origin(request):
             return _html(_render("signin.html", problem="Sign out from this page."), 403)
         answer = RedirectResponse("/rooms/sign-in", 303, headers=HEADERS)
-        answer.delete_cookie(COOKIE, path="/rooms", httponly=True, samesite="strict")
+        answer.delete_cookie(
+            COOKIE,
+            path="/rooms",
+            httponly=True,
+            samesite="strict",
+            secure=always_secure or request.url.scheme == "https",
+        )
         return answer
 
     for asset, media in _ASSETS.items():
@@ -163,10 +184,8 @@ def add_room_routes(
             f"/rooms/{asset}", _fixed(serve_asset), methods=["GET"], include_in_schema=False
         )
 
-    @router.get("/rooms", include_in_schema=False)
-    async def rooms(request: Request) -> Response:
-        token = viewer(request)
-        incidents = await to_thread.run_sync(store.incidents)
+    def listing() -> dict[str, Any]:
+        last_gseq = store.last_gseq()  # first: the stream then misses nothing listed after
         items = [
             {
                 "ref": incident.ref,
@@ -176,9 +195,37 @@ def add_room_routes(
                 "lead": clean(incident.lead or ""),
                 "declared_at": incident.declared_at,
             }
-            for incident in incidents
+            for incident in store.incidents()
         ]
-        return _html(_render("rooms.html", incidents=items, who=clean(token.name)))
+        return {"incidents": items, "last_gseq": last_gseq}
+
+    @router.get("/rooms", include_in_schema=False)
+    async def rooms(request: Request) -> Response:
+        token = viewer(request)
+        shown = await to_thread.run_sync(listing)
+        return _html(_render("rooms.html", who=clean(token.name), **shown))
+
+    @router.get("/rooms/list", include_in_schema=False)
+    async def rooms_list(request: Request) -> Response:
+        viewer(request)
+        return _html(_render("list.html", **await to_thread.run_sync(listing)))
+
+    @router.get("/rooms/stream", include_in_schema=False)
+    async def rooms_stream(request: Request, after_gseq: int = 0) -> StreamingResponse:
+        """Every incident's events (the open list redraws on each burst)."""
+        token = viewer(request)
+        body = stream(
+            hub,
+            store,
+            incident_id=None,
+            after_gseq=max(0, min(after_gseq, 2**62)),
+            heartbeat=heartbeat,
+            token_name=token.name,
+            still_valid=lambda: tokens.still_valid(token),
+        )
+        return StreamingResponse(
+            body, media_type="text/event-stream", headers={**HEADERS, "X-Accel-Buffering": "no"}
+        )
 
     async def values(ref: str) -> dict[str, Any]:
         incident_id = await refs.resolve(ref)
@@ -193,7 +240,11 @@ def add_room_routes(
     @router.get("/rooms/{ref}", include_in_schema=False)
     async def room(ref: str, request: Request) -> Response:
         token = viewer(request)
-        return _html(_render("room.html", who=clean(token.name), **await values(ref)))
+        try:
+            shown = await values(ref)
+        except NotFound:  # a page, naming nothing of the server (not the API's JSON)
+            return _html(_render("missing.html"), 404)
+        return _html(_render("room.html", who=clean(token.name), **shown))
 
     @router.get("/rooms/{ref}/panel", include_in_schema=False)
     async def panel(ref: str, request: Request) -> Response:
@@ -246,7 +297,7 @@ def install_sign_in(app: Any) -> None:
 
     @app.exception_handler(SignIn)
     async def _sign_in(request: Request, error: SignIn) -> Response:
-        if request.url.path.endswith(("/stream", "/panel")):
+        if request.url.path.endswith(("/stream", "/panel", "/rooms/list")):
             return Response("sign in again", 401, media_type="text/plain", headers=HEADERS)
         answer = RedirectResponse("/rooms/sign-in", 303, headers=HEADERS)
         if request.cookies.get(COOKIE):  # a revoked or unknown token: forget it

@@ -75,6 +75,7 @@ def serve(
     sweep: float | None = None,
     page: PageConfig | dict | None = None,
     public_port: int | None = None,
+    public_url: str | None = None,
 ) -> int:
     """Serve `store` until SIGTERM or SIGINT; returns the exit status.
     `header_timeout`: seconds a connection has to send a request's headers;
@@ -83,11 +84,14 @@ def serve(
     shipped rules); `sweep`: seconds between the alert sweeper's rounds;
     `page`: the status page's configuration (or its `[statuspage]` table);
     `public_port`: also serve the status page alone (`/status`, `/api/v2`)
-    on this port."""
+    on this port; `public_url`: where browsers reach the server (https: the
+    room view's cookie is Secure)."""
     configure_logging()
     if isinstance(page, dict):
         page = PageConfig.from_settings(page, None)
-    app = create_app(store, heartbeat=heartbeat, alerts=alerts, sweep=sweep, page=page)
+    app = create_app(
+        store, heartbeat=heartbeat, alerts=alerts, sweep=sweep, page=page, public_url=public_url
+    )
     cap = connection_cap(descriptor_limit(), max_connections)
     # One process (no `workers`): every append goes through the app's one
     # group-commit writer, which cannot span processes.  `http` is httptools

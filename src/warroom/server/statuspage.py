@@ -29,12 +29,10 @@ from warroom.server.hub import Hub
 from warroom.server.middleware import AccessLog, BodyLimit
 from warroom.services.statuspage.board import PublicBoard
 from warroom.services.statuspage.export import API_DIR, SITE_FILES, site_file
+from warroom.services.statuspage.render import PAGE_CSP
 
 log = logging.getLogger("warroom.server")
-CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-    "img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
+CSP = f"{PAGE_CSP}; frame-ancestors 'none'"
 SECURITY_HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",

@@ -16,7 +16,8 @@ screen); declare open down up toggle_closed
 quit_home filter cancel_filter followups metrics alerts (home); quit command_palette
 help (everywhere); the timeline's own are `timeline.*`; the follow-ups,
 postmortem and metrics screens' are `followups.*`, `postmortem.*`, `metrics.*`;
-the metrics filter form's `metrics_filter.*`; the alert inbox's
+the metrics filter form's `metrics_filter.*`; the stakeholder update's
+component picker `components.*`; the alert inbox's
 `alerts.*`; the drill's briefing and score `drill.close`.
 
 Write keys are declared once: writer screens bind them to their actions;
@@ -366,6 +367,14 @@ METRICS_KEYS: tuple[Key, ...] = (
 METRICS_FILTER_KEYS: tuple[Key, ...] = _priority(
     Key("metrics_filter.apply", "enter", "save", "Apply"),
     Key("metrics_filter.cancel", "escape", "close", "Cancel"),
+)
+
+# The stakeholder update's component picker (to customers: the status page).
+COMPONENT_PICKER_KEYS: tuple[Key, ...] = (
+    Key("components.worse", "right,plus", "worse", "Worse", True),
+    Key("components.better", "left,minus", "better", "Better", True),
+    Key("components.proposed", "p", "proposed", "Proposed", True),
+    Key("components.unchanged", "backspace,delete,0", "unchanged", "No change", True),
 )
 
 # The drill's briefing and score (`warroom demo`).

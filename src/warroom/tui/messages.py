@@ -146,6 +146,14 @@ class LibraryLoaded(Message):
 
 
 @dataclass
+class ComponentStatesLoaded(Message):
+    """The status page components' states this incident's customers updates
+    set last (component id -> state), read for the stakeholder update's picker."""
+
+    states: dict[str, str]
+
+
+@dataclass
 class LibraryFailed(Message):
     error: Exception
 

@@ -177,6 +177,22 @@ def _published(incident: PublicIncident, event: Event, shown: str) -> None:
         incident.worst = worse(incident.worst, state)
 
 
+def incident_component_states(
+    config: PageConfig, events: Iterable[Event], catalog: Catalog
+) -> dict[str, str]:
+    """{component id: state} as one incident's customers updates last set
+    them (an incident not public, or a drill: none)."""
+    found = public_incident(events, catalog)
+    if found is None:
+        return {}
+    states: dict[str, str] = {}
+    for key, state in found.components.items():
+        component = config.component(key)
+        if component is not None:
+            states[component.id] = state
+    return states
+
+
 @dataclass(frozen=True, slots=True)
 class ComponentView:
     component: Component

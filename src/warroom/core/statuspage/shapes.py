@@ -109,6 +109,15 @@ def _component(view: ComponentView, position: int, group_id: str | None, page: P
     }
 
 
+def shortlink(url: str, incident_id: str) -> str:
+    """The incident's place on the page at `url` (its block's anchor): a page
+    at a host's root gets its `/`, a page at a path (`.../status`) keeps it."""
+    from urllib.parse import urlsplit
+
+    base = f"{url}/" if url and not urlsplit(url).path else url
+    return f"{base}#incident-{incident_id}"
+
+
 def incident_object(page: PublicPage, incident: PublicIncident) -> dict[str, Any]:
     """One incident, its updates newest first (Statuspage's order)."""
     config = page.config
@@ -144,9 +153,7 @@ def incident_object(page: PublicPage, incident: PublicIncident) -> dict[str, Any
                 "tweet_id": None,
             }
         )
-    named = [config.component(key) for key in incident.components]
-    listed = [c for c in config.components if c in named]
-    states = {view.component.id: view.status for view in page.components}
+    named = {c.id for c in (config.component(key) for key in incident.components) if c}
     return {
         "id": incident.id,
         "name": incident.name(config),
@@ -156,21 +163,22 @@ def incident_object(page: PublicPage, incident: PublicIncident) -> dict[str, Any
         "monitoring_at": _time(incident.monitoring_at),
         "resolved_at": _time(incident.resolved_at),
         "impact": incident.impact,
-        "shortlink": f"{config.url.rstrip('/')}/#incident-{incident.id}",
+        "shortlink": shortlink(config.url, incident.id),
         "started_at": _time(incident.created_at),
         "page_id": config.page_id,
         "incident_updates": list(reversed(updates)),
-        "components": [
-            {
-                "id": c.id,
-                "name": c.name,
-                "status": states.get(c.id, "operational"),
-                "description": c.description or None,
-                "page_id": config.page_id,
-            }
-            for c in listed
-        ],
+        # the components it affected, as components.json lists them (their state now)
+        "components": [entry for entry in _members(page) if entry["id"] in named],
     }
+
+
+def _members(page: PublicPage) -> list[dict[str, Any]]:
+    """The components (not their groups), as components.json has them."""
+    members = []
+    for position, view in enumerate(page.components, 1):
+        group = view.component.group
+        members.append(_component(view, position, _group_id(group) if group else None, page))
+    return members
 
 
 def summary(page: PublicPage) -> dict[str, Any]:

@@ -1,3 +1,4 @@
 """The public status page for every face: the public incidents read from a
-store (`board`), the page as HTML (`render`) and the files of a static export
-(`export`).  The server serves exactly what `export` writes."""
+store (`board`), the page as HTML (`render`), the files of a static export
+(`export`), kept current by following the store's live stream (`follow`).
+The server serves exactly what `export` writes."""

@@ -56,6 +56,17 @@ class PublicBoard:
                 self._built_at = now
             return self._page
 
+    def seen_gseq(self) -> int:
+        """The store's newest event the page has looked at (reads the page first
+        if it never did): a live stream started after it misses nothing."""
+        with self._lock:
+            seen = self._gseq
+        if seen is None:
+            self.page()
+            with self._lock:
+                seen = self._gseq
+        return seen or 0
+
     def _refresh(self, gseq: int) -> bool:
         """Read what changed since the last look; whether the public view did."""
         if self._gseq is None:

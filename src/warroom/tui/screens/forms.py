@@ -33,6 +33,7 @@ from warroom.core.runbook_library import Entry
 from warroom.core.statuspage.config import PageConfig, proposed_state
 from warroom.core.statuspage.model import PUBLIC_AUDIENCE
 from warroom.tui.messages import (
+    ComponentStatesLoaded,
     FormFailed,
     FormSaved,
     LibraryFailed,
@@ -41,6 +42,7 @@ from warroom.tui.messages import (
 )
 from warroom.tui.safe import safe_line
 from warroom.tui.typeahead import TypeAhead
+from warroom.tui.widgets.component_picker import ComponentPicker
 from warroom.tui.widgets.picklist import PickList
 from warroom.tui.widgets.safe_input import SafeInput
 
@@ -544,9 +546,9 @@ class CommsForm(_WriteForm):
 
     To customers, the update is public (the status page): the form also asks
     for the public title (empty: "Investigating issues with COMPONENT"; once
-    given, it is shown to keep or change) and the components' states now
-    (`API=partial_outage, web=degraded_performance`, from `[statuspage]`).  The
-    severity proposes a state in the field's hint; it never sets one."""
+    given, it is shown to keep or change) and the components' states now,
+    picked from the list of `[statuspage]`'s components (ComponentPicker).  The
+    severity proposes a state (right or `p` gives it); it never sets one."""
 
     TITLE_TEXT = "Stakeholder update"
     AUTO_FOCUS = "#text"  # focused as the form is built: keys typed after `u` land here
@@ -558,9 +560,11 @@ class CommsForm(_WriteForm):
         catalog: Catalog,
         writer: Writer,
         page: PageConfig | None = None,
+        load_states: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         super().__init__(incident, catalog, writer)
         self.page = page or PageConfig()
+        self.load_states = load_states  # the components' states this incident set
 
     def fields(self) -> ComposeResult:
         audiences = list(self.catalog.audiences)
@@ -599,21 +603,34 @@ class CommsForm(_WriteForm):
             classes="public",
             compact=True,
         )
-        names = ", ".join(component.name for component in self.page.components)
         proposed = proposed_state(self.incident.severity)
-        first = self.page.components[0].name if self.page.components else "NAME"
-        label = f"Components now ({names or 'none in [statuspage]'})"
+        if self.page.components:
+            label = (
+                f"Components now (→ worse, ← better, p: SEV{self.incident.severity}"
+                f" proposes {proposed}, ⌫ no change)"
+            )
+        else:
+            label = "Components: none in [statuspage]"
         yield Static(label, classes="form-label public", markup=False)
-        yield SafeInput(
-            id="components",
-            placeholder=f"e.g. {first}={proposed} (SEV{self.incident.severity} proposes it)",
-            classes="public",
-            compact=True,
-        )
+        yield ComponentPicker(self.page.components, proposed, id="components")
 
     def on_mount(self) -> None:
         super().on_mount()
         self._show_audience()
+        if self.load_states is not None and self.page.components:
+            self._load_states(self.load_states)
+
+    @work(thread=True, exit_on_error=False, group="load")
+    def _load_states(self, load: Callable[[], dict[str, str]]) -> None:
+        try:
+            states = load()
+        except Exception:  # only a hint: the picker works without it
+            return
+        self.post_message(ComponentStatesLoaded(states))
+
+    @on(ComponentStatesLoaded)
+    def _states_loaded(self, message: ComponentStatesLoaded) -> None:
+        self.query_one("#components", ComponentPicker).show_current(message.states)
 
     @on(OptionList.OptionHighlighted, "#audiences")
     def _audience_highlighted(self) -> None:
@@ -624,11 +641,15 @@ class CommsForm(_WriteForm):
         label = f"Update to {audience}" if audience else "Update (choose the audience below)"
         if audience and audience == self.incident.last_audience:
             label += " (the audience of the last update)"
-        if audience == PUBLIC_AUDIENCE:
+        if audience == PUBLIC_AUDIENCE and self.incident.drill:
+            label += " (a drill: never shown on the status page)"
+        elif audience == PUBLIC_AUDIENCE:
             label += ": public, on the status page"
         self.query_one("#update-label", Static).update(safe_line(label + ":", 200))
         for widget in self.query(".public"):
             widget.display = audience == PUBLIC_AUDIENCE
+        picker = self.query_one("#components", ComponentPicker)
+        picker.display = audience == PUBLIC_AUDIENCE and bool(picker.components)
 
     def job(self) -> Callable[[], Event]:
         audience = self.chosen(self.query_one("#audiences", OptionList))
@@ -642,13 +663,9 @@ class CommsForm(_WriteForm):
             title = self.query_one("#public-title", Input).value.strip()
             if title and title != self.incident.public_title:
                 data["public_title"] = title
-            raw = self.query_one("#components", Input).value
-            settings = [part for part in raw.split(",") if part.strip()]
-            if settings:
-                try:
-                    data["components"] = self.page.component_states(settings)
-                except ValueError as error:
-                    raise UsageError(f"components: {error}") from None
+            states = self.query_one("#components", ComponentPicker).value
+            if states:
+                data["components"] = states
         return lambda: self.writer("comms_update", data, None)
 
 

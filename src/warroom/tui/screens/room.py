@@ -74,6 +74,7 @@ from warroom.tui.widgets.timeline import TimelineView
 
 if TYPE_CHECKING:
     from warroom.core.runbook_library import Entry
+    from warroom.core.statuspage.config import PageConfig
 
 NARROW_WIDTH = 110
 WIDE_WIDTH = 180
@@ -581,7 +582,25 @@ class RoomScreen(TypeAhead, RoomBase):
             page = warroom_app(self).settings.page_config()
         except UsageError:
             page = None
-        self._form(lambda incident: CommsForm(incident, self.catalog, self._writer, page))
+        self._form(
+            lambda incident: CommsForm(
+                incident, self.catalog, self._writer, page, self._component_states(page)
+            )
+        )
+
+    def _component_states(self, page: PageConfig | None) -> Callable[[], dict[str, str]] | None:
+        """What reads the states this incident's customers updates set (run in
+        the form's worker: it reads the incident's events)."""
+        if page is None or not page.components:
+            return None
+        store, incident_id, catalog = self.store, self.incident_id, self.catalog
+
+        def load() -> dict[str, str]:
+            from warroom.core.statuspage.model import incident_component_states
+
+            return incident_component_states(page, store.events(incident_id), catalog)
+
+        return load
 
     def action_status(self) -> None:
         from warroom.tui.screens.forms import StatusForm

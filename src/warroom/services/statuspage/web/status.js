@@ -39,24 +39,42 @@
     node.setAttribute("datetime", iso);
     return node;
   }
-  function incident(item) {
-    var node = el("article", "incident impact-" + safeClass(item.impact));
+  function updateItem(update) {
+    var li = el("li", "update");
+    li.appendChild(el("span", "update-status", word(STATUS, update.status)));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(el("span", "body", update.body));
+    li.appendChild(document.createTextNode(" "));
+    li.appendChild(timeNode(update.display_at || update.created_at));
+    return li;
+  }
+  function updateList(updates) {
+    var list = el("ol", "updates");
+    updates.forEach(function (update) { list.appendChild(updateItem(update)); });
+    return list;
+  }
+  // An incident as the server renders it; a past one shows its last update
+  // and folds the earlier ones (as the page does without JavaScript).
+  function incident(item, past) {
+    var node = el("article", "incident impact-" + safeClass(item.impact) + (past ? " past" : ""));
     node.id = "incident-" + String(item.id);
     node.appendChild(el("h3", null, item.name));
     var meta = el("p", "meta");
     meta.appendChild(el("span", "status", word(STATUS, item.status)));
+    if (past && item.resolved_at) {
+      meta.appendChild(document.createTextNode(" "));
+      meta.appendChild(timeNode(item.resolved_at));
+    }
     node.appendChild(meta);
-    var list = el("ol", "updates");
-    (item.incident_updates || []).forEach(function (update) {
-      var li = el("li", "update");
-      li.appendChild(el("span", "update-status", word(STATUS, update.status)));
-      li.appendChild(document.createTextNode(" "));
-      li.appendChild(el("span", "body", update.body));
-      li.appendChild(document.createTextNode(" "));
-      li.appendChild(timeNode(update.display_at || update.created_at));
-      list.appendChild(li);
-    });
-    node.appendChild(list);
+    var updates = item.incident_updates || [];  // newest first
+    node.appendChild(updateList(past ? updates.slice(0, 1) : updates));
+    if (past && updates.length > 1) {
+      var details = el("details", "earlier");
+      var n = updates.length - 1;
+      details.appendChild(el("summary", null, n + " earlier update" + (n > 1 ? "s" : "")));
+      details.appendChild(updateList(updates.slice(1)));
+      node.appendChild(details);
+    }
     return node;
   }
   function draw(summary) {
@@ -86,7 +104,7 @@
     var now = (summary.incidents || []).map(function (item) { return "incident-" + String(item.id); });
     var ended = before.filter(function (id) { return now.indexOf(id) < 0; });
     if (ended.length) moveToHistory(ended);
-    var blocks = (summary.incidents || []).map(incident);
+    var blocks = (summary.incidents || []).map(function (item) { return incident(item, false); });
     if (!blocks.length) blocks = [el("p", "none", "No active incidents.")];
     active.replaceChildren.apply(active, blocks);
     var updated = document.getElementById("updated");
@@ -110,7 +128,7 @@
           if (old && history.contains(old)) old.remove();
           var none = history.querySelector(".none");
           if (none) none.remove();
-          heading.after(incident(item));
+          heading.after(incident(item, true));
         });
       })
       .catch(function () {});
