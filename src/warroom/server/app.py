@@ -41,10 +41,9 @@ from warroom.server.limits import (
     READ_LIMIT,
 )
 from warroom.server.live import (
-    gseq_before,
     parse_cursor,
     reset_frame,
-    stream,
+    token_stream,
     wait_for_events,
 )
 from warroom.server.middleware import AccessLog, BodyLimit
@@ -376,18 +375,14 @@ def _add_routes(
         if start > newest:
             reset = reset_frame(newest, "last_seq" if incident_id else "last_gseq")
             start = newest
-        after_gseq = start
-        if incident_id is not None:
-            after_gseq = await _run(gseq_before, store, incident_id, start)
-        body = stream(
+        body = await token_stream(
             hub,
             store,
+            tokens,
+            token,
             incident_id=incident_id,
-            after_gseq=after_gseq,
-            after_seq=start,
+            start=start,
             heartbeat=heartbeat,
-            token_name=token.name,
-            still_valid=lambda: tokens.still_valid(token),
             reset=reset,
         )
         return _sse(body)

@@ -41,6 +41,7 @@ from anyio import to_thread
 from warroom.core.events import Event
 from warroom.server.hub import Hub
 from warroom.server.limits import STREAM_FIRST_PAGE, STREAM_PAGE, STREAM_PAGE_BYTES
+from warroom.server.tokens import TokenInfo, TokenStore
 from warroom.store.base import Store
 
 HEARTBEAT = b": heartbeat\n\n"
@@ -171,6 +172,35 @@ async def stream(
                 yield HEARTBEAT
     finally:
         hub.unsubscribe(subscription)
+
+
+async def token_stream(
+    hub: Hub,
+    store: Store,
+    tokens: TokenStore,
+    token: TokenInfo,
+    *,
+    incident_id: str | None,
+    start: int,
+    heartbeat: float,
+    reset: bytes | None = None,
+) -> AsyncIterator[bytes]:
+    """`stream` for one token from `start` (a seq of the incident, or a gseq
+    for all), ended when the token is revoked."""
+    after_gseq = start
+    if incident_id is not None:
+        after_gseq = await to_thread.run_sync(gseq_before, store, incident_id, start)
+    return stream(
+        hub,
+        store,
+        incident_id=incident_id,
+        after_gseq=after_gseq,
+        after_seq=start,
+        heartbeat=heartbeat,
+        token_name=token.name,
+        still_valid=lambda: tokens.still_valid(token),
+        reset=reset,
+    )
 
 
 async def wait_for_events(

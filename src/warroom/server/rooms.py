@@ -33,7 +33,7 @@ from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.text import clean
 from warroom.server.hub import Hub
-from warroom.server.live import gseq_before, stream
+from warroom.server.live import token_stream
 from warroom.server.refs import Refs
 from warroom.server.tokens import TokenInfo, TokenStore
 from warroom.services.html import templates
@@ -214,14 +214,9 @@ def add_room_routes(
     async def rooms_stream(request: Request, after_gseq: int = 0) -> StreamingResponse:
         """Every incident's events (the open list redraws on each burst)."""
         token = viewer(request)
-        body = stream(
-            hub,
-            store,
-            incident_id=None,
-            after_gseq=max(0, min(after_gseq, 2**62)),
-            heartbeat=heartbeat,
-            token_name=token.name,
-            still_valid=lambda: tokens.still_valid(token),
+        start = max(0, min(after_gseq, 2**62))
+        body = await token_stream(
+            hub, store, tokens, token, incident_id=None, start=start, heartbeat=heartbeat
         )
         return StreamingResponse(
             body, media_type="text/event-stream", headers={**HEADERS, "X-Accel-Buffering": "no"}
@@ -256,16 +251,8 @@ def add_room_routes(
         token = viewer(request)
         incident_id = await refs.resolve(ref)
         start = max(0, min(after_seq, 2**62))
-        after_gseq = await to_thread.run_sync(gseq_before, store, incident_id, start)
-        body = stream(
-            hub,
-            store,
-            incident_id=incident_id,
-            after_gseq=after_gseq,
-            after_seq=start,
-            heartbeat=heartbeat,
-            token_name=token.name,
-            still_valid=lambda: tokens.still_valid(token),
+        body = await token_stream(
+            hub, store, tokens, token, incident_id=incident_id, start=start, heartbeat=heartbeat
         )
         return StreamingResponse(
             body, media_type="text/event-stream", headers={**HEADERS, "X-Accel-Buffering": "no"}
