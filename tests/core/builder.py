@@ -134,6 +134,19 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "fired": 180,
         "resolved": 2,
     },
+    "page_sent": {
+        "person": "dana",
+        "target": "schedule:payments-primary",
+        "policy": "payments",
+        "level": 1,
+        "round": 1,
+        "step": 0,
+        "reachable": True,
+        "cause": "declared",
+    },
+    "page_acknowledged": {"person": "dana", "via": "cli"},
+    "escalation_exhausted": {"policy": "payments", "pages": 4},
+    "nobody_paged": {"service": "checkout-api"},
 }
 
 
