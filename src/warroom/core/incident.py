@@ -110,6 +110,8 @@ class Incident:
     acked_by: str | None = None  # who acknowledged the page (stops the escalation)
     acked_at: datetime | None = None
     exhausted_at: datetime | None = None  # every level paged, nobody acknowledged
+    nobody_paged: bool = False  # no escalation policy: the timeline says so
+    drill_pages: bool = False  # a drill whose declaration asks for real pages
 
     @property
     def unacknowledged(self) -> bool:

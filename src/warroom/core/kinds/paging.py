@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from warroom.core.errors import Refused
-from warroom.core.kinds.base import KindData, KindSpec, accept, unchanged
+from warroom.core.kinds.base import KindData, KindSpec, accept
 from warroom.core.oncall.escalation import nobody_paged
 
 if TYPE_CHECKING:
@@ -85,6 +85,10 @@ def _fold_exhausted(state: Incident, event: Event, catalog: Catalog) -> None:
     state.exhausted_at = state.exhausted_at or event.occurred_at
 
 
+def _fold_nobody(state: Incident, event: Event, catalog: Catalog) -> None:
+    state.nobody_paged = True
+
+
 def _describe_page(d: dict[str, Any]) -> str:
     where = f"level {d['level']}" + (f", round {d['round']}" if d["round"] > 1 else "")
     where += f", {d['target']}"
@@ -140,7 +144,7 @@ SPECS: tuple[KindSpec, ...] = (
         description="nobody was paged: the incident's service has no escalation policy",
         category="page",
         check=accept,
-        fold=unchanged,
+        fold=_fold_nobody,
         describe=lambda d: nobody_paged(d.get("service")),
     ),
 )

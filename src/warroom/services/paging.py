@@ -1,0 +1,202 @@
+"""Paging: the escalation runner the sender calls every few seconds, and the
+acknowledgement (one way for `warroom ack`, the room's ack key and the
+signed link in a page).
+
+`run_escalations(store, oncall, clock)` looks at every open incident, asks
+`core.oncall.escalation` which pages of its service's policy (or
+`[escalation.default]`) are due, and writes the ones not written yet as
+`page_sent` events (then `escalation_exhausted` when the policy runs out, or
+one `nobody_paged` line when there is no policy).  Their ids come from their
+cause and a step already on the timeline is never paged again, so it is
+idempotent: two runners on one store, or one restarted, write each page once.
+Delivering a page is the notification sender's job: it turns each `page_sent`
+event into deliveries to the paged person's addresses (and to the routes with
+`on = ["page"]`); it tells the runner, through `failures`, when all of a
+page's deliveries failed, so that level escalates at once.
+
+An incident starts paging when the runner first sees it (the first page's
+time anchors the policy's waits), only if it was declared less than
+`START_WITHIN` ago: a sender started next to an old open incident does not
+page anybody for it.  A drill pages only when its declaration says `page`.
+Escalation stops at an acknowledgement, at exhaustion, and when the incident
+is no longer open (resolved, cancelled, closed).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from warroom.core.clock import Clock
+from warroom.core.errors import Conflict, Refused
+from warroom.core.events import Event, make_event
+from warroom.core.incident import Incident
+from warroom.core.oncall.escalation import (
+    Escalation,
+    Page,
+    escalation,
+    exhausted_event_id,
+    page_event_id,
+)
+from warroom.services.oncall import store_overrides
+from warroom.store.base import Store
+
+if TYPE_CHECKING:
+    from warroom.core.oncall.model import OnCall, Policy
+
+ACTOR = "escalation"  # the runner's events' actor
+START_WITHIN = timedelta(hours=1)  # an older incident never paged is not paged by a new sender
+
+Failures = Callable[[Incident, Sequence[Event]], Mapping[int, datetime]]
+"""step -> when all the deliveries of that step's pages had failed (the sender's view)."""
+
+_NAMESPACE = uuid.UUID("0b6f7d3e-9c61-4a55-8f0e-3e2a51c7d9a4")
+
+
+def nobody_paged_id(incident_id: str) -> str:
+    """The id of an incident's one `nobody_paged` line."""
+    return str(uuid.uuid5(_NAMESPACE, f"nobody:{incident_id}"))
+
+
+def policy_of(tables: OnCall, service: str | None) -> Policy | None:
+    """The incident's policy: its service's, else `[escalation.default]`."""
+    if service:
+        return tables.policy_for(service)
+    return tables.escalation.get("default")
+
+
+def run_escalations(
+    store: Store,
+    oncall: OnCall,
+    clock: Clock,
+    failures: Failures | None = None,
+) -> list[Event]:
+    """Write every page (and exhaustion, and "nobody paged" line) due now on
+    the store's open incidents; return the events this call wrote."""
+    now = clock.now()
+    written: list[Event] = []
+    overrides: dict[str, Any] | None = None
+    for incident in store.incidents():
+        if not _wants_paging(incident, now):
+            continue
+        policy = policy_of(oncall, incident.service)
+        if policy is None:
+            written += _append(store, [_nobody_paged(incident, now)])
+            continue
+        if overrides is None:
+            overrides = store_overrides(store, now - timedelta(days=1))
+        events = store.events(incident.id)
+        written += _append(store, _due(incident, events, policy, oncall, now, overrides, failures))
+    return written
+
+
+def _wants_paging(incident: Incident, now: datetime) -> bool:
+    if incident.acked_by is not None or incident.exhausted_at is not None:
+        return False
+    if incident.nobody_paged or (incident.drill and not incident.drill_pages):
+        return False
+    if incident.paged_at is not None:
+        return True
+    declared = incident.declared_at
+    return declared is not None and now - declared < START_WITHIN
+
+
+def _nobody_paged(incident: Incident, now: datetime) -> Event:
+    data = {"service": incident.service} if incident.service else {}
+    event = make_event(incident.id, "nobody_paged", ACTOR, data, incident.declared_at or now)
+    return _with_id(event, nobody_paged_id(incident.id))
+
+
+def _due(
+    incident: Incident,
+    events: Sequence[Event],
+    policy: Policy,
+    tables: OnCall,
+    now: datetime,
+    overrides: Mapping[str, Any],
+    failures: Failures | None,
+) -> list[Event]:
+    pages = [event for event in events if event.kind == "page_sent"]
+    written_ids = {event.id for event in events}
+    done_steps = {event.data.get("step") for event in pages}
+    start = incident.paged_at or now
+    failed = failures(incident, pages) if failures is not None and pages else {}
+    stand = escalation(policy, tables, start, now, None, failed, overrides)
+    due: list[Event] = []
+    for page in stand.pages:
+        if page.step in done_steps:
+            continue
+        cause = _cause(policy, stand, page, failed)
+        for recipient in page.recipients:
+            data: dict[str, Any] = {
+                "target": str(recipient.target),
+                "policy": policy.name,
+                "level": page.level,
+                "round": page.round,
+                "step": page.step,
+                "reachable": recipient.reachable,
+                "cause": cause,
+            }
+            if recipient.person is not None:
+                data["person"] = recipient.person
+            event = make_event(incident.id, "page_sent", ACTOR, data, page.due)
+            due.append(_with_id(event, page_event_id(incident.id, page, recipient)))
+    exhausted = exhausted_event_id(incident.id, policy)
+    if stand.exhausted_at is not None and exhausted not in written_ids:
+        data = {"policy": policy.name, "pages": len(pages) + len(due)}
+        event = make_event(incident.id, "escalation_exhausted", ACTOR, data, stand.exhausted_at)
+        due.append(_with_id(event, exhausted))
+    return due
+
+
+def _cause(policy: Policy, stand: Escalation, page: Page, failed: Mapping[int, datetime]) -> str:
+    if page.step == 0:
+        return "declared"
+    before = stand.pages[page.step - 1]
+    level = f"level {before.level}"
+    if not before.reachable:
+        return f"{level} could not be reached"
+    if before.step in failed and failed[before.step] <= page.due:
+        return f"{level}: every delivery failed"
+    wait = policy.levels[before.level - 1].wait
+    return f"{level} not acknowledged in {_minutes(wait)}"
+
+
+def _minutes(wait: timedelta) -> str:
+    return f"{wait.total_seconds() / 60:g} min"
+
+
+def _with_id(event: Event, event_id: str) -> Event:
+    return replace(event, id=event_id)
+
+
+def _append(store: Store, events: Sequence[Event]) -> list[Event]:
+    """Append each; one another sender wrote first (same id) is skipped."""
+    written: list[Event] = []
+    for event in events:
+        try:
+            written.append(store.append(event))
+        except Conflict:
+            continue  # the same cause, written by another runner with its own clock
+    return written
+
+
+# -- acknowledgement ------------------------------------------------------------------
+
+
+def acknowledge(
+    store: Store, ref: str, person: str, clock: Clock, via: str = "cli"
+) -> tuple[Incident, Event]:
+    """`person` acknowledges the incident's page: the escalation stops and the
+    `acknowledged` milestone is set if it was not.  Refused when it already is."""
+    incident = store.incident(store.resolve(ref))
+    if incident.acked_by is not None:
+        raise Refused(f"{incident.ref} is already acknowledged by {incident.acked_by}")
+    data = {"person": person, "via": via}
+    event = store.append(
+        make_event(incident.id, "page_acknowledged", person, data, clock.now(), incident.last_seq)
+    )
+    return store.incident(incident.id), event
