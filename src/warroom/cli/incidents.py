@@ -1,5 +1,5 @@
 """`warroom declare | log | status | sev | set | assign | release | join | leave
-| milestone | link | update`: declaring an incident and writing to it."""
+| ack | milestone | link | update`: declaring an incident and writing to it."""
 
 from __future__ import annotations
 
@@ -83,6 +83,9 @@ def register(commands: Commands) -> None:
         sub = commands.add(name, f"a person {verb} the incident", presence)
         sub.add_argument("ref")
         sub.add_argument("person")
+
+    sub = commands.add("ack", "acknowledge the incident's page: its escalation stops", ack)
+    sub.add_argument("ref")
 
     sub = commands.add(
         "milestone", "record a milestone (started, detected, acknowledged, ...)", milestone
@@ -250,6 +253,13 @@ def presence(ctx: Context, args: argparse.Namespace) -> int:
     event = ctx.write(args.ref, kind, {"person": args.person})
     verb = "joined" if args.command == "join" else "left"
     return recorded(ctx, event, f"{clean_line(args.person)} {verb}")
+
+
+def ack(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.services.paging import acknowledge
+
+    _, event = acknowledge(ctx.store, args.ref, ctx.actor, ctx.clock, via="cli")
+    return recorded(ctx, event, f"acknowledged by {clean_line(ctx.actor)}; escalation stopped")
 
 
 def milestone(ctx: Context, args: argparse.Namespace) -> int:
