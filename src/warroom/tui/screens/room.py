@@ -110,6 +110,7 @@ class RoomBase(Screen[None]):
         self.actor = actor
         self.incident_id = incident_id
         self.incident: Incident | None = None
+        self._unacked = False  # the ack key is offered (paged, nobody acknowledged)
         self.room_state: RoomState | None = None  # stored state + my pending events
         self.feed: LiveFeed | None = None
         self.pane = "timeline"
@@ -341,6 +342,9 @@ class RoomBase(Screen[None]):
         self.header.show(self.incident)
         self.roster.show(self.incident)
         self.runbook.show(self.incident)
+        if self.incident.unacknowledged != self._unacked:
+            self._unacked = self.incident.unacknowledged
+            self.refresh_bindings()  # the ack key comes into the bar, or leaves it
 
     # -- actions shared by both rooms --------------------------------------------
 
@@ -659,6 +663,18 @@ class RoomScreen(TypeAhead, RoomBase):
             return
         kind = "step_unchecked" if step.checked_by else "step_checked"
         self._write_quietly(kind, {"step": step.id, "text": step.text})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "ack" and not self._unacked:
+            return False  # only while a page waits: out of the bar, the key does nothing
+        return super().check_action(action, parameters)
+
+    def action_ack(self) -> None:
+        """`A` (offered while a page waits): acknowledge the page; the
+        escalation stops (joining the room never does)."""
+        if not self._ready():
+            return
+        self._write_quietly("page_acknowledged", {"person": self.actor, "via": "tui"})
 
     def action_add_step(self) -> None:
         """Add a step discovered during the incident, to the highlighted step's section."""
