@@ -134,6 +134,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "fired": 180,
         "resolved": 2,
     },
+    "delivery_failing": {
+        "route": "sev1-2",
+        "target": "json://***",
+        "error": "A Connection error occurred sending JSON notification to 127.0.0.1.",
+    },
+    "delivery_recovered": {"route": "sev1-2", "target": "json://***"},
 }
 
 
