@@ -17,11 +17,13 @@ tables `[severities.N]`, `[roles.KEY]`, `[workflow]` (merged over `data/`),
 `[keys]` (binding id -> keys), `[[alert_rules]]` and `[alerts]` (read by
 `Settings.alert_rules()` / `alert_settings()`: the user's rules before the site's,
 then the shipped defaults), `[statuspage]` and `public_url` (the public
-status page: see `warroom.core.statuspage.config`), `theme` (the TUI's colour theme, e.g.
-"textual-light"; choosing one in the command palette saves it to the user's
-file, `save_theme`).  The on-call tables `[people.NAME]`, `[schedules.NAME]`,
-`[escalation.NAME]`, `[services.NAME]` (see `warroom.core.oncall.load` and the
-sample `data/services.toml`) come from the files listed in `service_files`
+status page: see `warroom.core.statuspage.config`), `[[notify]]` and `[notifier]`
+(notification routes, read by `Settings.notify()`: see `warroom.core.notify`),
+`theme` (the TUI's colour theme, e.g. "textual-light"; choosing one in the
+command palette saves it to the user's file, `save_theme`).  The on-call
+tables `[people.NAME]`, `[schedules.NAME]`, `[escalation.NAME]`,
+`[services.NAME]` (see `warroom.core.oncall.load` and the sample
+`data/services.toml`) come from the files listed in `service_files`
 (the files' lists and WARROOM_SERVICE_FILES add up, in that order) and then
 from the config files themselves, each replacing the entries it names.  A
 relative `db`, runbook folder or service file in a file is relative to that
@@ -43,6 +45,7 @@ from warroom.core.errors import UsageError
 
 if TYPE_CHECKING:
     from warroom.core.alerts.rules import AlertSettings, Rules
+    from warroom.core.notify import NotifyConfig
     from warroom.core.oncall.model import OnCall
     from warroom.core.statuspage.config import PageConfig
 
@@ -104,6 +107,12 @@ class Settings:
         except ValueError as error:
             where = ", ".join(str(path) for path in self.sources) or "configuration"
             raise UsageError(f"bad configuration in {where}: {error}") from None
+
+    def notify(self) -> NotifyConfig:
+        """The `[[notify]]` routes and `[notifier]` settings of the config files."""
+        from warroom.core.notify import load_routes
+
+        return load_routes(self.documents)
 
     def oncall(self) -> OnCall:
         """The on-call tables: the service files, then the config files."""

@@ -147,6 +147,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "page_acknowledged": {"person": "dana", "via": "cli"},
     "escalation_exhausted": {"policy": "payments", "pages": 4},
     "nobody_paged": {"service": "checkout-api"},
+    "delivery_failing": {
+        "route": "sev1-2",
+        "target": "json://***",
+        "error": "A Connection error occurred sending JSON notification to 127.0.0.1.",
+    },
+    "delivery_recovered": {"route": "sev1-2", "target": "json://***"},
 }
 
 

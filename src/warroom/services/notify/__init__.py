@@ -1,0 +1,52 @@
+"""Outbound notifications and pages, delivered reliably from the store.
+
+- `enqueue(store, deliveries)`: ask for messages to be sent (one per event,
+  route and target; asking twice changes nothing).  The escalation runner
+  uses it for pages; the sender's router for notifications.
+- `warroom.services.notify.router`: which events produce which deliveries,
+  from the sender's own `[[notify]]` routes.
+- `warroom.services.notify.sender`: the sender (claims with a lease, sends
+  through Apprise or a command, retries with backoff, rate limits and
+  digests, a failing route's timeline entries).
+
+Light to import: Apprise is loaded only when a message is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from warroom.core.clock import SYSTEM_CLOCK, Clock
+from warroom.core.errors import UsageError
+from warroom.core.times import format_time
+from warroom.store.base import DELIVERY_KINDS, Delivery, DeliveryQueue, DeliveryStore, Store
+
+__all__ = ["Delivery", "delivery_queue", "enqueue"]
+
+NO_QUEUE = (
+    "deliveries are kept in the store's file: run the sender (`warroom serve` or "
+    "`warroom notifier`) over --db, not against a server"
+)
+
+
+def delivery_queue(store: Store) -> DeliveryQueue:
+    """The store's deliveries table; UsageError for a store without one."""
+    if not isinstance(store, DeliveryStore):
+        raise UsageError(NO_QUEUE)
+    return store.deliveries()
+
+
+def enqueue(
+    store: Store,
+    deliveries: Sequence[Delivery],
+    clock: Clock = SYSTEM_CLOCK,
+    at: datetime | None = None,
+) -> int:
+    """Record `deliveries` as pending (those already known are left as they
+    are); how many were new.  Each is sent when due (`Delivery.due`, a wire
+    time; None: now) by the store's active sender."""
+    for delivery in deliveries:
+        if delivery.kind not in DELIVERY_KINDS:
+            raise ValueError(f"delivery kind {delivery.kind!r} is not one of {DELIVERY_KINDS}")
+    return delivery_queue(store).enqueue(deliveries, format_time(at or clock.now()))
