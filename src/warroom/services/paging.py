@@ -9,10 +9,13 @@ signed link in a page).
 one `nobody_paged` line when there is no policy).  Their ids come from their
 cause and a step already on the timeline is never paged again, so it is
 idempotent: two runners on one store, or one restarted, write each page once.
-Delivering a page is the notification sender's job: it turns each `page_sent`
-event into deliveries to the paged person's addresses (and to the routes with
-`on = ["page"]`); it tells the runner, through `failures`, when all of a
-page's deliveries failed, so that level escalates at once.
+Each page to a reachable person becomes one delivery per address of theirs
+in the store's page queue (`services.notify.enqueue`, before its event is
+written: a runner that dies in between leaves nothing lost, and asking twice
+changes nothing); the sender delivers them (and the `page_sent` event to the
+routes with `on = ["page"]`).  When every delivery of a step has failed, or
+none has gone out `UNDELIVERED_FOR` after it was asked for, that level
+escalates at once.
 
 An incident starts paging when the runner first sees it (the first page's
 time anchors the policy's waits), only if it was declared less than
@@ -28,12 +31,14 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from warroom.core.clock import Clock
 from warroom.core.errors import Conflict, Refused
 from warroom.core.events import Event, make_event
 from warroom.core.incident import Incident
+from warroom.core.notify import message
 from warroom.core.oncall.escalation import (
     Escalation,
     Page,
@@ -41,17 +46,21 @@ from warroom.core.oncall.escalation import (
     exhausted_event_id,
     page_event_id,
 )
+from warroom.core.text import clean_line
+from warroom.core.times import format_time, parse_wire_time
+from warroom.services.notify import delivery_queue
 from warroom.services.oncall import store_overrides
-from warroom.store.base import Store
+from warroom.store.base import Delivery, DeliveryRow, DeliveryStore, Store
 
 if TYPE_CHECKING:
     from warroom.core.oncall.model import OnCall, Policy
+    from warroom.core.oncall.secrets import Address
 
 ACTOR = "escalation"  # the runner's events' actor
 START_WITHIN = timedelta(hours=1)  # an older incident never paged is not paged by a new sender
 
-Failures = Callable[[Incident, Sequence[Event]], Mapping[int, datetime]]
-"""step -> when all the deliveries of that step's pages had failed (the sender's view)."""
+UNDELIVERED_FOR = timedelta(minutes=2)  # a page not delivered by then pages the next level
+ROUTE = "page"  # the route name of a page's deliveries (status, errors)
 
 _NAMESPACE = uuid.UUID("0b6f7d3e-9c61-4a55-8f0e-3e2a51c7d9a4")
 
@@ -72,13 +81,16 @@ def run_escalations(
     store: Store,
     oncall: OnCall,
     clock: Clock,
-    failures: Failures | None = None,
+    link: Callable[[Incident], str | None] | None = None,
 ) -> list[Event]:
     """Write every page (and exhaustion, and "nobody paged" line) due now on
-    the store's open incidents; return the events this call wrote."""
+    the store's open incidents, its deliveries asked for first; return the
+    events this call wrote.  `link`: the signed ack link of a page, if any."""
     now = clock.now()
     written: list[Event] = []
     overrides: dict[str, Any] | None = None
+    queue = delivery_queue(store) if isinstance(store, DeliveryStore) else None
+    rows: list[DeliveryRow] | None = None
     for incident in store.incidents():
         if not _wants_paging(incident, now):
             continue
@@ -88,9 +100,90 @@ def run_escalations(
             continue
         if overrides is None:
             overrides = store_overrides(store, now - timedelta(days=1))
+        if rows is None:
+            rows = list(queue.rows(("pending", "failed"), kind="page")) if queue else []
         events = store.events(incident.id)
-        written += _append(store, _due(incident, events, policy, oncall, now, overrides, failures))
+        failed = _failed_steps(events, rows, now)
+        due = _due(incident, events, policy, oncall, now, overrides, failed)
+        if queue is not None:
+            pages = [event for event in due if event.kind == "page_sent"]
+            text = link(incident) if link is not None else None
+            queue.enqueue(_deliveries(incident, pages, oncall, text), format_time(now))
+        written += _append(store, due)
     return written
+
+
+def _failed_steps(
+    events: Sequence[Event], rows: Sequence[DeliveryRow], now: datetime
+) -> dict[int, datetime]:
+    """step -> when its pages counted as undeliverable: every delivery failed,
+    or none sent `UNDELIVERED_FOR` after it was asked for.  The time is the
+    next step's page when it was written (so it never moves), else now."""
+    pages = [event for event in events if event.kind == "page_sent"]
+    if not pages or not rows:
+        return {}
+    by_event: dict[str, list[DeliveryRow]] = {}
+    for row in rows:
+        by_event.setdefault(row.event_id, []).append(row)
+    steps: dict[int, list[Event]] = {}
+    for event in pages:
+        steps.setdefault(event.data["step"], []).append(event)
+    failed: dict[int, datetime] = {}
+    for step, sent in steps.items():
+        mine = [row for event in sent for row in by_event.get(event.id, [])]
+        delivered = sum(1 for event in sent if event.data.get("reachable")) > len(
+            {row.event_id for row in mine}
+        )  # a reachable page with no unsent row was (partly) delivered
+        if not mine or delivered or not all(_undeliverable(row, now) for row in mine):
+            continue
+        following = steps.get(step + 1)
+        failed[step] = following[0].occurred_at if following else now
+    return failed
+
+
+def _undeliverable(row: DeliveryRow, now: datetime) -> bool:
+    if row.state == "failed":
+        return True
+    tried = row.attempts > 0  # untried: no sender runs, and the next level's would wait too
+    return tried and now - parse_wire_time(row.created_at) >= UNDELIVERED_FOR
+
+
+def _deliveries(
+    incident: Incident, pages: Sequence[Event], tables: OnCall, link: str | None
+) -> list[Delivery]:
+    """One delivery per address of each reachable person paged."""
+    found: list[Delivery] = []
+    for event in pages:
+        person = tables.people.get(event.data.get("person") or "")
+        if person is None or not event.data.get("reachable"):
+            continue
+        text = page_text(incident, event, link)
+        for address in person.addresses:
+            found.append(Delivery(event.id, incident.id, ROUTE, _target(address), "page", text))
+    return found
+
+
+def _target(address: Address) -> str:
+    """The address as the sender reads it (a relative file: made absolute)."""
+    raw = address.raw
+    if raw.startswith("file:") and address.base is not None:
+        path = Path(raw.removeprefix("file:"))
+        return raw if path.is_absolute() else f"file:{address.base / path}"
+    return raw
+
+
+def page_text(incident: Incident, event: Event, link: str | None = None) -> str:
+    """A page's message: short plain text, untrusted parts cleaned."""
+    data = event.data
+    where = f"level {data['level']}, {data['target']}"
+    what = f"PAGE for {data.get('person')} ({where}): {data.get('cause') or 'paged'}"
+    lines = [
+        message(incident.ref, incident.severity, incident.status, incident.title, what, ACTOR),
+        f"Acknowledge: warroom ack {incident.ref}",
+    ]
+    if link:
+        lines.append(f"or open {clean_line(link)}")
+    return "\n".join(lines)
 
 
 def _wants_paging(incident: Incident, now: datetime) -> bool:
@@ -117,13 +210,12 @@ def _due(
     tables: OnCall,
     now: datetime,
     overrides: Mapping[str, Any],
-    failures: Failures | None,
+    failed: Mapping[int, datetime],
 ) -> list[Event]:
     pages = [event for event in events if event.kind == "page_sent"]
     written_ids = {event.id for event in events}
     done_steps = {event.data.get("step") for event in pages}
     start = incident.paged_at or now
-    failed = failures(incident, pages) if failures is not None and pages else {}
     stand = escalation(policy, tables, start, now, None, failed, overrides)
     due: list[Event] = []
     for page in stand.pages:
