@@ -4,7 +4,8 @@ check, fold step and line of text.  `fold`, `validate`, `describe`, the
 reports and the TUI all read it.
 
 Adding a kind is one entry in one family's `SPECS` (`incident`, `people`,
-`entries`, `runbook`, `followups`, `alerts`, `delivery`, `paging`, or a new family listed in `_FAMILIES`),
+`entries`, `runbook`, `followups`, `alerts`, `delivery`, `paging`, or a new
+family listed in `_FAMILIES`),
 with its data model declared next to it; a new presentation category also
 needs its look in the TUI's timeline, a new field type its line in `fields`.
 
