@@ -76,6 +76,7 @@ class Settings:
     service_files: list[Path] = field(default_factory=list)
     statuspage: dict[str, Any] = field(default_factory=dict)  # the `[statuspage]` table
     public_url: str | None = None  # where the public status page is reachable
+    ack_secret_ref: str | None = None  # `ack_secret`: signs pages' ack links ("env:NAME" too)
 
     def alert_rules(self) -> Rules:
         """The alert rules: the user's file's, the site's, then the shipped defaults."""
@@ -88,6 +89,19 @@ class Settings:
         from warroom.core.alerts.rules import alert_settings
 
         return alert_settings(reversed(self.documents))
+
+    def ack_secret(self) -> str | None:
+        """The secret that signs the pages' ack links (`ack_secret`, or the
+        variable an "env:NAME" names); None: pages carry no link."""
+        ref = self.ack_secret_ref
+        if ref is None:
+            return None
+        if ref.startswith("env:"):
+            value = os.environ.get(ref.removeprefix("env:"))
+            if not value:
+                raise UsageError(f"ack_secret = {ref!r}: the variable is not set")
+            return value
+        return ref
 
     def page_config(self) -> PageConfig:
         """The public status page's configuration (`[statuspage]`, `public_url`)."""
@@ -196,9 +210,16 @@ def load_settings(
     public_url = merged.get("public_url")
     if public_url is not None and not isinstance(public_url, str):
         raise UsageError("configuration key 'public_url' must be a string")
+    ack_secret = merged.get("ack_secret")
+    if ack_secret is not None and (
+        not isinstance(ack_secret, str)
+        or (not ack_secret.startswith("env:") and len(ack_secret) < 16)
+    ):
+        raise UsageError("configuration key 'ack_secret' must be a string of 16 characters or more")
     return Settings(
         statuspage=statuspage,
         public_url=public_url,
+        ack_secret_ref=ack_secret,
         db=Path(db).expanduser() if db else default_db_path(),
         db_is_default=not db,
         user=merged.get("user") or _login_name(),

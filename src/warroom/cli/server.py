@@ -81,6 +81,7 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
         page=ctx.settings.page_config(),
         public_port=args.public_port,
         alerts=alerts,
+        ack_secret=ctx.settings.ack_secret(),
     )
 
 

@@ -102,13 +102,15 @@ def create_app(
     sweep: float | None = None,
     page: PageConfig | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    ack_secret: str | None = None,
 ) -> FastAPI:
     """The application over `store` (a Store, or the path of an SQLite file,
     which the app then opens and closes).  `heartbeat`: seconds between SSE
     heartbeat comments; `max_wait`: the longest long poll; `alerts`: the
     alert rules and settings (default: the shipped rules); `sweep`: seconds
     between the alert sweeper's rounds (default SWEEP_SECONDS); `page`: the
-    public status page's configuration (`[statuspage]`)."""
+    public status page's configuration (`[statuspage]`); `ack_secret`: signs
+    the pages' ack links (`/ack/TOKEN`; none without it)."""
     owned = not isinstance(store, Store)
     if owned:
         from warroom.store.sqlite import SQLiteStore
@@ -168,6 +170,10 @@ def create_app(
     add_alert_routes(app.router, desk, tokens)
     add_public_routes(app.router, site, pinger, heartbeat)
     add_room_routes(app.router, store, tokens, hub, heartbeat)
+    if ack_secret:
+        from warroom.server.ack import add_ack_routes
+
+        add_ack_routes(app.router, store, writer, ack_secret, clock)
     install_sign_in(app)
 
     @app.get(

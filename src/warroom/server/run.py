@@ -75,6 +75,7 @@ def serve(
     sweep: float | None = None,
     page: PageConfig | dict | None = None,
     public_port: int | None = None,
+    ack_secret: str | None = None,
 ) -> int:
     """Serve `store` until SIGTERM or SIGINT; returns the exit status.
     `header_timeout`: seconds a connection has to send a request's headers;
@@ -83,11 +84,13 @@ def serve(
     shipped rules); `sweep`: seconds between the alert sweeper's rounds;
     `page`: the status page's configuration (or its `[statuspage]` table);
     `public_port`: also serve the status page alone (`/status`, `/api/v2`)
-    on this port."""
+    on this port; `ack_secret`: signs the pages' ack links (`/ack/TOKEN`)."""
     configure_logging()
     if isinstance(page, dict):
         page = PageConfig.from_settings(page, None)
-    app = create_app(store, heartbeat=heartbeat, alerts=alerts, sweep=sweep, page=page)
+    app = create_app(
+        store, heartbeat=heartbeat, alerts=alerts, sweep=sweep, page=page, ack_secret=ack_secret
+    )
     cap = connection_cap(descriptor_limit(), max_connections)
     # One process (no `workers`): every append goes through the app's one
     # group-commit writer, which cannot span processes.  `http` is httptools

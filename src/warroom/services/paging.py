@@ -27,6 +27,10 @@ is no longer open (resolved, cancelled, closed).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -81,11 +85,12 @@ def run_escalations(
     store: Store,
     oncall: OnCall,
     clock: Clock,
-    link: Callable[[Incident], str | None] | None = None,
+    link: Callable[[str, str], str | None] | None = None,
 ) -> list[Event]:
     """Write every page (and exhaustion, and "nobody paged" line) due now on
     the store's open incidents, its deliveries asked for first; return the
-    events this call wrote.  `link`: the signed ack link of a page, if any."""
+    events this call wrote.  `link(incident_id, person)`: a page's signed ack
+    link, if any (`ack_link`)."""
     now = clock.now()
     written: list[Event] = []
     overrides: dict[str, Any] | None = None
@@ -107,8 +112,7 @@ def run_escalations(
         due = _due(incident, events, policy, oncall, now, overrides, failed)
         if queue is not None:
             pages = [event for event in due if event.kind == "page_sent"]
-            text = link(incident) if link is not None else None
-            queue.enqueue(_deliveries(incident, pages, oncall, text), format_time(now))
+            queue.enqueue(_deliveries(incident, pages, oncall, link), format_time(now))
         written += _append(store, due)
     return written
 
@@ -149,7 +153,10 @@ def _undeliverable(row: DeliveryRow, now: datetime) -> bool:
 
 
 def _deliveries(
-    incident: Incident, pages: Sequence[Event], tables: OnCall, link: str | None
+    incident: Incident,
+    pages: Sequence[Event],
+    tables: OnCall,
+    link: Callable[[str, str], str | None] | None,
 ) -> list[Delivery]:
     """One delivery per address of each reachable person paged."""
     found: list[Delivery] = []
@@ -157,7 +164,8 @@ def _deliveries(
         person = tables.people.get(event.data.get("person") or "")
         if person is None or not event.data.get("reachable"):
             continue
-        text = page_text(incident, event, link)
+        url = link(incident.id, person.name) if link is not None else None
+        text = page_text(incident, event, url)
         for address in person.addresses:
             found.append(Delivery(event.id, incident.id, ROUTE, _target(address), "page", text))
     return found
@@ -292,3 +300,44 @@ def acknowledge(
         make_event(incident.id, "page_acknowledged", person, data, clock.now(), incident.last_seq)
     )
     return store.incident(incident.id), event
+
+
+# -- the signed ack link ----------------------------------------------------------------
+
+ACK_PATH = "/ack/"  # the server's endpoint: GET asks to confirm, POST acknowledges
+
+
+def ack_token(secret: str, incident_id: str, person: str) -> str:
+    """A token that lets `person` acknowledge the incident's page, signed
+    (HMAC-SHA256) with the server's `ack_secret`.  It works once: an incident
+    is acknowledged only once."""
+    body = _b64(json.dumps([incident_id, person], separators=(",", ":")).encode())
+    return f"{body}.{_b64(_sign(secret, body))}"
+
+
+def read_ack_token(secret: str, token: str) -> tuple[str, str]:
+    """(incident id, person) of a token this secret signed; Refused otherwise."""
+    body, _, signature = token.partition(".")
+    try:
+        valid = hmac.compare_digest(
+            base64.urlsafe_b64decode(signature + "==")[:32], _sign(secret, body)
+        )
+        incident_id, person = json.loads(base64.urlsafe_b64decode(body + "=="))
+    except (ValueError, TypeError):
+        valid = False
+    if not valid or not isinstance(incident_id, str) or not isinstance(person, str):
+        raise Refused("this acknowledgement link is not valid (altered, or from another server)")
+    return incident_id, person
+
+
+def ack_link(public_url: str, secret: str, incident_id: str, person: str) -> str:
+    """The page's link: `public_url`/ack/TOKEN."""
+    return f"{public_url.rstrip('/')}{ACK_PATH}{ack_token(secret, incident_id, person)}"
+
+
+def _sign(secret: str, body: str) -> bytes:
+    return hmac.new(secret.encode(), f"warroom-ack:{body}".encode(), hashlib.sha256).digest()
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
