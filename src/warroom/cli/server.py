@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from warroom.cli.context import Context
@@ -82,7 +84,19 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
         public_port=args.public_port,
         alerts=alerts,
         ack_secret=ctx.settings.ack_secret(),
+        background=_escalator(ctx),
     )
+
+
+def _escalator(ctx: Context) -> list[Callable[[threading.Event], None]]:
+    """The escalation runner, when the on-call tables have a policy to page by."""
+    from warroom.services.paging import Escalator, link_maker
+
+    tables = ctx.settings.oncall()
+    if not tables.escalation:
+        return []
+    link = link_maker(ctx.settings.public_url, ctx.settings.ack_secret())
+    return [Escalator(ctx.store, tables, ctx.clock, link).run]
 
 
 def sync(ctx: Context, args: argparse.Namespace) -> int:

@@ -8,6 +8,8 @@ import asyncio
 import logging
 import socket
 import sys
+import threading
+from collections.abc import Callable, Sequence
 from types import FrameType
 
 import uvicorn
@@ -76,6 +78,7 @@ def serve(
     page: PageConfig | dict | None = None,
     public_port: int | None = None,
     ack_secret: str | None = None,
+    background: Sequence[Callable[[threading.Event], None]] = (),
 ) -> int:
     """Serve `store` until SIGTERM or SIGINT; returns the exit status.
     `header_timeout`: seconds a connection has to send a request's headers;
@@ -84,7 +87,9 @@ def serve(
     shipped rules); `sweep`: seconds between the alert sweeper's rounds;
     `page`: the status page's configuration (or its `[statuspage]` table);
     `public_port`: also serve the status page alone (`/status`, `/api/v2`)
-    on this port; `ack_secret`: signs the pages' ack links (`/ack/TOKEN`)."""
+    on this port; `ack_secret`: signs the pages' ack links (`/ack/TOKEN`);
+    `background`: work that runs beside the server (each in a thread, told
+    to stop when the server does), such as the escalation runner."""
     configure_logging()
     if isinstance(page, dict):
         page = PageConfig.from_settings(page, None)
@@ -104,10 +109,19 @@ def serve(
         public = create_public_app(app, heartbeat)
         public_config = _config(public, host, public_port, header_timeout, cap, lifespan="off")
         servers.append(_Server(public_config, lambda: _stop(app, servers)))
-    if len(servers) == 1:
-        servers[0].run()
-    else:
-        asyncio.run(_serve_all(servers))
+    stop = threading.Event()
+    threads = [threading.Thread(target=work, args=(stop,), daemon=True) for work in background]
+    for thread in threads:
+        thread.start()
+    try:
+        if len(servers) == 1:
+            servers[0].run()
+        else:
+            asyncio.run(_serve_all(servers))
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
     return 0 if all(server.started for server in servers) else 1
 
 

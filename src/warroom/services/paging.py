@@ -31,6 +31,8 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -39,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from warroom.core.clock import Clock
-from warroom.core.errors import Conflict, Refused
+from warroom.core.errors import Conflict, Refused, WarroomError
 from warroom.core.events import Event, make_event
 from warroom.core.incident import Incident
 from warroom.core.notify import message
@@ -59,6 +61,8 @@ from warroom.store.base import Delivery, DeliveryRow, DeliveryStore, Store
 if TYPE_CHECKING:
     from warroom.core.oncall.model import OnCall, Policy
     from warroom.core.oncall.secrets import Address
+
+log = logging.getLogger("warroom.paging")
 
 ACTOR = "escalation"  # the runner's events' actor
 START_WITHIN = timedelta(hours=1)  # an older incident never paged is not paged by a new sender
@@ -341,3 +345,67 @@ def _sign(secret: str, body: str) -> bytes:
 
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+# -- the sender's loop, and whether a sender runs ------------------------------------------
+
+ESCALATE_EVERY = 2.0  # seconds between the sender's escalation rounds
+NO_SENDER = (
+    "no sender is running for this store (`warroom serve`, or `warroom notifier --db FILE`): "
+    "nobody is paged until one runs"
+)
+
+
+def sender_running(store: Store, now: datetime) -> bool | None:
+    """Whether an active sender holds the store's sender lease now; None when
+    the store cannot tell (a server: it is its own sender)."""
+    if not isinstance(store, DeliveryStore):
+        return None
+    held = delivery_queue(store).sender()
+    return held is not None and bool(held[1]) and held[1] > format_time(now)
+
+
+def pages_for(tables: OnCall, incident: Incident) -> bool:
+    """Whether the incident is one the escalation runner pages for."""
+    if incident.drill and not incident.drill_pages:
+        return False
+    return policy_of(tables, incident.service) is not None
+
+
+class Escalator:
+    """`run_escalations` every `every` seconds, in the sender (`warroom serve`,
+    `warroom notifier`): `active` (the sender holds the store's lease), when
+    given, gates each round, so a standby sender pages nobody.  A round that
+    fails is logged and the next one tries again."""
+
+    def __init__(
+        self,
+        store: Store,
+        oncall: OnCall,
+        clock: Clock,
+        link: Callable[[str, str], str | None] | None = None,
+        every: float = ESCALATE_EVERY,
+    ) -> None:
+        self.store, self.oncall, self.clock, self.link, self.every = (
+            store,
+            oncall,
+            clock,
+            link,
+            every,
+        )
+
+    def run(self, stop: threading.Event, active: threading.Event | None = None) -> None:
+        while not stop.is_set():
+            if active is None or active.is_set():
+                try:
+                    run_escalations(self.store, self.oncall, self.clock, self.link)
+                except WarroomError as error:
+                    log.warning("escalation: %s", error)
+            stop.wait(self.every)
+
+
+def link_maker(public_url: str | None, secret: str | None) -> Callable[[str, str], str] | None:
+    """The pages' ack links, when both `public_url` and `ack_secret` are configured."""
+    if not public_url or not secret:
+        return None
+    return lambda incident_id, person: ack_link(public_url, secret, incident_id, person)

@@ -343,6 +343,11 @@ class DeliveryQueue(Protocol):
         when another sender holds it."""
         ...
 
+    def sender(self) -> tuple[str, str] | None:
+        """The sender lease as it stands: (owner, until); None before any sender
+        (an until in the past, or empty: no sender is active now)."""
+        ...
+
     def drop_lease(self, owner: str) -> None:
         """Let the lease go (a sender stopping cleanly): a standby takes over at once."""
         ...

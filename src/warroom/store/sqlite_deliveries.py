@@ -212,6 +212,10 @@ class SQLiteDeliveries:
 
         return self._write(take)
 
+    def sender(self) -> tuple[str, str] | None:
+        rows = self._read("SELECT owner, lease_until FROM delivery_sender WHERE only = 1", ())
+        return (rows[0][0], rows[0][1]) if rows else None
+
     def drop_lease(self, owner: str) -> None:
         self._write(
             lambda conn: conn.execute(
