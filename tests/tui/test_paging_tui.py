@@ -5,8 +5,10 @@ joins it) does not acknowledge; the room's ack key does, and the marks go."""
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 from tests.tui.helpers import screen_text, wait_until
+from warroom.config import Settings
 from warroom.core.clock import FixedClock
 from warroom.core.oncall.load import load_oncall
 from warroom.resources import data_path
@@ -54,6 +56,23 @@ async def test_the_mark_and_the_ack_key(sqlite_store: SQLiteStore, clock: FixedC
         await pilot.press("A")  # the key does nothing more
         await pilot.pause(0.2)
         assert sqlite_store.events_after(since) == []
+
+
+async def test_the_room_warns_when_no_sender_runs(
+    sqlite_store: SQLiteStore, clock: FixedClock, tmp_path: Path
+) -> None:
+    incident_id = paged(sqlite_store, clock)
+    settings = Settings(
+        db=tmp_path / "warroom.db",
+        db_is_default=False,
+        user="me",
+        service_files=[data_path("services.toml")],
+    )
+    app = app_for_store(sqlite_store, user="me", clock=clock, settings=settings)
+    async with app.run_test(size=(120, 36), notifications=True) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.loaded)
+        app.open_incident(incident_id)
+        await wait_until(pilot, lambda: "no sender is running" in screen_text(app))
 
 
 async def test_the_wall_marks_it(sqlite_store: SQLiteStore, clock: FixedClock) -> None:

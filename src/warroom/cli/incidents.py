@@ -16,6 +16,7 @@ from warroom.core.errors import NothingChanged, UsageError
 from warroom.core.text import clean_line
 
 if TYPE_CHECKING:
+    from warroom.core.incident import Incident
     from warroom.services.declare import Declared
 
 
@@ -144,6 +145,7 @@ def declare(ctx: Context, args: argparse.Namespace) -> int:
         oncall=ctx.settings.oncall,
     )
     incident = declared.incident
+    _warn_unpaged(ctx, incident)
     if incident.service:
         _say_runbook(declared)
         others = open_incidents_for_service(ctx.store, incident.service, incident.id)
@@ -159,6 +161,20 @@ def declare(ctx: Context, args: argparse.Namespace) -> int:
     else:
         say(ref)
     return 0
+
+
+def _warn_unpaged(ctx: Context, incident: Incident) -> None:
+    """Say so when the incident should page someone and no sender runs."""
+    from warroom.services.paging import NO_SENDER, pages_for, sender_running
+
+    try:
+        if not pages_for(ctx.settings.oncall(), incident):
+            return
+    except UsageError as error:
+        warn(f"warning: nobody paged: {error}")
+        return
+    if sender_running(ctx.store, ctx.clock.now()) is False:
+        warn(f"warning: {NO_SENDER}")
 
 
 def _say_runbook(declared: Declared) -> None:

@@ -417,6 +417,24 @@ class RoomScreen(TypeAhead, RoomBase):
         if self.incident is not None and self.actor not in self.incident.participants:
             self._write_quietly("participant_joined", {"person": self.actor, "opened": True})
         self.load_library()
+        self._check_sender(warroom_app(self).settings)
+
+    @work(thread=True, exit_on_error=False, group="load")
+    def _check_sender(self, settings: Settings) -> None:
+        """Warn when this incident should page someone and no sender runs."""
+        from warroom.services.paging import NO_SENDER, pages_for, sender_running
+
+        incident = self.incident
+        if incident is None or incident.acked_by or not incident.is_open(self.catalog):
+            return
+        try:
+            if not pages_for(settings.oncall(), incident):
+                return
+            running = sender_running(self.store, self.clock.now())
+        except Exception:  # no tables, or unreadable ones: `warroom oncall` says why
+            return
+        if running is False:
+            self.app.call_from_thread(notify, self, NO_SENDER, severity="warning", timeout=15)
 
     # -- writing -----------------------------------------------------------------
 
