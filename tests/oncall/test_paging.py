@@ -113,7 +113,7 @@ def test_the_default_policy_pages_a_service_without_one(
 
 def test_exhaustion_then_nothing_more(store: SQLiteStore, clock: FixedClock) -> None:
     tables = sample()
-    incident = declare(store, "erik", clock, "Checkout 502s", service="checkout-api")
+    incident = declare(store, "erik", clock, "Checkout 502s", service="checkout-api", lead="erik")
     for _ in range(31):  # a runner every minute for 30 minutes
         run_escalations(store, tables, clock)
         clock.advance(minutes=1)
@@ -125,6 +125,9 @@ def test_exhaustion_then_nothing_more(store: SQLiteStore, clock: FixedClock) -> 
     )
     assert lines[-1] == "escalation exhausted: 4 pages of payments, nobody acknowledged"
     assert store.incident(incident.id).exhausted_at is not None
+    # the lead (erik) is told, at his address, in the page queue
+    told = [r for r in store.deliveries().rows(kind="page") if "EXHAUSTED" in r.payload]
+    assert [r.target for r in told] == ["ntfy://ntfy.example.com/erik-pager"]
     clock.advance(hours=1)
     assert run_escalations(store, tables, clock) == []
 

@@ -116,7 +116,11 @@ def run_escalations(
         due = _due(incident, events, policy, oncall, now, overrides, failed)
         if queue is not None:
             pages = [event for event in due if event.kind == "page_sent"]
-            queue.enqueue(_deliveries(incident, pages, oncall, link), format_time(now))
+            asked = _deliveries(incident, pages, oncall, link)
+            asked += _tell_lead(
+                incident, [e for e in due if e.kind == "escalation_exhausted"], oncall
+            )
+            queue.enqueue(asked, format_time(now))
         written += _append(store, due)
     return written
 
@@ -173,6 +177,27 @@ def _deliveries(
         for address in person.addresses:
             found.append(Delivery(event.id, incident.id, ROUTE, _target(address), "page", text))
     return found
+
+
+def _tell_lead(incident: Incident, exhausted: Sequence[Event], tables: OnCall) -> list[Delivery]:
+    """The lead hears that the escalation ran out (at their addresses, in the page
+    queue); a lead who is not in [people], or has no address, cannot be told."""
+    lead = tables.person_named(incident.lead) if incident.lead else None
+    if not exhausted or lead is None:
+        return []
+    (event,) = exhausted
+    what = f"ESCALATION EXHAUSTED: {event.data['pages']} pages of {event.data['policy']}, "
+    what += "nobody acknowledged"
+    text = "\n".join(
+        [
+            message(incident.ref, incident.severity, incident.status, incident.title, what, ACTOR),
+            f"Acknowledge: warroom ack {incident.ref}",
+        ]
+    )
+    return [
+        Delivery(event.id, incident.id, ROUTE, _target(address), "page", text)
+        for address in lead.addresses
+    ]
 
 
 def _target(address: Address) -> str:
