@@ -72,6 +72,7 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
 
     quick_check(ctx.settings.db)  # a damaged store is refused before it serves
     alerts = AlertConfig.from_settings(ctx.settings)  # a bad alert rule is refused here
+    notify = ctx.settings.notify()  # so is a bad [[notify]] route
 
     return run_server(
         ctx.store,
@@ -81,6 +82,7 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
         page=ctx.settings.page_config(),
         public_port=args.public_port,
         alerts=alerts,
+        notify=notify,
     )
 
 

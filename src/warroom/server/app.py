@@ -25,6 +25,7 @@ from starlette.middleware import Middleware
 from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.core.errors import StoreUnavailable, UsageError
 from warroom.core.events import Event
+from warroom.core.notify import NotifyConfig
 from warroom.core.statuspage.config import PageConfig
 from warroom.server.alert_routes import PAGERDUTY_PATH, add_alert_routes
 from warroom.server.alerts import AlertConfig, AlertDesk
@@ -67,6 +68,7 @@ from warroom.server.models import (
     WhoAmIOut,
     catalog_document,
 )
+from warroom.server.notifier import BackgroundSender
 from warroom.server.refs import Refs
 from warroom.server.rooms import add_room_routes, install_sign_in
 from warroom.server.statuspage import Pinger, PublicSite, add_public_routes
@@ -102,13 +104,17 @@ def create_app(
     sweep: float | None = None,
     page: PageConfig | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    notify: NotifyConfig | None = None,
 ) -> FastAPI:
     """The application over `store` (a Store, or the path of an SQLite file,
     which the app then opens and closes).  `heartbeat`: seconds between SSE
     heartbeat comments; `max_wait`: the longest long poll; `alerts`: the
     alert rules and settings (default: the shipped rules); `sweep`: seconds
     between the alert sweeper's rounds (default SWEEP_SECONDS); `page`: the
-    public status page's configuration (`[statuspage]`)."""
+    public status page's configuration (`[statuspage]`); `notify`: the
+    `[[notify]]` routes: given, the app runs the store's sender in the
+    background (`warroom.services.notify.sender`; a standby while another
+    sender is active)."""
     owned = not isinstance(store, Store)
     if owned:
         from warroom.store.sqlite import SQLiteStore
@@ -123,13 +129,19 @@ def create_app(
     site = PublicSite(PublicBoard(store, page or PageConfig(), clock))
     pinger = Pinger(site, hub)
 
+    sender = BackgroundSender(store, notify, page, clock) if notify is not None else None
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
         desk.start(**({"sweep": sweep} if sweep else {}))
+        if sender is not None:
+            sender.start()
         try:
             yield
         finally:
+            if sender is not None:
+                await _run(sender.stop)
             await desk.close()
             await hub.close()
             await _run(writer.close)

@@ -12,6 +12,7 @@ from types import FrameType
 
 import uvicorn
 
+from warroom.core.notify import NotifyConfig
 from warroom.core.statuspage.config import PageConfig
 from warroom.server.alerts import AlertConfig
 from warroom.server.app import create_app
@@ -56,7 +57,7 @@ def configure_logging() -> None:
     access log stays off: it would print query strings."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    for name in ("warroom.server", "uvicorn.error"):
+    for name in ("warroom.server", "warroom.notify", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(logging.INFO)
@@ -75,6 +76,7 @@ def serve(
     sweep: float | None = None,
     page: PageConfig | dict | None = None,
     public_port: int | None = None,
+    notify: NotifyConfig | None = None,
 ) -> int:
     """Serve `store` until SIGTERM or SIGINT; returns the exit status.
     `header_timeout`: seconds a connection has to send a request's headers;
@@ -83,11 +85,14 @@ def serve(
     shipped rules); `sweep`: seconds between the alert sweeper's rounds;
     `page`: the status page's configuration (or its `[statuspage]` table);
     `public_port`: also serve the status page alone (`/status`, `/api/v2`)
-    on this port."""
+    on this port; `notify`: the `[[notify]]` routes (the app then runs the
+    store's sender)."""
     configure_logging()
     if isinstance(page, dict):
         page = PageConfig.from_settings(page, None)
-    app = create_app(store, heartbeat=heartbeat, alerts=alerts, sweep=sweep, page=page)
+    app = create_app(
+        store, heartbeat=heartbeat, alerts=alerts, sweep=sweep, page=page, notify=notify
+    )
     cap = connection_cap(descriptor_limit(), max_connections)
     # One process (no `workers`): every append goes through the app's one
     # group-commit writer, which cannot span processes.  `http` is httptools

@@ -31,6 +31,11 @@ _INSERT = (
     " event, state, attempts, created_at, next_try)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)"
 )
+_FREE = (
+    "state = 'pending' AND kind = ? AND next_try <= ?"
+    " AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?)"
+)
+_DUE = f"SELECT 1 FROM deliveries WHERE {_FREE} LIMIT 1"
 _CHUNK = 500  # ids in one statement
 
 
@@ -76,11 +81,14 @@ class SQLiteDeliveries:
     def claim(
         self, kind: str, owner: str, now: str, lease_until: str, limit: int
     ) -> list[DeliveryRow]:
+        # A read first: an idle sender polls without writing (a write would
+        # wake every other process's watchers).
+        if not self._read(_DUE, (kind, now, now, owner)):
+            return []
+
         def take(conn: sqlite3.Connection) -> list[DeliveryRow]:
             found = conn.execute(
-                f"SELECT {_COLUMNS} FROM deliveries WHERE state = 'pending' AND kind = ?"
-                " AND next_try <= ? AND (lease_until IS NULL OR lease_until <= ?"
-                " OR lease_owner = ?) ORDER BY next_try, id LIMIT ?",
+                f"SELECT {_COLUMNS} FROM deliveries WHERE {_FREE} ORDER BY next_try, id LIMIT ?",
                 (kind, now, now, owner, limit),
             ).fetchall()
             ids = [row[0] for row in found]

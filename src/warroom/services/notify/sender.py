@@ -53,6 +53,7 @@ LEASE_SECONDS = 15.0  # the sender lease; renewed every third of it
 CLAIM_SECONDS = 60.0  # a claimed delivery's lease (longer than any one send takes)
 CLAIM_BATCH = 200
 WINDOW = timedelta(minutes=1)  # of max_per_minute
+REMINDER_EVERY = timedelta(seconds=5)  # overdue updates looked for at most this often
 _NAMESPACE = uuid.UUID("0b6f7a52-8e1d-4c3a-9f5e-71d2c4a8e6b0")
 
 Sink = Callable[[str, str], None]  # (target, text) -> None; for `notify test` and benches
@@ -98,6 +99,8 @@ class Sender:
         self._cursor: int | None = None
         self._states = States(store)
         self._renewed: datetime | None = None
+        self._reminded: datetime | None = None
+        self._standing_by = False
 
     # -- the lease and routing ----------------------------------------------
 
@@ -108,8 +111,9 @@ class Sender:
             return True
         cursor = self.queue.take_lease(self.owner, format_time(now), format_time(now + self.lease))
         if cursor is None:
-            if self.active.is_set():
-                log.warning("notifier: another sender took the lease; standing by")
+            if self.active.is_set() or not self._standing_by:
+                log.info("notifier: another sender is active; standing by")
+            self._standing_by = True
             self.active.clear()
             self._cursor = None
             return False
@@ -118,6 +122,7 @@ class Sender:
             self.queue.set_cursor(self.owner, cursor)
         if not self.active.is_set():
             log.info("notifier: active sender for the store (%s)", self.owner)
+            self._standing_by = False
         self._cursor = cursor
         self._renewed = now
         self.active.set()
@@ -146,8 +151,11 @@ class Sender:
                 return made
             self._cursor = last
         now = self.clock.now()
-        reminders = reminders_for(self.store.incidents(), self.config, self.store.catalog, now)
-        made += self.queue.enqueue(reminders, format_time(now))
+        if self._reminded is None or now - self._reminded >= REMINDER_EVERY:
+            self._reminded = now
+            incidents = self.store.incidents()
+            reminders = reminders_for(incidents, self.config, self.store.catalog, now)
+            made += self.queue.enqueue(reminders, format_time(now))
         if made:
             self.wake.set()
         return made
