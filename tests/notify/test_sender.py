@@ -235,3 +235,22 @@ def test_a_storm_keeps_max_per_minute_with_a_digest_and_never_delays_a_page(
         counted += int(found[1]) if found else 1
     assert counted == 1000  # each notification once, alone or in a digest
     assert any(re.match(r"\d+ notifications on busy", item["message"]) for item in notes)
+
+
+def test_a_markdown_chat_gets_untrusted_text_escaped(receiver: Receiver) -> None:
+    from markdown_it import MarkdownIt
+
+    from warroom.core.notify import message
+    from warroom.services.notify.transport import send
+
+    hostile = "# heading [click](javascript:alert(1)) *bold* <script>x</script> `code`"
+    text = message("INC-1", 1, "investigating", hostile, "declared: " + hostile, "dana")
+    send(f"mmost://127.0.0.1:{receiver.port}/token", text, "{}")  # Mattermost renders Markdown
+    (item,) = receiver.received
+    assert item["path"] == "/hooks/token"
+    html = MarkdownIt().render(item["text"])
+    for made in ("<h1", "<a ", "<em>", "<strong>", "<script", "<code>"):
+        assert made not in html, html
+    assert "javascript:alert(1)" in html  # shown as text
+    send(receiver.url(), text, "{}")  # a plain JSON hook gets the text as it is
+    assert receiver.received[-1]["message"].splitlines()[0].endswith(hostile)
