@@ -196,3 +196,22 @@ def test_a_bad_route_is_named_with_its_file_and_key(tmp_path: Path) -> None:
     assert f"bad configuration in {tmp_path / 'config.toml'}: [[notify]] #1 ('x') key 'on'" in (
         done.stderr
     )
+
+
+def test_declare_warns_when_no_sender_runs(tmp_path: Path, receiver: Receiver) -> None:
+    config(tmp_path, route(receiver.url()))
+    env = isolated_environ(tmp_path)
+    run = [sys.executable, "-m", "warroom", "declare", "db down", "--sev", "2"]
+    alone = subprocess.run(run, capture_output=True, text=True, env=env, cwd=tmp_path, check=True)
+    assert "no sender is running for this store" in alone.stderr
+    notifier = Notifier(tmp_path, "notifier")
+    try:
+        notifier.says("active sender")
+        sent = subprocess.run(
+            run, capture_output=True, text=True, env=env, cwd=tmp_path, check=True
+        )
+        assert "no sender" not in sent.stderr
+        assert receiver.wait_for(1)[0].startswith("INC-2 SEV2 investigating: db down")
+    finally:
+        notifier.stop()
+    assert notifier.proc.returncode == 0

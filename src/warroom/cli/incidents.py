@@ -150,12 +150,28 @@ def declare(ctx: Context, args: argparse.Namespace) -> int:
                 f"warroom: warning: {clean_line(incident.service)} already has an open "
                 f"incident ({refs}); declared {incident.ref} anyway\n"
             )
+    _warn_without_sender(ctx)
     ref = incident.ref if incident.number is not None else f"{incident.ref} (pending)"
     if args.json:
         say_json(incident.to_public(ctx.catalog))
     else:
         say(ref)
     return 0
+
+
+def _warn_without_sender(ctx: Context) -> None:
+    """When pages or notifications are configured and no sender runs for the
+    store, say that nobody will hear of the incident."""
+    from warroom.services.notify import NO_SENDER, sender_running
+
+    try:
+        if not (ctx.settings.notify().routes or ctx.settings.oncall().escalation):
+            return
+    except UsageError:
+        return  # a bad table: the sender (and `warroom oncall`) say so
+
+    if not sender_running(ctx.store, ctx.clock):
+        warn(f"warning: {NO_SENDER}")
 
 
 def _say_runbook(declared: Declared) -> None:

@@ -329,6 +329,14 @@ class DeliveryQueue(Protocol):
         """Deliveries in these states, newest first."""
         ...
 
+    def for_events(self, event_ids: Sequence[str]) -> list[DeliveryRow]:
+        """The deliveries of these events (e.g. a page's), oldest first."""
+        ...
+
+    def sender(self) -> tuple[str, str] | None:
+        """The sender lease as it stands: (owner, until), None if no sender ever ran."""
+        ...
+
     def route_failing(self, route: str, since: str, error: str) -> bool:
         """Mark the route failing from `since`; True if it was working until now."""
         ...

@@ -166,6 +166,20 @@ class SQLiteDeliveries:
             DeliveryRow(*row) for row in self._read(query + " ORDER BY id DESC LIMIT ?", params)
         ]
 
+    def for_events(self, event_ids: Sequence[str]) -> list[DeliveryRow]:
+        found: list[DeliveryRow] = []
+        unique = list(dict.fromkeys(event_ids))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT {_COLUMNS} FROM deliveries WHERE event_id IN ({marks}) ORDER BY id"
+            found += [DeliveryRow(*row) for row in self._read(query, chunk)]
+        return sorted(found, key=lambda row: row.id)
+
+    def sender(self) -> tuple[str, str] | None:
+        rows = self._read("SELECT owner, lease_until FROM delivery_sender WHERE only = 1", ())
+        return (rows[0][0], rows[0][1]) if rows else None
+
     def route_failing(self, route: str, since: str, error: str) -> bool:
         def mark(conn: sqlite3.Connection) -> bool:
             row = conn.execute(

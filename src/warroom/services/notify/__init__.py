@@ -22,7 +22,7 @@ from warroom.core.errors import UsageError
 from warroom.core.times import format_time
 from warroom.store.base import DELIVERY_KINDS, Delivery, DeliveryQueue, DeliveryStore, Store
 
-__all__ = ["Delivery", "delivery_queue", "enqueue", "room_link"]
+__all__ = ["Delivery", "delivery_queue", "enqueue", "room_link", "sender_running"]
 
 NO_QUEUE = (
     "deliveries are kept in the store's file: run the sender (`warroom serve` or "
@@ -59,3 +59,18 @@ def room_link(public_url: str | None) -> Callable[[str], str | None] | None:
     if not base:
         return None
     return lambda incident_id: f"{base}/rooms/{incident_id}"
+
+
+NO_SENDER = (
+    "no sender is running for this store (`warroom serve` or `warroom notifier`): "
+    "nobody is paged or notified until one runs"
+)
+
+
+def sender_running(store: Store, clock: Clock = SYSTEM_CLOCK) -> bool:
+    """Whether a sender holds the store's sender lease now (a store without
+    deliveries, such as a server's client: assumed yes, the server sends)."""
+    if not isinstance(store, DeliveryStore):
+        return True
+    held = store.deliveries().sender()
+    return held is not None and held[1] > format_time(clock.now())
