@@ -177,8 +177,7 @@ class Sender:
             groups[(row.route, row.target)].append(row)
         for (route, target), group in groups.items():
             if kind == "page":
-                for row in group:
-                    self._send([row], row.payload, row.event)
+                self._one_by_one(group)
             else:
                 self._limited(route, target, group)
         return len(rows)
@@ -196,27 +195,47 @@ class Sender:
             self.queue.release([r.id for r in group], self.owner, format_time(free_at))
             return
         alone = group if len(group) <= room else group[: room - 1]
-        for row in alone:
-            self._send([row], row.payload, row.event)
+        if not self._one_by_one(alone, group):
+            return
         rest = group[len(alone) :]
         if rest:
             text = digest(route, [row.payload for row in rest])
             events = ",".join(row.event or "null" for row in rest)
             self._send(rest, text, f'{{"digest": [{events}]}}')
 
-    def _send(self, rows: Sequence[DeliveryRow], text: str, event_json: str) -> None:
+    def _one_by_one(
+        self, rows: Sequence[DeliveryRow], group: Sequence[DeliveryRow] | None = None
+    ) -> bool:
+        """Send `rows` (of one route and target) alone, in order; at the first
+        failure the target is taken as down: that failure counts for the rest
+        of `group` too (they wait for the same retry).  Whether all went."""
+        group = rows if group is None else group
+        for index, row in enumerate(rows):
+            if not self._send([row], row.payload, row.event, also=group[index + 1 :]):
+                return False
+        return True
+
+    def _send(
+        self,
+        rows: Sequence[DeliveryRow],
+        text: str,
+        event_json: str,
+        also: Sequence[DeliveryRow] = (),
+    ) -> bool:
+        """Send one message carrying `rows`; on failure, record it for them and `also`."""
         first = rows[0]
         ids = [row.id for row in rows]
         try:
             send(first.target, text, event_json or _plain_json(first), self.env)
         except SendError as error:
-            self._failed(rows, str(error))
-            return
+            self._failed([*rows, *also], str(error))
+            return False
         now = self.clock.now()
         self.queue.sent(ids, self.owner, format_time(now), first.id if len(rows) > 1 else None)
         since = self.queue.route_recovered(_health_key(first))
         if since is not None:
             self._timeline(first, "delivery_recovered", since, {})
+        return True
 
     def _failed(self, rows: Sequence[DeliveryRow], error: str) -> None:
         now = self.clock.now()
