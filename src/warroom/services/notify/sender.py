@@ -41,7 +41,7 @@ from warroom.core.notify import NotifyConfig, digest
 from warroom.core.times import format_time, parse_wire_time
 from warroom.services.notify import delivery_queue
 from warroom.services.notify.router import States, deliveries_for, reminders_for
-from warroom.services.notify.transport import SendError, send, shown
+from warroom.services.notify.transport import SendError, send, shown, warm
 from warroom.store.base import DeliveryRow, Store
 
 log = logging.getLogger("warroom.notify")
@@ -83,6 +83,7 @@ class Sender:
         poll: float = 0.05,
         env: Mapping[str, str] | None = None,
         link: Callable[[str], str | None] | None = None,
+        rounds: Sequence[Callable[[Sender], object]] = (),
     ) -> None:
         self.store = store
         self.queue = delivery_queue(store)
@@ -94,6 +95,9 @@ class Sender:
         self.poll = poll
         self.env = env
         self.link = link or (lambda incident_id: None)
+        # More work for the active sender, each poll after routing (the
+        # escalation runner: pages due by now, through `enqueue`).
+        self.rounds = tuple(rounds)
         self.active = threading.Event()  # holding the sender lease
         self.wake = threading.Event()  # something new to route or send
         self._cursor: int | None = None
@@ -268,6 +272,7 @@ class Sender:
     def run(self, stop: threading.Event) -> None:
         """Route and deliver until `stop` is set (standing by while another
         sender is active); the lease is dropped on the way out."""
+        warm()
         workers = [
             threading.Thread(target=self._work, args=(kind, stop), daemon=True, name=kind)
             for kind in ("page", "notify")
@@ -279,6 +284,8 @@ class Sender:
                 try:
                     if self.hold():
                         self.route()
+                        for work in self.rounds:
+                            work(self)
                 except WarroomError as error:
                     log.warning("notifier: %s", error)
                 stop.wait(self.poll)

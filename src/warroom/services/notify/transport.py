@@ -47,6 +47,14 @@ def send(target: str, text: str, event_json: str, env: Mapping[str, str] | None 
         _apprise(Address(target), text, env)
 
 
+def warm() -> None:
+    """Import Apprise now (a sender starting), so the first page does not wait
+    for it (its plugins take most of a second to load)."""
+    import apprise
+
+    apprise.Apprise()
+
+
 def shown(target: str) -> str:
     """A target as listings show it: an Apprise URL's secrets masked."""
     if target.startswith(COMMAND_PREFIX):
