@@ -127,6 +127,11 @@ class Sender:
         if not self.active.is_set():
             log.info("notifier: active sender for the store (%s)", self.owner)
             self._standing_by = False
+        if not self.config.routes and cursor != self.store.last_gseq():
+            # Nothing to route: keep the cursor at the end (one write per
+            # renewal), so routes added later start from then, not from here.
+            cursor = self.store.last_gseq()
+            self.queue.set_cursor(self.owner, cursor)
         self._cursor = cursor
         self._renewed = now
         self.active.set()
@@ -135,7 +140,7 @@ class Sender:
     def route(self) -> int:
         """Enqueue the deliveries of events after the cursor and of overdue
         updates; how many new deliveries."""
-        if self._cursor is None:
+        if self._cursor is None or not self.config.routes:
             return 0
         made = 0
         while True:
