@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -15,6 +16,7 @@ class Receiver:
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
         self.status = 200
+        self.delay = 0.0  # seconds each request takes before it is recorded
         self.port = 0
         self._server: ThreadingHTTPServer | None = None
         self._lock = threading.Lock()
@@ -32,6 +34,8 @@ class Receiver:
                     body = json.loads(raw)
                 else:
                     body = {k: v[0] for k, v in urllib.parse.parse_qs(raw).items()}
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 with receiver.changed:
                     status = receiver.status
                     if status < 300:

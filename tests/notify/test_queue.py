@@ -64,3 +64,21 @@ def test_one_active_sender_and_a_standby(sqlite_store: SQLiteStore) -> None:
     assert not queue.set_cursor("a", 9)
     queue.drop_lease("b")
     assert queue.take_lease("a", T0, T1) == 7  # dropped: free at once
+
+
+def test_deliveries_by_event_and_whether_a_sender_runs(sqlite_store: SQLiteStore, clock) -> None:
+    from warroom.services.notify import sender_running
+
+    enqueue(sqlite_store, [_delivery(1), _delivery(1, route="b"), _delivery(2)], clock)
+    queue = delivery_queue(sqlite_store)
+    assert [(r.event_id, r.route) for r in queue.for_events(["event-1"])] == [
+        ("event-1", "chat"),
+        ("event-1", "b"),
+    ]
+    assert not sender_running(sqlite_store, clock)  # none ever ran
+    now = clock.now()
+    later = now.replace(minute=now.minute + 1)
+    queue.take_lease("a", T0, later.strftime("%Y-%m-%dT%H:%M:%S.000000Z"))
+    assert sender_running(sqlite_store, clock)
+    clock.advance(minutes=2)
+    assert not sender_running(sqlite_store, clock)  # its lease ran out: it died

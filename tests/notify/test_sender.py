@@ -235,3 +235,48 @@ def test_a_storm_keeps_max_per_minute_with_a_digest_and_never_delays_a_page(
         counted += int(found[1]) if found else 1
     assert counted == 1000  # each notification once, alone or in a digest
     assert any(re.match(r"\d+ notifications on busy", item["message"]) for item in notes)
+
+
+def test_a_markdown_chat_gets_untrusted_text_escaped(receiver: Receiver) -> None:
+    from markdown_it import MarkdownIt
+
+    from warroom.core.notify import message
+    from warroom.services.notify.transport import send
+
+    hostile = "# heading [click](javascript:alert(1)) *bold* <script>x</script> `code`"
+    text = message("INC-1", 1, "investigating", hostile, "declared: " + hostile, "dana")
+    send(f"mmost://127.0.0.1:{receiver.port}/token", text, "{}")  # Mattermost renders Markdown
+    (item,) = receiver.received
+    assert item["path"] == "/hooks/token"
+    html = MarkdownIt().render(item["text"])
+    for made in ("<h1", "<a ", "<em>", "<strong>", "<script", "<code>"):
+        assert made not in html, html
+    assert "javascript:alert(1)" in html  # shown as text
+    send(receiver.url(), text, "{}")  # a plain JSON hook gets the text as it is
+    assert receiver.received[-1]["message"].splitlines()[0].endswith(hostile)
+
+
+def test_backoff_doubles_from_one_second_to_thirty() -> None:
+    from warroom.services.notify.sender import backoff
+
+    assert [backoff(n) for n in range(1, 8)] == [1, 2, 4, 8, 16, 30, 30]
+
+
+def test_a_page_does_not_wait_behind_slow_notifications(
+    store: SQLiteStore, receiver: Receiver, tmp_path: Path
+) -> None:
+    slow = [sys.executable, "-c", "import sys, time; sys.stdin.read(); time.sleep(0.4)"]
+    config = routes({"name": "slow", "on": ["declared"], "command": slow, "max_per_minute": 100})
+    with Running(Sender(store, config, poll=0.02)) as sender:
+        for n in range(10):
+            declare(store, "bot", SYSTEM_CLOCK, f"storm {n}", severity=3)
+        queue = delivery_queue(store)
+        until(lambda: len(queue.rows(("sent",))) >= 1)  # the slow queue is busy
+        started = time.monotonic()
+        page = Delivery("page-1", new_id(), "page", receiver.url(path="/page"), "page", "PAGE dana")
+        enqueue(store, [page])
+        sender.wake.set()
+        receiver.wait_for(1)
+        took = time.monotonic() - started
+        still = len(queue.rows(("pending",), kind="notify"))
+    assert took < 1.0 and still >= 5  # the page went while most notifications waited

@@ -16,7 +16,6 @@ from warroom.core.errors import NothingChanged, UsageError
 from warroom.core.text import clean_line
 
 if TYPE_CHECKING:
-    from warroom.core.incident import Incident
     from warroom.services.declare import Declared
 
 
@@ -145,7 +144,6 @@ def declare(ctx: Context, args: argparse.Namespace) -> int:
         oncall=ctx.settings.oncall,
     )
     incident = declared.incident
-    _warn_unpaged(ctx, incident)
     if incident.service:
         _say_runbook(declared)
         others = open_incidents_for_service(ctx.store, incident.service, incident.id)
@@ -155,6 +153,7 @@ def declare(ctx: Context, args: argparse.Namespace) -> int:
                 f"warroom: warning: {clean_line(incident.service)} already has an open "
                 f"incident ({refs}); declared {incident.ref} anyway\n"
             )
+    _warn_without_sender(ctx)
     ref = incident.ref if incident.number is not None else f"{incident.ref} (pending)"
     if args.json:
         say_json(incident.to_public(ctx.catalog))
@@ -163,17 +162,18 @@ def declare(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _warn_unpaged(ctx: Context, incident: Incident) -> None:
-    """Say so when the incident should page someone and no sender runs."""
-    from warroom.services.paging import NO_SENDER, pages_for, sender_running
+def _warn_without_sender(ctx: Context) -> None:
+    """When pages or notifications are configured and no sender runs for the
+    store, say that nobody will hear of the incident."""
+    from warroom.services.notify import NO_SENDER, sender_running
 
     try:
-        if not pages_for(ctx.settings.oncall(), incident):
+        if not (ctx.settings.notify().routes or ctx.settings.oncall().escalation):
             return
-    except UsageError as error:
-        warn(f"warning: nobody paged: {error}")
-        return
-    if sender_running(ctx.store, ctx.clock.now()) is False:
+    except UsageError:
+        return  # a bad table: the sender (and `warroom oncall`) say so
+
+    if not sender_running(ctx.store, ctx.clock):
         warn(f"warning: {NO_SENDER}")
 
 

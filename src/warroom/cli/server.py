@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from warroom.cli.context import Context
 from warroom.cli.output import say, say_json
@@ -74,6 +73,7 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
 
     quick_check(ctx.settings.db)  # a damaged store is refused before it serves
     alerts = AlertConfig.from_settings(ctx.settings)  # a bad alert rule is refused here
+    notify = ctx.settings.notify()  # so is a bad [[notify]] route
 
     return run_server(
         ctx.store,
@@ -84,19 +84,16 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
         public_port=args.public_port,
         alerts=alerts,
         ack_secret=ctx.settings.ack_secret(),
-        background=_escalator(ctx),
+        notify=notify,
+        rounds=_escalation(ctx),
     )
 
 
-def _escalator(ctx: Context) -> list[Callable[[threading.Event], None]]:
-    """The escalation runner, when the on-call tables have a policy to page by."""
-    from warroom.services.paging import Escalator, link_maker
+def _escalation(ctx: Context) -> list[Callable[[Any], object]]:
+    """The escalation runner, a round of the sender's loop (`warroom serve`)."""
+    from warroom.services.paging import escalation_rounds
 
-    tables = ctx.settings.oncall()
-    if not tables.escalation:
-        return []
-    link = link_maker(ctx.settings.public_url, ctx.settings.ack_secret())
-    return [Escalator(ctx.store, tables, ctx.clock, link).run]
+    return escalation_rounds(ctx.settings, ctx.clock)
 
 
 def sync(ctx: Context, args: argparse.Namespace) -> int:

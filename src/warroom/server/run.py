@@ -8,12 +8,13 @@ import asyncio
 import logging
 import socket
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import uvicorn
 
+from warroom.core.notify import NotifyConfig
 from warroom.core.statuspage.config import PageConfig
 from warroom.server.alerts import AlertConfig
 from warroom.server.app import create_app
@@ -32,6 +33,9 @@ from warroom.server.protocol import (
 )
 from warroom.server.statuspage import create_public_app
 from warroom.store.base import Store
+
+if TYPE_CHECKING:
+    from warroom.services.notify.sender import Sender
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
@@ -58,7 +62,7 @@ def configure_logging() -> None:
     access log stays off: it would print query strings."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    for name in ("warroom.server", "uvicorn.error"):
+    for name in ("warroom.server", "warroom.notify", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(logging.INFO)
@@ -78,7 +82,8 @@ def serve(
     page: PageConfig | dict | None = None,
     public_port: int | None = None,
     ack_secret: str | None = None,
-    background: Sequence[Callable[[threading.Event], None]] = (),
+    notify: NotifyConfig | None = None,
+    rounds: Sequence[Callable[[Sender], object]] = (),
 ) -> int:
     """Serve `store` until SIGTERM or SIGINT; returns the exit status.
     `header_timeout`: seconds a connection has to send a request's headers;
@@ -88,13 +93,20 @@ def serve(
     `page`: the status page's configuration (or its `[statuspage]` table);
     `public_port`: also serve the status page alone (`/status`, `/api/v2`)
     on this port; `ack_secret`: signs the pages' ack links (`/ack/TOKEN`);
-    `background`: work that runs beside the server (each in a thread, told
-    to stop when the server does), such as the escalation runner."""
+    `notify`: the `[[notify]]` routes (the app then runs the store's
+    sender, with `rounds`: the escalation runner)."""
     configure_logging()
     if isinstance(page, dict):
         page = PageConfig.from_settings(page, None)
     app = create_app(
-        store, heartbeat=heartbeat, alerts=alerts, sweep=sweep, page=page, ack_secret=ack_secret
+        store,
+        heartbeat=heartbeat,
+        alerts=alerts,
+        sweep=sweep,
+        page=page,
+        ack_secret=ack_secret,
+        notify=notify,
+        rounds=rounds,
     )
     cap = connection_cap(descriptor_limit(), max_connections)
     # One process (no `workers`): every append goes through the app's one
@@ -109,19 +121,10 @@ def serve(
         public = create_public_app(app, heartbeat)
         public_config = _config(public, host, public_port, header_timeout, cap, lifespan="off")
         servers.append(_Server(public_config, lambda: _stop(app, servers)))
-    stop = threading.Event()
-    threads = [threading.Thread(target=work, args=(stop,), daemon=True) for work in background]
-    for thread in threads:
-        thread.start()
-    try:
-        if len(servers) == 1:
-            servers[0].run()
-        else:
-            asyncio.run(_serve_all(servers))
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=10)
+    if len(servers) == 1:
+        servers[0].run()
+    else:
+        asyncio.run(_serve_all(servers))
     return 0 if all(server.started for server in servers) else 1
 
 

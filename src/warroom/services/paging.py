@@ -32,7 +32,6 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -59,6 +58,7 @@ from warroom.services.oncall import store_overrides
 from warroom.store.base import Delivery, DeliveryRow, DeliveryStore, Store
 
 if TYPE_CHECKING:
+    from warroom.config import Settings
     from warroom.core.oncall.model import OnCall, Policy
     from warroom.core.oncall.secrets import Address
 
@@ -372,22 +372,9 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-# -- the sender's loop, and whether a sender runs ------------------------------------------
+# -- the sender's round -------------------------------------------------------------------
 
 ESCALATE_EVERY = 2.0  # seconds between the sender's escalation rounds
-NO_SENDER = (
-    "no sender is running for this store (`warroom serve`, or `warroom notifier --db FILE`): "
-    "nobody is paged until one runs"
-)
-
-
-def sender_running(store: Store, now: datetime) -> bool | None:
-    """Whether an active sender holds the store's sender lease now; None when
-    the store cannot tell (a server: it is its own sender)."""
-    if not isinstance(store, DeliveryStore):
-        return None
-    held = delivery_queue(store).sender()
-    return held is not None and bool(held[1]) and held[1] > format_time(now)
 
 
 def pages_for(tables: OnCall, incident: Incident) -> bool:
@@ -397,36 +384,42 @@ def pages_for(tables: OnCall, incident: Incident) -> bool:
     return policy_of(tables, incident.service) is not None
 
 
-class Escalator:
-    """`run_escalations` every `every` seconds, in the sender (`warroom serve`,
-    `warroom notifier`): `active` (the sender holds the store's lease), when
-    given, gates each round, so a standby sender pages nobody.  A round that
-    fails is logged and the next one tries again."""
+class EscalationRound:
+    """`run_escalations` as a round of the sender's loop (`Sender(rounds=...)`,
+    run only while that sender holds the store's lease, so a standby pages
+    nobody), at most every `every` seconds.  A round that fails is logged
+    and the next one tries again."""
 
     def __init__(
         self,
-        store: Store,
         oncall: OnCall,
         clock: Clock,
         link: Callable[[str, str], str | None] | None = None,
         every: float = ESCALATE_EVERY,
     ) -> None:
-        self.store, self.oncall, self.clock, self.link, self.every = (
-            store,
-            oncall,
-            clock,
-            link,
-            every,
-        )
+        self.oncall, self.clock, self.link = oncall, clock, link
+        self.every = timedelta(seconds=every)
+        self._last: datetime | None = None
 
-    def run(self, stop: threading.Event, active: threading.Event | None = None) -> None:
-        while not stop.is_set():
-            if active is None or active.is_set():
-                try:
-                    run_escalations(self.store, self.oncall, self.clock, self.link)
-                except WarroomError as error:
-                    log.warning("escalation: %s", error)
-            stop.wait(self.every)
+    def __call__(self, sender: Any) -> None:
+        now = self.clock.now()
+        if self._last is not None and now - self._last < self.every:
+            return
+        self._last = now
+        try:
+            run_escalations(sender.store, self.oncall, self.clock, self.link)
+        except WarroomError as error:
+            log.warning("escalation: %s", error)
+
+
+def escalation_rounds(settings: Settings, clock: Clock) -> list[EscalationRound]:
+    """The sender's escalation round, when the on-call tables have a policy
+    (`warroom serve`, `warroom notifier`); the pages' ack links when
+    `public_url` and `ack_secret` are configured."""
+    tables = settings.oncall()
+    if not tables.escalation:
+        return []
+    return [EscalationRound(tables, clock, link_maker(settings.public_url, settings.ack_secret()))]
 
 
 def link_maker(public_url: str | None, secret: str | None) -> Callable[[str, str], str] | None:

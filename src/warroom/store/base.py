@@ -329,6 +329,14 @@ class DeliveryQueue(Protocol):
         """Deliveries in these states, newest first."""
         ...
 
+    def for_events(self, event_ids: Sequence[str]) -> list[DeliveryRow]:
+        """The deliveries of these events (e.g. a page's), oldest first."""
+        ...
+
+    def sender(self) -> tuple[str, str] | None:
+        """The sender lease as it stands: (owner, until), None if no sender ever ran."""
+        ...
+
     def route_failing(self, route: str, since: str, error: str) -> bool:
         """Mark the route failing from `since`; True if it was working until now."""
         ...
@@ -341,11 +349,6 @@ class DeliveryQueue(Protocol):
         """Become (or stay) the store's active sender until `until` if the
         lease is free, expired or `owner`'s: its event cursor (gseq); None
         when another sender holds it."""
-        ...
-
-    def sender(self) -> tuple[str, str] | None:
-        """The sender lease as it stands: (owner, until); None before any sender
-        (an until in the past, or empty: no sender is active now)."""
         ...
 
     def drop_lease(self, owner: str) -> None:

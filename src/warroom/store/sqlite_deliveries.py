@@ -31,6 +31,11 @@ _INSERT = (
     " event, state, attempts, created_at, next_try)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)"
 )
+_FREE = (
+    "state = 'pending' AND kind = ? AND next_try <= ?"
+    " AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?)"
+)
+_DUE = f"SELECT 1 FROM deliveries WHERE {_FREE} LIMIT 1"
 _CHUNK = 500  # ids in one statement
 
 
@@ -76,11 +81,14 @@ class SQLiteDeliveries:
     def claim(
         self, kind: str, owner: str, now: str, lease_until: str, limit: int
     ) -> list[DeliveryRow]:
+        # A read first: an idle sender polls without writing (a write would
+        # wake every other process's watchers).
+        if not self._read(_DUE, (kind, now, now, owner)):
+            return []
+
         def take(conn: sqlite3.Connection) -> list[DeliveryRow]:
             found = conn.execute(
-                f"SELECT {_COLUMNS} FROM deliveries WHERE state = 'pending' AND kind = ?"
-                " AND next_try <= ? AND (lease_until IS NULL OR lease_until <= ?"
-                " OR lease_owner = ?) ORDER BY next_try, id LIMIT ?",
+                f"SELECT {_COLUMNS} FROM deliveries WHERE {_FREE} ORDER BY next_try, id LIMIT ?",
                 (kind, now, now, owner, limit),
             ).fetchall()
             ids = [row[0] for row in found]
@@ -158,6 +166,20 @@ class SQLiteDeliveries:
             DeliveryRow(*row) for row in self._read(query + " ORDER BY id DESC LIMIT ?", params)
         ]
 
+    def for_events(self, event_ids: Sequence[str]) -> list[DeliveryRow]:
+        found: list[DeliveryRow] = []
+        unique = list(dict.fromkeys(event_ids))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT {_COLUMNS} FROM deliveries WHERE event_id IN ({marks}) ORDER BY id"
+            found += [DeliveryRow(*row) for row in self._read(query, chunk)]
+        return sorted(found, key=lambda row: row.id)
+
+    def sender(self) -> tuple[str, str] | None:
+        rows = self._read("SELECT owner, lease_until FROM delivery_sender WHERE only = 1", ())
+        return (rows[0][0], rows[0][1]) if rows else None
+
     def route_failing(self, route: str, since: str, error: str) -> bool:
         def mark(conn: sqlite3.Connection) -> bool:
             row = conn.execute(
@@ -211,10 +233,6 @@ class SQLiteDeliveries:
             return cursor
 
         return self._write(take)
-
-    def sender(self) -> tuple[str, str] | None:
-        rows = self._read("SELECT owner, lease_until FROM delivery_sender WHERE only = 1", ())
-        return (rows[0][0], rows[0][1]) if rows else None
 
     def drop_lease(self, owner: str) -> None:
         self._write(

@@ -14,7 +14,7 @@ Light to import: Apprise is loaded only when a message is sent.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from warroom.core.clock import SYSTEM_CLOCK, Clock
@@ -22,7 +22,7 @@ from warroom.core.errors import UsageError
 from warroom.core.times import format_time
 from warroom.store.base import DELIVERY_KINDS, Delivery, DeliveryQueue, DeliveryStore, Store
 
-__all__ = ["Delivery", "delivery_queue", "enqueue"]
+__all__ = ["Delivery", "delivery_queue", "enqueue", "room_link", "sender_running"]
 
 NO_QUEUE = (
     "deliveries are kept in the store's file: run the sender (`warroom serve` or "
@@ -50,3 +50,27 @@ def enqueue(
         if delivery.kind not in DELIVERY_KINDS:
             raise ValueError(f"delivery kind {delivery.kind!r} is not one of {DELIVERY_KINDS}")
     return delivery_queue(store).enqueue(deliveries, format_time(at or clock.now()))
+
+
+def room_link(public_url: str | None) -> Callable[[str], str | None] | None:
+    """A message's link to an incident's room view (`/rooms/ID` under
+    `public_url`), when one is configured."""
+    base = (public_url or "").rstrip("/")
+    if not base:
+        return None
+    return lambda incident_id: f"{base}/rooms/{incident_id}"
+
+
+NO_SENDER = (
+    "no sender is running for this store (`warroom serve` or `warroom notifier`): "
+    "nobody is paged or notified until one runs"
+)
+
+
+def sender_running(store: Store, clock: Clock = SYSTEM_CLOCK) -> bool:
+    """Whether a sender holds the store's sender lease now (a store without
+    deliveries, such as a server's client: assumed yes, the server sends)."""
+    if not isinstance(store, DeliveryStore):
+        return True
+    held = store.deliveries().sender()
+    return held is not None and held[1] > format_time(clock.now())

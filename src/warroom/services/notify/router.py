@@ -25,6 +25,8 @@ from warroom.core.reminders import update_reminder
 from warroom.core.times import format_time
 from warroom.store.base import Delivery, Store
 
+KEPT_STATES = 2000  # incidents whose state the router keeps between events
+
 
 class States:
     """Each incident as it was just after the event being routed (a route's
@@ -44,6 +46,8 @@ class States:
         upto = [e for e in self.store.events(event.incident_id) if (e.seq or 0) <= (event.seq or 0)]
         state = fold(upto, self.store.catalog)
         state.number = number
+        if len(self._states) >= KEPT_STATES:
+            self._states.clear()  # folded again when their next event comes
         self._states[event.incident_id] = state
         return state
 

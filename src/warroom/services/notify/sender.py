@@ -41,7 +41,7 @@ from warroom.core.notify import NotifyConfig, digest
 from warroom.core.times import format_time, parse_wire_time
 from warroom.services.notify import delivery_queue
 from warroom.services.notify.router import States, deliveries_for, reminders_for
-from warroom.services.notify.transport import SendError, send, shown
+from warroom.services.notify.transport import SendError, send, shown, warm
 from warroom.store.base import DeliveryRow, Store
 
 log = logging.getLogger("warroom.notify")
@@ -53,6 +53,7 @@ LEASE_SECONDS = 15.0  # the sender lease; renewed every third of it
 CLAIM_SECONDS = 60.0  # a claimed delivery's lease (longer than any one send takes)
 CLAIM_BATCH = 200
 WINDOW = timedelta(minutes=1)  # of max_per_minute
+REMINDER_EVERY = timedelta(seconds=5)  # overdue updates looked for at most this often
 _NAMESPACE = uuid.UUID("0b6f7a52-8e1d-4c3a-9f5e-71d2c4a8e6b0")
 
 Sink = Callable[[str, str], None]  # (target, text) -> None; for `notify test` and benches
@@ -82,6 +83,7 @@ class Sender:
         poll: float = 0.05,
         env: Mapping[str, str] | None = None,
         link: Callable[[str], str | None] | None = None,
+        rounds: Sequence[Callable[[Sender], object]] = (),
     ) -> None:
         self.store = store
         self.queue = delivery_queue(store)
@@ -93,11 +95,16 @@ class Sender:
         self.poll = poll
         self.env = env
         self.link = link or (lambda incident_id: None)
+        # More work for the active sender, each poll after routing (the
+        # escalation runner: pages due by now, through `enqueue`).
+        self.rounds = tuple(rounds)
         self.active = threading.Event()  # holding the sender lease
         self.wake = threading.Event()  # something new to route or send
         self._cursor: int | None = None
         self._states = States(store)
         self._renewed: datetime | None = None
+        self._reminded: datetime | None = None
+        self._standing_by = False
 
     # -- the lease and routing ----------------------------------------------
 
@@ -108,8 +115,9 @@ class Sender:
             return True
         cursor = self.queue.take_lease(self.owner, format_time(now), format_time(now + self.lease))
         if cursor is None:
-            if self.active.is_set():
-                log.warning("notifier: another sender took the lease; standing by")
+            if self.active.is_set() or not self._standing_by:
+                log.info("notifier: another sender is active; standing by")
+            self._standing_by = True
             self.active.clear()
             self._cursor = None
             return False
@@ -118,6 +126,12 @@ class Sender:
             self.queue.set_cursor(self.owner, cursor)
         if not self.active.is_set():
             log.info("notifier: active sender for the store (%s)", self.owner)
+            self._standing_by = False
+        if not self.config.routes and cursor != self.store.last_gseq():
+            # Nothing to route: keep the cursor at the end (one write per
+            # renewal), so routes added later start from then, not from here.
+            cursor = self.store.last_gseq()
+            self.queue.set_cursor(self.owner, cursor)
         self._cursor = cursor
         self._renewed = now
         self.active.set()
@@ -126,7 +140,7 @@ class Sender:
     def route(self) -> int:
         """Enqueue the deliveries of events after the cursor and of overdue
         updates; how many new deliveries."""
-        if self._cursor is None:
+        if self._cursor is None or not self.config.routes:
             return 0
         made = 0
         while True:
@@ -146,8 +160,11 @@ class Sender:
                 return made
             self._cursor = last
         now = self.clock.now()
-        reminders = reminders_for(self.store.incidents(), self.config, self.store.catalog, now)
-        made += self.queue.enqueue(reminders, format_time(now))
+        if self._reminded is None or now - self._reminded >= REMINDER_EVERY:
+            self._reminded = now
+            incidents = self.store.incidents()
+            reminders = reminders_for(incidents, self.config, self.store.catalog, now)
+            made += self.queue.enqueue(reminders, format_time(now))
         if made:
             self.wake.set()
         return made
@@ -169,8 +186,7 @@ class Sender:
             groups[(row.route, row.target)].append(row)
         for (route, target), group in groups.items():
             if kind == "page":
-                for row in group:
-                    self._send([row], row.payload, row.event)
+                self._one_by_one(group)
             else:
                 self._limited(route, target, group)
         return len(rows)
@@ -188,27 +204,47 @@ class Sender:
             self.queue.release([r.id for r in group], self.owner, format_time(free_at))
             return
         alone = group if len(group) <= room else group[: room - 1]
-        for row in alone:
-            self._send([row], row.payload, row.event)
+        if not self._one_by_one(alone, group):
+            return
         rest = group[len(alone) :]
         if rest:
             text = digest(route, [row.payload for row in rest])
             events = ",".join(row.event or "null" for row in rest)
             self._send(rest, text, f'{{"digest": [{events}]}}')
 
-    def _send(self, rows: Sequence[DeliveryRow], text: str, event_json: str) -> None:
+    def _one_by_one(
+        self, rows: Sequence[DeliveryRow], group: Sequence[DeliveryRow] | None = None
+    ) -> bool:
+        """Send `rows` (of one route and target) alone, in order; at the first
+        failure the target is taken as down: that failure counts for the rest
+        of `group` too (they wait for the same retry).  Whether all went."""
+        group = rows if group is None else group
+        for index, row in enumerate(rows):
+            if not self._send([row], row.payload, row.event, also=group[index + 1 :]):
+                return False
+        return True
+
+    def _send(
+        self,
+        rows: Sequence[DeliveryRow],
+        text: str,
+        event_json: str,
+        also: Sequence[DeliveryRow] = (),
+    ) -> bool:
+        """Send one message carrying `rows`; on failure, record it for them and `also`."""
         first = rows[0]
         ids = [row.id for row in rows]
         try:
             send(first.target, text, event_json or _plain_json(first), self.env)
         except SendError as error:
-            self._failed(rows, str(error))
-            return
+            self._failed([*rows, *also], str(error))
+            return False
         now = self.clock.now()
         self.queue.sent(ids, self.owner, format_time(now), first.id if len(rows) > 1 else None)
         since = self.queue.route_recovered(_health_key(first))
         if since is not None:
             self._timeline(first, "delivery_recovered", since, {})
+        return True
 
     def _failed(self, rows: Sequence[DeliveryRow], error: str) -> None:
         now = self.clock.now()
@@ -241,6 +277,7 @@ class Sender:
     def run(self, stop: threading.Event) -> None:
         """Route and deliver until `stop` is set (standing by while another
         sender is active); the lease is dropped on the way out."""
+        warm()
         workers = [
             threading.Thread(target=self._work, args=(kind, stop), daemon=True, name=kind)
             for kind in ("page", "notify")
@@ -252,6 +289,8 @@ class Sender:
                 try:
                     if self.hold():
                         self.route()
+                        for work in self.rounds:
+                            work(self)
                 except WarroomError as error:
                     log.warning("notifier: %s", error)
                 stop.wait(self.poll)

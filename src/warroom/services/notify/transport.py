@@ -26,6 +26,12 @@ from warroom.core.text import clean_line, markdown_escape
 
 COMMAND_TIMEOUT = 30.0  # seconds a command may take
 ERROR_MAX = 300  # characters of a reason kept
+# Chats that render Markdown in what they are sent, whatever format Apprise
+# names first for them: untrusted text is escaped for these too.
+MARKDOWN_SCHEMES = frozenset(
+    {"slack", "discord", "mmost", "mmosts", "msteams", "matrix", "matrixs", "zulip",
+     "rocket", "rockets", "gchat", "workflow", "workflows", "ncloudtalk", "nctalk"}
+)  # fmt: skip
 
 
 class SendError(Exception):
@@ -39,6 +45,14 @@ def send(target: str, text: str, event_json: str, env: Mapping[str, str] | None 
         _run(shlex.split(target[len(COMMAND_PREFIX) :]), event_json)
     else:
         _apprise(Address(target), text, env)
+
+
+def warm() -> None:
+    """Import Apprise now (a sender starting), so the first page does not wait
+    for it (its plugins take most of a second to load)."""
+    import apprise
+
+    apprise.Apprise()
 
 
 def shown(target: str) -> str:
@@ -84,7 +98,11 @@ def _apprise(address: Address, text: str, env: Mapping[str, str]) -> None:
     if not notifier.add(url):
         raise SendError(f"{address.shown} is not an Apprise URL Apprise can use")
     body_format = apprise.NotifyFormat.TEXT
-    if notifier[0].notify_format == apprise.NotifyFormat.MARKDOWN:
+    preferred = notifier[0].notify_format
+    if isinstance(preferred, tuple):
+        preferred = preferred[0]
+    scheme = url.partition("://")[0].lower()
+    if preferred == apprise.NotifyFormat.MARKDOWN or scheme in MARKDOWN_SCHEMES:
         text = "\n".join(markdown_escape(line) for line in text.splitlines())
         body_format = apprise.NotifyFormat.MARKDOWN
     with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:

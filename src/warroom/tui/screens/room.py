@@ -422,7 +422,8 @@ class RoomScreen(TypeAhead, RoomBase):
     @work(thread=True, exit_on_error=False, group="load")
     def _check_sender(self, settings: Settings) -> None:
         """Warn when this incident should page someone and no sender runs."""
-        from warroom.services.paging import NO_SENDER, pages_for, sender_running
+        from warroom.services.notify import NO_SENDER, sender_running
+        from warroom.services.paging import pages_for
 
         incident = self.incident
         if incident is None or incident.acked_by or not incident.is_open(self.catalog):
@@ -430,10 +431,10 @@ class RoomScreen(TypeAhead, RoomBase):
         try:
             if not pages_for(settings.oncall(), incident):
                 return
-            running = sender_running(self.store, self.clock.now())
+            running = sender_running(self.store, self.clock)
         except Exception:  # no tables, or unreadable ones: `warroom oncall` says why
             return
-        if running is False:
+        if not running:
             self.app.call_from_thread(notify, self, NO_SENDER, severity="warning", timeout=15)
 
     # -- writing -----------------------------------------------------------------
