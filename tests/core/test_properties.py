@@ -52,6 +52,7 @@ KIND_CHOICES = (
     "followup_added", "followup_added", "followup_done", "followup_verified",
     "alert_fired", "alert_fired", "alert_resolved", "alerts_summarized",
     "page_sent", "page_sent", "page_acknowledged", "escalation_exhausted", "nobody_paged",
+    "delivery_failing", "delivery_recovered",
 )  # fmt: skip
 
 
@@ -148,6 +149,10 @@ def make_data(kind: str, pick: int, state: Incident | None) -> dict[str, Any]:
             return {"person": person, "via": ("cli", "tui", "link")[pick % 3]}
         case "escalation_exhausted":
             return {"policy": "default", "pages": pick}
+        case "delivery_failing":
+            return {"route": f"r{pick % 2}", "target": "json://***", "error": f"down {pick}"}
+        case "delivery_recovered":
+            return {"route": f"r{pick % 2}", "target": "json://***"}
         case "nobody_paged":
             return {"service": f"svc{pick % 2}"} if pick % 2 else {}
         case _:
