@@ -19,7 +19,7 @@ from warroom.core.oncall.model import OnCall
 from warroom.services.incidents import declare
 from warroom.services.notify import delivery_queue
 from warroom.services.notify.sender import Sender
-from warroom.services.paging import run_escalations
+from warroom.services.paging import EscalationRound, run_escalations
 from warroom.store.sqlite import SQLiteStore
 
 
@@ -85,3 +85,14 @@ def test_every_delivery_failed_pages_the_next_level_at_once(
     assert second.data["cause"] == "level 1: every delivery failed"
     assert run_escalations(store, oncall, SYSTEM_CLOCK) == []
     assert second.incident_id == incident.id
+
+
+def test_the_sender_runs_the_escalation_as_one_of_its_rounds(
+    store: SQLiteStore, receiver: Receiver
+) -> None:
+    oncall = tables(receiver.url("json", "/dana"))
+    rounds = [EscalationRound(oncall, SYSTEM_CLOCK, every=0.1)]
+    with Running(Sender(store, routes(), poll=0.02, rounds=rounds)):
+        declare(store, "erik", SYSTEM_CLOCK, "Checkout 502s", severity=1, service="api")
+        (text,) = receiver.wait_for(1)  # declared -> paged -> delivered, by the sender alone
+    assert "PAGE for dana (level 1, person:dana): declared" in text
