@@ -99,7 +99,6 @@ def run_escalations(
     written: list[Event] = []
     overrides: dict[str, Any] | None = None
     queue = delivery_queue(store) if isinstance(store, DeliveryStore) else None
-    rows: list[DeliveryRow] | None = None
     for incident in store.incidents():
         if not _wants_paging(incident, now):
             continue
@@ -109,9 +108,9 @@ def run_escalations(
             continue
         if overrides is None:
             overrides = store_overrides(store, now - timedelta(days=1))
-        if rows is None:
-            rows = list(queue.rows(("pending", "failed"), kind="page")) if queue else []
         events = store.events(incident.id)
+        page_ids = [event.id for event in events if event.kind == "page_sent"]
+        rows = queue.for_events(page_ids) if queue is not None and page_ids else []
         failed = _failed_steps(events, rows, now)
         due = _due(incident, events, policy, oncall, now, overrides, failed)
         if queue is not None:
@@ -129,7 +128,7 @@ def _failed_steps(
     events: Sequence[Event], rows: Sequence[DeliveryRow], now: datetime
 ) -> dict[int, datetime]:
     """step -> when its pages counted as undeliverable: every delivery failed,
-    or none sent `UNDELIVERED_FOR` after it was asked for.  The time is the
+    or none sent `UNDELIVERED_FOR` after it was asked for despite tries.  The time is the
     next step's page when it was written (so it never moves), else now."""
     pages = [event for event in events if event.kind == "page_sent"]
     if not pages or not rows:
@@ -143,11 +142,8 @@ def _failed_steps(
     failed: dict[int, datetime] = {}
     for step, sent in steps.items():
         mine = [row for event in sent for row in by_event.get(event.id, [])]
-        delivered = sum(1 for event in sent if event.data.get("reachable")) > len(
-            {row.event_id for row in mine}
-        )  # a reachable page with no unsent row was (partly) delivered
-        if not mine or delivered or not all(_undeliverable(row, now) for row in mine):
-            continue
+        if not mine or not all(_undeliverable(row, now) for row in mine):
+            continue  # one delivery made (or still being tried) is enough
         following = steps.get(step + 1)
         failed[step] = following[0].occurred_at if following else now
     return failed
@@ -156,6 +152,8 @@ def _failed_steps(
 def _undeliverable(row: DeliveryRow, now: datetime) -> bool:
     if row.state == "failed":
         return True
+    if row.state == "sent":
+        return False
     tried = row.attempts > 0  # untried: no sender runs, and the next level's would wait too
     return tried and now - parse_wire_time(row.created_at) >= UNDELIVERED_FOR
 
