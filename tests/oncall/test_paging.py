@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import tomllib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,6 +18,7 @@ from warroom.core.describe import describe
 from warroom.core.errors import Refused
 from warroom.core.oncall.load import load_oncall
 from warroom.core.oncall.model import OnCall
+from warroom.core.times import format_time
 from warroom.resources import data_path
 from warroom.services.incidents import declare, write
 from warroom.services.paging import acknowledge, run_escalations
@@ -207,3 +208,25 @@ def test_two_runners_on_one_store_write_each_page_once(db_path: Path, clock: Fix
     finally:
         for store in stores:
             store.close()
+
+
+def test_a_page_tried_and_undelivered_for_two_minutes_pages_the_next_level(
+    store: SQLiteStore, clock: FixedClock
+) -> None:
+    tables = sample()
+    incident = declare(store, "erik", clock, "Checkout 502s", service="checkout-api")
+    run_escalations(store, tables, clock)
+    queue = store.deliveries()
+    now, until = format_time(clock.now()), format_time(clock.now() + timedelta(minutes=1))
+    rows = queue.claim("page", "sender-1", now, until, 10)
+    assert len(rows) == 2  # dana's two addresses
+    queue.failed_attempt([r.id for r in rows], "sender-1", "down", now, give_up=False)
+    clock.advance(minutes=1, seconds=59)
+    assert run_escalations(store, tables, clock) == []
+    clock.advance(seconds=1)
+    (second,) = run_escalations(store, tables, clock)
+    assert (second.data["level"], second.data["cause"]) == (2, "level 1: every delivery failed")
+    assert second.occurred_at == clock.now()
+    clock.advance(minutes=1)
+    assert run_escalations(store, tables, clock) == []  # the time it fell due never moves
+    assert len(timeline(store, incident.id)) == 2
