@@ -2,10 +2,11 @@
 level 1 on declaration, level 2 after the wait, is stopped by `ack` and not by
 a join, uses `[escalation.default]`, says "nobody paged" without a policy,
 runs out (exhaustion), stops on resolution, and two runners on one store write
-each page once."""
+each page once; an incident an alert declares is paged like any other."""
 
 from __future__ import annotations
 
+import json
 import threading
 import tomllib
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from warroom.core.alerts.rules import AlertSettings, load_rules
 from warroom.core.clock import FixedClock
 from warroom.core.describe import describe
 from warroom.core.errors import Refused
@@ -20,6 +22,7 @@ from warroom.core.oncall.load import load_oncall
 from warroom.core.oncall.model import OnCall
 from warroom.core.times import format_time
 from warroom.resources import data_path
+from warroom.services.alerts import LocalInbox
 from warroom.services.incidents import declare, write
 from warroom.services.paging import acknowledge, run_escalations
 from warroom.store.sqlite import SQLiteStore
@@ -230,3 +233,13 @@ def test_a_page_tried_and_undelivered_for_two_minutes_pages_the_next_level(
     clock.advance(minutes=1)
     assert run_escalations(store, tables, clock) == []  # the time it fell due never moves
     assert len(timeline(store, incident.id)) == 2
+
+
+def test_an_incident_an_alert_declares_is_paged(store: SQLiteStore, clock: FixedClock) -> None:
+    raw = Path(__file__).parents[1] / "alerts" / "payloads" / "alertmanager_firing.json"
+    inbox = LocalInbox(store, load_rules(), AlertSettings(), clock)
+    (ref,) = inbox.ingest("alertmanager", json.loads(raw.read_text())).incidents
+    incident = store.incident(store.resolve(ref))
+    (page,) = run_escalations(store, sample(), clock)
+    assert page.incident_id == incident.id and page.data["level"] == 1
+    assert store.incident(incident.id).unacknowledged
