@@ -17,11 +17,13 @@ tables `[severities.N]`, `[roles.KEY]`, `[workflow]` (merged over `data/`),
 `[keys]` (binding id -> keys), `[[alert_rules]]` and `[alerts]` (read by
 `Settings.alert_rules()` / `alert_settings()`: the user's rules before the site's,
 then the shipped defaults), `[statuspage]` and `public_url` (the public
-status page: see `warroom.core.statuspage.config`), `theme` (the TUI's colour theme, e.g.
-"textual-light"; choosing one in the command palette saves it to the user's
-file, `save_theme`).  The on-call tables `[people.NAME]`, `[schedules.NAME]`,
-`[escalation.NAME]`, `[services.NAME]` (see `warroom.core.oncall.load` and the
-sample `data/services.toml`) come from the files listed in `service_files`
+status page: see `warroom.core.statuspage.config`), `[[notify]]` and `[notifier]`
+(notification routes, read by `Settings.notify()`: see `warroom.core.notify`),
+`theme` (the TUI's colour theme, e.g. "textual-light"; choosing one in the
+command palette saves it to the user's file, `save_theme`).  The on-call
+tables `[people.NAME]`, `[schedules.NAME]`, `[escalation.NAME]`,
+`[services.NAME]` (see `warroom.core.oncall.load` and the sample
+`data/services.toml`) come from the files listed in `service_files`
 (the files' lists and WARROOM_SERVICE_FILES add up, in that order) and then
 from the config files themselves, each replacing the entries it names.  A
 relative `db`, runbook folder or service file in a file is relative to that
@@ -43,6 +45,7 @@ from warroom.core.errors import UsageError
 
 if TYPE_CHECKING:
     from warroom.core.alerts.rules import AlertSettings, Rules
+    from warroom.core.notify import NotifyConfig
     from warroom.core.oncall.model import OnCall
     from warroom.core.statuspage.config import PageConfig
 
@@ -73,6 +76,7 @@ class Settings:
     service_files: list[Path] = field(default_factory=list)
     statuspage: dict[str, Any] = field(default_factory=dict)  # the `[statuspage]` table
     public_url: str | None = None  # where the public status page is reachable
+    ack_secret_ref: str | None = None  # `ack_secret`: signs pages' ack links ("env:NAME" too)
 
     def alert_rules(self) -> Rules:
         """The alert rules: the user's file's, the site's, then the shipped defaults."""
@@ -85,6 +89,19 @@ class Settings:
         from warroom.core.alerts.rules import alert_settings
 
         return alert_settings(reversed(self.documents))
+
+    def ack_secret(self) -> str | None:
+        """The secret that signs the pages' ack links (`ack_secret`, or the
+        variable an "env:NAME" names); None: pages carry no link."""
+        ref = self.ack_secret_ref
+        if ref is None:
+            return None
+        if ref.startswith("env:"):
+            value = os.environ.get(ref.removeprefix("env:"))
+            if not value:
+                raise UsageError(f"ack_secret = {ref!r}: the variable is not set")
+            return value
+        return ref
 
     def page_config(self) -> PageConfig:
         """The public status page's configuration (`[statuspage]`, `public_url`)."""
@@ -104,6 +121,12 @@ class Settings:
         except ValueError as error:
             where = ", ".join(str(path) for path in self.sources) or "configuration"
             raise UsageError(f"bad configuration in {where}: {error}") from None
+
+    def notify(self) -> NotifyConfig:
+        """The `[[notify]]` routes and `[notifier]` settings of the config files."""
+        from warroom.core.notify import load_routes
+
+        return load_routes(self.documents)
 
     def oncall(self) -> OnCall:
         """The on-call tables: the service files, then the config files."""
@@ -187,9 +210,16 @@ def load_settings(
     public_url = merged.get("public_url")
     if public_url is not None and not isinstance(public_url, str):
         raise UsageError("configuration key 'public_url' must be a string")
+    ack_secret = merged.get("ack_secret")
+    if ack_secret is not None and (
+        not isinstance(ack_secret, str)
+        or (not ack_secret.startswith("env:") and len(ack_secret) < 16)
+    ):
+        raise UsageError("configuration key 'ack_secret' must be a string of 16 characters or more")
     return Settings(
         statuspage=statuspage,
         public_url=public_url,
+        ack_secret_ref=ack_secret,
         db=Path(db).expanduser() if db else default_db_path(),
         db_is_default=not db,
         user=merged.get("user") or _login_name(),

@@ -134,6 +134,25 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "fired": 180,
         "resolved": 2,
     },
+    "page_sent": {
+        "person": "dana",
+        "target": "schedule:payments-primary",
+        "policy": "payments",
+        "level": 1,
+        "round": 1,
+        "step": 0,
+        "reachable": True,
+        "cause": "declared",
+    },
+    "page_acknowledged": {"person": "dana", "via": "cli"},
+    "escalation_exhausted": {"policy": "payments", "pages": 4},
+    "nobody_paged": {"service": "checkout-api"},
+    "delivery_failing": {
+        "route": "sev1-2",
+        "target": "json://***",
+        "error": "A Connection error occurred sending JSON notification to 127.0.0.1.",
+    },
+    "delivery_recovered": {"route": "sev1-2", "target": "json://***"},
 }
 
 

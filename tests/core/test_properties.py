@@ -51,6 +51,8 @@ KIND_CHOICES = (
     "step_checked", "step_checked", "step_unchecked", "step_unchecked", "pager_acknowledged",
     "followup_added", "followup_added", "followup_done", "followup_verified",
     "alert_fired", "alert_fired", "alert_resolved", "alerts_summarized",
+    "page_sent", "page_sent", "page_acknowledged", "escalation_exhausted", "nobody_paged",
+    "delivery_failing", "delivery_recovered",
 )  # fmt: skip
 
 
@@ -139,6 +141,20 @@ def make_data(kind: str, pick: int, state: Incident | None) -> dict[str, Any]:
         case "alerts_summarized":
             return {"group": f"alertmanager:g{pick % 2}", "minute": "2026-11-26T03:14Z",
                     "fired": pick, "resolved": pick % 3}  # fmt: skip
+        case "page_sent":
+            return {"person": person.strip(), "target": f"person:{person.strip()}",
+                    "policy": "default", "level": 1 + pick % 2, "round": 1, "step": pick % 4,
+                    "reachable": pick % 3 != 0, "cause": "declared"}  # fmt: skip
+        case "page_acknowledged":
+            return {"person": person, "via": ("cli", "tui", "link")[pick % 3]}
+        case "escalation_exhausted":
+            return {"policy": "default", "pages": pick}
+        case "delivery_failing":
+            return {"route": f"r{pick % 2}", "target": "json://***", "error": f"down {pick}"}
+        case "delivery_recovered":
+            return {"route": f"r{pick % 2}", "target": "json://***"}
+        case "nobody_paged":
+            return {"service": f"svc{pick % 2}"} if pick % 2 else {}
         case _:
             return {"anything": pick}
 

@@ -1,5 +1,5 @@
 """`warroom declare | log | status | sev | set | assign | release | join | leave
-| milestone | link | update`: declaring an incident and writing to it."""
+| ack | milestone | link | update`: declaring an incident and writing to it."""
 
 from __future__ import annotations
 
@@ -84,6 +84,9 @@ def register(commands: Commands) -> None:
         sub.add_argument("ref")
         sub.add_argument("person")
 
+    sub = commands.add("ack", "acknowledge the incident's page: its escalation stops", ack)
+    sub.add_argument("ref")
+
     sub = commands.add(
         "milestone", "record a milestone (started, detected, acknowledged, ...)", milestone
     )
@@ -150,12 +153,28 @@ def declare(ctx: Context, args: argparse.Namespace) -> int:
                 f"warroom: warning: {clean_line(incident.service)} already has an open "
                 f"incident ({refs}); declared {incident.ref} anyway\n"
             )
+    _warn_without_sender(ctx)
     ref = incident.ref if incident.number is not None else f"{incident.ref} (pending)"
     if args.json:
         say_json(incident.to_public(ctx.catalog))
     else:
         say(ref)
     return 0
+
+
+def _warn_without_sender(ctx: Context) -> None:
+    """When pages or notifications are configured and no sender runs for the
+    store, say that nobody will hear of the incident."""
+    from warroom.services.notify import NO_SENDER, sender_running
+
+    try:
+        if not (ctx.settings.notify().routes or ctx.settings.oncall().escalation):
+            return
+    except UsageError:
+        return  # a bad table: the sender (and `warroom oncall`) say so
+
+    if not sender_running(ctx.store, ctx.clock):
+        warn(f"warning: {NO_SENDER}")
 
 
 def _say_runbook(declared: Declared) -> None:
@@ -250,6 +269,13 @@ def presence(ctx: Context, args: argparse.Namespace) -> int:
     event = ctx.write(args.ref, kind, {"person": args.person})
     verb = "joined" if args.command == "join" else "left"
     return recorded(ctx, event, f"{clean_line(args.person)} {verb}")
+
+
+def ack(ctx: Context, args: argparse.Namespace) -> int:
+    from warroom.services.paging import acknowledge
+
+    _, event = acknowledge(ctx.store, args.ref, ctx.actor, ctx.clock, via="cli")
+    return recorded(ctx, event, f"acknowledged by {clean_line(ctx.actor)}; escalation stopped")
 
 
 def milestone(ctx: Context, args: argparse.Namespace) -> int:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from warroom.cli.context import Context
 from warroom.cli.output import say, say_json
@@ -72,6 +73,7 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
 
     quick_check(ctx.settings.db)  # a damaged store is refused before it serves
     alerts = AlertConfig.from_settings(ctx.settings)  # a bad alert rule is refused here
+    notify = ctx.settings.notify()  # so is a bad [[notify]] route
 
     return run_server(
         ctx.store,
@@ -82,7 +84,17 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
         public_port=args.public_port,
         public_url=ctx.settings.public_url,
         alerts=alerts,
+        ack_secret=ctx.settings.ack_secret(),
+        notify=notify,
+        rounds=_escalation(ctx),
     )
+
+
+def _escalation(ctx: Context) -> list[Callable[[Any], object]]:
+    """The escalation runner, a round of the sender's loop (`warroom serve`)."""
+    from warroom.services.paging import escalation_rounds
+
+    return escalation_rounds(ctx.settings, ctx.clock)
 
 
 def sync(ctx: Context, args: argparse.Namespace) -> int:

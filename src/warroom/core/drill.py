@@ -67,7 +67,7 @@ TIMED_CHECKS = {
     "resolve": "the incident is resolved",
 }
 _SCENARIO_KEYS = {
-    "title", "service", "severity", "duration", "briefing", "runbook", "expect", "inject",
+    "title", "service", "severity", "duration", "briefing", "runbook", "expect", "inject", "page",
 }  # fmt: skip
 _INJECT_KEYS = {"at", "kind", "actor", "text", "to", "url", "label", "if_status"}
 
@@ -107,6 +107,7 @@ class Scenario:
     service: str | None = None
     briefing: str = ""
     runbook: str | None = None
+    page: bool = False  # page the service's escalation policy for real (`page = true`)
 
     @property
     def systems(self) -> frozenset[str]:
@@ -155,6 +156,9 @@ def parse_scenario(text: str, name: str, source: str = "scenario") -> Scenario:
         if inject.at > duration:
             raise UsageError(f"{source}: inject {number} comes after the duration ({duration})")
     expect, expect_severity = _expect(raw.get("expect", {}), f"{source}: [expect]")
+    page = raw.get("page", False)
+    if not isinstance(page, bool):
+        raise UsageError(f"{source}: page must be true or false (true: the drill pages on-call)")
     return Scenario(
         name=name,
         title=title.strip(),
@@ -166,6 +170,7 @@ def parse_scenario(text: str, name: str, source: str = "scenario") -> Scenario:
         service=_optional_text(raw, "service", source),
         briefing=_optional_text(raw, "briefing", source) or "",
         runbook=_optional_text(raw, "runbook", source),
+        page=page,
     )
 
 

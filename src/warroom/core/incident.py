@@ -106,6 +106,17 @@ class Incident:
     event_count: int = 0
     alerts_total: int = 0  # alerts recorded on the incident (alert_fired, summarized ones)
     alerts_firing: int = 0  # of those, still firing
+    paged_at: datetime | None = None  # the first page of its escalation policy
+    acked_by: str | None = None  # who acknowledged the page (stops the escalation)
+    acked_at: datetime | None = None
+    exhausted_at: datetime | None = None  # every level paged, nobody acknowledged
+    nobody_paged: bool = False  # no escalation policy: the timeline says so
+    drill_pages: bool = False  # a drill whose declaration asks for real pages
+
+    @property
+    def unacknowledged(self) -> bool:
+        """Paged and nobody has acknowledged yet."""
+        return self.paged_at is not None and self.acked_by is None
 
     @property
     def ref(self) -> str:
@@ -164,7 +175,9 @@ class Incident:
     @staticmethod
     def from_snapshot(raw: dict[str, Any]) -> Incident:
         values = dict(raw)
-        for name in ("declared_at", "last_update_at", "updated_at"):
+        for name in (
+            "declared_at", "last_update_at", "updated_at", "paged_at", "acked_at", "exhausted_at"
+        ):  # fmt: skip
             values[name] = _time(values.get(name))
         values["participants"] = {k: _time(v) for k, v in values["participants"].items()}
         values["milestones"] = {k: _time(v) for k, v in values["milestones"].items()}
@@ -216,6 +229,12 @@ class Incident:
             },
             "followups": [followup.to_public() for followup in self.followups.values()],
             "alerts": {"total": self.alerts_total, "firing": self.alerts_firing},
+            "paging": {
+                "paged_at": format_time(self.paged_at) if self.paged_at else None,
+                "acknowledged_by": self.acked_by,
+                "acknowledged_at": format_time(self.acked_at) if self.acked_at else None,
+                "exhausted_at": format_time(self.exhausted_at) if self.exhausted_at else None,
+            },
         }
 
 

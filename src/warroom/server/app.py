@@ -13,7 +13,7 @@ annotations, some of which are local to `_router`, as objects.)
 
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 from uuid import UUID
@@ -25,6 +25,7 @@ from starlette.middleware import Middleware
 from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.core.errors import StoreUnavailable, UsageError
 from warroom.core.events import Event
+from warroom.core.notify import NotifyConfig
 from warroom.core.statuspage.config import PageConfig
 from warroom.server.alert_routes import PAGERDUTY_PATH, add_alert_routes
 from warroom.server.alerts import AlertConfig, AlertDesk
@@ -66,6 +67,7 @@ from warroom.server.models import (
     WhoAmIOut,
     catalog_document,
 )
+from warroom.server.notifier import BackgroundSender
 from warroom.server.refs import Refs
 from warroom.server.rooms import add_room_routes, install_sign_in
 from warroom.server.statuspage import Pinger, PublicSite, add_public_routes
@@ -102,6 +104,9 @@ def create_app(
     page: PageConfig | None = None,
     public_url: str | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    ack_secret: str | None = None,
+    notify: NotifyConfig | None = None,
+    rounds: Sequence[Callable[[Any], object]] = (),  # each gets the Sender
 ) -> FastAPI:
     """The application over `store` (a Store, or the path of an SQLite file,
     which the app then opens and closes).  `heartbeat`: seconds between SSE
@@ -110,7 +115,11 @@ def create_app(
     between the alert sweeper's rounds (default SWEEP_SECONDS); `page`: the
     public status page's configuration (`[statuspage]`); `public_url`: where
     browsers reach this server (an https one makes the sign-in cookie Secure
-    even when a TLS proxy forwards plain http)."""
+    even when a TLS proxy forwards plain http); `ack_secret`: signs
+    the pages' ack links (`/ack/TOKEN`; none without it); `notify`: the
+    `[[notify]]` routes: given, the app runs the store's sender in the
+    background (`warroom.services.notify.sender`; a standby while another
+    sender is active), with `rounds` (the escalation runner) in its loop."""
     owned = not isinstance(store, Store)
     if owned:
         from warroom.store.sqlite import SQLiteStore
@@ -125,13 +134,19 @@ def create_app(
     site = PublicSite(PublicBoard(store, page or PageConfig(), clock))
     pinger = Pinger(site, hub)
 
+    sender = BackgroundSender(store, notify, page, clock, rounds) if notify is not None else None
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await hub.start()
         desk.start(**({"sweep": sweep} if sweep else {}))
+        if sender is not None:
+            sender.start()
         try:
             yield
         finally:
+            if sender is not None:
+                await _run(sender.stop)
             await desk.close()
             await hub.close()
             await _run(writer.close)
@@ -170,6 +185,10 @@ def create_app(
     add_alert_routes(app.router, desk, tokens)
     add_public_routes(app.router, site, pinger, heartbeat)
     add_room_routes(app.router, store, tokens, hub, heartbeat, public_url)
+    if ack_secret:
+        from warroom.server.ack import add_ack_routes
+
+        add_ack_routes(app.router, store, writer, ack_secret, clock)
     install_sign_in(app)
 
     @app.get(

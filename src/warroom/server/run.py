@@ -8,10 +8,13 @@ import asyncio
 import logging
 import socket
 import sys
+from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import uvicorn
 
+from warroom.core.notify import NotifyConfig
 from warroom.core.statuspage.config import PageConfig
 from warroom.server.alerts import AlertConfig
 from warroom.server.app import create_app
@@ -30,6 +33,9 @@ from warroom.server.protocol import (
 )
 from warroom.server.statuspage import create_public_app
 from warroom.store.base import Store
+
+if TYPE_CHECKING:
+    from warroom.services.notify.sender import Sender
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 
@@ -56,7 +62,7 @@ def configure_logging() -> None:
     access log stays off: it would print query strings."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    for name in ("warroom.server", "uvicorn.error"):
+    for name in ("warroom.server", "warroom.notify", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(logging.INFO)
@@ -76,6 +82,9 @@ def serve(
     page: PageConfig | dict | None = None,
     public_port: int | None = None,
     public_url: str | None = None,
+    ack_secret: str | None = None,
+    notify: NotifyConfig | None = None,
+    rounds: Sequence[Callable[[Sender], object]] = (),
 ) -> int:
     """Serve `store` until SIGTERM or SIGINT; returns the exit status.
     `header_timeout`: seconds a connection has to send a request's headers;
@@ -85,12 +94,22 @@ def serve(
     `page`: the status page's configuration (or its `[statuspage]` table);
     `public_port`: also serve the status page alone (`/status`, `/api/v2`)
     on this port; `public_url`: where browsers reach the server (https: the
-    room view's cookie is Secure)."""
+    room view's cookie is Secure); `ack_secret`: signs the pages' ack links
+    (`/ack/TOKEN`); `notify`: the `[[notify]]` routes (the app then runs the
+    store's sender, with `rounds`: the escalation runner)."""
     configure_logging()
     if isinstance(page, dict):
         page = PageConfig.from_settings(page, None)
     app = create_app(
-        store, heartbeat=heartbeat, alerts=alerts, sweep=sweep, page=page, public_url=public_url
+        store,
+        heartbeat=heartbeat,
+        alerts=alerts,
+        sweep=sweep,
+        page=page,
+        ack_secret=ack_secret,
+        notify=notify,
+        rounds=rounds,
+        public_url=public_url,
     )
     cap = connection_cap(descriptor_limit(), max_connections)
     # One process (no `workers`): every append goes through the app's one

@@ -99,6 +99,7 @@ class DrillRun:
             severity=scenario.severity,
             service=scenario.service,
             drill=True,
+            page=scenario.page,
             runbooks=None if runbooks is None else lambda: runbooks,
             runbook=scenario.runbook,
         )

@@ -29,6 +29,7 @@ class Declaration(TypedDict, total=False):
     started_at: datetime | None
     detected_at: datetime | None
     drill: bool
+    page: bool  # a drill that pages on-call for real
 
 
 def declare(
@@ -42,9 +43,13 @@ def declare(
     started_at: datetime | None = None,
     detected_at: datetime | None = None,
     drill: bool = False,
+    page: bool = False,
 ) -> Incident:
-    """Declare a new incident and return its state (with its INC number)."""
+    """Declare a new incident and return its state (with its INC number).
+    A drill pages on-call only with `page`; any other incident does."""
     data: dict[str, Any] = {"title": title, "severity": severity, "drill": drill}
+    if drill and page:
+        data["page"] = True
     if service:
         data["service"] = service
     if lead:

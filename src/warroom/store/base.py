@@ -237,6 +237,138 @@ class OverrideTable(Protocol):
         ...
 
 
+DELIVERY_KINDS = ("page", "notify")  # the two queues: pages never wait behind notifications
+DELIVERY_STATES = ("pending", "sent", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A message to send, as a sender (or the escalation runner) asks for it:
+    one per (event, route, target); asking twice changes nothing.  `target` is
+    an Apprise URL as configured (`env:NAME` / `file:PATH` references are
+    revealed only when sending) or `command:` and the command line; `payload`
+    the message's short plain text; `event` the event as JSON (what a command
+    target reads on stdin; empty: the sender makes one from the fields);
+    `due` a wire time before which it is not sent (None: now)."""
+
+    event_id: str
+    incident_id: str
+    route: str
+    target: str
+    kind: str  # "page" | "notify"
+    payload: str
+    event: str = ""
+    due: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRow:
+    """A delivery as the store keeps it (times are wire times)."""
+
+    id: int
+    event_id: str
+    incident_id: str
+    route: str
+    target: str
+    kind: str
+    payload: str
+    event: str
+    state: str  # "pending" | "sent" | "failed"
+    attempts: int
+    last_error: str | None
+    created_at: str
+    next_try: str
+    sent_at: str | None = None
+    lease_owner: str | None = None
+    lease_until: str | None = None
+    digest: int | None = None
+
+
+class DeliveryQueue(Protocol):
+    """The deliveries table of a store, its routes' health and its sender's
+    lease.  The policy (routing, backoff, rate limits, digests) is
+    `warroom.services.notify`'s; this is only the table.  Times are wire times."""
+
+    def enqueue(self, deliveries: Sequence[Delivery], at: str) -> int:
+        """Add deliveries not yet known (by event, route, target), durably, as
+        pending and due at `due` or `at`; how many were new."""
+        ...
+
+    def claim(
+        self, kind: str, owner: str, now: str, lease_until: str, limit: int
+    ) -> list[DeliveryRow]:
+        """Take up to `limit` pending deliveries of queue `kind` due by `now`
+        whose lease is free or expired (or `owner`'s): leased to `owner`
+        until `lease_until`, oldest first."""
+        ...
+
+    def sent(self, ids: Sequence[int], owner: str, at: str, digest: int | None = None) -> int:
+        """Mark `owner`'s claimed deliveries sent (carried by `digest` when
+        several went as one); how many were."""
+        ...
+
+    def failed_attempt(
+        self, ids: Sequence[int], owner: str, error: str, next_try: str, give_up: bool
+    ) -> int:
+        """Count a failed attempt of `owner`'s claimed deliveries: pending
+        again from `next_try`, or failed for good with `give_up`."""
+        ...
+
+    def release(self, ids: Sequence[int], owner: str, next_try: str) -> int:
+        """Give back claimed deliveries untried, due again at `next_try`."""
+        ...
+
+    def sent_since(self, route: str, target: str, since: str) -> list[str]:
+        """The times of the messages sent to (route, target) after `since`
+        (a digest counts once), oldest first."""
+        ...
+
+    def rows(
+        self, states: Sequence[str] = DELIVERY_STATES, limit: int = 1000, kind: str | None = None
+    ) -> list[DeliveryRow]:
+        """Deliveries in these states, newest first."""
+        ...
+
+    def for_events(self, event_ids: Sequence[str]) -> list[DeliveryRow]:
+        """The deliveries of these events (e.g. a page's), oldest first."""
+        ...
+
+    def sender(self) -> tuple[str, str] | None:
+        """The sender lease as it stands: (owner, until), None if no sender ever ran."""
+        ...
+
+    def route_failing(self, route: str, since: str, error: str) -> bool:
+        """Mark the route failing from `since`; True if it was working until now."""
+        ...
+
+    def route_recovered(self, route: str) -> str | None:
+        """Mark the route working; when it had been failing, since when."""
+        ...
+
+    def take_lease(self, owner: str, now: str, until: str) -> int | None:
+        """Become (or stay) the store's active sender until `until` if the
+        lease is free, expired or `owner`'s: its event cursor (gseq); None
+        when another sender holds it."""
+        ...
+
+    def drop_lease(self, owner: str) -> None:
+        """Let the lease go (a sender stopping cleanly): a standby takes over at once."""
+        ...
+
+    def set_cursor(self, owner: str, gseq: int) -> bool:
+        """Record how far the active sender has routed the event log; False if
+        `owner` no longer holds the lease."""
+        ...
+
+
+@runtime_checkable
+class DeliveryStore(Protocol):
+    """A store that keeps outbound deliveries beside the events (SQLite now,
+    PostgreSQL later).  Check with `isinstance(store, DeliveryStore)`."""
+
+    def deliveries(self) -> DeliveryQueue: ...
+
+
 @dataclass(frozen=True, slots=True)
 class InboxSummary:
     """The alert inbox at a glance: how many alerts wait in it, and the ids of

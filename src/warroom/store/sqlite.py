@@ -41,6 +41,7 @@ from warroom.store.base import (
     sort_incidents,
 )
 from warroom.store.schema import unavailable
+from warroom.store.sqlite_deliveries import SQLiteDeliveries
 from warroom.store.sqlite_overrides import SQLiteOverrides
 from warroom.store.sqlite_tokens import SQLiteTokens
 
@@ -84,6 +85,7 @@ class SQLiteStore:
         self._tokens = SQLiteTokens(self.path)
         self._alerts = sqlite_alerts.SQLiteAlertReads(self.path)
         self._overrides = SQLiteOverrides(self._pool)
+        self._deliveries = SQLiteDeliveries(self._pool)
 
     # -- writing ---------------------------------------------------------
 
@@ -346,6 +348,11 @@ class SQLiteStore:
             return self._overrides.remove(override_id, actor, at)
         except sqlite3.DatabaseError as error:
             raise _store_error(self.path, error) from None
+
+    # -- outbound deliveries: DeliveryStore (warroom.store.sqlite_deliveries) --
+
+    def deliveries(self) -> SQLiteDeliveries:
+        return self._deliveries
 
 
 def upgrade(path: Path) -> tuple[int, int]:

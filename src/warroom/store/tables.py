@@ -1,6 +1,7 @@
 """The SQL tables: the store's id, the event log, the incidents read model (snapshots),
-the server's access tokens, the alerts (instances, groups, throttle buckets), and
-on-call overrides.
+the server's access tokens, the alerts (instances, groups, throttle buckets),
+on-call overrides, and outbound deliveries (pages and notifications, the routes'
+health, the one sender's lease).
 
 The one definition of the schema: new files are made from these classes
 (`warroom.store.schema`), the migrations' autogenerate compares against them,
@@ -175,6 +176,72 @@ class OverrideRow(SQLModel, table=True):
     removed_at: str | None = None
 
 
+_PENDING = "state = 'pending'"
+
+
+class DeliveryRow(SQLModel, table=True):
+    """One message to send: one row per (event, route, target), unique.  `kind`
+    is its queue ("page" or "notify"); `state` pending, sent or failed; a
+    sender claims pending rows due by `next_try` with a lease (`lease_owner`
+    until `lease_until`), so a dead sender's claims expire.  `digest` is the
+    id of the row whose message carried it when several went as one."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "route", "target"),
+        Index(
+            "deliveries_due",
+            "kind",
+            "next_try",
+            sqlite_where=text(_PENDING),
+            postgresql_where=text(_PENDING),
+        ),
+        Index("deliveries_sent", "route", "target", "sent_at"),
+        Index("deliveries_state", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str
+    incident_id: str
+    route: str
+    target: str
+    kind: str
+    payload: str
+    event: str = ""  # the event as JSON, for command targets
+    state: str = "pending"
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: str
+    next_try: str
+    sent_at: str | None = None
+    lease_owner: str | None = None
+    lease_until: str | None = None
+    digest: int | None = None
+
+
+class DeliveryRouteRow(SQLModel, table=True):
+    """A route's health: failing since when (None: working), for the one
+    timeline entry when it starts failing and the one when it recovers."""
+
+    __tablename__ = "delivery_routes"
+
+    route: str = Field(primary_key=True)
+    failing_since: str | None = None
+    last_error: str | None = None
+
+
+class SenderLeaseRow(SQLModel, table=True):
+    """The store's one active sender (`only` = 1): who holds the lease until
+    when, and how far it has read the event log (gseq) to route events."""
+
+    __tablename__ = "delivery_sender"
+
+    only: int | None = Field(default=None, primary_key=True)
+    owner: str
+    lease_until: str
+    cursor: int = 0
+
+
 metadata = SQLModel.metadata
 TABLES = [
     StoreIdRow.__table__,
@@ -185,4 +252,7 @@ TABLES = [
     AlertGroupRow.__table__,
     AlertBucketRow.__table__,
     OverrideRow.__table__,
+    DeliveryRow.__table__,
+    DeliveryRouteRow.__table__,
+    SenderLeaseRow.__table__,
 ]

@@ -10,7 +10,7 @@ table (binding id = "keys") remaps it through `App.set_keymap`.
     leave = "q,x"         # several keys, comma-separated
 
 Ids: note finding action decision comms summary status severity roles
-milestone link toggle_step add_step followup copy_command postmortem search
+ack milestone link toggle_step add_step followup copy_command postmortem search
 next_pane cancel leave room.replay (war room); replay.* (the replay
 screen); declare open down up toggle_closed
 quit_home filter cancel_filter followups metrics alerts (home); quit command_palette
@@ -54,38 +54,43 @@ def _priority(*keys: Key) -> tuple[Key, ...]:
     return tuple(replace(key, priority=True) for key in keys)
 
 
-ROOM_WRITE_KEYS: tuple[Key, ...] = _priority(
-    Key("note", "n", "entry('note')", "Note", True, palette="Note"),
-    Key("finding", "f", "entry('finding')", "Finding", True, palette="Finding"),
-    Key("action", "a", "entry('action')", "Action", True, palette="Action taken"),
-    Key("decision", "D", "entry('decision')", "Decision", True, palette="Decision"),
-    Key("comms", "u", "comms", "Comms", True, palette="Stakeholder update"),
-    Key("summary", "e", "summary", "Summary", palette="Edit the pinned summary"),
-    Key("status", "s", "status", "Status", True, palette="Change the status"),
-    Key("severity", "v", "severity", "Severity", palette="Change the severity"),
-    Key("roles", "r", "roles", "Roles", palette="Roles: assign, release, join, leave"),
-    Key("milestone", "m", "milestone", "Milestone", palette="Record a milestone"),
-    Key("link", "l", "link", "Link", palette="Add a link"),
-    Key(
-        "toggle_step",
-        "space",
-        "toggle_step",
-        "Check step",
-        palette="Runbook: check or uncheck a step",
-    ),
-    Key(  # a step found during the incident
-        "add_step",
-        "plus",
-        "add_step",
-        "Add step",
-        palette="Runbook: add a step found during the incident",
-    ),
-    Key(  # an action item: owner, due date
-        "followup",
-        "o",
-        "followup",
-        "Follow-up",
-        palette="Add a follow-up (action item: owner, due date)",
+ROOM_WRITE_KEYS: tuple[Key, ...] = (
+    # First, to be in the bar even at 80 columns; offered only while a page
+    # waits for an acknowledgement (RoomScreen.check_action).
+    Key("ack", "A", "ack", "Ack page", True, palette="Acknowledge the page (escalation stops)"),
+    *_priority(
+        Key("note", "n", "entry('note')", "Note", True, palette="Note"),
+        Key("finding", "f", "entry('finding')", "Finding", True, palette="Finding"),
+        Key("action", "a", "entry('action')", "Action", True, palette="Action taken"),
+        Key("decision", "D", "entry('decision')", "Decision", True, palette="Decision"),
+        Key("comms", "u", "comms", "Comms", True, palette="Stakeholder update"),
+        Key("summary", "e", "summary", "Summary", palette="Edit the pinned summary"),
+        Key("status", "s", "status", "Status", True, palette="Change the status"),
+        Key("severity", "v", "severity", "Severity", palette="Change the severity"),
+        Key("roles", "r", "roles", "Roles", palette="Roles: assign, release, join, leave"),
+        Key("milestone", "m", "milestone", "Milestone", palette="Record a milestone"),
+        Key("link", "l", "link", "Link", palette="Add a link"),
+        Key(
+            "toggle_step",
+            "space",
+            "toggle_step",
+            "Check step",
+            palette="Runbook: check or uncheck a step",
+        ),
+        Key(  # a step found during the incident
+            "add_step",
+            "plus",
+            "add_step",
+            "Add step",
+            palette="Runbook: add a step found during the incident",
+        ),
+        Key(  # an action item: owner, due date
+            "followup",
+            "o",
+            "followup",
+            "Follow-up",
+            palette="Add a follow-up (action item: owner, due date)",
+        ),
     ),
 )
 

@@ -4,7 +4,8 @@ check, fold step and line of text.  `fold`, `validate`, `describe`, the
 reports and the TUI all read it.
 
 Adding a kind is one entry in one family's `SPECS` (`incident`, `people`,
-`entries`, `runbook`, `followups`, `alerts`, or a new family listed in `_FAMILIES`),
+`entries`, `runbook`, `followups`, `alerts`, `delivery`, `paging`, or a new
+family listed in `_FAMILIES`),
 with its data model declared next to it; a new presentation category also
 needs its look in the TUI's timeline, a new field type its line in `fields`.
 
@@ -25,7 +26,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from warroom.core.errors import Refused
-from warroom.core.kinds import alerts, entries, followups, incident, people, runbook
+from warroom.core.kinds import (
+    alerts,
+    delivery,
+    entries,
+    followups,
+    incident,
+    paging,
+    people,
+    runbook,
+)
 from warroom.core.kinds.base import (
     CATEGORIES,
     KIND_NAME,
@@ -69,7 +79,7 @@ __all__ = [
     "kinds_in",
 ]
 
-_FAMILIES = (incident, people, entries, runbook, followups, alerts)
+_FAMILIES = (incident, people, entries, runbook, followups, alerts, delivery, paging)
 
 
 def _registry() -> dict[str, KindSpec]:

@@ -4,7 +4,7 @@ steps have in common.  No pydantic here: the field types and the models
 themselves are in `warroom.core.kinds.fields`, imported on first validation.
 
 Nothing here knows a particular kind; the families (`incident`, `people`,
-`entries`, `runbook`, `followups`, `alerts`) declare those, and `warroom.core.kinds`
+`entries`, `runbook`, `followups`, `alerts`, `paging`) declare those, and `warroom.core.kinds`
 assembles them into the registry.
 """
 
@@ -46,6 +46,7 @@ CATEGORIES: tuple[str, ...] = (
     "runbook",
     "followup",
     "alert",
+    "page",
 )
 
 

@@ -32,6 +32,7 @@ class Declared(KindData):
     detected_at: Moment | None = None
     drill: StrictBool = False
     lead: Name | None = None
+    page: StrictBool | None = None  # a drill that pages its service's escalation policy
 
 
 def _check_declared(state: Incident | None, data: dict[str, Any], catalog: Catalog) -> None:
@@ -44,6 +45,7 @@ def _fold_declared(state: Incident, event: Event, catalog: Catalog) -> None:
     state.severity = data["severity"]
     state.service = data.get("service")
     state.drill = bool(data.get("drill", False))
+    state.drill_pages = bool(data.get("page", False))
     state.status = catalog.initial_state
     state.declared_by = event.actor
     state.declared_at = event.occurred_at

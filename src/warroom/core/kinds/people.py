@@ -31,6 +31,9 @@ class ParticipantJoin(ParticipantChange):
 def _join(state: Incident, person: str, event: Event) -> None:
     if person not in state.participants:
         state.participants[person] = event.occurred_at
+    # Once paged, only an acknowledgement sets it (`paging`): people look without taking.
+    if state.paged_at is not None:
+        return
     if person != state.declared_by and "acknowledged" not in state.milestones:
         state.milestones["acknowledged"] = event.occurred_at
 

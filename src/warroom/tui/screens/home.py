@@ -2,7 +2,7 @@
 
 Open incidents, most severe first: severity (coloured), ref, title, status,
 lead, age, and when the next stakeholder update is due (local time; a
-marker when it is overdue).  `c` shows the
+marker when it is overdue); a paged incident nobody acknowledged is marked.  `c` shows the
 resolved, closed and cancelled ones too.  The list follows the store live
 (`IncidentsFeed`, screens/incident_list.py): any event from any terminal
 refreshes it in a thread worker, never more than one refresh at a time.
@@ -31,7 +31,7 @@ from warroom.tui.inbox import InboxState
 from warroom.tui.safe import notify, safe_line
 from warroom.tui.screens.incident_list import IncidentListScreen
 from warroom.tui.typeahead import TypeAhead
-from warroom.tui.widgets.header import severity_chip
+from warroom.tui.widgets.header import UNACKED_SHORT, severity_chip
 from warroom.tui.widgets.inbox_banner import InboxBanner
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
@@ -251,6 +251,8 @@ class HomeScreen(TypeAhead, IncidentListScreen):
         title = safe_line(incident.title, title_width)
         if incident.drill:
             title = Content.assemble(("drill ", "italic"), title)
+        if incident.unacknowledged and incident.is_open(self.catalog):
+            title = Content.assemble((f"{UNACKED_SHORT} ", "bold $text-error"), title)
         overdue = incident.update_overdue(self.catalog, now)
         due = incident.next_update_due(self.catalog)
         return [

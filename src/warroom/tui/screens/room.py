@@ -111,6 +111,7 @@ class RoomBase(Screen[None]):
         self.actor = actor
         self.incident_id = incident_id
         self.incident: Incident | None = None
+        self._unacked = False  # the ack key is offered (paged, nobody acknowledged)
         self.room_state: RoomState | None = None  # stored state + my pending events
         self.feed: LiveFeed | None = None
         self.pane = "timeline"
@@ -342,6 +343,9 @@ class RoomBase(Screen[None]):
         self.header.show(self.incident)
         self.roster.show(self.incident)
         self.runbook.show(self.incident)
+        if self.incident.unacknowledged != self._unacked:
+            self._unacked = self.incident.unacknowledged
+            self.refresh_bindings()  # the ack key comes into the bar, or leaves it
 
     # -- actions shared by both rooms --------------------------------------------
 
@@ -414,6 +418,25 @@ class RoomScreen(TypeAhead, RoomBase):
         if self.incident is not None and self.actor not in self.incident.participants:
             self._write_quietly("participant_joined", {"person": self.actor, "opened": True})
         self.load_library()
+        self._check_sender(warroom_app(self).settings)
+
+    @work(thread=True, exit_on_error=False, group="load")
+    def _check_sender(self, settings: Settings) -> None:
+        """Warn when this incident should page someone and no sender runs."""
+        from warroom.services.notify import NO_SENDER, sender_running
+        from warroom.services.paging import pages_for
+
+        incident = self.incident
+        if incident is None or incident.acked_by or not incident.is_open(self.catalog):
+            return
+        try:
+            if not pages_for(settings.oncall(), incident):
+                return
+            running = sender_running(self.store, self.clock)
+        except Exception:  # no tables, or unreadable ones: `warroom oncall` says why
+            return
+        if not running:
+            self.app.call_from_thread(notify, self, NO_SENDER, severity="warning", timeout=15)
 
     # -- writing -----------------------------------------------------------------
 
@@ -678,6 +701,18 @@ class RoomScreen(TypeAhead, RoomBase):
             return
         kind = "step_unchecked" if step.checked_by else "step_checked"
         self._write_quietly(kind, {"step": step.id, "text": step.text})
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "ack" and not self._unacked:
+            return False  # only while a page waits: out of the bar, the key does nothing
+        return super().check_action(action, parameters)
+
+    def action_ack(self) -> None:
+        """`A` (offered while a page waits): acknowledge the page; the
+        escalation stops (joining the room never does)."""
+        if not self._ready():
+            return
+        self._write_quietly("page_acknowledged", {"person": self.actor, "via": "tui"})
 
     def action_add_step(self) -> None:
         """Add a step discovered during the incident, to the highlighted step's section."""

@@ -98,6 +98,19 @@ def alerts_part(incident: Incident) -> Content:
     return Content.assemble("alerts: ", count, f" / {total}")
 
 
+UNACKED = "☎ UNACKNOWLEDGED"  # paged, and nobody has acknowledged yet
+UNACKED_SHORT = "☎ unacked"  # the same, before a title in the home list
+
+
+def paging_part(incident: Incident, catalog: Catalog) -> Content:
+    """The unacknowledged mark of an open incident whose page nobody took
+    (the home list, the room's and the wall's banner); nothing otherwise."""
+    if not incident.unacknowledged or not incident.is_open(catalog):
+        return Content("")
+    exhausted = " (escalation exhausted)" if incident.exhausted_at is not None else ""
+    return Content.assemble((UNACKED + exhausted, "bold $text-error"))
+
+
 def status_line(incident: Incident, catalog: Catalog) -> Content:
     lead = incident.lead
     parts: list[Content | str | tuple[str, str]] = [
@@ -112,6 +125,9 @@ def status_line(incident: Incident, catalog: Catalog) -> Content:
         parts += ["  ·  ", alerts]
     if incident.drill:
         parts.append(("  ·  DRILL", "bold"))
+    paging = paging_part(incident, catalog)
+    if paging.plain:
+        parts += ["  ·  ", paging]
     return Content.assemble(*parts)
 
 

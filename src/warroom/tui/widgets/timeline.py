@@ -58,6 +58,7 @@ _CATEGORY_ICONS: dict[str, str] = {
     "runbook": "□",
     "followup": "⚐",
     "alert": "⚠",
+    "page": "☎",
 }
 # Optional variants of a category's icon, told apart at a glance (a kind not
 # listed shows its category's icon).
@@ -73,6 +74,9 @@ _ICON_VARIANTS: dict[str, str] = {
     "followup_verified": "★",
     "alert_resolved": "○",
     "alerts_summarized": "≋",
+    "page_acknowledged": "✓",
+    "escalation_exhausted": "✗",
+    "nobody_paged": "∅",
 }
 # Kinds whose rows look unlike the rest of their category (kind -> look).
 _KIND_LOOK_VARIANTS: dict[str, str] = {
@@ -171,6 +175,7 @@ KIND_LOOK_CSS = """
     }
     & > .timeline--kind-alert-resolved { color: $text-success; }
     & > .timeline--kind-alert-summary { color: $text-warning; text-style: italic; }
+    & > .timeline--kind-page { color: $text-warning; text-style: bold; }
     & > .timeline--kind-unknown { color: $text-muted; }
 """
 KIND_LOOK_CLASSES = frozenset(f"timeline--kind-{look}" for look in _LOOK_NAMES)

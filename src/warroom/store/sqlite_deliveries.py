@@ -1,0 +1,258 @@
+"""Outbound deliveries in the SQLite store's file: the `DeliveryQueue` of
+`SQLiteStore.deliveries()` (`warroom.store.base`), over the store's own
+connection pool (writes `BEGIN IMMEDIATE`, the store id touched).  The
+tables are part of the store's schema (`store/tables.py`, migration 0006).
+
+A claim is a lease: the rows are marked with the sender's name and a time
+after which anyone may take them again, so a sender that dies leaves nothing
+stuck.  Marking sent or failed only touches rows the caller still holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+from warroom.store.base import DELIVERY_STATES, Delivery, DeliveryRow
+from warroom.store.schema import unavailable
+
+if TYPE_CHECKING:
+    from warroom.store.sqlite import _Pool
+
+T = TypeVar("T")
+_COLUMNS = (
+    "id, event_id, incident_id, route, target, kind, payload, event, state, attempts,"
+    " last_error, created_at, next_try, sent_at, lease_owner, lease_until, digest"
+)
+_INSERT = (
+    "INSERT OR IGNORE INTO deliveries (event_id, incident_id, route, target, kind, payload,"
+    " event, state, attempts, created_at, next_try)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)"
+)
+_FREE = (
+    "state = 'pending' AND kind = ? AND next_try <= ?"
+    " AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?)"
+)
+_DUE = f"SELECT 1 FROM deliveries WHERE {_FREE} LIMIT 1"
+_CHUNK = 500  # ids in one statement
+
+
+class SQLiteDeliveries:
+    """The `deliveries`, `delivery_routes` and `delivery_sender` tables of one file."""
+
+    def __init__(self, pool: _Pool) -> None:
+        self._pool = pool
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as error:
+            if type(error) in (sqlite3.OperationalError, sqlite3.DatabaseError):
+                raise unavailable(self._pool.path, error) from None
+            raise
+
+    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        with self._errors(), self._pool.write() as conn:
+            return work(conn)
+
+    def _read(self, query: str, params: Sequence[object]) -> list[tuple]:
+        with self._errors(), self._pool.connection() as conn:
+            return conn.execute(query, tuple(params)).fetchall()
+
+    def enqueue(self, deliveries: Sequence[Delivery], at: str) -> int:
+        if not deliveries:
+            return 0
+        rows = [
+            (d.event_id, d.incident_id, d.route, d.target, d.kind, d.payload, d.event, at,
+             d.due or at)
+            for d in deliveries
+        ]  # fmt: skip
+
+        def insert(conn: sqlite3.Connection) -> int:
+            before = conn.total_changes
+            conn.executemany(_INSERT, rows)
+            return conn.total_changes - before
+
+        return self._write(insert)
+
+    def claim(
+        self, kind: str, owner: str, now: str, lease_until: str, limit: int
+    ) -> list[DeliveryRow]:
+        # A read first: an idle sender polls without writing (a write would
+        # wake every other process's watchers).
+        if not self._read(_DUE, (kind, now, now, owner)):
+            return []
+
+        def take(conn: sqlite3.Connection) -> list[DeliveryRow]:
+            found = conn.execute(
+                f"SELECT {_COLUMNS} FROM deliveries WHERE {_FREE} ORDER BY next_try, id LIMIT ?",
+                (kind, now, now, owner, limit),
+            ).fetchall()
+            ids = [row[0] for row in found]
+            for chunk in _chunks(ids):
+                marks = ",".join("?" * len(chunk))
+                conn.execute(
+                    f"UPDATE deliveries SET lease_owner = ?, lease_until = ? WHERE id IN ({marks})",
+                    (owner, lease_until, *chunk),
+                )
+            return [
+                DeliveryRow(*row[:14], lease_owner=owner, lease_until=lease_until, digest=row[16])
+                for row in found
+            ]
+
+        return self._write(take)
+
+    def _update(self, ids: Sequence[int], owner: str, assignments: str, values: tuple) -> int:
+        def update(conn: sqlite3.Connection) -> int:
+            before = conn.total_changes
+            for chunk in _chunks(list(ids)):
+                marks = ",".join("?" * len(chunk))
+                conn.execute(
+                    f"UPDATE deliveries SET {assignments} WHERE state = 'pending'"
+                    f" AND lease_owner = ? AND id IN ({marks})",
+                    (*values, owner, *chunk),
+                )
+            return conn.total_changes - before
+
+        return self._write(update)
+
+    def sent(self, ids: Sequence[int], owner: str, at: str, digest: int | None = None) -> int:
+        return self._update(
+            ids,
+            owner,
+            "state = 'sent', attempts = attempts + 1, sent_at = ?, digest = ?,"
+            " lease_owner = NULL, lease_until = NULL",
+            (at, digest),
+        )
+
+    def failed_attempt(
+        self, ids: Sequence[int], owner: str, error: str, next_try: str, give_up: bool
+    ) -> int:
+        return self._update(
+            ids,
+            owner,
+            "state = ?, attempts = attempts + 1, last_error = ?, next_try = ?,"
+            " lease_owner = NULL, lease_until = NULL",
+            ("failed" if give_up else "pending", error, next_try),
+        )
+
+    def release(self, ids: Sequence[int], owner: str, next_try: str) -> int:
+        return self._update(
+            ids, owner, "next_try = ?, lease_owner = NULL, lease_until = NULL", (next_try,)
+        )
+
+    def sent_since(self, route: str, target: str, since: str) -> list[str]:
+        rows = self._read(
+            "SELECT sent_at FROM deliveries WHERE route = ? AND target = ? AND sent_at > ?"
+            " AND state = 'sent' AND (digest IS NULL OR digest = id) ORDER BY sent_at",
+            (route, target, since),
+        )
+        return [row[0] for row in rows]
+
+    def rows(
+        self, states: Sequence[str] = DELIVERY_STATES, limit: int = 1000, kind: str | None = None
+    ) -> list[DeliveryRow]:
+        marks = ",".join("?" * len(states))
+        query = f"SELECT {_COLUMNS} FROM deliveries WHERE state IN ({marks})"
+        params: list[object] = list(states)
+        if kind is not None:
+            query += " AND kind = ?"
+            params.append(kind)
+        params.append(limit)
+        return [
+            DeliveryRow(*row) for row in self._read(query + " ORDER BY id DESC LIMIT ?", params)
+        ]
+
+    def for_events(self, event_ids: Sequence[str]) -> list[DeliveryRow]:
+        found: list[DeliveryRow] = []
+        unique = list(dict.fromkeys(event_ids))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT {_COLUMNS} FROM deliveries WHERE event_id IN ({marks}) ORDER BY id"
+            found += [DeliveryRow(*row) for row in self._read(query, chunk)]
+        return sorted(found, key=lambda row: row.id)
+
+    def sender(self) -> tuple[str, str] | None:
+        rows = self._read("SELECT owner, lease_until FROM delivery_sender WHERE only = 1", ())
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def route_failing(self, route: str, since: str, error: str) -> bool:
+        def mark(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(
+                "SELECT failing_since FROM delivery_routes WHERE route = ?", (route,)
+            ).fetchone()
+            conn.execute(
+                "INSERT INTO delivery_routes (route, failing_since, last_error) VALUES (?, ?, ?)"
+                " ON CONFLICT(route) DO UPDATE SET last_error = excluded.last_error,"
+                " failing_since = COALESCE(failing_since, excluded.failing_since)",
+                (route, since, error),
+            )
+            return row is None or row[0] is None
+
+        return self._write(mark)
+
+    def route_recovered(self, route: str) -> str | None:
+        def mark(conn: sqlite3.Connection) -> str | None:
+            row = conn.execute(
+                "SELECT failing_since FROM delivery_routes WHERE route = ?", (route,)
+            ).fetchone()
+            if row is None or row[0] is None:
+                return None
+            conn.execute(
+                "UPDATE delivery_routes SET failing_since = NULL, last_error = NULL"
+                " WHERE route = ?",
+                (route,),
+            )
+            return row[0]
+
+        return self._write(mark)
+
+    def take_lease(self, owner: str, now: str, until: str) -> int | None:
+        def take(conn: sqlite3.Connection) -> int | None:
+            row = conn.execute(
+                "SELECT owner, lease_until, cursor FROM delivery_sender WHERE only = 1"
+            ).fetchone()
+            if row is None:
+                conn.execute(
+                    "INSERT INTO delivery_sender (only, owner, lease_until, cursor)"
+                    " VALUES (1, ?, ?, -1)",
+                    (owner, until),
+                )
+                return -1
+            holder, held_until, cursor = row
+            if holder != owner and held_until > now:
+                return None
+            conn.execute(
+                "UPDATE delivery_sender SET owner = ?, lease_until = ? WHERE only = 1",
+                (owner, until),
+            )
+            return cursor
+
+        return self._write(take)
+
+    def drop_lease(self, owner: str) -> None:
+        self._write(
+            lambda conn: conn.execute(
+                "UPDATE delivery_sender SET lease_until = '' WHERE only = 1 AND owner = ?",
+                (owner,),
+            )
+        )
+
+    def set_cursor(self, owner: str, gseq: int) -> bool:
+        def move(conn: sqlite3.Connection) -> bool:
+            cursor = conn.execute(
+                "UPDATE delivery_sender SET cursor = ? WHERE only = 1 AND owner = ?",
+                (gseq, owner),
+            )
+            return cursor.rowcount == 1
+
+        return self._write(move)
+
+
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
