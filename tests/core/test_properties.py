@@ -51,6 +51,7 @@ KIND_CHOICES = (
     "step_checked", "step_checked", "step_unchecked", "step_unchecked", "pager_acknowledged",
     "followup_added", "followup_added", "followup_done", "followup_verified",
     "alert_fired", "alert_fired", "alert_resolved", "alerts_summarized",
+    "delivery_failing", "delivery_recovered",
 )  # fmt: skip
 
 
@@ -139,6 +140,10 @@ def make_data(kind: str, pick: int, state: Incident | None) -> dict[str, Any]:
         case "alerts_summarized":
             return {"group": f"alertmanager:g{pick % 2}", "minute": "2026-11-26T03:14Z",
                     "fired": pick, "resolved": pick % 3}  # fmt: skip
+        case "delivery_failing":
+            return {"route": f"r{pick % 2}", "target": "json://***", "error": f"refused {pick}"}
+        case "delivery_recovered":
+            return {"route": f"r{pick % 2}", "target": "json://***"}
         case _:
             return {"anything": pick}
 
