@@ -128,3 +128,12 @@ def test_an_overdue_update_is_reminded_once_per_interval(
     clock.advance(minutes=every)
     later = reminders_for(sqlite_store.incidents(), config, sqlite_store.catalog, clock.now())
     assert later[0].event_id != first[0].event_id
+
+
+def test_a_drill_notifies_nobody(sqlite_store: SQLiteStore, clock: FixedClock) -> None:
+    config = load_routes([("c", {"notify": [{**ROUTE, "on": ["declared", "update_overdue"]}]})])
+    drill = declare(sqlite_store, "dana", clock, "game day", severity=1, drill=True)
+    declared = sqlite_store.events(drill.id)[0]
+    assert deliveries_for(declared, States(sqlite_store).after(declared), config) == []
+    clock.advance(hours=3)
+    assert reminders_for(sqlite_store.incidents(), config, sqlite_store.catalog, clock.now()) == []

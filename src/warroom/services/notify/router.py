@@ -1,5 +1,7 @@
 """Which events produce which deliveries: the sender's own decision, from
 its own `[[notify]]` routes (a client that writes an event never decides).
+A drill's events notify nobody (its `page_sent`, when the drill asked for
+pages, still matches routes `on = ["page"]`).
 
 `deliveries_for(event, incident, config)`: one delivery per matching route
 and target, keyed by the event's id, so routing an event twice (a sender
@@ -84,6 +86,8 @@ def reminders_for(
     """The `update_overdue` notifications due at `now` (each interval once)."""
     found: list[Delivery] = []
     for incident in incidents:
+        if incident.drill:
+            continue  # a drill notifies nobody (as for its events)
         reminder = update_reminder(incident, catalog, now)
         if reminder is None:
             continue
