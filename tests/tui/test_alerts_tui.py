@@ -658,3 +658,30 @@ async def test_the_banner_and_alert_looks_read_in_both_themes(
         # takes the theme's warning text colour, as a finding does)
         ratio = contrast(segment_style(app, "‼"))
         assert ratio >= 3.0, f"the refiring band has contrast {ratio:.1f} in {theme}"
+
+
+async def test_the_lead_is_told_in_the_room_when_its_alerts_fire_again_after_resolution(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    rules = load_rules()  # the shipped rules: the critical alert declares
+    body = payload("alertmanager_firing")
+    first = parse("alertmanager", body)
+    alert_service.ingest(sqlite_store, first, rules, AlertSettings(), clock)
+    [incident] = sqlite_store.incidents()
+    write(sqlite_store, incident.id, "role_assigned", "me", {"role": "lead", "person": "al"}, clock)
+    write(sqlite_store, incident.id, "status_changed", "me", {"to": "resolved"}, clock)
+    app = make_app(incident_id=incident.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for_room(pilot)
+        assert not [t for t in toasts(app) if "again" in t]  # nothing to tell yet
+        body["alerts"][0]["startsAt"] = clock.now().isoformat().replace("+00:00", "Z")
+        again = parse("alertmanager", body)
+        alert_service.ingest(sqlite_store, again, rules, AlertSettings(), clock)
+
+        def told() -> list[str]:
+            return [t for t in toasts(app) if "fire again" in t]
+
+        await wait_until(pilot, lambda: bool(told()), 5.0, "the lead told")
+        [notice] = told()
+        assert incident.ref in notice and "lead al" in notice
+        assert first[0].summary in notice

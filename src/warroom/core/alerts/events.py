@@ -14,6 +14,8 @@ from typing import Any
 
 from warroom.core.alerts.model import AlertRecord
 from warroom.core.alerts.sources.shape import is_web_link
+from warroom.core.events import Event
+from warroom.core.incident import Incident
 from warroom.core.kinds.alerts import (
     ANNOTATION_VALUE_MAX,
     GROUP_MAX,
@@ -81,6 +83,19 @@ def summarized_data(group_key: str, minute: str, fired: int, resolved: int) -> d
         "fired": fired,
         "resolved": resolved,
     }
+
+
+def refired_notice(incident: Incident, event: Event) -> str | None:
+    """What a room tells its people, its lead first, when an alert of its
+    group fires again within the reopen window after the incident was
+    resolved (an `alert_fired` with `after_resolution`); None for any other
+    event.  Untrusted text: shown cleaned, never as markup."""
+    if event.kind != "alert_fired" or event.data.get("after_resolution") is not True:
+        return None
+    lead = incident.lead
+    who = f"lead {lead}" if lead else "no lead assigned"
+    summary = event.data.get("summary") or "an alert"
+    return f"{incident.ref} ({who}) was {incident.status}, and its alerts fire again: {summary}"
 
 
 def _summary(record: AlertRecord) -> str:
