@@ -153,8 +153,9 @@ def _ingest(ctx: Context, args: argparse.Namespace) -> int:
 
 def _short(text: str, length: int = 80) -> str:
     """Untrusted text for a message line: safe, and cut with "…" when long."""
-    line = clean_line(text)
-    return line if len(line) <= length else line[: length - 1] + "…"
+    from warroom.core.kinds.alerts import cut
+
+    return cut(clean_line(text), length)
 
 
 def _read_payload(source: str) -> Any:
