@@ -691,3 +691,28 @@ async def test_the_lead_is_told_in_the_room_when_its_alerts_fire_again_after_res
         assert_safe(screen_text(app))
         await assert_inert(pilot, app, spy)
         assert app.is_running and spy.rang == 0
+
+
+async def test_home_tells_the_lead_when_a_resolved_incident_fires_again(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    rules = load_rules()
+    body = payload("alertmanager_firing")
+    alert_service.ingest(sqlite_store, parse("alertmanager", body), rules, AlertSettings(), clock)
+    [incident] = sqlite_store.incidents()
+    write(sqlite_store, incident.id, "role_assigned", "me", {"role": "lead", "person": "al"}, clock)
+    write(sqlite_store, incident.id, "status_changed", "me", {"to": "resolved"}, clock)
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_screen(pilot, HomeScreen)
+        await wait_until(pilot, lambda: app.screen.loaded, 5.0, "home loaded")
+        assert incident.ref not in screen_text(app)  # resolved: not listed
+        body["alerts"][0]["startsAt"] = clock.now().isoformat().replace("+00:00", "Z")
+        alert_service.ingest(
+            sqlite_store, parse("alertmanager", body), rules, AlertSettings(), clock
+        )
+        await wait_until(
+            pilot, lambda: any("fire again" in t for t in toasts(app)), 5.0, "the lead told"
+        )
+        [notice] = [t for t in toasts(app) if "fire again" in t]
+        assert notice.startswith(f"{incident.ref} (lead al) was resolved")

@@ -30,6 +30,7 @@ from warroom.core.times import format_time
 
 # uuid5 namespace of alert events' ids (fixed: ids must be the same everywhere)
 _NAMESPACE = uuid.UUID("7c1d4d2e-5b7a-4f4e-9d53-1b0c6a0e7a12")
+REFIRED_SECONDS = 30.0  # how long a face shows `refired_notice` (a notification)
 
 
 def alert_event_id(cause: str, kind: str) -> str:
@@ -85,12 +86,18 @@ def summarized_data(group_key: str, minute: str, fired: int, resolved: int) -> d
     }
 
 
+def fired_again(event: Event) -> bool:
+    """An `alert_fired` recorded on an incident after its resolution, within
+    the reopen window (it stands out in a room, and its lead is told)."""
+    return event.kind == "alert_fired" and event.data.get("after_resolution") is True
+
+
 def refired_notice(incident: Incident, event: Event) -> str | None:
     """What a room tells its people, its lead first, when an alert of its
     group fires again within the reopen window after the incident was
     resolved (an `alert_fired` with `after_resolution`); None for any other
     event.  Untrusted text: shown cleaned, never as markup."""
-    if event.kind != "alert_fired" or event.data.get("after_resolution") is not True:
+    if not fired_again(event):
         return None
     lead = incident.lead
     who = f"lead {lead}" if lead else "no lead assigned"

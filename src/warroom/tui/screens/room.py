@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 
 from warroom.config import Settings
-from warroom.core.alerts.events import refired_notice
+from warroom.core.alerts.events import REFIRED_SECONDS, refired_notice
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
 from warroom.core.errors import NothingChanged, UsageError
@@ -80,7 +80,6 @@ NARROW_WIDTH = 110
 WIDE_WIDTH = 180
 OLDER_PAGE = 5000  # each later page of older events
 PANES = ("timeline", "roster", "runbook")
-REFIRED_SECONDS = 30.0  # how long the room tells that its alerts fire again
 
 
 class RoomBase(Screen[None]):
