@@ -97,3 +97,21 @@ def test_a_pagerduty_incident_is_detected_at_the_event_timestamp(
     inbox.ingest("pagerduty", body)
     incident = sqlite_store.incident(sqlite_store.resolve("INC-1"))
     assert incident.milestones["detected"] == clock.now() - timedelta(minutes=9)
+
+
+def test_without_a_server_each_ingest_purges_alerts_past_their_retention(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    """No sweeper runs on a shared file: `warroom alert ingest` purges first."""
+    kept = LocalInbox(
+        sqlite_store, load_rules(), AlertSettings(retention=timedelta(days=40)), clock
+    )
+    inbox = LocalInbox(sqlite_store, load_rules(), AlertSettings(), clock)
+    inbox.ingest("generic", payload("generic_firing"))
+    inbox.ingest("generic", payload("generic_resolved"))
+    clock.advance(days=31)
+    kept.ingest("generic", {"title": "disk 80%", "status": "firing"})
+    assert len(inbox.list("all")) == 2  # 31 days: within the 40 days configured
+    inbox.ingest("generic", {"title": "disk 80%", "status": "firing"})
+    [left] = inbox.list("all")  # past the default 30 days: purged
+    assert left.summary == "disk 80%" and left.repeats == 1

@@ -221,8 +221,9 @@ def test_the_documented_acknowledge_and_resolves(fed: Cli) -> None:
         ("grafana", "grafana_resolved"),
     ):
         ingest(fed, source, payload(name))
-    everything = listed(fed, "--all")
-    for source in ("pagerduty", "alertmanager", "grafana"):
+        # looked at at once: the documented payloads ended in 2023, so the
+        # next ingest purges them (past the 30 days' retention)
+        everything = listed(fed, "--all")
         assert {a["status"] for a in everything if a["source"] == source} == {"resolved"}
     assert not any(alert["source"] == "grafana" for alert in listed(fed))
 
@@ -253,7 +254,7 @@ def test_bad_input_is_one_line_and_stores_nothing(fed: Cli) -> None:
         (("alerts", "--limit", "many"), "", 2, ("many",)),
         (("alerts", "--incident", "INC-99"), "", 1, ("INC-99",)),
         (("alert", "declare", "ffffffffff"), "", 1, ("ffffffffff",)),
-        (("alert", "declare", by_summary(before, "Probe")["id"], "--sev", "9"), "", 2, ("1-5",)),
+        (("alert", "declare", by_summary(before, "Lonely")["id"], "--sev", "9"), "", 2, ("1-5",)),
         (("alert", "attach", by_summary(before, "Lonely")["id"], "INC-99"), "", 1, ("INC-99",)),
         (("alert", "ignore", "zz-not-hex"), "", 1, ("zz-not-hex",)),
     ]

@@ -37,7 +37,7 @@ from warroom.core.alerts.rules import AlertSettings, load_rules
 from warroom.core.alerts.sources import parse
 from warroom.core.clock import FixedClock
 from warroom.core.kinds import TITLE_MAX
-from warroom.core.text import REPLACEMENT
+from warroom.core.text import REPLACEMENT, clean
 from warroom.services import alerts as alert_service
 from warroom.services.incidents import declare, write
 from warroom.store.sqlite import SQLiteStore
@@ -658,3 +658,61 @@ async def test_the_banner_and_alert_looks_read_in_both_themes(
         # takes the theme's warning text colour, as a finding does)
         ratio = contrast(segment_style(app, "‼"))
         assert ratio >= 3.0, f"the refiring band has contrast {ratio:.1f} in {theme}"
+
+
+@pytest.mark.parametrize("name", ["alertmanager_firing", "alertmanager_hostile"])
+async def test_the_lead_is_told_in_the_room_when_its_alerts_fire_again_after_resolution(
+    name: str, make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    rules = load_rules()  # the shipped rules: the critical alert declares
+    body = payload(name)
+    first = parse("alertmanager", body)
+    alert_service.ingest(sqlite_store, first, rules, AlertSettings(), clock)
+    [incident] = sqlite_store.incidents()
+    write(sqlite_store, incident.id, "role_assigned", "me", {"role": "lead", "person": "al"}, clock)
+    write(sqlite_store, incident.id, "status_changed", "me", {"to": "resolved"}, clock)
+    app = make_app(incident_id=incident.id)
+    spy = Spy(app)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_room(pilot)
+        assert not [t for t in toasts(app) if "again" in t]  # nothing to tell yet
+        body["alerts"][0]["startsAt"] = clock.now().isoformat().replace("+00:00", "Z")
+        again = parse("alertmanager", body)
+        alert_service.ingest(sqlite_store, again, rules, AlertSettings(), clock)
+
+        def told() -> list[str]:
+            return [t for t in toasts(app) if "fire again" in t]
+
+        await wait_until(pilot, lambda: bool(told()), 5.0, "the lead told")
+        [notice] = told()
+        assert incident.ref in notice and "lead al" in notice
+        assert clean(first[0].summary) in notice  # literally, control characters shown as �
+        await wait_until(pilot, lambda: "and its alerts fire" in screen_text(app))
+        assert_safe(screen_text(app))
+        await assert_inert(pilot, app, spy)
+        assert app.is_running and spy.rang == 0
+
+
+async def test_home_tells_the_lead_when_a_resolved_incident_fires_again(
+    make_app: Callable[..., WarroomApp], sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    rules = load_rules()
+    body = payload("alertmanager_firing")
+    alert_service.ingest(sqlite_store, parse("alertmanager", body), rules, AlertSettings(), clock)
+    [incident] = sqlite_store.incidents()
+    write(sqlite_store, incident.id, "role_assigned", "me", {"role": "lead", "person": "al"}, clock)
+    write(sqlite_store, incident.id, "status_changed", "me", {"to": "resolved"}, clock)
+    app = make_app()
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await wait_for_screen(pilot, HomeScreen)
+        await wait_until(pilot, lambda: app.screen.loaded, 5.0, "home loaded")
+        assert incident.ref not in screen_text(app)  # resolved: not listed
+        body["alerts"][0]["startsAt"] = clock.now().isoformat().replace("+00:00", "Z")
+        alert_service.ingest(
+            sqlite_store, parse("alertmanager", body), rules, AlertSettings(), clock
+        )
+        await wait_until(
+            pilot, lambda: any("fire again" in t for t in toasts(app)), 5.0, "the lead told"
+        )
+        [notice] = [t for t in toasts(app) if "fire again" in t]
+        assert notice.startswith(f"{incident.ref} (lead al) was resolved")

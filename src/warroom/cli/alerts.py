@@ -6,7 +6,6 @@ one, as `warroom alerts` shows it."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -21,8 +20,6 @@ if TYPE_CHECKING:
     from warroom.core.alerts.model import AlertRecord, Ingested
     from warroom.store.base import AlertInbox
 
-# The endpoint refuses a body over 10 MB (413): so does the command.
-PAYLOAD_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_LIMIT = 100
 
 
@@ -156,41 +153,29 @@ def _ingest(ctx: Context, args: argparse.Namespace) -> int:
 
 def _short(text: str, length: int = 80) -> str:
     """Untrusted text for a message line: safe, and cut with "…" when long."""
-    line = clean_line(text)
-    return line if len(line) <= length else line[: length - 1] + "…"
+    from warroom.core.kinds.alerts import cut
+
+    return cut(clean_line(text), length)
 
 
 def _read_payload(source: str) -> Any:
-    """The one JSON payload on standard input; UsageError (one line) when it is not JSON."""
+    """The one JSON payload on standard input; UsageError (one line) when it is
+    not JSON (`core.alerts.payload`, as the endpoint reads it)."""
+    from warroom.core.alerts.payload import PAYLOAD_MAX, NotJSON, decode_payload
+
     if sys.stdin is None:
         raise UsageError("no standard input to read the payload from")
     if sys.stdin.isatty():
         warn(f"reading a {source} payload from the terminal (end it with Ctrl-D)", prefix=False)
-    raw = sys.stdin.buffer.read(PAYLOAD_MAX_BYTES + 1)
-    if len(raw) > PAYLOAD_MAX_BYTES:
-        raise UsageError(f"the payload is over {PAYLOAD_MAX_BYTES // (1024 * 1024)} MB")
+    raw = sys.stdin.buffer.read(PAYLOAD_MAX + 1)
+    if len(raw) > PAYLOAD_MAX:
+        raise UsageError(f"the payload is over {PAYLOAD_MAX // (1024 * 1024)} MB")
     if not raw.strip():
         raise UsageError(f"no payload on standard input: pipe one {source} JSON body in")
     try:
-        return json.loads(raw, parse_constant=_not_json)
-    except UnicodeDecodeError as error:
-        raise UsageError(f"the payload is not UTF-8 JSON: {error.reason}") from None
-    except json.JSONDecodeError as error:
-        raise UsageError(
-            f"the payload is not JSON: {error.msg} at line {error.lineno} column {error.colno}"
-        ) from None
-    except _NotJSON as error:
-        raise UsageError(str(error)) from None
-    except RecursionError:
-        raise UsageError("the payload is not JSON a program can read: nested too deep") from None
-
-
-class _NotJSON(ValueError):
-    """NaN or Infinity in a payload: Python reads them, JSON (and the server) does not."""
-
-
-def _not_json(name: str) -> Any:
-    raise _NotJSON(f"the payload is not JSON: {name} is not a JSON number")
+        return decode_payload(raw)
+    except NotJSON as error:
+        raise UsageError(f"the payload is {error}") from None
 
 
 def _ingested_line(ingested: Ingested) -> str:

@@ -23,6 +23,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from warroom.core.alerts.errors import BadPayload
 from warroom.core.alerts.model import SOURCES, AlertRecord
+from warroom.core.alerts.payload import NotJSON, decode_payload
 from warroom.core.alerts.wire import ingested_to_json, record_to_json
 from warroom.core.incident import Incident
 from warroom.server.alert_models import (
@@ -55,28 +56,12 @@ _BODIES = {
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 
 
-class BadBody(Exception):
-    """A body that is not JSON (answered 400)."""
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def decode(body: bytes) -> Any:
-    """A request body as JSON; BadBody saying why not."""
-    if not body.strip():
-        raise BadBody("body: empty; send the alert payload as JSON")
+    """A request body as JSON; NotJSON saying why not (answered 400)."""
     try:
-        return json.loads(body, parse_constant=_reject_constant)
-    except RecursionError:
-        raise BadBody("body: nested too deeply") from None
-    except ValueError as error:  # JSONDecodeError, bad UTF-8, a huge number
-        raise BadBody(f"body: not JSON ({_first_line(error)})") from None
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        return decode_payload(body)
+    except NotJSON as error:
+        raise NotJSON(f"body: {error}") from None
 
 
 def add_alert_routes(router: APIRouter, desk: AlertDesk, tokens: TokenStore) -> None:
@@ -99,7 +84,7 @@ def add_alert_routes(router: APIRouter, desk: AlertDesk, tokens: TokenStore) -> 
             if payload is None:
                 payload = await _decoded(body)
             alerts = await desk.parse(source, payload, len(body))
-        except BadBody as error:
+        except NotJSON as error:
             return error_response(400, str(error))
         except BadPayload as error:
             return error_response(422, str(error))

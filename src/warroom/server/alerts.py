@@ -162,11 +162,10 @@ class AlertDesk:
     # -- the inbox ---------------------------------------------------------------
 
     def list(self, state: str, incident: str | None, limit: int) -> list[AlertRecord]:
-        incident_id = self.store.resolve(incident) if incident is not None else None
-        return self._table().alert_rows(state, incident_id, limit)
+        return self._reader().list(state, incident, limit)
 
     def get(self, alert: str) -> AlertRecord:
-        return self._table().find_alert(alert)
+        return self._reader().get(alert)
 
     async def declare(
         self, alert: str, actor: str, severity: int | None, title: str | None
@@ -282,7 +281,13 @@ class AlertDesk:
         return self.table
 
     def _summary(self) -> InboxSummary:
-        return self._table().inbox_summary()
+        return self._reader().summary()
+
+    def _reader(self) -> service.LocalInbox:
+        """The service's inbox over the store, for reads (writes go through
+        the writer: `_in_thread`)."""
+        self._table()
+        return service.LocalInbox(self.store, self.config.rules, self.config.settings, self.clock)
 
     def _commit(self, requests: Sequence[Request]) -> list[Any]:
         return self._table().alert_requests(requests, self.clock.now())

@@ -6,9 +6,11 @@ client, so it lives in `warroom.core.limits`.
 
 from __future__ import annotations
 
+from warroom.core.alerts.payload import PAYLOAD_MAX
+
 # -- request bodies ------------------------------------------------------------------
 EVENT_BODY_MAX = 1024 * 1024  # any API body; an event's data alone is at most EVENT_DATA_MAX
-ALERT_BODY_MAX = 10 * 1024 * 1024  # the alert webhooks (a later issue) accept up to this
+ALERT_BODY_MAX = PAYLOAD_MAX  # the alert webhooks accept up to this (as `warroom alert ingest`)
 # Read (and drop) up to this much of a body that is too large before answering
 # 413, so the client is not cut off mid-upload and sees the answer.
 DRAIN_MAX = 8 * 1024 * 1024

@@ -570,9 +570,12 @@ class LocalInbox:
         return self._one(lambda tx: _Work(tx, self.settings).ignore(alert))
 
     def ingest(self, source: str, payload: Any) -> Ingested:
+        """One payload, as the endpoint takes it.  Alerts past their retention
+        are purged first: without a server no sweeper does it."""
         from warroom.core.alerts.sources import parse
 
         alerts = parse(source, payload)
+        purge(self.table, self.clock.now(), self.settings)
         return ingest(self.table, alerts, self.rules, self.settings, self.clock, self.runbooks)
 
     def summary(self) -> InboxSummary:

@@ -14,6 +14,8 @@ from typing import Any
 
 from warroom.core.alerts.model import AlertRecord
 from warroom.core.alerts.sources.shape import is_web_link
+from warroom.core.events import Event
+from warroom.core.incident import Incident
 from warroom.core.kinds.alerts import (
     ANNOTATION_VALUE_MAX,
     GROUP_MAX,
@@ -28,6 +30,7 @@ from warroom.core.times import format_time
 
 # uuid5 namespace of alert events' ids (fixed: ids must be the same everywhere)
 _NAMESPACE = uuid.UUID("7c1d4d2e-5b7a-4f4e-9d53-1b0c6a0e7a12")
+REFIRED_SECONDS = 30.0  # how long a face shows `refired_notice` (a notification)
 
 
 def alert_event_id(cause: str, kind: str) -> str:
@@ -81,6 +84,25 @@ def summarized_data(group_key: str, minute: str, fired: int, resolved: int) -> d
         "fired": fired,
         "resolved": resolved,
     }
+
+
+def fired_again(event: Event) -> bool:
+    """An `alert_fired` recorded on an incident after its resolution, within
+    the reopen window (it stands out in a room, and its lead is told)."""
+    return event.kind == "alert_fired" and event.data.get("after_resolution") is True
+
+
+def refired_notice(incident: Incident, event: Event) -> str | None:
+    """What a room tells its people, its lead first, when an alert of its
+    group fires again within the reopen window after the incident was
+    resolved (an `alert_fired` with `after_resolution`); None for any other
+    event.  Untrusted text: shown cleaned, never as markup."""
+    if not fired_again(event):
+        return None
+    lead = incident.lead
+    who = f"lead {lead}" if lead else "no lead assigned"
+    summary = event.data.get("summary") or "an alert"
+    return f"{incident.ref} ({who}) was {incident.status}, and its alerts fire again: {summary}"
 
 
 def _summary(record: AlertRecord) -> str:

@@ -21,6 +21,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from warroom.core.alerts.events import fired_again
 from warroom.core.describe import describe
 from warroom.core.events import Event
 from warroom.core.times import format_duration
@@ -84,7 +85,7 @@ def alert_fields(event: Event) -> list[tuple[str, Content]]:
     for name, key in (("source", "source"), ("started", "starts_at"), ("ended", "ends_at")):
         if data.get(key):
             fields.append((name, safe_line(str(data[key]), 80)))
-    if data.get("after_resolution") is True:
+    if fired_again(event):
         fields.append(("", Content("fired again after its incident was resolved").stylize("bold")))
     for name, key in (("labels", "labels"), ("annotation", "annotations")):
         values = data.get(key)

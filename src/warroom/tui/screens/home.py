@@ -13,21 +13,24 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import events, on
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.content import Content
 from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import RowDoesNotExist
 
+from warroom.core.alerts.events import REFIRED_SECONDS, fired_again, refired_notice
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
+from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.times import format_duration
 from warroom.store.base import Store
 from warroom.tui import keys
 from warroom.tui.context import warroom_app
 from warroom.tui.inbox import InboxState
+from warroom.tui.messages import LiveEvents
 from warroom.tui.safe import notify, safe_line
 from warroom.tui.screens.incident_list import IncidentListScreen
 from warroom.tui.typeahead import TypeAhead
@@ -168,6 +171,27 @@ class HomeScreen(TypeAhead, IncidentListScreen):
                 f"  ·  {toggle}",
             )
         )
+
+    @on(LiveEvents)
+    def _tell_refired(self, message: LiveEvents) -> None:
+        """An alert that fires again on a resolved incident (within the reopen
+        window): home, where the resolved incident is not listed, tells its lead."""
+        again = [event for event in message.events if fired_again(event)]
+        if again and self.is_current:
+            self._read_refired(again)
+
+    @work(thread=True, group="refired")
+    def _read_refired(self, again: list[Event]) -> None:
+        for event in again:
+            try:
+                incident = self.store.incident(event.incident_id)
+            except Exception:  # gone or unreadable now: the room shows it
+                continue
+            notice = refired_notice(incident, event)
+            if notice is not None:
+                self.app.call_from_thread(
+                    notify, self, notice, severity="warning", timeout=REFIRED_SECONDS
+                )
 
     def _inbox_changed(self, state: InboxState) -> None:
         self.inbox = state

@@ -15,7 +15,7 @@ beside the timeline and `tab` moves the focus between the three.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList
 
 from warroom.config import Settings
+from warroom.core.alerts.events import REFIRED_SECONDS, refired_notice
 from warroom.core.catalog import Catalog
 from warroom.core.clock import Clock
 from warroom.core.errors import NothingChanged, UsageError
@@ -305,6 +306,17 @@ class RoomBase(Screen[None]):
         if self.read_only:
             self.timeline.follow = True
         self._show_state()
+        self._tell_refired(fresh)
+
+    def _tell_refired(self, fresh: Sequence[Event]) -> None:
+        """An alert that fires again after the incident was resolved: the
+        room tells its lead (a notification that stays a while)."""
+        if self.incident is None:
+            return
+        for event in fresh:
+            notice = refired_notice(self.incident, event)
+            if notice is not None:
+                notify(self, notice, severity="warning", timeout=REFIRED_SECONDS)
 
     @on(Queued)
     def _queued(self, message: Queued) -> None:

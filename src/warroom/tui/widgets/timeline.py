@@ -31,6 +31,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from warroom.core.alerts.events import fired_again
 from warroom.core.catalog import Catalog
 from warroom.core.describe import describe
 from warroom.core.events import Event
@@ -135,7 +136,7 @@ def event_look(event: Event) -> KindLook:
     too) and a critical alert."""
     look = kind_look(event.kind)
     if event.kind == "alert_fired":
-        if event.data.get("after_resolution") is True:
+        if fired_again(event):
             return KindLook("‼", ALERT_REOPENED_LOOK, look.label)
         severity = event.data.get("severity")
         if isinstance(severity, str) and severity.lower() == "critical":
