@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from warroom.core.alerts.model import AlertRecord
 from warroom.core.errors import NotFound
 from warroom.core.times import format_time, parse_wire_time
-from warroom.store.base import AlertBucket, InboxSummary
+from warroom.store.base import AlertBucket, InboxSummary, StoredAlert
 from warroom.store.schema import connect
 
 if TYPE_CHECKING:
@@ -53,6 +53,8 @@ _PUT = (
     " rule = excluded.rule, extra = excluded.extra,"
     " decided_severity = COALESCE(excluded.decided_severity, alerts.decided_severity)"
 )
+_SEEN = "UPDATE alerts SET last_seen = ?, repeats = repeats + ? WHERE id = ?"
+_IDS_AT_ONCE = 500  # ids in one `IN (...)` look-up (SQLite takes at least 999 parameters)
 _BUCKET = "group_key, minute, incident_id, shown, hidden_fired, hidden_resolved, summarized"
 _INBOX = "state = 'inbox' AND status = 'firing'"
 
@@ -132,6 +134,30 @@ class _Transaction:
 
     def put_alert(self, record: AlertRecord, decided_severity: int | None = None) -> None:
         self.conn.execute(_PUT, (*_row(record), decided_severity))
+
+    def stored_alerts(self, alert_ids: Sequence[str]) -> dict[str, StoredAlert]:
+        unique = list(dict.fromkeys(alert_ids))
+        found: dict[str, StoredAlert] = {}
+        for at in range(0, len(unique), _IDS_AT_ONCE):
+            chunk = unique[at : at + _IDS_AT_ONCE]
+            rows = self.conn.execute(
+                "SELECT id, status, state, incident_id FROM alerts"
+                f" WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for id_, status, state, incident_id in rows:
+                found[id_] = StoredAlert(status, state, incident_id)
+        return found
+
+    def seen_again(self, sightings: Sequence[tuple[str, int]]) -> None:
+        last_seen = format_time(self._now)
+        self.conn.executemany(_SEEN, [(last_seen, repeats, id_) for id_, repeats in sightings])
+
+    def route_alert(self, alert_id: str, incident_id: str) -> None:
+        self.conn.execute(
+            "UPDATE alerts SET state = 'incident', incident_id = ? WHERE id = ?",
+            (incident_id, alert_id),
+        )
 
     def decided_severity(self, alert_id: str) -> int | None:
         row = self.conn.execute("SELECT decided_severity FROM alerts WHERE id = ?", (alert_id,))
