@@ -53,6 +53,7 @@ _PUT = (
     " rule = excluded.rule, extra = excluded.extra,"
     " decided_severity = COALESCE(excluded.decided_severity, alerts.decided_severity)"
 )
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one, not one a call
 _SEEN = "UPDATE alerts SET last_seen = ?, repeats = repeats + ? WHERE id = ?"
 _IDS_AT_ONCE = 500  # ids in one `IN (...)` look-up (SQLite takes at least 999 parameters)
 _BUCKET = "group_key, minute, incident_id, shown, hidden_fired, hidden_resolved, summarized"
@@ -77,6 +78,15 @@ class _Transaction:
         self.conn = conn
         self.group = group
         self._now = now
+        self._times: dict[datetime, str] = {}
+
+    def _time(self, moment: datetime) -> str:
+        """`format_time`, once per time in the request (most rows it writes
+        say `now` twice)."""
+        text = self._times.get(moment)
+        if text is None:
+            text = self._times[moment] = format_time(moment)
+        return text
 
     @property
     def now(self) -> datetime:
@@ -133,7 +143,7 @@ class _Transaction:
         return [_record(row) for row in rows]
 
     def put_alert(self, record: AlertRecord, decided_severity: int | None = None) -> None:
-        self.conn.execute(_PUT, (*_row(record), decided_severity))
+        self.conn.execute(_PUT, (*_row(record, self._time), decided_severity))
 
     def stored_alerts(self, alert_ids: Sequence[str]) -> dict[str, StoredAlert]:
         unique = list(dict.fromkeys(alert_ids))
@@ -150,7 +160,7 @@ class _Transaction:
         return found
 
     def seen_again(self, sightings: Sequence[tuple[str, int]]) -> None:
-        last_seen = format_time(self._now)
+        last_seen = self._time(self._now)
         self.conn.executemany(_SEEN, [(last_seen, repeats, id_) for id_, repeats in sightings])
 
     def route_alert(self, alert_id: str, incident_id: str) -> None:
@@ -315,20 +325,20 @@ def _find(conn: sqlite3.Connection, prefix: str) -> AlertRecord:
     return _record(rows[0])
 
 
-def _row(record: AlertRecord) -> tuple[Any, ...]:
+def _row(record: AlertRecord, time: Callable[[datetime], str] = format_time) -> tuple[Any, ...]:
     return (
         record.id,
         record.source,
         record.key,
-        format_time(record.starts_at),
+        time(record.starts_at),
         record.status,
         record.state,
         record.summary,
         record.group_key,
-        format_time(record.first_seen),
-        format_time(record.last_seen),
+        time(record.first_seen),
+        time(record.last_seen),
         record.repeats,
-        format_time(record.ends_at) if record.ends_at else None,
+        time(record.ends_at) if record.ends_at else None,
         record.severity,
         record.service,
         record.description,
@@ -382,4 +392,4 @@ def _bucket(row: Any) -> AlertBucket:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
