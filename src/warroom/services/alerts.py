@@ -206,6 +206,7 @@ class _Work:
     def __init__(self, tx: AlertTransaction, settings: Windows) -> None:
         self.tx = tx
         self.now = tx.now
+        self.minute = minute_of(self.now)  # of arrival, for the throttle
         self.settings = settings
         self.outcome = Outcome()
         self.stored: dict[str, StoredAlert | None] = {}  # by alert id; None: not stored
@@ -424,9 +425,10 @@ class _Work:
 
     def show(self, group: str, incident_id: str, fired: bool, force: bool = False) -> bool:
         """Whether this alert event goes on the timeline (else it is counted)."""
-        minute = minute_of(self.now)
-        bucket = self.buckets.get((group, minute)) or self.tx.bucket(group, minute)
-        self.buckets[group, minute] = bucket
+        minute = self.minute
+        bucket = self.buckets.get((group, minute))
+        if bucket is None:
+            bucket = self.buckets[group, minute] = self.tx.bucket(group, minute)
         shown = force or bucket.shown < ALERT_EVENTS_PER_MINUTE
         if shown:
             bucket.shown += 1
@@ -442,7 +444,7 @@ class _Work:
     def flush(self) -> int:
         """One `alerts_summarized` per finished minute with hidden alerts."""
         written = 0
-        for bucket in self.tx.finished_buckets(minute_of(self.now)):
+        for bucket in self.tx.finished_buckets(self.minute):
             self.summarize(bucket)
             written += 1
         return written

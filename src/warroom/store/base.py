@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from warroom.core.catalog import Catalog
 from warroom.core.errors import NotFound
@@ -311,8 +311,7 @@ class AlertBucket:
         return self.hidden_fired + self.hidden_resolved
 
 
-@dataclass(frozen=True, slots=True)
-class StoredAlert:
+class StoredAlert(NamedTuple):
     """What deciding a re-sent alert needs of its stored instance (its maps
     are not read): from `AlertTransaction.stored_alerts`."""
 

@@ -155,8 +155,8 @@ class _Transaction:
                 f" WHERE id IN ({', '.join('?' * len(chunk))})",
                 chunk,
             )
-            for id_, status, state, incident_id in rows:
-                found[id_] = StoredAlert(status, state, incident_id)
+            for id_, *keys in rows:
+                found[id_] = StoredAlert(*keys)
         return found
 
     def seen_again(self, sightings: Sequence[tuple[str, int]]) -> None:
