@@ -364,8 +364,8 @@ class AlertTransaction(Protocol):
 
     def seen_again(self, sightings: Sequence[tuple[str, int]]) -> None:
         """Each (id, repeats) seen again now: last_seen now, `repeats` more
-        repeats counted (1 for a re-sent firing, 0 for a re-sent resolution);
-        the rest of each row unchanged.  An id may come more than once."""
+        repeats counted (1 for a re-sent firing); the rest of each row
+        unchanged.  An id may come more than once (each counts)."""
         ...
 
     def decided_severity(self, alert_id: str) -> int | None:
