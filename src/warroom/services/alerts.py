@@ -66,6 +66,7 @@ from warroom.store.base import (
     InboxSummary,
     RemoteStore,
     Store,
+    StoredAlert,
 )
 
 if TYPE_CHECKING:
@@ -129,13 +130,21 @@ def ingest_request(
 ) -> Callable[[AlertTransaction], Outcome]:
     """One payload as a request for `AlertTable.alert_requests` (the server
     puts several in one transaction).  The rules run here, outside it."""
-    decided = [(alert, rules.decide(alert)) for alert in alerts]
+    decided = [(alert, rules.decide(alert), instance_of(alert)) for alert in alerts]
 
     def run(tx: AlertTransaction) -> Outcome:
         work = _Work(tx, settings)
         work.flush()
-        for alert, decision in decided:
-            work.one(alert, decision)
+        work.look_up(
+            instance
+            for alert, decision, instance in decided
+            if instance is not None
+            and decision.action != "drop"
+            and alert.event_action != "acknowledge"
+        )
+        for alert, decision, instance in decided:
+            work.one(alert, decision, instance)
+        work.settle()
         work.outcome.ingested.accepted = len(decided)
         pagerduty = [alert.key for alert in alerts if alert.source == "pagerduty"]
         work.outcome.ingested.dedup_key = pagerduty[-1] if pagerduty else None
@@ -185,48 +194,73 @@ def purge(table: AlertTable, now: datetime, settings: Windows | None = None) -> 
 
 
 class _Work:
-    """The algorithm, on one alert transaction."""
+    """The algorithm, on one alert transaction.
+
+    A payload is mostly alerts sent before (Alertmanager sends the whole group
+    each time): which of its instances are stored is looked up at once
+    (`look_up`), and a re-sent one is only noted (`sightings`) and written
+    with the others in one statement (`settle`), before anything reads alert
+    rows again.  `stored` follows this request's own writes.
+    """
 
     def __init__(self, tx: AlertTransaction, settings: Windows) -> None:
         self.tx = tx
         self.now = tx.now
+        self.minute = minute_of(self.now)  # of arrival, for the throttle
         self.settings = settings
         self.outcome = Outcome()
+        self.stored: dict[str, StoredAlert | None] = {}  # by alert id; None: not stored
+        self.sightings: list[tuple[str, int]] = []  # (alert id, repeats) not yet written
+        # What this request read or wrote of the groups' incidents and the
+        # throttle buckets, and the incidents it went to (outcome.ingested)
+        self.groups: dict[str, str | None] = {}
+        self.buckets: dict[tuple[str, str], AlertBucket] = {}
+        self.gone_to: set[str] = set()
 
     # -- per alert ------------------------------------------------------
 
-    def one(self, alert: Alert, decision: Decision) -> None:
+    def one(self, alert: Alert, decision: Decision, instance: str | None) -> None:
+        """`instance`: the alert's id when it has a start (`instance_of`)."""
         if decision.action == "drop":
             return
         if alert.event_action == "acknowledge":
             self.acknowledge(alert)
         elif alert.status == "resolved":
-            self.resolved(alert, decision)
+            self.resolved(alert, decision, instance)
         else:
-            self.firing(alert, decision)
+            self.firing(alert, decision, instance)
 
     def acknowledge(self, alert: Alert) -> None:
-        record = self.tx.latest(alert.source, alert.key, "firing")
+        record = self.rows().latest(alert.source, alert.key, "firing")
         if record is None:
             return
-        self.tx.put_alert(replace(record, acknowledged=True, last_seen=self.now))
+        self.put(replace(record, acknowledged=True, last_seen=self.now))
         self.went(record.incident_id)
 
-    def firing(self, alert: Alert, decision: Decision) -> None:
-        if alert.starts_at is not None:
-            known = self.tx.alert(alert_id(alert.source, alert.key, alert.starts_at))
+    def firing(self, alert: Alert, decision: Decision, instance: str | None) -> None:
+        if instance is not None:
+            stored = self.instance(instance)
+            # A re-send (or a late firing of a resolved instance) of an alert
+            # out of the inbox: counted without reading its row.  An inbox
+            # alert is written whole, through put_alert (which the server
+            # watches for inbox changes).
+            if stored is not None and stored.state != "inbox":
+                self.sightings.append((instance, 1))
+                self.went(stored.incident_id)
+                return
+            known = self.rows().alert(instance) if stored is not None else None
         else:
-            known = self.tx.latest(alert.source, alert.key, "firing")
+            known = self.rows().latest(alert.source, alert.key, "firing")
         if known is not None:  # a re-send (or a late firing of a resolved instance)
-            self.tx.put_alert(replace(known, repeats=known.repeats + 1, last_seen=self.now))
+            self.put(replace(known, repeats=known.repeats + 1, last_seen=self.now))
             self.went(known.incident_id)
             return
         record = self.new_record(alert, decision, "firing")
         group = decision.group_key
-        incident_id = self.tx.group_incident(group)
+        incident_id = self.group_incident(group)
         state = self.tx.incident(incident_id) if incident_id else None
         actor = source_actor(alert.source)
-        self.tx.put_alert(record, decision.severity)
+        self.put(record, decision.severity)
         if state is not None and state.is_open(self.tx.catalog):
             self.record_on(state, [record], actor)
         elif state is not None and self.reopenable(state):
@@ -234,22 +268,23 @@ class _Work:
         elif decision.action == "declare":
             self.declare(record, actor, decision.severity, None, state)
 
-    def resolved(self, alert: Alert, decision: Decision) -> None:
-        if alert.starts_at is not None:
-            record = self.tx.alert(alert_id(alert.source, alert.key, alert.starts_at))
+    def resolved(self, alert: Alert, decision: Decision, instance: str | None) -> None:
+        if instance is not None:
+            known = self.instance(instance) is not None
+            record = self.rows().alert(instance) if known else None
         else:
-            record = self.tx.latest(alert.source, alert.key, "firing")
+            record = self.rows().latest(alert.source, alert.key, "firing")
         ends = alert.ends_at or self.now
         if record is None:  # never seen firing: kept resolved, so a late firing shows nothing
             stored = self.new_record(alert, decision, "resolved")
-            self.tx.put_alert(replace(stored, ends_at=ends), decision.severity)
+            self.put(replace(stored, ends_at=ends), decision.severity)
             return
         if record.status == "resolved":
-            self.tx.put_alert(replace(record, last_seen=self.now))
+            self.put(replace(record, last_seen=self.now))
             self.went(record.incident_id)
             return
         record = replace(record, status="resolved", ends_at=ends, last_seen=self.now)
-        self.tx.put_alert(record)
+        self.put(record)
         if record.incident_id is not None and record.state == "incident":
             state = self.tx.incident(record.incident_id)
             if state is not None:
@@ -258,9 +293,9 @@ class _Work:
     # -- the inbox's commands ---------------------------------------------
 
     def declare_from(self, ref: str, actor: str, severity: int | None, title: str | None) -> str:
-        record = self.tx.find(ref)
+        record = self.rows().find(ref)
         self.not_routed(record)
-        incident_id = self.tx.group_incident(record.group_key)
+        incident_id = self.group_incident(record.group_key)
         state = self.tx.incident(incident_id) if incident_id else None
         if state is not None and state.is_open(self.tx.catalog):
             raise Refused(
@@ -272,23 +307,23 @@ class _Work:
         return self.declare(record, actor, level, title, state)
 
     def attach_to(self, ref: str, incident: str, actor: str) -> str:
-        record = self.tx.find(ref)
+        record = self.rows().find(ref)
         self.not_routed(record)
         state = self.tx.incident(self.tx.resolve(incident))
         if state is None:
             raise NotFound(f"no incident {incident}")
         self.record_on(state, self.with_group(record), actor)
         if state.is_open(self.tx.catalog):
-            self.tx.set_group_incident(record.group_key, state.id)
+            self.set_group_incident(record.group_key, state.id)
         return state.id
 
     def ignore(self, ref: str) -> AlertRecord:
-        record = self.tx.find(ref)
+        record = self.rows().find(ref)
         if record.state == "ignored":
             return record
         self.not_routed(record)
         record = replace(record, state="ignored")
-        self.tx.put_alert(record)
+        self.put(record)
         return record
 
     def not_routed(self, record: AlertRecord) -> None:
@@ -334,14 +369,14 @@ class _Work:
         state = self.tx.incident(incident_id)
         assert state is not None
         self.record_on(state, self.with_group(record), actor, first_shown=True)
-        self.tx.set_group_incident(record.group_key, incident_id)
+        self.set_group_incident(record.group_key, incident_id)
         self.outcome.declared.append(incident_id)
         self.outcome.actor = actor
         return incident_id
 
     def with_group(self, record: AlertRecord) -> list[AlertRecord]:
         """The record and the rest of its group's alerts waiting in the inbox."""
-        others = self.tx.group_alerts(record.group_key, "inbox", "firing")
+        others = self.rows().group_alerts(record.group_key, "inbox", "firing")
         return [record, *(other for other in others if other.id != record.id)]
 
     def record_on(
@@ -354,7 +389,7 @@ class _Work:
     ) -> None:
         for record in records:
             routed = replace(record, state="incident", incident_id=state.id)
-            self.tx.put_alert(routed)
+            self.route(routed)
             if self.show(record.group_key, state.id, fired=True, force=first_shown):
                 data = fired_data(routed, after_resolution)
                 at = self.clamp(routed.starts_at)
@@ -390,7 +425,10 @@ class _Work:
 
     def show(self, group: str, incident_id: str, fired: bool, force: bool = False) -> bool:
         """Whether this alert event goes on the timeline (else it is counted)."""
-        bucket = self.tx.bucket(group, minute_of(self.now))
+        minute = self.minute
+        bucket = self.buckets.get((group, minute))
+        if bucket is None:
+            bucket = self.buckets[group, minute] = self.tx.bucket(group, minute)
         shown = force or bucket.shown < ALERT_EVENTS_PER_MINUTE
         if shown:
             bucket.shown += 1
@@ -406,7 +444,7 @@ class _Work:
     def flush(self) -> int:
         """One `alerts_summarized` per finished minute with hidden alerts."""
         written = 0
-        for bucket in self.tx.finished_buckets(minute_of(self.now)):
+        for bucket in self.tx.finished_buckets(self.minute):
             self.summarize(bucket)
             written += 1
         return written
@@ -427,6 +465,54 @@ class _Work:
         # A refused summary (its append undid itself) never holds up later ingests.
         with contextlib.suppress(WarroomError):
             self.append_on(state, "alerts_summarized", actor, data, at, cause)
+
+    # -- the alert rows ---------------------------------------------------------
+
+    def look_up(self, alert_ids: Iterable[str]) -> None:
+        """Learn which of these instances are stored, in one look-up."""
+        wanted = [one for one in dict.fromkeys(alert_ids) if one not in self.stored]
+        found = self.tx.stored_alerts(wanted)
+        for one in wanted:
+            self.stored[one] = found.get(one)
+
+    def instance(self, alert_id: str) -> StoredAlert | None:
+        """The stored instance's status, state and incident (None: not stored)."""
+        if alert_id not in self.stored:
+            self.look_up([alert_id])
+        return self.stored[alert_id]
+
+    def put(self, record: AlertRecord, decided_severity: int | None = None) -> None:
+        self.tx.put_alert(record, decided_severity)
+        self.stored[record.id] = StoredAlert(record.status, record.state, record.incident_id)
+
+    def route(self, routed: AlertRecord) -> None:
+        """Write an instance read (or written) in this request, as it was but
+        now on its incident."""
+        assert routed.incident_id is not None
+        self.tx.route_alert(routed.id, routed.incident_id)
+        self.stored[routed.id] = StoredAlert(routed.status, routed.state, routed.incident_id)
+
+    def rows(self) -> AlertTransaction:
+        """The transaction, for reading alert rows: the sightings written first."""
+        self.settle()
+        return self.tx
+
+    def settle(self) -> None:
+        """Write the re-sent alerts noted so far (last seen, repeats), in one statement."""
+        if self.sightings:
+            self.tx.seen_again(self.sightings)
+            self.sightings = []
+
+    # -- groups -------------------------------------------------------------------
+
+    def group_incident(self, group_key: str) -> str | None:
+        if group_key not in self.groups:
+            self.groups[group_key] = self.tx.group_incident(group_key)
+        return self.groups[group_key]
+
+    def set_group_incident(self, group_key: str, incident_id: str) -> None:
+        self.tx.set_group_incident(group_key, incident_id)
+        self.groups[group_key] = incident_id
 
     # -- pieces ---------------------------------------------------------------
 
@@ -483,11 +569,21 @@ class _Work:
         return min(max(moment, earliest), self.now)
 
     def went(self, incident_id: str | None) -> None:
-        if incident_id is None:
+        if incident_id is None or incident_id in self.gone_to:
             return
         state = self.tx.incident(incident_id)
-        if state is not None and state.ref not in self.outcome.ingested.incidents:
-            self.outcome.ingested.incidents.append(state.ref)
+        if state is not None:
+            self.gone_to.add(incident_id)
+            if state.ref not in self.outcome.ingested.incidents:
+                self.outcome.ingested.incidents.append(state.ref)
+
+
+def instance_of(alert: Alert) -> str | None:
+    """The alert's instance id, when it has a start (else the latest firing
+    instance of its key is meant)."""
+    if alert.starts_at is None:
+        return None
+    return alert_id(alert.source, alert.key, alert.starts_at)
 
 
 def detected_at(record: AlertRecord) -> datetime:

@@ -6,7 +6,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 from warroom.core.catalog import Catalog
 from warroom.core.errors import NotFound
@@ -443,6 +443,15 @@ class AlertBucket:
         return self.hidden_fired + self.hidden_resolved
 
 
+class StoredAlert(NamedTuple):
+    """What deciding a re-sent alert needs of its stored instance (its maps
+    are not read): from `AlertTransaction.stored_alerts`."""
+
+    status: str
+    state: str
+    incident_id: str | None
+
+
 class AlertTransaction(Protocol):
     """One alert request inside a store's write transaction: the alert rows,
     the group rows, the throttle buckets and the incidents' events, all
@@ -475,6 +484,20 @@ class AlertTransaction(Protocol):
 
     def put_alert(self, record: AlertRecord, decided_severity: int | None = None) -> None:
         """Insert or replace an instance (by id); `decided_severity` None keeps the stored one."""
+        ...
+
+    def stored_alerts(self, alert_ids: Sequence[str]) -> dict[str, StoredAlert]:
+        """Of these ids, the stored instances' status, state and incident (one look-up)."""
+        ...
+
+    def route_alert(self, alert_id: str, incident_id: str) -> None:
+        """The instance now on that incident (state "incident"); the rest of its row unchanged."""
+        ...
+
+    def seen_again(self, sightings: Sequence[tuple[str, int]]) -> None:
+        """Each (id, repeats) seen again now: last_seen now, `repeats` more
+        repeats counted (1 for a re-sent firing); the rest of each row
+        unchanged.  An id may come more than once (each counts)."""
         ...
 
     def decided_severity(self, alert_id: str) -> int | None:

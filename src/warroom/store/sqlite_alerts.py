@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from warroom.core.alerts.model import AlertRecord
 from warroom.core.errors import NotFound
 from warroom.core.times import format_time, parse_wire_time
-from warroom.store.base import AlertBucket, InboxSummary
+from warroom.store.base import AlertBucket, InboxSummary, StoredAlert
 from warroom.store.schema import connect
 
 if TYPE_CHECKING:
@@ -53,6 +53,9 @@ _PUT = (
     " rule = excluded.rule, extra = excluded.extra,"
     " decided_severity = COALESCE(excluded.decided_severity, alerts.decided_severity)"
 )
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # one, not one a call
+_SEEN = "UPDATE alerts SET last_seen = ?, repeats = repeats + ? WHERE id = ?"
+_IDS_AT_ONCE = 500  # ids in one `IN (...)` look-up (SQLite takes at least 999 parameters)
 _BUCKET = "group_key, minute, incident_id, shown, hidden_fired, hidden_resolved, summarized"
 _INBOX = "state = 'inbox' AND status = 'firing'"
 
@@ -75,6 +78,15 @@ class _Transaction:
         self.conn = conn
         self.group = group
         self._now = now
+        self._times: dict[datetime, str] = {}
+
+    def _time(self, moment: datetime) -> str:
+        """`format_time`, once per time in the request (most rows it writes
+        say `now` twice)."""
+        text = self._times.get(moment)
+        if text is None:
+            text = self._times[moment] = format_time(moment)
+        return text
 
     @property
     def now(self) -> datetime:
@@ -131,7 +143,31 @@ class _Transaction:
         return [_record(row) for row in rows]
 
     def put_alert(self, record: AlertRecord, decided_severity: int | None = None) -> None:
-        self.conn.execute(_PUT, (*_row(record), decided_severity))
+        self.conn.execute(_PUT, (*_row(record, self._time), decided_severity))
+
+    def stored_alerts(self, alert_ids: Sequence[str]) -> dict[str, StoredAlert]:
+        unique = list(dict.fromkeys(alert_ids))
+        found: dict[str, StoredAlert] = {}
+        for at in range(0, len(unique), _IDS_AT_ONCE):
+            chunk = unique[at : at + _IDS_AT_ONCE]
+            rows = self.conn.execute(
+                "SELECT id, status, state, incident_id FROM alerts"
+                f" WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for id_, *keys in rows:
+                found[id_] = StoredAlert(*keys)
+        return found
+
+    def seen_again(self, sightings: Sequence[tuple[str, int]]) -> None:
+        last_seen = self._time(self._now)
+        self.conn.executemany(_SEEN, [(last_seen, repeats, id_) for id_, repeats in sightings])
+
+    def route_alert(self, alert_id: str, incident_id: str) -> None:
+        self.conn.execute(
+            "UPDATE alerts SET state = 'incident', incident_id = ? WHERE id = ?",
+            (incident_id, alert_id),
+        )
 
     def decided_severity(self, alert_id: str) -> int | None:
         row = self.conn.execute("SELECT decided_severity FROM alerts WHERE id = ?", (alert_id,))
@@ -259,12 +295,15 @@ class SQLiteAlertReads:
 
 def purge(conn: sqlite3.Connection, resolved_before: datetime) -> int:
     """`AlertTable.purge_alerts` in the write transaction `conn` is in: alerts
-    resolved before the time, and buckets of minutes as old that have nothing
+    resolved before the time (and last seen before it), and buckets of minutes as old that have nothing
     left to summarise."""
     cutoff = format_time(resolved_before)
     minute = resolved_before.strftime("%Y-%m-%dT%H:%MZ")
+    # Resolved before the cutoff and known resolved since then: a sender's
+    # old endsAt (a wrong clock, a late resolve) does not purge it on arrival.
     deleted = conn.execute(
-        "DELETE FROM alerts WHERE status = 'resolved' AND ends_at < ?", (cutoff,)
+        "DELETE FROM alerts WHERE status = 'resolved' AND ends_at < ? AND last_seen < ?",
+        (cutoff, cutoff),
     ).rowcount
     conn.execute(
         "DELETE FROM alert_buckets WHERE minute < ?"
@@ -289,20 +328,20 @@ def _find(conn: sqlite3.Connection, prefix: str) -> AlertRecord:
     return _record(rows[0])
 
 
-def _row(record: AlertRecord) -> tuple[Any, ...]:
+def _row(record: AlertRecord, time: Callable[[datetime], str] = format_time) -> tuple[Any, ...]:
     return (
         record.id,
         record.source,
         record.key,
-        format_time(record.starts_at),
+        time(record.starts_at),
         record.status,
         record.state,
         record.summary,
         record.group_key,
-        format_time(record.first_seen),
-        format_time(record.last_seen),
+        time(record.first_seen),
+        time(record.last_seen),
         record.repeats,
-        format_time(record.ends_at) if record.ends_at else None,
+        time(record.ends_at) if record.ends_at else None,
         record.severity,
         record.service,
         record.description,
@@ -356,4 +395,4 @@ def _bucket(row: Any) -> AlertBucket:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(value)
