@@ -30,3 +30,17 @@ def test_purge_deletes_alerts_resolved_longer_than_the_retention_ago(
     assert service.purge(sqlite_store, clock.now(), AlertSettings(retention=timedelta(days=5))) == 1
     assert [r.key for r in sqlite_store.alert_rows("all")] == ["still"]
     assert service.purge(sqlite_store, clock.now() + timedelta(days=400)) == 0  # firing: kept
+
+
+def test_an_alert_resolved_long_ago_by_the_senders_clock_is_kept_the_retention_from_arrival(
+    sqlite_store: SQLiteStore, clock: FixedClock
+) -> None:
+    late = firing("late")
+    ingest(sqlite_store, clock, late)
+    # The resolve says the alert ended 90 days ago (a sender's wrong clock, a
+    # resend of an old resolve): it is kept 30 days from when warroom learnt it.
+    ingest(sqlite_store, clock, resolved(late, NOW - timedelta(days=90)))
+    assert service.purge(sqlite_store, clock.now()) == 0
+    assert [r.key for r in sqlite_store.alert_rows("all")] == ["late"]
+    clock.advance(days=30, minutes=1)
+    assert service.purge(sqlite_store, clock.now()) == 1
