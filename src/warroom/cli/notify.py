@@ -146,7 +146,9 @@ def notifier(ctx: Context, args: argparse.Namespace) -> int:
     from warroom.services.paging import escalation_rounds
 
     config = ctx.settings.notify()
-    rounds = escalation_rounds(ctx.settings, ctx.clock)  # a bad on-call table: refused here
+    rounds = escalation_rounds(
+        ctx.settings, ctx.clock, ctx.store
+    )  # a bad on-call table: refused here
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger = logging.getLogger("warroom.notify")
