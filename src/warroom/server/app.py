@@ -69,6 +69,7 @@ from warroom.server.models import (
     catalog_document,
 )
 from warroom.server.notifier import BackgroundSender
+from warroom.server.oncall_routes import add_oncall_routes
 from warroom.server.refs import Refs
 from warroom.server.rooms import add_room_routes, install_sign_in
 from warroom.server.statuspage import Pinger, PublicSite, add_public_routes
@@ -185,6 +186,7 @@ def create_app(
     _add_routes(app.router, store, tokens, hub, writer, heartbeat, max_wait)
     add_alert_routes(app.router, desk, tokens)
     add_delivery_routes(app.router, store, tokens)
+    add_oncall_routes(app.router, store, tokens, clock)
     add_public_routes(app.router, site, pinger, heartbeat)
     add_room_routes(app.router, store, tokens, hub, heartbeat, public_url)
     if ack_secret:
