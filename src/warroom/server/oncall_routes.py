@@ -21,6 +21,7 @@ from warroom.server.auth import requirement
 from warroom.server.errors import error_responses
 from warroom.server.tokens import READ, WRITE, TokenInfo, TokenStore
 from warroom.services.oncall import override_table
+from warroom.store.base import Store
 
 API = "/api/v1"
 
@@ -46,7 +47,7 @@ class OverrideIn(BaseModel):
     ends_at: str
 
 
-def add_oncall_routes(router: APIRouter, store: object, tokens: TokenStore, clock: Clock) -> None:
+def add_oncall_routes(router: APIRouter, store: Store, tokens: TokenStore, clock: Clock) -> None:
     """The overrides endpoints on `router`."""
     Viewer = Annotated[TokenInfo, Depends(requirement(tokens, READ))]
     Responder = Annotated[TokenInfo, Depends(requirement(tokens, WRITE))]
@@ -62,7 +63,7 @@ def add_oncall_routes(router: APIRouter, store: object, tokens: TokenStore, cloc
         token: Viewer,
         ending_after: Annotated[str | None, Query(description="a wire time")] = None,
     ) -> list[dict[str, object]]:
-        table = override_table(store)  # type: ignore[arg-type]
+        table = override_table(store)
         rows = await to_thread.run_sync(lambda: table.override_rows(ending_after))
         return [asdict(row) for row in rows]
 
@@ -73,7 +74,7 @@ def add_oncall_routes(router: APIRouter, store: object, tokens: TokenStore, cloc
         tags=["oncall"],
     )
     async def add(body: OverrideIn, token: Responder) -> dict[str, object]:
-        table = override_table(store)  # type: ignore[arg-type]
+        table = override_table(store)
         try:
             start, end = parse_wire_time(body.starts_at), parse_wire_time(body.ends_at)
         except ValueError as error:
@@ -95,7 +96,7 @@ def add_oncall_routes(router: APIRouter, store: object, tokens: TokenStore, cloc
         tags=["oncall"],
     )
     async def remove(override_id: int, token: Responder) -> dict[str, object]:
-        table = override_table(store)  # type: ignore[arg-type]
+        table = override_table(store)
         now = format_time(clock.now())
         row = await to_thread.run_sync(lambda: table.remove_override(override_id, token.name, now))
         if row is None:
