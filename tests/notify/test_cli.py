@@ -147,7 +147,7 @@ def test_serve_sends_and_notify_status_shows_failures_masked(
     assert "sekrit" not in done.stdout
     listed = json.loads(done.stdout)
     assert {tuple(sorted(item)) for item in listed} == {
-        ("attempts", "event_id", "id", "incident", "last_error", "route", "state", "target")
+        ("attempts", "event_id", "id", "incident", "kind", "last_error", "route", "state", "target")
     }
     dead = [item for item in listed if item["attempts"]]
     assert dead[0]["route"] == "dead" and dead[0]["incident"] == "INC-1"

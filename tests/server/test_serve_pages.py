@@ -1,7 +1,8 @@
 """`warroom serve` runs the escalation runner: an incident declared for a
 service (here with `warroom declare` on the server's file) is paged within
 seconds, its page asked of the person's address with a signed ack link, and
-that link acknowledges it."""
+that link acknowledges it.  With `public_url` alone (no `ack_secret`) the
+server signs the links with a secret it made once and keeps in its store."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.cli.conftest import Cli
 from tests.server.conftest import Server
@@ -28,15 +30,17 @@ escalation = "payments"
 """
 
 
-def test_serve_pages_and_its_link_acknowledges(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "secret", ['ack_secret = "a-secret-of-enough-length"\n', ""], ids=["configured", "stored"]
+)
+def test_serve_pages_and_its_link_acknowledges(tmp_path: Path, secret: str) -> None:
     db = tmp_path / "warroom.db"
     (tmp_path / "oncall.toml").write_text(TABLES)
     server = Server(db, tmp_path)
     config = (
-        'service_files = ["oncall.toml"]\n'
-        'ack_secret = "a-secret-of-enough-length"\n'
-        'public_url = "http://127.0.0.1:{port}"\n'
+        'service_files = ["oncall.toml"]\n' + secret + 'public_url = "http://127.0.0.1:{port}"\n'
     )
+
     (tmp_path / "config.toml").write_text(config.replace("{port}", "0"))
     server.start()
     try:
@@ -57,5 +61,10 @@ def test_serve_pages_and_its_link_acknowledges(tmp_path: Path) -> None:
         done = httpx.post(url, timeout=10)
         assert done.status_code == 200, done.text
         assert cli.json("show", ref, "--json")["paging"]["acknowledged_by"] == "dana"
+        if not secret:  # the one secret is kept: a restarted server takes the same links
+            server.stop()
+            server.start()
+            again = httpx.get(re.sub(r"^http://127\.0\.0\.1:\d+", server.url, url), timeout=10)
+            assert again.status_code == 200 and "Already acknowledged by dana" in again.text
     finally:
         server.stop()

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import Any
 
 from warroom.cli.context import Context
 from warroom.cli.output import say, say_json
 from warroom.cli.parser import Commands, actions
 from warroom.core.errors import UsageError
 from warroom.core.text import clean_line
-
-if TYPE_CHECKING:
-    from warroom.store.base import DeliveryRow
 
 
 def register(commands: Commands) -> None:
@@ -30,7 +27,7 @@ def register(commands: Commands) -> None:
     status.add_argument(
         "--json",
         action="store_true",
-        help='[{"id", "event_id", "incident", "route", "target", "state", "attempts", '
+        help='[{"id", "event_id", "incident", "kind", "route", "target", "state", "attempts", '
         '"last_error"}]',
     )
     action("test", "send a test message to every target of a [[notify]] route now").add_argument(
@@ -53,55 +50,28 @@ def notify(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _status(ctx: Context, args: argparse.Namespace) -> int:
-    from warroom.core.errors import NotFound
-    from warroom.services.notify import delivery_queue
+    from warroom.services.notify.status import shown_deliveries
 
     if args.failed and args.all:
         raise UsageError("give --failed or --all, not both")
-    states = ("failed",) if args.failed else ("pending", "sent", "failed") if args.all else (
-        "pending", "failed")  # fmt: skip
-    rows = delivery_queue(ctx.store).rows(states, limit=max(1, args.limit))
-    refs: dict[str, str] = {}
-    for row in rows:
-        if row.incident_id not in refs:
-            try:
-                refs[row.incident_id] = ctx.store.incident(row.incident_id).ref
-            except NotFound:
-                refs[row.incident_id] = row.incident_id[:8]
+    rows = shown_deliveries(ctx.store, args.failed, args.all, args.limit)
     if args.json:
-        say_json([_public(row, refs[row.incident_id]) for row in rows])
+        say_json(rows)
         return 0
     if not rows:
         what = "failed deliveries" if args.failed else "deliveries pending or failed"
         sys.stderr.write(f"no {what}\n")
         return 0
     for row in rows:
-        say(clean_line(_line(row, refs[row.incident_id])))
+        say(clean_line(_line(row)))
     return 0
 
 
-def _public(row: DeliveryRow, ref: str) -> dict[str, object]:
-    from warroom.services.notify.transport import shown
-
-    return {
-        "id": row.id,
-        "event_id": row.event_id,
-        "incident": ref,
-        "route": row.route,
-        "target": shown(row.target),
-        "state": row.state,
-        "attempts": row.attempts,
-        "last_error": row.last_error,
-    }
-
-
-def _line(row: DeliveryRow, ref: str) -> str:
-    from warroom.services.notify.transport import shown
-
-    error = f"  {row.last_error}" if row.last_error and row.state != "sent" else ""
+def _line(row: dict[str, Any]) -> str:
+    error = f"  {row['last_error']}" if row["last_error"] and row["state"] != "sent" else ""
     return (
-        f"{row.id:>6}  {row.state:<7} {row.kind:<6} {ref:<8} {row.route}  {shown(row.target)}"
-        f"  tries {row.attempts}{error}"
+        f"{row['id']:>6}  {row['state']:<7} {row['kind']:<6} {row['incident']:<8} "
+        f"{row['route']}  {row['target']}  tries {row['attempts']}{error}"
     )
 
 
@@ -146,7 +116,9 @@ def notifier(ctx: Context, args: argparse.Namespace) -> int:
     from warroom.services.paging import escalation_rounds
 
     config = ctx.settings.notify()
-    rounds = escalation_rounds(ctx.settings, ctx.clock)  # a bad on-call table: refused here
+    rounds = escalation_rounds(
+        ctx.settings, ctx.clock, ctx.store
+    )  # a bad on-call table: refused here
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     logger = logging.getLogger("warroom.notify")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from warroom.cli.context import Context
 from warroom.cli.output import say, say_json
 from warroom.cli.parser import Commands, Parser, global_options
-from warroom.core.errors import UsageError, WarroomError
+from warroom.core.errors import StoreUnavailable, UsageError, WarroomError
 from warroom.core.text import clean_line
 
 if TYPE_CHECKING:
@@ -74,12 +74,11 @@ def oncall(ctx: Context, args: argparse.Namespace) -> int:
     tables = ctx.settings.oncall()
     names = _schedules(tables, args.service, args.schedule)
     at = ctx.time(args.at) or ctx.clock.now()
-    store = None
-    if names and ctx.settings.server:
-        sys.stderr.write("warroom: note: overrides kept in a server's store are not read yet\n")
-    elif names:
-        store = ctx.store
-    found = who_is_on_call(tables, names, at, store)
+    try:  # a server's overrides too, over --server
+        found = who_is_on_call(tables, names, at, ctx.store if names else None)
+    except StoreUnavailable as error:
+        sys.stderr.write(f"warroom: note: overrides not read: {clean_line(str(error))}\n")
+        found = who_is_on_call(tables, names, at, None)
     if args.json:
         say_json([entry.to_public() for entry in found])
         return 0

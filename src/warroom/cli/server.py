@@ -69,6 +69,7 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
         )
     from warroom.server.alerts import AlertConfig
     from warroom.server.run import serve as run_server
+    from warroom.services.paging import ack_secret_of
     from warroom.store.guard import quick_check
 
     quick_check(ctx.settings.db)  # a damaged store is refused before it serves
@@ -84,7 +85,7 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
         public_port=args.public_port,
         public_url=ctx.settings.public_url,
         alerts=alerts,
-        ack_secret=ctx.settings.ack_secret(),
+        ack_secret=ack_secret_of(ctx.settings, ctx.store),
         notify=notify,
         rounds=_escalation(ctx),
     )
@@ -94,7 +95,7 @@ def _escalation(ctx: Context) -> list[Callable[[Any], object]]:
     """The escalation runner, a round of the sender's loop (`warroom serve`)."""
     from warroom.services.paging import escalation_rounds
 
-    return escalation_rounds(ctx.settings, ctx.clock)
+    return escalation_rounds(ctx.settings, ctx.clock, ctx.store)
 
 
 def sync(ctx: Context, args: argparse.Namespace) -> int:

@@ -1,6 +1,6 @@
-"""The signed ack link of a page (`/ack/TOKEN`, when `public_url` and
-`ack_secret` are configured), so a phone can acknowledge without a token or
-a terminal.
+"""The signed ack link of a page (`/ack/TOKEN`, when `public_url` is
+configured; signed with `ack_secret`, or without it a random secret the store
+keeps), so a phone can acknowledge without a token or a terminal.
 
 GET shows the incident and one button (a chat's link preview fetches links:
 it must never acknowledge); POST acknowledges, as the paged person, through

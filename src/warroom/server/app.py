@@ -30,6 +30,7 @@ from warroom.core.statuspage.config import PageConfig
 from warroom.server.alert_routes import PAGERDUTY_PATH, add_alert_routes
 from warroom.server.alerts import AlertConfig, AlertDesk
 from warroom.server.auth import requirement
+from warroom.server.delivery_routes import add_delivery_routes
 from warroom.server.errors import error_responses, install_error_handlers
 from warroom.server.health import StoreHealth
 from warroom.server.hub import Hub
@@ -68,6 +69,7 @@ from warroom.server.models import (
     catalog_document,
 )
 from warroom.server.notifier import BackgroundSender
+from warroom.server.oncall_routes import add_oncall_routes
 from warroom.server.refs import Refs
 from warroom.server.rooms import add_room_routes, install_sign_in
 from warroom.server.statuspage import Pinger, PublicSite, add_public_routes
@@ -183,6 +185,8 @@ def create_app(
     # second level that every request is matched through.
     _add_routes(app.router, store, tokens, hub, writer, heartbeat, max_wait)
     add_alert_routes(app.router, desk, tokens)
+    add_delivery_routes(app.router, store, tokens)
+    add_oncall_routes(app.router, store, tokens, clock)
     add_public_routes(app.router, site, pinger, heartbeat)
     add_room_routes(app.router, store, tokens, hub, heartbeat, public_url)
     if ack_secret:

@@ -3,8 +3,8 @@ way for the CLI, the TUI and the sender.
 
 The rules live here (a known schedule, a known person, an end after the
 start and not in the past); the table is the store's `OverrideTable`
-capability.  A store without it (a server, for now) cannot keep overrides:
-a clear UsageError says so.
+capability (a store file's table, or a server's over /api/v1/oncall/overrides).
+A store without it cannot keep overrides: a clear UsageError says so.
 """
 
 from __future__ import annotations
@@ -19,10 +19,7 @@ from warroom.core.oncall.schedule import OnCallNow, on_call
 from warroom.core.times import format_time, parse_wire_time
 from warroom.store.base import OverrideRow, OverrideTable, Store
 
-NO_TABLE = (
-    "on-call overrides are kept in a local store file (--db); "
-    "this store (a server) cannot keep them yet"
-)
+NO_TABLE = "this store cannot keep on-call overrides: use a store file (--db) or a server"
 
 
 def override_table(store: Store) -> OverrideTable:

@@ -55,7 +55,7 @@ from warroom.core.text import clean_line
 from warroom.core.times import format_time, parse_wire_time
 from warroom.services.notify import delivery_queue
 from warroom.services.oncall import store_overrides
-from warroom.store.base import Delivery, DeliveryRow, DeliveryStore, Store
+from warroom.store.base import Delivery, DeliveryRow, DeliveryStore, SecretTable, Store
 
 if TYPE_CHECKING:
     from warroom.config import Settings
@@ -331,6 +331,7 @@ def acknowledge(
 
 # -- the signed ack link ----------------------------------------------------------------
 
+ACK_SECRET_NAME = "ack"  # the store's secret that signs ack links when none is configured
 ACK_PATH = "/ack/"  # the server's endpoint: GET asks to confirm, POST acknowledges
 
 
@@ -410,18 +411,29 @@ class EscalationRound:
             log.warning("escalation: %s", error)
 
 
-def escalation_rounds(settings: Settings, clock: Clock) -> list[EscalationRound]:
+def escalation_rounds(settings: Settings, clock: Clock, store: Store) -> list[EscalationRound]:
     """The sender's escalation round, when the on-call tables have a policy
     (`warroom serve`, `warroom notifier`); the pages' ack links when
-    `public_url` and `ack_secret` are configured."""
+    `public_url` is configured (signed with `ack_secret_of`)."""
     tables = settings.oncall()
     if not tables.escalation:
         return []
-    return [EscalationRound(tables, clock, link_maker(settings.public_url, settings.ack_secret()))]
+    secret = ack_secret_of(settings, store)
+    return [EscalationRound(tables, clock, link_maker(settings.public_url, secret))]
+
+
+def ack_secret_of(settings: Settings, store: Store) -> str | None:
+    """The secret that signs the pages' ack links: the configured `ack_secret`,
+    else, when `public_url` is configured, the one the store keeps (made at
+    random on first use, so the server and a notifier on its file agree)."""
+    configured = settings.ack_secret()
+    if configured or not settings.public_url or not isinstance(store, SecretTable):
+        return configured
+    return store.server_secret(ACK_SECRET_NAME)
 
 
 def link_maker(public_url: str | None, secret: str | None) -> Callable[[str, str], str] | None:
-    """The pages' ack links, when both `public_url` and `ack_secret` are configured."""
+    """The pages' ack links, when both `public_url` and a secret are given."""
     if not public_url or not secret:
         return None
     return lambda incident_id, person: ack_link(public_url, secret, incident_id, person)

@@ -215,6 +215,17 @@ class OverrideRow:
 
 
 @runtime_checkable
+class SecretTable(Protocol):
+    """A store that keeps the server's own secrets (the ack links' signing
+    key when none is configured).  Check with `isinstance(store, SecretTable)`."""
+
+    def server_secret(self, name: str) -> str:
+        """The secret `name`: made at random and stored on first use, durably;
+        the same one for every process on the store afterwards."""
+        ...
+
+
+@runtime_checkable
 class OverrideTable(Protocol):
     """A store that keeps on-call overrides (`warroom oncall override`).  The
     rules (known schedule and person, times) are the caller's; this is only the

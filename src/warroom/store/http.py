@@ -36,11 +36,13 @@ from warroom.core.events import Event
 from warroom.core.fold import apply
 from warroom.core.incident import Incident
 from warroom.core.validate import normalise, validate
+from warroom.store.base import OverrideRow
 from warroom.store.delivery import FLUSH_SECONDS, Sender
 from warroom.store.localfile import LocalFile
 from warroom.store.outbox import PENDING, REJECTED, Outbox, OutboxEntry, SyncReport
 from warroom.store.reads import CachedReads
 from warroom.store.remote_alerts import RemoteInbox
+from warroom.store.remote_overrides import RemoteOverrides
 from warroom.store.replica import Replica
 from warroom.store.transport import (
     LIVE,
@@ -169,6 +171,21 @@ class HTTPStore:
         if self._inbox is None:
             self._inbox = RemoteInbox(self.reads)
         return self._inbox
+
+    # -- on-call overrides: OverrideTable (warroom.store.remote_overrides) ------
+
+    def add_override(
+        self, schedule: str, person: str, starts_at: str, ends_at: str, actor: str, at: str
+    ) -> OverrideRow:
+        return RemoteOverrides(self.transport).add_override(
+            schedule, person, starts_at, ends_at, actor, at
+        )
+
+    def override_rows(self, ending_after: str | None = None) -> list[OverrideRow]:
+        return RemoteOverrides(self.transport).override_rows(ending_after)
+
+    def remove_override(self, override_id: int, actor: str, at: str) -> OverrideRow | None:
+        return RemoteOverrides(self.transport).remove_override(override_id, actor, at)
 
     # -- writing ---------------------------------------------------------------
 

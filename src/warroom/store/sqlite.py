@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
@@ -326,6 +327,22 @@ class SQLiteStore:
             return read()
         except sqlite3.DatabaseError as error:
             raise _store_error(self.path, error) from None
+
+    # -- the server's own secrets: SecretTable ------------------------------
+
+    def server_secret(self, name: str) -> str:
+        try:
+            with self._pool.write() as conn:
+                conn.execute(
+                    "INSERT OR IGNORE INTO server_secrets (name, value) VALUES (?, ?)",
+                    (name, secrets.token_urlsafe(32)),
+                )
+                row = conn.execute(
+                    "SELECT value FROM server_secrets WHERE name = ?", (name,)
+                ).fetchone()
+        except sqlite3.DatabaseError as error:
+            raise _store_error(self.path, error) from None
+        return str(row[0])
 
     # -- on-call overrides: OverrideTable (warroom.store.sqlite_overrides) --
 

@@ -1,7 +1,7 @@
 """The SQL tables: the store's id, the event log, the incidents read model (snapshots),
 the server's access tokens, the alerts (instances, groups, throttle buckets),
 on-call overrides, and outbound deliveries (pages and notifications, the routes'
-health, the one sender's lease).
+health, the one sender's lease), and the server's own secrets.
 
 The one definition of the schema: new files are made from these classes
 (`warroom.store.schema`), the migrations' autogenerate compares against them,
@@ -242,6 +242,16 @@ class SenderLeaseRow(SQLModel, table=True):
     cursor: int = 0
 
 
+class ServerSecretRow(SQLModel, table=True):
+    """A secret the server made itself, once, by name (`ack`: signs the pages'
+    ack links when no `ack_secret` is configured)."""
+
+    __tablename__ = "server_secrets"
+
+    name: str = Field(primary_key=True)
+    value: str
+
+
 metadata = SQLModel.metadata
 TABLES = [
     StoreIdRow.__table__,
@@ -255,4 +265,5 @@ TABLES = [
     DeliveryRow.__table__,
     DeliveryRouteRow.__table__,
     SenderLeaseRow.__table__,
+    ServerSecretRow.__table__,
 ]
