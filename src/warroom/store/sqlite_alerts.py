@@ -295,8 +295,8 @@ class SQLiteAlertReads:
 
 def purge(conn: sqlite3.Connection, resolved_before: datetime) -> int:
     """`AlertTable.purge_alerts` in the write transaction `conn` is in: alerts
-    resolved before the time (and last seen before it), and buckets of minutes as old that have nothing
-    left to summarise."""
+    resolved before the time (and last seen before it), and buckets of
+    minutes as old that have nothing left to summarise."""
     cutoff = format_time(resolved_before)
     minute = resolved_before.strftime("%Y-%m-%dT%H:%MZ")
     # Resolved before the cutoff and known resolved since then: a sender's
