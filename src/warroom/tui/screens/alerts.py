@@ -39,6 +39,7 @@ from warroom.tui.screens.alert_forms import AlertAttachForm, AlertDeclareForm
 from warroom.tui.screens.forms import ConfirmScreen
 from warroom.tui.screens.incident_list import IncidentListScreen
 from warroom.tui.widgets.keybar import KeyBar
+from warroom.tui.widgets.table_cursor import cursor_row_key
 from warroom.tui.work import Coalesced
 
 LIST_LIMIT = 500  # alerts read at most (the inbox, newest first)
@@ -286,13 +287,7 @@ class AlertsScreen(IncidentListScreen):
         )
 
     def _selected_id(self) -> str | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        try:
-            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:
-            return None
+        return cursor_row_key(self.table)
 
     def selected_alert(self) -> AlertRecord | None:
         key = self._selected_id()

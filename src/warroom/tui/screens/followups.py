@@ -40,6 +40,7 @@ from warroom.tui.screens.forms import Writer, _WriteForm
 from warroom.tui.screens.incident_list import IncidentListScreen
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
+from warroom.tui.widgets.table_cursor import cursor_row_key
 
 FILTERS = ("all", "open", "overdue", "mine")
 COLUMNS = (("id", 9), ("ref", 7), ("state", 10), ("due", 11), ("owner", 13))
@@ -269,13 +270,7 @@ class FollowupsScreen(IncidentListScreen):
         )
 
     def _selected_key(self) -> str | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        try:
-            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:
-            return None
+        return cursor_row_key(self.table)
 
     def selected_entry(self) -> Entry | None:
         key = self._selected_key()

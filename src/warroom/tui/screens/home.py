@@ -38,6 +38,7 @@ from warroom.tui.widgets.header import UNACKED_SHORT, severity_chip
 from warroom.tui.widgets.inbox_banner import InboxBanner
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
+from warroom.tui.widgets.table_cursor import cursor_row_key
 
 if TYPE_CHECKING:
     from warroom.services.runbooks import ServiceMatch
@@ -292,14 +293,7 @@ class HomeScreen(TypeAhead, IncidentListScreen):
         ]
 
     def _selected_id(self) -> str | None:
-        table = self.table
-        if not table.row_count:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
-        except Exception:
-            return None
-        return key.value
+        return cursor_row_key(self.table)
 
     # -- actions -------------------------------------------------------------------
 
