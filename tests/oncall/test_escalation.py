@@ -9,7 +9,8 @@ import tomllib
 from datetime import UTC, datetime, timedelta
 
 from warroom.core.clock import FixedClock
-from warroom.core.oncall.escalation import escalation, nobody_paged
+from warroom.core.kinds.paging import nobody_paged
+from warroom.core.oncall.escalation import escalation
 from warroom.core.oncall.load import load_oncall
 from warroom.core.oncall.model import OnCall, Override, Target
 from warroom.resources import data_path

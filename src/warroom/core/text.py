@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 REPLACEMENT = "\N{REPLACEMENT CHARACTER}"
 
@@ -83,3 +84,19 @@ def csv_safe(text: str) -> str:
     if lead[:1] in _FORMULA_LEADS:
         return "'" + cleaned
     return cleaned
+
+
+_WEB_SCHEMES = ("http", "https")
+_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+
+
+def is_web_link(url: str) -> bool:
+    """An absolute http(s) URL with a host, nothing a terminal would obey in it:
+    the only links warroom keeps from an alert."""
+    if not url or _NOT_IN_URL.search(url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in _WEB_SCHEMES and bool(parts.netloc)

@@ -49,13 +49,13 @@ from warroom.core.alerts.events import (
 )
 from warroom.core.alerts.model import STATES, Alert, AlertRecord, Decision, Ingested, alert_id
 from warroom.core.alerts.rules import AlertSettings
-from warroom.core.alerts.sources.shape import is_web_link
 from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.core.errors import NotFound, Refused, UsageError, WarroomError
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.kinds import NAME_MAX, TITLE_MAX, URL_MAX
 from warroom.core.kinds.alerts import cut
+from warroom.core.text import is_web_link
 from warroom.core.times import format_time, parse_wire_time
 from warroom.store.base import (
     AlertBucket,

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from warroom.core.alerts.model import AlertRecord
-from warroom.core.alerts.sources.shape import is_web_link
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.kinds.alerts import (
@@ -26,6 +25,7 @@ from warroom.core.kinds.alerts import (
     cut_map,
 )
 from warroom.core.kinds.base import NAME_MAX, URL_MAX
+from warroom.core.text import is_web_link
 from warroom.core.times import format_time
 
 # uuid5 namespace of alert events' ids (fixed: ids must be the same everywhere)

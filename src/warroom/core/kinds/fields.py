@@ -29,7 +29,6 @@ from pydantic import (
 )
 
 from warroom.core.alerts.model import ALERT_ID_LENGTH
-from warroom.core.alerts.sources.shape import is_web_link
 from warroom.core.kinds.alerts import (
     ANNOTATION_VALUE_MAX,
     LABEL_VALUE_MAX,
@@ -40,6 +39,7 @@ from warroom.core.kinds.alerts import (
 from warroom.core.kinds.base import NAME_MAX, TEXT_MAX, TITLE_MAX, URL_MAX, KindData
 from warroom.core.kinds.followups import FOLLOWUP_ID
 from warroom.core.statuspage.config import COMPONENT_STATES
+from warroom.core.text import is_web_link
 from warroom.core.times import in_utc
 
 __all__ = [

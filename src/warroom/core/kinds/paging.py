@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 from warroom.core.errors import Refused
 from warroom.core.kinds.base import KindData, KindSpec, accept
-from warroom.core.oncall.escalation import nobody_paged
 
 if TYPE_CHECKING:
     from warroom.core.catalog import Catalog
@@ -104,6 +103,11 @@ def _describe_page(d: dict[str, Any]) -> str:
 def _describe_exhausted(d: dict[str, Any]) -> str:
     pages = "page" if d["pages"] == 1 else "pages"
     return f"escalation exhausted: {d['pages']} {pages} of {d['policy']}, nobody acknowledged"
+
+
+def nobody_paged(service: str | None) -> str:
+    """The timeline's line when a service has no escalation policy."""
+    return f"nobody paged: no escalation policy for {service or 'an incident without a service'}"
 
 
 SPECS: tuple[KindSpec, ...] = (

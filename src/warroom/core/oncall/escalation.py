@@ -72,11 +72,6 @@ def exhausted_event_id(incident_id: str, policy: Policy) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"exhausted:{incident_id}:{policy.name}"))
 
 
-def nobody_paged(service: str | None) -> str:
-    """The timeline's line when a service has no escalation policy."""
-    return f"nobody paged: no escalation policy for {service or 'an incident without a service'}"
-
-
 def escalation(
     policy: Policy,
     tables: OnCall,

@@ -13,9 +13,9 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from warroom.core.alerts.errors import BadPayload
+from warroom.core.text import is_web_link
 from warroom.core.times import in_utc
 
 _MISSING: Any = object()
@@ -26,8 +26,6 @@ _TIME = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:?\d{2})?$"
 )
 _GO_ZERO_YEAR = 1  # Go's zero time, 0001-01-01T00:00:00Z: "not set"
-_WEB_SCHEMES = ("http", "https")
-_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f-\x9f]")
 
 
 def join(where: str, key: str | int) -> str:
@@ -145,18 +143,6 @@ def count(parent: Mapping[str, Any], key: str, where: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise BadPayload(f"must be a non-negative integer, not {_kind(value)}", join(where, key))
     return value
-
-
-def is_web_link(url: str) -> bool:
-    """An absolute http(s) URL with a host, nothing a terminal would obey in it:
-    the only links warroom keeps from an alert."""
-    if not url or _NOT_IN_URL.search(url):
-        return False
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in _WEB_SCHEMES and bool(parts.netloc)
 
 
 def web_links(*candidates: tuple[str, str | None]) -> tuple[tuple[str, str], ...]:
