@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.alerts.conftest import PAYLOADS, payload
+from warroom.core.alerts import SOURCES
 from warroom.core.alerts.errors import BadPayload
-from warroom.core.alerts.model import SOURCES
 from warroom.core.alerts.sources import PARSERS, parse
 from warroom.core.alerts.sources.generic import generic_key
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from warroom.cli.context import Context
 from warroom.cli.output import say, say_json, warn
 from warroom.cli.parser import Commands, actions
-from warroom.core.alerts.model import SOURCES
+from warroom.core.alerts import SOURCES
 from warroom.core.errors import UsageError
 from warroom.core.text import clean_line
 

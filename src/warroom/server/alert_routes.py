@@ -21,8 +21,9 @@ from fastapi import APIRouter, Depends, Query, Request, Security
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials
 
+from warroom.core.alerts import SOURCES
 from warroom.core.alerts.errors import BadPayload
-from warroom.core.alerts.model import SOURCES, AlertRecord
+from warroom.core.alerts.model import AlertRecord
 from warroom.core.alerts.payload import NotJSON, decode_payload
 from warroom.core.alerts.wire import ingested_to_json, record_to_json
 from warroom.core.incident import Incident

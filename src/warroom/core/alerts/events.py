@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from warroom.core.alerts.model import AlertRecord
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.kinds.alerts import (
@@ -27,6 +26,9 @@ from warroom.core.kinds.alerts import (
 from warroom.core.kinds.base import NAME_MAX, URL_MAX
 from warroom.core.text import is_web_link
 from warroom.core.times import format_time
+
+if TYPE_CHECKING:
+    from warroom.core.alerts.model import AlertRecord
 
 # uuid5 namespace of alert events' ids (fixed: ids must be the same everywhere)
 _NAMESPACE = uuid.UUID("7c1d4d2e-5b7a-4f4e-9d53-1b0c6a0e7a12")

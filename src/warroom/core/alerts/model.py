@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-SOURCES: tuple[str, ...] = ("alertmanager", "grafana", "pagerduty", "generic")
 STATUSES: tuple[str, ...] = ("firing", "resolved")
 STATES: tuple[str, ...] = ("inbox", "incident", "ignored")
 ACTIONS: tuple[str, ...] = ("declare", "inbox", "drop")  # what a rule may decide

@@ -32,7 +32,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from warroom.core.alerts.model import ACTIONS, SOURCES, Alert, Decision
+from warroom.core.alerts import SOURCES
+from warroom.core.alerts.model import ACTIONS, Alert, Decision
 from warroom.core.errors import UsageError
 
 DEFAULT_SEVERITY = 3  # when a rule names none (or severity_from has no entry)

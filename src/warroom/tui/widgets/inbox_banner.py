@@ -9,13 +9,17 @@ app's `InboxMonitor` (tui/inbox.py).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.content import Content
 from textual.widgets import Static
 
-from warroom.core.alerts.model import AlertRecord
 from warroom.tui.context import warroom_app
 from warroom.tui.inbox import InboxState
 from warroom.tui.safe import notify, safe_line
+
+if TYPE_CHECKING:
+    from warroom.core.alerts.model import AlertRecord
 
 ANNOUNCED = 3  # new critical alerts named in notifications at once; the rest counted
 SUMMARY_LIMIT = 300  # characters of a summary in a notification

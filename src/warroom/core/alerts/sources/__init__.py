@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from warroom.core.alerts import SOURCES
 from warroom.core.alerts.errors import BadPayload
-from warroom.core.alerts.model import SOURCES, Alert
+from warroom.core.alerts.model import Alert
 from warroom.core.alerts.sources import alertmanager, generic, grafana, pagerduty
 
 __all__ = ["PARSERS", "BadPayload", "parse"]
