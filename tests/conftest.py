@@ -12,11 +12,20 @@ from pathlib import Path
 
 import pytest
 
+from tests.notify.receiver import Receiver
 from warroom.core.catalog import Catalog
 from warroom.core.clock import FixedClock
 from warroom.store.sqlite import SQLiteStore
 
 FIXED_NOW = datetime(2026, 11, 26, 3, 40, tzinfo=UTC)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """An HTTP receiver on 127.0.0.1 that records what notifications bring."""
+    found = Receiver().start()
+    yield found
+    found.stop()
 
 
 @pytest.fixture

@@ -12,10 +12,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.conftest import isolated_environ
 from tests.notify.receiver import Receiver
@@ -25,13 +22,6 @@ from warroom.core.events import make_event, new_id
 from warroom.services.incidents import declare
 from warroom.services.notify import Delivery, delivery_queue, enqueue
 from warroom.store.sqlite import SQLiteStore
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver().start()
-    yield found
-    found.stop()
 
 
 def config(folder: Path, *routes: str) -> None:

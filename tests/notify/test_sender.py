@@ -31,13 +31,6 @@ HOSTILE = "[@click=app.quit]x[/] \x1b]0;pwned\x07 *bold* <b>"
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver().start()
-    yield found
-    found.stop()
-
-
-@pytest.fixture
 def store(tmp_path: Path) -> Iterator[SQLiteStore]:
     opened = SQLiteStore(tmp_path / "warroom.db")
     yield opened

@@ -24,13 +24,6 @@ from warroom.store.sqlite import SQLiteStore
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver().start()
-    yield found
-    found.stop()
-
-
-@pytest.fixture
 def store(tmp_path: Path) -> Iterator[SQLiteStore]:
     opened = SQLiteStore(tmp_path / "warroom.db")
     yield opened
