@@ -71,3 +71,14 @@ class Receiver:
         with self.changed:
             self.changed.wait_for(lambda: len(self.received) >= count, timeout)
             return [item.get("message", "") for item in self.received]
+
+
+def until(check: Any, timeout: float = 60.0) -> Any:
+    """`check()`'s first true value, asked every 50 ms; AssertionError after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError("timed out")

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from tests.conftest import isolated_environ
-from tests.notify.receiver import Receiver
+from tests.notify.receiver import Receiver, until
 from tests.server.conftest import Server
 from warroom.core.clock import SYSTEM_CLOCK
 from warroom.core.events import make_event, new_id
@@ -60,16 +60,6 @@ class Notifier:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(30)
-
-
-def until(check, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def test_a_notifier_killed_mid_queue_loses_nothing(tmp_path: Path, receiver: Receiver) -> None:

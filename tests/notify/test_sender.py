@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.notify.receiver import Receiver
+from tests.notify.receiver import Receiver, until
 from warroom.core.clock import SYSTEM_CLOCK, FixedClock
 from warroom.core.events import make_event, new_id
 from warroom.core.notify import load_routes
@@ -60,16 +60,6 @@ class Running:
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
         self.thread.join(10)
-
-
-def until(check, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("timed out")
 
 
 def test_messages_arrive_with_the_right_content(store: SQLiteStore, receiver: Receiver) -> None:
