@@ -17,7 +17,8 @@ from warroom.core.errors import StoreUnavailable
 from warroom.core.incident import Incident
 from warroom.services.incidents import write
 from warroom.store import schema
-from warroom.store.sqlite import SQLiteStore, _row_event, upgrade
+from warroom.store.sql.append import row_event as _row_event
+from warroom.store.sqlite import SQLiteStore, upgrade
 
 RELEASE_DB = Path(__file__).with_name("data") / "release-schema1.db"
 

@@ -1,40 +1,34 @@
-"""On-call overrides in the SQLite store's file: the `OverrideTable`
-capability of `SQLiteStore` (`warroom.store.base`), over the store's own
-connection pool (writes `BEGIN IMMEDIATE`, the store id touched).  The table
-is part of the store's schema (`store/tables.py`, migration 0005)."""
+"""On-call overrides in an SQL store: the `OverrideTable` capability of
+`SQLStore` (`warroom.store.base`).  The table is part of the store's schema
+(`store/tables.py`, migration 0005)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from warroom.store.base import OverrideRow
-
-if TYPE_CHECKING:
-    from warroom.store.sqlite import _Pool
+from warroom.store.sql.database import Database
 
 _COLUMNS = (
     "id, schedule, person, starts_at, ends_at, created_by, created_at, removed_by, removed_at"
 )
 
 
-class SQLiteOverrides:
-    """The `oncall_overrides` table of one SQLite file."""
+class SQLOverrides:
+    """The `oncall_overrides` table of one store."""
 
-    def __init__(self, pool: _Pool) -> None:
-        self._pool = pool
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def add(
         self, schedule: str, person: str, starts_at: str, ends_at: str, actor: str, at: str
     ) -> OverrideRow:
-        with self._pool.write() as conn:
-            cursor = conn.execute(
+        with self._db.write(serial=False) as conn:
+            new_id = conn.execute(
                 "INSERT INTO oncall_overrides"
                 " (schedule, person, starts_at, ends_at, created_by, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                 (schedule, person, starts_at, ends_at, actor, at),
-            )
-            assert cursor.lastrowid is not None
-            return OverrideRow(cursor.lastrowid, schedule, person, starts_at, ends_at, actor, at)
+            ).fetchone()[0]
+            return OverrideRow(new_id, schedule, person, starts_at, ends_at, actor, at)
 
     def rows(self, ending_after: str | None = None) -> list[OverrideRow]:
         query = f"SELECT {_COLUMNS} FROM oncall_overrides WHERE removed_at IS NULL"
@@ -42,13 +36,13 @@ class SQLiteOverrides:
         if ending_after is not None:
             query += " AND ends_at > ?"
             params = (ending_after,)
-        with self._pool.connection() as conn:
-            return [OverrideRow(*row) for row in conn.execute(query + " ORDER BY id", params)]
+        return [OverrideRow(*row) for row in self._db.read(query + " ORDER BY id", params)]
 
     def remove(self, override_id: int, actor: str, at: str) -> OverrideRow | None:
-        with self._pool.write() as conn:
+        with self._db.write(serial=False) as conn:
             row = conn.execute(
-                f"SELECT {_COLUMNS} FROM oncall_overrides WHERE id = ? AND removed_at IS NULL",
+                f"SELECT {_COLUMNS} FROM oncall_overrides WHERE id = ? AND removed_at IS NULL"
+                + self._db.for_update,
                 (override_id,),
             ).fetchone()
             if row is None:

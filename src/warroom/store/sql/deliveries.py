@@ -1,25 +1,22 @@
-"""Outbound deliveries in the SQLite store's file: the `DeliveryQueue` of
-`SQLiteStore.deliveries()` (`warroom.store.base`), over the store's own
-connection pool (writes `BEGIN IMMEDIATE`, the store id touched).  The
-tables are part of the store's schema (`store/tables.py`, migration 0006).
+"""Outbound deliveries in an SQL store: the `DeliveryQueue` of
+`SQLStore.deliveries()` (`warroom.store.base`).  The tables are part of the
+store's schema (`store/tables.py`, migration 0006).
 
 A claim is a lease: the rows are marked with the sender's name and a time
 after which anyone may take them again, so a sender that dies leaves nothing
 stuck.  Marking sent or failed only touches rows the caller still holds.
+Where the engine has row locks (PostgreSQL), a claim takes its rows with
+`FOR UPDATE SKIP LOCKED` and checks leases against the database's clock, so
+two replicas never work the same claim.
 """
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from warroom.store.base import DELIVERY_STATES, Delivery, DeliveryRow
-from warroom.store.schema import unavailable
-
-if TYPE_CHECKING:
-    from warroom.store.sqlite import _Pool
+from warroom.store.sql.database import Connection, Database
 
 T = TypeVar("T")
 _COLUMNS = (
@@ -27,9 +24,10 @@ _COLUMNS = (
     " last_error, created_at, next_try, sent_at, lease_owner, lease_until, digest"
 )
 _INSERT = (
-    "INSERT OR IGNORE INTO deliveries (event_id, incident_id, route, target, kind, payload,"
+    "INSERT INTO deliveries (event_id, incident_id, route, target, kind, payload,"
     " event, state, attempts, created_at, next_try)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)"
+    " ON CONFLICT (event_id, route, target) DO NOTHING"
 )
 _FREE = (
     "state = 'pending' AND kind = ? AND next_try <= ?"
@@ -39,28 +37,24 @@ _DUE = f"SELECT 1 FROM deliveries WHERE {_FREE} LIMIT 1"
 _CHUNK = 500  # ids in one statement
 
 
-class SQLiteDeliveries:
-    """The `deliveries`, `delivery_routes` and `delivery_sender` tables of one file."""
+class SQLDeliveries:
+    """The `deliveries`, `delivery_routes` and `delivery_sender` tables of one store."""
 
-    def __init__(self, pool: _Pool) -> None:
-        self._pool = pool
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
-    @contextlib.contextmanager
-    def _errors(self) -> Iterator[None]:
+    def _write(self, work: Callable[[Connection], T], serial: bool = False) -> T:
         try:
-            yield
-        except sqlite3.DatabaseError as error:
-            if type(error) in (sqlite3.OperationalError, sqlite3.DatabaseError):
-                raise unavailable(self._pool.path, error) from None
-            raise
-
-    def _write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        with self._errors(), self._pool.write() as conn:
-            return work(conn)
+            with self._db.write(serial) as conn:
+                return work(conn)
+        except self._db.error as error:
+            raise self._db.failure(error) from None
 
     def _read(self, query: str, params: Sequence[object]) -> list[tuple]:
-        with self._errors(), self._pool.connection() as conn:
-            return conn.execute(query, tuple(params)).fetchall()
+        try:
+            return self._db.read(query, tuple(params))
+        except self._db.error as error:
+            raise self._db.failure(error) from None
 
     def enqueue(self, deliveries: Sequence[Delivery], at: str) -> int:
         if not deliveries:
@@ -71,24 +65,25 @@ class SQLiteDeliveries:
             for d in deliveries
         ]  # fmt: skip
 
-        def insert(conn: sqlite3.Connection) -> int:
-            before = conn.total_changes
-            conn.executemany(_INSERT, rows)
-            return conn.total_changes - before
+        def insert(conn: Connection) -> int:
+            return sum(conn.execute(_INSERT, row).rowcount for row in rows)
 
         return self._write(insert)
 
     def claim(
         self, kind: str, owner: str, now: str, lease_until: str, limit: int
     ) -> list[DeliveryRow]:
+        shift = _shift(now, self._db.clock_now(now))
+        now, lease_until = shift(now), shift(lease_until)
         # A read first: an idle sender polls without writing (a write would
         # wake every other process's watchers).
         if not self._read(_DUE, (kind, now, now, owner)):
             return []
 
-        def take(conn: sqlite3.Connection) -> list[DeliveryRow]:
+        def take(conn: Connection) -> list[DeliveryRow]:
             found = conn.execute(
-                f"SELECT {_COLUMNS} FROM deliveries WHERE {_FREE} ORDER BY next_try, id LIMIT ?",
+                f"SELECT {_COLUMNS} FROM deliveries WHERE {_FREE} ORDER BY next_try, id LIMIT ?"
+                + self._db.skip_locked,
                 (kind, now, now, owner, limit),
             ).fetchall()
             ids = [row[0] for row in found]
@@ -106,16 +101,16 @@ class SQLiteDeliveries:
         return self._write(take)
 
     def _update(self, ids: Sequence[int], owner: str, assignments: str, values: tuple) -> int:
-        def update(conn: sqlite3.Connection) -> int:
-            before = conn.total_changes
+        def update(conn: Connection) -> int:
+            changed = 0
             for chunk in _chunks(list(ids)):
                 marks = ",".join("?" * len(chunk))
-                conn.execute(
+                changed += conn.execute(
                     f"UPDATE deliveries SET {assignments} WHERE state = 'pending'"
                     f" AND lease_owner = ? AND id IN ({marks})",
                     (*values, owner, *chunk),
-                )
-            return conn.total_changes - before
+                ).rowcount
+            return changed
 
         return self._write(update)
 
@@ -177,11 +172,11 @@ class SQLiteDeliveries:
         return sorted(found, key=lambda row: row.id)
 
     def sender(self) -> tuple[str, str] | None:
-        rows = self._read("SELECT owner, lease_until FROM delivery_sender WHERE only = 1", ())
+        rows = self._read('SELECT owner, lease_until FROM delivery_sender WHERE "only" = 1', ())
         return (rows[0][0], rows[0][1]) if rows else None
 
     def route_failing(self, route: str, since: str, error: str) -> bool:
-        def mark(conn: sqlite3.Connection) -> bool:
+        def mark(conn: Connection) -> bool:
             row = conn.execute(
                 "SELECT failing_since FROM delivery_routes WHERE route = ?", (route,)
             ).fetchone()
@@ -193,10 +188,10 @@ class SQLiteDeliveries:
             )
             return row is None or row[0] is None
 
-        return self._write(mark)
+        return self._write(mark, serial=True)  # one "failing" entry, however many senders
 
     def route_recovered(self, route: str) -> str | None:
-        def mark(conn: sqlite3.Connection) -> str | None:
+        def mark(conn: Connection) -> str | None:
             row = conn.execute(
                 "SELECT failing_since FROM delivery_routes WHERE route = ?", (route,)
             ).fetchone()
@@ -209,43 +204,45 @@ class SQLiteDeliveries:
             )
             return row[0]
 
-        return self._write(mark)
+        return self._write(mark, serial=True)
 
     def take_lease(self, owner: str, now: str, until: str) -> int | None:
-        def take(conn: sqlite3.Connection) -> int | None:
-            row = conn.execute(
-                "SELECT owner, lease_until, cursor FROM delivery_sender WHERE only = 1"
-            ).fetchone()
-            if row is None:
-                conn.execute(
-                    "INSERT INTO delivery_sender (only, owner, lease_until, cursor)"
-                    " VALUES (1, ?, ?, -1)",
-                    (owner, until),
-                )
+        def take(conn: Connection) -> int | None:
+            first = conn.execute(
+                'INSERT INTO delivery_sender ("only", owner, lease_until, cursor)'
+                " VALUES (1, ?, ?, -1) ON CONFLICT DO NOTHING",
+                (owner, until),
+            )
+            if first.rowcount == 1:
                 return -1
-            holder, held_until, cursor = row
+            holder, held_until, cursor = conn.execute(
+                'SELECT owner, lease_until, cursor FROM delivery_sender WHERE "only" = 1'
+                + self._db.for_update
+            ).fetchone()
             if holder != owner and held_until > now:
                 return None
             conn.execute(
-                "UPDATE delivery_sender SET owner = ?, lease_until = ? WHERE only = 1",
+                'UPDATE delivery_sender SET owner = ?, lease_until = ? WHERE "only" = 1',
                 (owner, until),
             )
             return cursor
 
+        shift = _shift(now, self._db.clock_now(now))
+        now, until = shift(now), shift(until)
         return self._write(take)
 
     def drop_lease(self, owner: str) -> None:
         self._write(
             lambda conn: conn.execute(
-                "UPDATE delivery_sender SET lease_until = '' WHERE only = 1 AND owner = ?",
+                "UPDATE delivery_sender SET lease_until = '' WHERE \"only\" = 1 AND owner = ?",
                 (owner,),
             )
         )
 
     def set_cursor(self, owner: str, gseq: int) -> bool:
-        def move(conn: sqlite3.Connection) -> bool:
+        def move(conn: Connection) -> bool:
             cursor = conn.execute(
-                "UPDATE delivery_sender SET cursor = ? WHERE only = 1 AND owner = ?",
+                'UPDATE delivery_sender SET cursor = ? WHERE "only" = 1 AND owner = ?',
                 (gseq, owner),
             )
             return cursor.rowcount == 1
@@ -256,3 +253,15 @@ class SQLiteDeliveries:
 def _chunks(ids: list[int]) -> Iterator[list[int]]:
     for start in range(0, len(ids), _CHUNK):
         yield ids[start : start + _CHUNK]
+
+
+def _shift(now: str, clock_now: str) -> Callable[[str], str]:
+    """Move wire times from the caller's clock to the database's (`clock_now`
+    is the database's time when the caller's was `now`): every process then
+    checks leases against one clock."""
+    if clock_now == now:
+        return lambda moment: moment
+    from warroom.core.times import format_time, parse_wire_time
+
+    offset = parse_wire_time(clock_now) - parse_wire_time(now)
+    return lambda moment: format_time(parse_wire_time(moment) + offset) if moment else moment

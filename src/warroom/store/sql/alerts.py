@@ -1,37 +1,34 @@
-"""The alerts of the SQLite store: the `AlertTable` capability of `SQLiteStore`
-(`warroom.store.base`), on plain sqlite3.
+"""The alerts of an SQL store: the `AlertTable` capability of `SQLStore`
+(`warroom.store.base`).
 
 An alert request runs inside the same write transaction as event appends
-(`sqlite._Pool.write` and `sqlite._Group`): its alert rows, its group row and
+(`Database.write` and `append.Group`): its alert rows, its group row and
 its events commit together, so an incident declared for a group and the group
 row naming it exist both or neither (the row is the one-open-incident-per-group
 constraint).  Each request has its own savepoint: one that fails is undone
-alone, in the file and in the group's in-memory incident states, and the
+alone, in the database and in the group's in-memory incident states, and the
 others of the transaction commit.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from warroom.core.alerts.model import AlertRecord
 from warroom.core.errors import NotFound
 from warroom.core.times import format_time, parse_wire_time
 from warroom.store.base import AlertBucket, InboxSummary, StoredAlert
-from warroom.store.schema import connect
 
 if TYPE_CHECKING:
     from warroom.core.catalog import Catalog
     from warroom.core.events import Event
     from warroom.core.incident import Incident
     from warroom.store.base import AlertTransaction
-    from warroom.store.sqlite import _Group
+    from warroom.store.sql.append import Group
+    from warroom.store.sql.database import Connection, Database
 
 T = TypeVar("T")
 CRITICAL_SHOWN = 20  # critical inbox alerts an InboxSummary names
@@ -61,20 +58,20 @@ _INBOX = "state = 'inbox' AND status = 'firing'"
 
 
 def run_requests(
-    conn: sqlite3.Connection,
-    group: _Group,
+    conn: Connection,
+    group: Group,
     requests: Sequence[Callable[[AlertTransaction], T]],
     now: datetime,
 ) -> list[T | Exception]:
     """Each request in its savepoint of the write transaction `conn` is in
-    (`SQLiteStore.alert_requests`): its result, or the exception that undid it."""
+    (`SQLStore.alert_requests`): its result, or the exception that undid it."""
     return [_Transaction(conn, group, now).run(request) for request in requests]
 
 
 class _Transaction:
     """One alert request (an `AlertTransaction`) in the store's write transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, group: _Group, now: datetime) -> None:
+    def __init__(self, conn: Connection, group: Group, now: datetime) -> None:
         self.conn = conn
         self.group = group
         self._now = now
@@ -101,9 +98,9 @@ class _Transaction:
         self.conn.execute("SAVEPOINT warroom_alerts")
         try:
             result = request(self)
-        except sqlite3.IntegrityError as error:
+        except self.group.db.integrity_error as error:
             failure: Exception = error
-        except sqlite3.Error:
+        except self.group.db.error:
             raise  # the transaction itself is in trouble: fail the whole group
         except Exception as error:
             failure = error
@@ -212,7 +209,10 @@ class _Transaction:
 
     def put_bucket(self, bucket: AlertBucket) -> None:
         self.conn.execute(
-            f"INSERT OR REPLACE INTO alert_buckets ({_BUCKET}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO alert_buckets ({_BUCKET}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (group_key, minute) DO UPDATE SET incident_id = excluded.incident_id,"
+            " shown = excluded.shown, hidden_fired = excluded.hidden_fired,"
+            " hidden_resolved = excluded.hidden_resolved, summarized = excluded.summarized",
             (
                 bucket.group_key,
                 bucket.minute,
@@ -233,67 +233,43 @@ class _Transaction:
         return [_bucket(row) for row in rows]
 
 
-class SQLiteAlertReads:
-    """The alert reads of one file, on a connection kept open in autocommit
-    (each read sees the newest commit); `version` is its `PRAGMA data_version`,
-    which changes when any other connection commits."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
-        self._version = 0  # this process's own alert commits on the kept connection: none
-
-    def rows(self, state: str, incident_id: str | None, limit: int) -> list[AlertRecord]:
-        where: list[str] = []
-        params: list[Any] = []
-        if state == "inbox":
-            where.append(_INBOX)
-        elif state != "all":
-            where.append("state = ?")
-            params.append(state)
-        if incident_id is not None:
-            where.append("incident_id = ?")
-            params.append(incident_id)
-        query = f"SELECT {_COLUMNS} FROM alerts"
-        if where:
-            query += " WHERE " + " AND ".join(where)
-        query += " ORDER BY starts_at DESC, id LIMIT ?"
-        return [_record(row) for row in self._query(query, (*params, limit))]
-
-    def find(self, prefix: str) -> AlertRecord:
-        with self._lock:
-            return _find(self._connection(), prefix)
-
-    def summary(self) -> InboxSummary:
-        count = self._query(f"SELECT count(*) FROM alerts WHERE {_INBOX}", ())[0][0]
-        critical = self._query(
-            f"SELECT id FROM alerts WHERE {_INBOX} AND severity = 'critical'"
-            " ORDER BY starts_at DESC, id LIMIT ?",
-            (CRITICAL_SHOWN,),
-        )
-        return InboxSummary(count, tuple(row[0] for row in critical))
-
-    def version(self) -> int:
-        return self._query("PRAGMA data_version", ())[0][0]
-
-    def close(self) -> None:
-        with self._lock:
-            conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
-
-    def _query(self, query: str, params: tuple[Any, ...]) -> list[Any]:
-        with self._lock:
-            return self._connection().execute(query, params).fetchall()
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self._conn = connect(self.path)
-        return self._conn
+def rows(db: Database, state: str, incident_id: str | None, limit: int) -> list[AlertRecord]:
+    """`AlertTable.alert_rows`."""
+    where: list[str] = []
+    params: list[Any] = []
+    if state == "inbox":
+        where.append(_INBOX)
+    elif state != "all":
+        where.append("state = ?")
+        params.append(state)
+    if incident_id is not None:
+        where.append("incident_id = ?")
+        params.append(incident_id)
+    query = f"SELECT {_COLUMNS} FROM alerts"
+    if where:
+        query += " WHERE " + " AND ".join(where)
+    query += " ORDER BY starts_at DESC, id LIMIT ?"
+    return [_record(row) for row in db.read(query, (*params, limit))]
 
 
-def purge(conn: sqlite3.Connection, resolved_before: datetime) -> int:
+def find(db: Database, prefix: str) -> AlertRecord:
+    """`AlertTable.find_alert`."""
+    with db.connection() as conn:
+        return _find(conn, prefix)
+
+
+def summary(db: Database) -> InboxSummary:
+    """`AlertTable.inbox_summary`."""
+    count = db.read(f"SELECT count(*) FROM alerts WHERE {_INBOX}")[0][0]
+    critical = db.read(
+        f"SELECT id FROM alerts WHERE {_INBOX} AND severity = 'critical'"
+        " ORDER BY starts_at DESC, id LIMIT ?",
+        (CRITICAL_SHOWN,),
+    )
+    return InboxSummary(count, tuple(row[0] for row in critical))
+
+
+def purge(conn: Connection, resolved_before: datetime) -> int:
     """`AlertTable.purge_alerts` in the write transaction `conn` is in: alerts
     resolved before the time (and last seen before it), and buckets of
     minutes as old that have nothing left to summarise."""
@@ -313,7 +289,7 @@ def purge(conn: sqlite3.Connection, resolved_before: datetime) -> int:
     return deleted
 
 
-def _find(conn: sqlite3.Connection, prefix: str) -> AlertRecord:
+def _find(conn: Connection, prefix: str) -> AlertRecord:
     text = prefix.strip().lower()
     if not text or any(c not in "0123456789abcdef" for c in text):
         raise NotFound(f"{prefix!r} is not an alert id; `warroom alerts` shows them")
