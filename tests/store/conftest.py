@@ -30,6 +30,20 @@ def sqlite_backend(folder: Path, clock: FixedClock) -> Iterator[Store]:
         store.close()
 
 
+@contextlib.contextmanager
+def postgres_backend(folder: Path, clock: FixedClock) -> Iterator[Store]:
+    """The PostgreSQL store in a fresh schema of WARROOM_TEST_PG (tests/pg.py)."""
+    from tests.pg import fresh_schema
+    from warroom.store.postgres import PostgresStore
+
+    with fresh_schema() as url:
+        store = PostgresStore(url, clock=clock, migrate=True)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
 def http_backend(folder: Path, clock: FixedClock) -> AbstractContextManager[Store]:
     """The http store against a real `warroom serve` of its own (tests/store_http)."""
     from tests.store_http.servers import http_backend as build
@@ -40,6 +54,7 @@ def http_backend(folder: Path, clock: FixedClock) -> AbstractContextManager[Stor
 BACKENDS: dict[str, Builder] = {
     "sqlite": sqlite_backend,
     "http": http_backend,
+    "postgres": postgres_backend,
 }
 
 

@@ -1,0 +1,309 @@
+"""The PostgreSQL store: the server's store when one host is not enough.
+
+Several `warroom serve` replicas (and commands run with `--db
+postgresql://...`) share one database.  The SQL is the one both engines run
+(`warroom.store.sql`); this module is PostgreSQL's part:
+
+- connections: psycopg 3 with a connection pool (`psycopg_pool`), every
+  statement in autocommit unless a write transaction is open; `?`
+  placeholders become psycopg's `%s` (`_Conn`);
+- writes: an append (and every other serial write) first updates the store's
+  one `store_id` row, which locks it until commit, so appends run one at a
+  time: the next gseq and INC number are the largest + 1, gseq increases in
+  commit order (a watcher reading by gseq never skips one committed late),
+  and a refused request leaves no trace, not even a gap;
+- watching: the write sends `NOTIFY` with the new largest gseq as it
+  commits; one listening connection per process (`_Listener`, LISTEN needs a
+  session: a transaction-pooling PgBouncer does not carry it) wakes the
+  watchers, which also read every `SAFETY_READ` seconds in case a
+  notification was lost.  A watcher subscribes before it reads its backlog.
+
+The URL is a libpq URL, passed to libpq unchanged (several hosts and
+`target_session_attrs=read-write` work); a password inside it is refused
+(`check_url`): command lines are visible to other users.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import threading
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from typing import Any
+
+import psycopg
+import psycopg_pool
+
+from warroom.core.catalog import Catalog
+from warroom.core.clock import SYSTEM_CLOCK, Clock
+from warroom.core.errors import StoreUnavailable, UsageError
+from warroom.core.events import Event
+from warroom.core.times import format_time
+from warroom.store import pg_schema
+from warroom.store.sql.append import after_query, row_event
+from warroom.store.sql.store import SQLStore
+from warroom.store.sql.wake import Notifier
+
+log = logging.getLogger(__name__)
+
+POOL_SIZE = 8  # connections at most, per process
+CONNECT_TIMEOUT = 5  # seconds: an unreachable database is said so, quickly
+SAFETY_READ = 1.0  # seconds between a watcher's reads when no notification comes
+PREFIXES = ("postgresql://", "postgres://")
+
+
+def is_url(text: str) -> bool:
+    """Whether a `--db` value names a PostgreSQL database rather than a file."""
+    return text.startswith(PREFIXES)
+
+
+def check_url(url: str) -> dict[str, str]:
+    """The URL's parameters; UsageError for a malformed URL or one that
+    carries a password (it would be visible in `ps` and shell history)."""
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError as error:
+        raise UsageError(
+            f"--db: not a PostgreSQL URL ({error}); e.g. postgresql://HOST/DB"
+        ) from None
+    if params.get("password"):
+        raise UsageError(
+            "--db: the PostgreSQL URL holds a password, which other users see in `ps`; "
+            "remove it and use PGPASSWORD, a ~/.pgpass file, or `password_file` in the config file"
+        )
+    return {key: str(value) for key, value in params.items()}
+
+
+def describe(url: str) -> str:
+    """The database as a person names it (host:port/db), without secrets."""
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "PostgreSQL"
+    host = str(params.get("host") or "localhost")
+    port = str(params.get("port") or "5432")
+    return f"PostgreSQL {host}:{port}/{params.get('dbname') or params.get('user') or ''}"
+
+
+class PostgresStore(SQLStore):
+    """The Store contract on one PostgreSQL database (a schema of it: the
+    URL's `options=-csearch_path=...` chooses another than `public`)."""
+
+    def __init__(
+        self,
+        url: str,
+        catalog: Catalog | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        *,
+        password: str | None = None,
+        migrate: bool = False,
+    ) -> None:
+        check_url(url)
+        self.url = url
+        self.password = password
+        self.label = describe(url)
+        if migrate:
+            pg_schema.create_or_upgrade(url, password)
+        else:
+            pg_schema.check(url, password)
+        self._db = _Database(url, password, self.label)
+        super().__init__(self._db, catalog, clock)
+        store_id = self._db.read('SELECT id FROM store_id WHERE "only" = 1')[0][0]
+        self.store_id = str(store_id)
+        self._db.channel = f"warroom_{self.store_id[:16]}"
+        self._listener = _Listener(url, password, self._db.channel, self._notifier)
+
+    # -- watching --------------------------------------------------------
+
+    async def watch(
+        self, after_gseq: int = 0, incident_id: str | None = None
+    ) -> AsyncIterator[Event]:
+        """Yield every event committed after `after_gseq`, once, in gseq order.
+
+        Subscribes to the notifications before the first read, so an event
+        committed in between is read, not missed."""
+        await asyncio.to_thread(self._listener.start)
+        wake = self._notifier.subscribe()
+        cursor = after_gseq
+        try:
+            while True:
+                seen = wake.generation
+                rows = await asyncio.to_thread(
+                    self._db.read, *after_query(cursor, incident_id, 1000)
+                )
+                for row in rows:
+                    item = row_event(row)
+                    cursor = item.gseq or cursor
+                    yield item
+                if len(rows) == 1000:
+                    continue
+                await wake.wait(SAFETY_READ, seen)
+        finally:
+            self._notifier.unsubscribe(wake)
+
+    def alerts_version(self) -> int:
+        """How many commits this process has heard of (`AlertTable.alerts_version`)."""
+        self._listener.start()
+        return self._notifier.generation
+
+    def close(self) -> None:
+        self._listener.stop()
+        self._db.close()
+
+    def __enter__(self) -> PostgresStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@functools.lru_cache(maxsize=512)
+def _pg(query: str) -> str:
+    """A statement with `?` placeholders in psycopg's style."""
+    return query.replace("%", "%%").replace("?", "%s")
+
+
+class _Conn:
+    """A psycopg connection with the calls the shared SQL makes (`?` placeholders)."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: psycopg.Connection[Any]) -> None:
+        self.raw = raw
+
+    def execute(self, query: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        return self.raw.execute(_pg(query), tuple(params))
+
+    def executemany(self, query: str, rows: Iterable[Sequence[Any]]) -> psycopg.Cursor[Any]:
+        cursor = self.raw.cursor()
+        cursor.executemany(_pg(query), [tuple(row) for row in rows])
+        return cursor
+
+
+class _Database:
+    """The `Database` of the shared SQL on a psycopg connection pool."""
+
+    integrity_error = psycopg.IntegrityError
+    error = psycopg.Error
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+    for_update = " FOR UPDATE"
+
+    def __init__(self, url: str, password: str | None, label: str) -> None:
+        self.label = label
+        self.channel = "warroom"
+        self._pool = psycopg_pool.ConnectionPool(
+            url,
+            min_size=1,
+            max_size=POOL_SIZE,
+            kwargs=_connect_kwargs(password),
+            open=False,
+            timeout=CONNECT_TIMEOUT * 2,
+            name="warroom",
+        )
+        try:
+            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT * 2)
+        except psycopg_pool.PoolTimeout:
+            self._pool.close()
+            raise StoreUnavailable(f"{label} is unreachable; is it running?") from None
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[_Conn]:
+        with self._pool.connection() as raw:
+            yield _Conn(raw)
+
+    @contextlib.contextmanager
+    def write(self, serial: bool = True) -> Iterator[_Conn]:
+        with self._pool.connection() as raw, raw.transaction():
+            conn = _Conn(raw)
+            if serial:
+                # Locks the store's row until commit: appends run one at a time.
+                raw.execute("UPDATE store_id SET touched = touched + 1")
+            yield conn
+            if serial:
+                raw.execute(
+                    "SELECT pg_notify(%s, (SELECT COALESCE(MAX(gseq), 0) FROM events)::text)",
+                    (self.channel,),
+                )
+
+    def read(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._pool.connection() as raw:
+            return raw.execute(_pg(query), tuple(params)).fetchall()
+
+    def failure(self, error: Exception) -> Exception:
+        if isinstance(error, psycopg.OperationalError | psycopg_pool.PoolTimeout):
+            return StoreUnavailable(f"{self.label} is unreachable: {_first_line(error)}")
+        if isinstance(error, psycopg.errors.DiskFull):
+            return StoreUnavailable(f"{self.label} is out of disk space")
+        if isinstance(error, psycopg.errors.InsufficientPrivilege):
+            return StoreUnavailable(f"{self.label}: {_first_line(error)}")
+        return error
+
+    def clock_now(self, now: str) -> str:
+        return format_time(self.read("SELECT now()")[0][0])
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+class _Listener:
+    """One LISTEN connection per store in this process, in a thread of its
+    own: each notification (and each reconnection) wakes the watchers."""
+
+    def __init__(self, url: str, password: str | None, channel: str, notifier: Notifier) -> None:
+        self.url = url
+        self.password = password
+        self.channel = channel
+        self.notifier = notifier
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._listening = threading.Event()
+        self._stop = threading.Event()
+
+    def start(self) -> None:
+        """Start listening (once); returns when LISTEN has run, or after
+        CONNECT_TIMEOUT if the database cannot be reached (watchers then read
+        every SAFETY_READ seconds)."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="warroom-listen", daemon=True
+                )
+                self._thread.start()
+        self._listening.wait(CONNECT_TIMEOUT)
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread = self._thread
+        if thread is not None:
+            thread.join(SAFETY_READ * 3)
+
+    def _run(self) -> None:
+        delay = 0.1
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.url, **_connect_kwargs(self.password)) as conn:
+                    conn.execute(f'LISTEN "{self.channel}"')
+                    self._listening.set()
+                    self.notifier.notify()  # anything committed while not listening
+                    delay = 0.1
+                    while not self._stop.is_set():
+                        for _ in conn.notifies(timeout=SAFETY_READ, stop_after=64):
+                            self.notifier.notify()
+            except (psycopg.Error, OSError) as error:
+                log.warning("listening on %s: %s", self.channel, _first_line(error))
+                self._listening.set()  # watchers fall back to their safety reads
+                self._stop.wait(delay)
+                delay = min(delay * 2, 5.0)
+
+
+def _connect_kwargs(password: str | None) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": CONNECT_TIMEOUT}
+    if password is not None:
+        kwargs["password"] = password
+    return kwargs
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
