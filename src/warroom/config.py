@@ -50,7 +50,8 @@ if TYPE_CHECKING:
     from warroom.core.statuspage.config import PageConfig
 
 SITE_CONFIG = Path("/etc/warroom/config.toml")
-_SCALARS = ("db", "user", "server", "token", "token_file")
+_SCALARS = ("db", "user", "server", "token", "token_file", "password_file")
+POSTGRES_PREFIXES = ("postgresql://", "postgres://")
 TOKEN_FLAG_WARNING = (
     "warning: --token is visible to other users of this machine (ps); "
     "use WARROOM_TOKEN, --token-file FILE or token_file in the config file"
@@ -59,9 +60,11 @@ TOKEN_FLAG_WARNING = (
 
 @dataclass
 class Settings:
-    db: Path
+    db: Path  # the SQLite file (unused when db_url names PostgreSQL)
     db_is_default: bool
     user: str
+    db_url: str | None = None  # `--db postgresql://...`: the PostgreSQL store
+    password_file: Path | None = None  # its password, kept out of the URL
     server: str | None = None
     token: str | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
@@ -77,6 +80,27 @@ class Settings:
     statuspage: dict[str, Any] = field(default_factory=dict)  # the `[statuspage]` table
     public_url: str | None = None  # where the public status page is reachable
     ack_secret_ref: str | None = None  # `ack_secret`: signs pages' ack links ("env:NAME" too)
+
+    def db_password(self) -> str | None:
+        """The PostgreSQL password from `password_file` (None: libpq's own
+        PGPASSWORD or ~/.pgpass apply)."""
+        if self.password_file is None:
+            return None
+        try:
+            return self.password_file.read_text().strip() or None
+        except OSError as error:
+            raise UsageError(
+                f"password_file {self.password_file}: {error.strerror or error}"
+            ) from None
+
+    @property
+    def store_name(self) -> str:
+        """The store as messages name it: the file, or the PostgreSQL database."""
+        if self.db_url is None:
+            return str(self.db)
+        from warroom.store.postgres import describe
+
+        return describe(self.db_url)
 
     def alert_rules(self) -> Rules:
         """The alert rules: the user's file's, the site's, then the shipped defaults."""
@@ -141,6 +165,11 @@ class Settings:
         return load_oncall(documents + self.documents)
 
 
+def is_postgres_url(text: str) -> bool:
+    """Whether a `db` value names a PostgreSQL database rather than a file."""
+    return text.startswith(POSTGRES_PREFIXES)
+
+
 def default_db_path() -> Path:
     from platformdirs import user_data_dir
 
@@ -177,8 +206,8 @@ def load_settings(
         runbook_dirs += _paths(document, "runbook_dirs", path, 'of folders, e.g. ["runbooks"]')
         service_files += _paths(document, "service_files", path, 'of files, e.g. ["oncall.toml"]')
         documents.append((path, document))
-        for name in ("db", "token_file"):
-            if isinstance(document.get(name), str):
+        for name in ("db", "token_file", "password_file"):
+            if isinstance(document.get(name), str) and not is_postgres_url(document[name]):
                 relative = Path(document[name]).expanduser()
                 document[name] = str((path.parent / relative).resolve())
         merged = deep_merge(merged, document)
@@ -193,7 +222,7 @@ def load_settings(
         )
     )
     layers.append(("the command line", {k: str(flags[k]) for k in _SCALARS if flags.get(k)}))
-    for name in ("user", "db"):
+    for name in ("user", "db", "password_file"):
         for _, values in layers:
             if values.get(name):
                 merged[name] = values[name]
@@ -220,8 +249,12 @@ def load_settings(
         statuspage=statuspage,
         public_url=public_url,
         ack_secret_ref=ack_secret,
-        db=Path(db).expanduser() if db else default_db_path(),
+        db=Path(db).expanduser() if db and not is_postgres_url(db) else default_db_path(),
         db_is_default=not db,
+        db_url=db if db and is_postgres_url(db) else None,
+        password_file=(
+            Path(merged["password_file"]).expanduser() if merged.get("password_file") else None
+        ),
         user=merged.get("user") or _login_name(),
         server=merged.get("server"),
         token=merged.get("token"),

@@ -181,7 +181,7 @@ def test_bodies_over_one_mebibyte_are_413_chunked_or_not(running: Running) -> No
     detail = _error(client.post(path, json=near, headers=auth(token)), 413, "too_large")
     assert "at most 256 kB" in detail
     assert len(_events(running, incident_id)) == 1
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "db": "ok"}
 
 
 def test_reading_pages_feeds_and_a_long_poll(running: Running) -> None:

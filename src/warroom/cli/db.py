@@ -1,6 +1,7 @@
-"""`warroom db ...`: the SQLite store file itself (never through a server):
-its schema version, upgrading it, checking it, backing it up and restoring
-a backup.  The logic is the store's (`warroom.store.schema`,
+"""`warroom db ...`: the store itself (never through a server): its schema
+version, upgrading it (an SQLite file or a PostgreSQL database), and, for an
+SQLite file, checking it, backing it up and restoring a backup.  The logic
+is the store's (`warroom.store.schema`, `warroom.store.pg_schema`,
 `warroom.store.sqlite.upgrade`, `warroom.store.guard`)."""
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ if TYPE_CHECKING:
 
 def register(commands: Commands) -> None:
     sub = commands.add(
-        "db", "the SQLite store file: schema version, upgrade, check, backup, restore", db
+        "db",
+        "the store itself: schema version, upgrade; an SQLite file's check, backup, restore",
+        db,
     )
     action = actions(sub, "db_command")
     action(
         "upgrade",
-        "upgrade the --db file to this warroom's schema, in place (any command opening "
-        "an older file does it too)",
+        "upgrade the --db file or PostgreSQL database to this warroom's schema, in place "
+        "(any command opening an older file does it too; a database needs this or serve --migrate)",
     )
     action("version", "the --db file's schema version, and this warroom's").add_argument(
         "--json", action="store_true"
@@ -49,6 +52,11 @@ def db(ctx: Context, args: argparse.Namespace) -> int:
         raise UsageError(f"db {args.db_command}: works on the SQLite file: give --db, not --server")
     if args.db_command == "upgrade":
         return upgrade(ctx)
+    if ctx.settings.db_url and args.db_command in ("check", "backup", "restore"):
+        raise UsageError(
+            f"db {args.db_command} is for an SQLite file; PostgreSQL keeps its own checks and "
+            "backups (pg_dump, pg_basebackup, your provider's snapshots)"
+        )
     if args.db_command == "check":
         return check(ctx, args.json)
     if args.db_command == "backup":
@@ -109,10 +117,16 @@ def restore(ctx: Context, source: Path) -> int:
 
 
 def upgrade(ctx: Context) -> int:
-    from warroom.store.sqlite import upgrade as upgrade_file
+    if ctx.settings.db_url:
+        from warroom.store.pg_schema import create_or_upgrade
 
-    path = ctx.settings.db
-    before, after = upgrade_file(path)
+        path = ctx.settings.store_name
+        before, after = create_or_upgrade(ctx.settings.db_url, ctx.settings.db_password())
+    else:
+        from warroom.store.sqlite import upgrade as upgrade_file
+
+        path = str(ctx.settings.db)
+        before, after = upgrade_file(ctx.settings.db)
     if before == after:
         say(f"{path}: schema {after}, already current")
     else:
@@ -123,13 +137,24 @@ def upgrade(ctx: Context) -> int:
 def version(ctx: Context, as_json: bool) -> int:
     from warroom.store import schema
 
-    path = ctx.settings.db
-    found = schema.file_schema(path)
-    if found.application_id != schema.APPLICATION_ID and not found.is_new:
-        schema.check(path, found)  # another program's file: says so
-    if found.version > schema.SCHEMA_VERSION:
+    if ctx.settings.db_url:
+        from warroom.store import pg_schema
+
+        path = ctx.settings.store_name
+        found_version = pg_schema.read_version(ctx.settings.db_url, ctx.settings.db_password())
+        if found_version is None:
+            raise UsageError(pg_schema.mismatch(path, None))
+    else:
+        path = str(ctx.settings.db)
+        found = schema.file_schema(ctx.settings.db)
+        if found.application_id != schema.APPLICATION_ID and not found.is_new:
+            schema.check(ctx.settings.db, found)  # another program's file: says so
+        found_version = found.version
+    if found_version > schema.SCHEMA_VERSION:
         state = "newer than this warroom: upgrade warroom"
-    elif found.version < schema.SCHEMA_VERSION:
+    elif found_version < schema.SCHEMA_VERSION and ctx.settings.db_url:
+        state = "older: `warroom db upgrade` or `warroom serve --migrate` upgrades it"
+    elif found_version < schema.SCHEMA_VERSION:
         state = "older: `warroom db upgrade`, or any command opening it, upgrades it in place"
     else:
         state = "current"
@@ -137,11 +162,11 @@ def version(ctx: Context, as_json: bool) -> int:
         say_json(
             {
                 "path": str(path),
-                "schema": found.version,
+                "schema": found_version,
                 "warroom_schema": schema.SCHEMA_VERSION,
                 "state": state.split(":")[0],
             }
         )
     else:
-        say(f"{path}: schema {found.version} ({state}); this warroom: {schema.SCHEMA_VERSION}")
+        say(f"{path}: schema {found_version} ({state}); this warroom: {schema.SCHEMA_VERSION}")
     return 0

@@ -138,6 +138,6 @@ def notifier(ctx: Context, args: argparse.Namespace) -> int:
         rounds=rounds,
     )
     routes = ", ".join(sorted(config.routes)) or "none"
-    logger.info("notifier: %s, routes: %s", ctx.settings.db, clean_line(routes))
+    logger.info("notifier: %s, routes: %s", ctx.settings.store_name, clean_line(routes))
     sender.run(stop)
     return 0

@@ -32,7 +32,12 @@ class Parser(argparse.ArgumentParser):
 def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     default = argparse.SUPPRESS if suppress else None
     group = parser.add_argument_group("global options (before or after the command)")
-    group.add_argument("--db", metavar="PATH", default=default, help="the SQLite store file")
+    group.add_argument(
+        "--db",
+        metavar="PATH",
+        default=default,
+        help="the store: an SQLite file, or a postgresql:// URL",
+    )
     group.add_argument("--as", dest="user", metavar="NAME", default=default, help="act as NAME")
     group.add_argument("--server", metavar="URL", default=default, help="a warroom server")
     group.add_argument(

@@ -37,6 +37,11 @@ def register(commands: Commands) -> None:
         metavar="P",
         help="also serve the public status page alone (/status, /api/v2) on port P",
     )
+    sub.add_argument(
+        "--migrate",
+        action="store_true",
+        help="upgrade a PostgreSQL database of an older schema first (else serve refuses it)",
+    )
     sub.add_argument("--heartbeat", type=float, default=15.0, metavar="S", help=argparse.SUPPRESS)
 
     sub = commands.add("token", "the server's access tokens (in the --db file)", token)
@@ -72,7 +77,13 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
     from warroom.services.paging import ack_secret_of
     from warroom.store.guard import quick_check
 
-    quick_check(ctx.settings.db)  # a damaged store is refused before it serves
+    if ctx.settings.db_url:
+        if args.migrate:
+            from warroom.store.pg_schema import create_or_upgrade
+
+            create_or_upgrade(ctx.settings.db_url, ctx.settings.db_password())
+    else:
+        quick_check(ctx.settings.db)  # a damaged store is refused before it serves
     alerts = AlertConfig.from_settings(ctx.settings)  # a bad alert rule is refused here
     notify = ctx.settings.notify()  # so is a bad [[notify]] route
 

@@ -204,15 +204,18 @@ def create_app(
     )
     def healthz() -> Any:
         """`ok`: the server is up and its store answers.  `degraded` (503): the
-        store's last write failed (`reason` says why, e.g. the disk is full)."""
+        store cannot be read (`db`: unreachable) or its last write failed
+        (`reason` says why, e.g. the disk is full).  A load balancer sends no
+        requests to a replica answering 503."""
         try:
             store.last_gseq()
         except StoreUnavailable as error:
             health.noted(error)
-            return _json({"status": "degraded", "reason": "the store cannot be read"}, 503)
+            body = {"status": "degraded", "reason": "the store cannot be read", "db": "unreachable"}
+            return _json(body, 503)
         if health.reason is not None:
-            return _json({"status": "degraded", "reason": health.reason}, 503)
-        return {"status": "ok"}
+            return _json({"status": "degraded", "reason": health.reason, "db": "ok"}, 503)
+        return {"status": "ok", "db": "ok"}
 
     return app
 

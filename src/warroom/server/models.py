@@ -257,6 +257,9 @@ class WhoAmIOut(BaseModel):
 class HealthOut(BaseModel):
     status: str = Field(description="ok, or degraded")
     reason: str | None = Field(None, description="why it is degraded (no paths)")
+    db: str = Field(
+        "ok", description="ok, or unreachable: whether the store's database answers a read now"
+    )
 
 
 def catalog_document(catalog: Catalog) -> dict[str, Any]:

@@ -14,7 +14,8 @@ def open_store(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Store:
     """The server of `settings.server` (the http store, with its local outbox
     under WARROOM_OUTBOX or the user's data folder; WARROOM_FLUSH_SECONDS: how
     long a command tries to deliver before it exits, default 2), else the
-    SQLite file of `settings.db`."""
+    PostgreSQL database of `settings.db_url`, else the SQLite file of
+    `settings.db`."""
     if settings.server:
         from warroom.store.http import FLUSH_SECONDS, HTTPStore, outbox_path
 
@@ -30,6 +31,12 @@ def open_store(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Store:
             clock,
             catalog=settings.catalog(),
             flush_seconds=_seconds(os.environ.get("WARROOM_FLUSH_SECONDS"), FLUSH_SECONDS),
+        )
+    if settings.db_url:
+        from warroom.store.postgres import PostgresStore
+
+        return PostgresStore(
+            settings.db_url, settings.catalog(), clock, password=settings.db_password()
         )
     from warroom.store.sqlite import SQLiteStore
 

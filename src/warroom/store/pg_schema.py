@@ -46,7 +46,7 @@ def check(url: str, password: str | None) -> int:
     from warroom.store.postgres import describe
 
     label = describe(url)
-    found = _read_version(url, password, label)
+    found = read_version(url, password, label)
     if found == SCHEMA_VERSION:
         return found
     raise StoreUnavailable(mismatch(label, found))
@@ -68,7 +68,12 @@ def mismatch(label: str, found: int | None) -> str:
     )
 
 
-def _read_version(url: str, password: str | None, label: str) -> int | None:
+def read_version(url: str, password: str | None, label: str | None = None) -> int | None:
+    """The database's schema version (`version`), read on a connection of its own."""
+    if label is None:
+        from warroom.store.postgres import describe
+
+        label = describe(url)
     try:
         with psycopg.connect(url, **_kwargs(password)) as conn:
             return version(conn)

@@ -51,12 +51,6 @@ log = logging.getLogger(__name__)
 POOL_SIZE = 8  # connections at most, per process
 CONNECT_TIMEOUT = 5  # seconds: an unreachable database is said so, quickly
 SAFETY_READ = 1.0  # seconds between a watcher's reads when no notification comes
-PREFIXES = ("postgresql://", "postgres://")
-
-
-def is_url(text: str) -> bool:
-    """Whether a `--db` value names a PostgreSQL database rather than a file."""
-    return text.startswith(PREFIXES)
 
 
 def check_url(url: str) -> dict[str, str]:
