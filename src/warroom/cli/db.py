@@ -118,9 +118,10 @@ def restore(ctx: Context, source: Path) -> int:
 
 def upgrade(ctx: Context) -> int:
     if ctx.settings.db_url:
+        from warroom.store.open import store_name
         from warroom.store.pg_schema import create_or_upgrade
 
-        path = ctx.settings.store_name
+        path = store_name(ctx.settings)
         before, after = create_or_upgrade(ctx.settings.db_url, ctx.settings.db_password())
     else:
         from warroom.store.sqlite import upgrade as upgrade_file
@@ -139,8 +140,9 @@ def version(ctx: Context, as_json: bool) -> int:
 
     if ctx.settings.db_url:
         from warroom.store import pg_schema
+        from warroom.store.open import store_name
 
-        path = ctx.settings.store_name
+        path = store_name(ctx.settings)
         found_version = pg_schema.read_version(ctx.settings.db_url, ctx.settings.db_password())
         if found_version is None:
             raise UsageError(pg_schema.mismatch(path, None))
