@@ -237,7 +237,7 @@ def test_bad_ends_are_refused_before_anything_is_written(tmp_path: Path, pg_url:
     with pytest.raises(UsageError, match="same store"):
         copy_store(str(source), f"{tmp_path}/./source.db")
     with pytest.raises(UsageError, match=r"^--to: the PostgreSQL URL holds a password"):
-        copy_store(str(source), "postgresql://postgres:secret@127.0.0.1/test")
+        copy_store(str(tmp_path / "missing.db"), "postgresql://postgres:secret@127.0.0.1/test")
 
 
 # -- the console script ----------------------------------------------------

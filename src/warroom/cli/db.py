@@ -132,10 +132,13 @@ def restore(ctx: Context, source: Path) -> int:
 
 
 def copy(ctx: Context, source: str, target: str) -> int:
+    from warroom.config import is_postgres_url
     from warroom.core.text import clean_line
     from warroom.store.copy import copy_store
 
-    password = ctx.settings.db_password()  # password_file: for the PostgreSQL ends
+    # `password_file` is read only when an end is PostgreSQL (it is for them).
+    postgres = is_postgres_url(source) or is_postgres_url(target)
+    password = ctx.settings.db_password() if postgres else None
     with _progress_bar() as progress:
         summary = copy_store(source, target, password, progress)
     if summary.upgraded:

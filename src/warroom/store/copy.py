@@ -69,9 +69,10 @@ class Summary:
         if self.nothing:
             return f"nothing new to copy from {self.source} to {self.target}"
         events, incidents = self.rows.get("events", 0), self.rows.get("incidents", 0)
-        parts = [
-            f"{_count(events, 'event', 'events')} of {_count(incidents, 'incident', 'incidents')}"
-        ]
+        parts = []
+        if events or incidents:
+            of = _count(incidents, "incident", "incidents")
+            parts.append(f"{_count(events, 'event', 'events')} of {of}")
         for table, (one, several) in NAMED.items():
             if self.rows.get(table):
                 parts.append(_count(self.rows[table], one, several))
@@ -95,7 +96,7 @@ def copy_store(
     postgresql:// URL; `password` for the PostgreSQL ends).  UsageError for
     bad input or a destination that cannot take this store; StoreUnavailable
     when an end cannot be opened."""
-    _check_distinct(source, target)
+    _check_specs(source, target)
     src, upgraded = _open_source(source, password)
     try:
         dst = _open_target(target, password)
@@ -140,7 +141,14 @@ class _End:
         return self.store.db.read(query, params)[0]
 
 
-def _check_distinct(source: str, target: str) -> None:
+def _check_specs(source: str, target: str) -> None:
+    """Refuse a malformed URL, a URL with a password, or one store twice,
+    before either end is opened."""
+    for flag, spec in (("--from", source), ("--to", target)):
+        if is_postgres_url(spec):
+            from warroom.store.postgres import check_url
+
+            check_url(spec, flag)
     same = (
         source == target
         if is_postgres_url(source) or is_postgres_url(target)
@@ -156,9 +164,8 @@ def _open_source(spec: str, password: str | None) -> tuple[_End, str | None]:
     with the way out)."""
     if is_postgres_url(spec):
         from warroom.store import pg_schema
-        from warroom.store.postgres import PostgresStore, check_url, describe
+        from warroom.store.postgres import PostgresStore, describe
 
-        check_url(spec, flag="--from")
         label = describe(spec)
         if pg_schema.read_version(spec, password, label) == 0:
             raise StoreUnavailable(
@@ -176,9 +183,8 @@ def _open_source(spec: str, password: str | None) -> tuple[_End, str | None]:
 def _open_target(spec: str, password: str | None) -> _End:
     """The store to copy into, made or upgraded to the current schema."""
     if is_postgres_url(spec):
-        from warroom.store.postgres import PostgresStore, check_url, describe
+        from warroom.store.postgres import PostgresStore, describe
 
-        check_url(spec, flag="--to")
         store = PostgresStore(spec, password=password, migrate=True)
         return _End(store, describe(spec), True)
     from warroom.store.sqlite import SQLiteStore
