@@ -16,6 +16,7 @@ import pytest
 
 from tests.alerts.storekit import RULES, firing
 from tests.conftest import FIXED_NOW, isolated_environ
+from tests.pg import fresh_schema
 from tests.store.test_schema import RELEASE_DB
 from warroom.core.alerts.rules import AlertSettings
 from warroom.core.clock import FixedClock
@@ -139,6 +140,11 @@ def test_sqlite_to_postgres_and_back_keeps_every_row(tmp_path: Path, pg_url: str
         assert store_id(store) == source_id
         assert views(store) == before
         assert table_rows(store) == rows_before
+
+    with fresh_schema() as other_url:  # PostgreSQL to PostgreSQL too
+        assert copy_store(pg_url, other_url).rows == there.rows
+        with pg(other_url) as store:
+            assert table_rows(store) == rows_before
 
     home = copy_store(pg_url, str(back))
     assert home.rows == there.rows

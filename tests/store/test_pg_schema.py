@@ -220,6 +220,9 @@ def test_serve_refuses_an_older_and_a_newer_schema_and_migrate_upgrades(
     refused = warroom(tmp_path, "serve", "--port", "0", "--db", pg_url)
     assert refused.returncode != 0
     assert refused.stderr == f"warroom: {pg_schema.mismatch(label, 4)}\n"
+    copied = warroom(tmp_path, "db", "copy", "--from", pg_url, "--to", "copy.db")
+    assert (copied.returncode, copied.stderr) == (1, refused.stderr)  # a source is not upgraded
+    assert not (tmp_path / "copy.db").exists()
     assert pg_schema.read_version(pg_url, None) == 4  # left as it was
 
     with serving(tmp_path, "--db", pg_url, "--migrate") as url:

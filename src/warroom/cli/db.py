@@ -45,8 +45,16 @@ def register(commands: Commands) -> None:
         "id kept) from SRC into DST, each an SQLite file or a postgresql:// URL; DST is made "
         "or upgraded first; running it again copies only what DST lacks",
     )
-    copy_action.add_argument("--from", dest="source", metavar="SRC", required=True)
-    copy_action.add_argument("--to", dest="target", metavar="DST", required=True)
+    copy_action.add_argument(
+        "--from", dest="source", metavar="SRC", required=True, help="the store to copy"
+    )
+    copy_action.add_argument(
+        "--to",
+        dest="target",
+        metavar="DST",
+        required=True,
+        help="the store to copy into: new, empty, or an earlier copy of SRC",
+    )
     action(
         "check", "check the --db file: its WAL is its own, SQLite's quick_check; exit 1 if not"
     ).add_argument("--json", action="store_true")
