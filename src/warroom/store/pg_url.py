@@ -12,18 +12,19 @@ from warroom.core.errors import UsageError
 CONNECT_TIMEOUT = 5  # seconds: an unreachable database is said so, quickly
 
 
-def check_url(url: str) -> dict[str, str]:
-    """The URL's parameters; UsageError for a malformed URL or one that
-    carries a password (it would be visible in `ps` and shell history)."""
+def check_url(url: str, flag: str = "--db") -> dict[str, str]:
+    """The URL's parameters; UsageError (naming the option `flag`) for a
+    malformed URL or one that carries a password (it would be visible in
+    `ps` and shell history)."""
     try:
         params = psycopg.conninfo.conninfo_to_dict(url)
     except psycopg.ProgrammingError as error:
         raise UsageError(
-            f"--db: not a PostgreSQL URL ({error}); e.g. postgresql://HOST/DB"
+            f"{flag}: not a PostgreSQL URL ({error}); e.g. postgresql://HOST/DB"
         ) from None
     if params.get("password"):
         raise UsageError(
-            "--db: the PostgreSQL URL holds a password, which other users see in `ps`; "
+            f"{flag}: the PostgreSQL URL holds a password, which other users see in `ps`; "
             "remove it and use PGPASSWORD, a ~/.pgpass file, or `password_file` in the config file"
         )
     return {key: str(value) for key, value in params.items()}
