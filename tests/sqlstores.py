@@ -73,10 +73,15 @@ def location(store: SQLStore) -> tuple[str, str]:
     return "sqlite", str(store.path)
 
 
-def reopen(store: SQLStore) -> SQLStore:
+@contextlib.contextmanager
+def reopen(store: SQLStore) -> Iterator[SQLStore]:
     """Another store on the same database, as another process would open it."""
     engine, where = location(store)
-    return open_sql_store(engine, where, store.clock)
+    other = open_sql_store(engine, where, store.clock)
+    try:
+        yield other
+    finally:
+        other.close()
 
 
 def sql_rows(store: SQLStore, query: str) -> list[tuple[Any, ...]]:
