@@ -1,0 +1,68 @@
+"""`/healthz` of a real `warroom serve --db postgresql://...` tells a load
+balancer whether the database answers: a real TCP forwarder between the
+server and PostgreSQL is stopped (every connection cut, new ones refused),
+then started again; the server answers 503 meanwhile and recovers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.pg import fresh_schema
+from tests.server.conftest import Server
+from tests.tcpproxy import Proxy
+
+
+@pytest.fixture
+def proxied(tmp_path: Path) -> Iterator[tuple[Proxy, Server]]:
+    """A server on a fresh schema, reaching PostgreSQL through a proxy."""
+    with fresh_schema() as url:
+        place = urlsplit(url)
+        proxy = Proxy((place.hostname or "127.0.0.1", place.port or 5432)).start()
+        user = f"{place.username}@" if place.username else ""
+        through = place._replace(netloc=f"{user}127.0.0.1:{proxy.port}").geturl()
+        server = Server(through, tmp_path, args=["--migrate"])  # type: ignore[arg-type]
+        try:
+            server.start(timeout=60)
+            yield proxy, server
+        finally:
+            server.stop()
+            proxy.stop()
+
+
+def health(client: httpx.Client) -> tuple[int, dict]:
+    answer = client.get("/healthz")
+    return answer.status_code, answer.json()
+
+
+def until_healthy(client: httpx.Client, wanted: int, seconds: float = 60) -> tuple[int, dict]:
+    """The first /healthz answer with status `wanted` (the last one after `seconds`)."""
+    deadline = time.monotonic() + seconds
+    found = health(client)
+    while found[0] != wanted and time.monotonic() < deadline:
+        time.sleep(0.2)
+        found = health(client)
+    return found
+
+
+def test_healthz_says_whether_postgresql_answers_and_the_server_recovers(
+    proxied: tuple[Proxy, Server],
+) -> None:
+    proxy, server = proxied
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        assert health(client) == (200, {"status": "ok", "db": "ok"})
+
+        proxy.stop()
+        status, body = until_healthy(client, 503)
+        assert status == 503 and body["db"] == "unreachable", body
+        assert body["status"] == "degraded"
+        assert server.proc is not None and server.proc.poll() is None  # still serving
+
+        proxy.start()  # the same port again
+        assert until_healthy(client, 200) == (200, {"status": "ok", "db": "ok"})
+    assert "Traceback" not in server.log()
