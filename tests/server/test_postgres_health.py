@@ -1,10 +1,12 @@
 """`/healthz` of a real `warroom serve --db postgresql://...` tells a load
 balancer whether the database answers: a real TCP forwarder between the
 server and PostgreSQL is stopped (every connection cut, new ones refused),
-then started again; the server answers 503 meanwhile and recovers."""
+then started again; the server answers 503 meanwhile, its background work
+(the notifications' sender) says what is wrong and lives on, and it recovers."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +15,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.notify.receiver import until
 from tests.pg import fresh_schema
 from tests.server.conftest import Server
 from tests.tcpproxy import Proxy
@@ -62,7 +65,10 @@ def test_healthz_says_whether_postgresql_answers_and_the_server_recovers(
         assert status == 503 and body["db"] == "unreachable", body
         assert body["status"] == "degraded"
         assert server.proc is not None and server.proc.poll() is None  # still serving
+        # The server's sender met the outage too, and said so (it did not die).
+        until(lambda: re.search(r"notifier: .*unreachable", server.log()))
 
         proxy.start()  # the same port again
         assert until_healthy(client, 200) == (200, {"status": "ok", "db": "ok"})
-    assert "Traceback" not in server.log()
+    log = server.log()
+    assert "Traceback" not in log, log

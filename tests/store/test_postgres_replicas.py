@@ -201,6 +201,7 @@ def test_the_sender_lease_is_checked_against_the_databases_clock(
 
 APPEND = """
 import sys
+from warroom.core.clock import SYSTEM_CLOCK
 from warroom.services.incidents import declare
 from warroom.store.postgres import PostgresStore
 

@@ -62,7 +62,7 @@ class SQLDeliveries:
         # Due times on the database's clock, which claims compare them with:
         # a delivery enqueued by a process whose clock is ahead is not held
         # back.  (`created_at` stays the enqueuer's time.)
-        shift = _shift(at, self._db.clock_now(at))
+        shift = self._to_db_clock(at)
         rows = [
             (d.event_id, d.incident_id, d.route, d.target, d.kind, d.payload, d.event, at,
              shift(d.due or at))
@@ -74,10 +74,18 @@ class SQLDeliveries:
 
         return self._write(insert)
 
+    def _to_db_clock(self, now: str) -> Callable[[str], str]:
+        """Wire times of the caller's clock (whose time is `now`) moved to the
+        database's clock (`_shift`)."""
+        try:
+            return _shift(now, self._db.clock_now(now))
+        except self._db.error as error:
+            raise self._db.failure(error) from None
+
     def claim(
         self, kind: str, owner: str, now: str, lease_until: str, limit: int
     ) -> list[DeliveryRow]:
-        shift = _shift(now, self._db.clock_now(now))
+        shift = self._to_db_clock(now)
         now, lease_until = shift(now), shift(lease_until)
         # A read first: an idle sender polls without writing (a write would
         # wake every other process's watchers).
@@ -231,7 +239,7 @@ class SQLDeliveries:
             )
             return cursor
 
-        shift = _shift(now, self._db.clock_now(now))
+        shift = self._to_db_clock(now)
         now, until = shift(now), shift(until)
         return self._write(take)
 
