@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from urllib.parse import urlsplit
 
 
 class Proxy:
@@ -74,3 +75,11 @@ class Proxy:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
+
+
+def proxied(url: str) -> tuple[Proxy, str]:
+    """A started proxy to the server of the PostgreSQL `url`, and the URL through it."""
+    place = urlsplit(url)
+    proxy = Proxy((place.hostname or "127.0.0.1", place.port or 5432)).start()
+    user = f"{place.username}@" if place.username else ""
+    return proxy, place._replace(netloc=f"{user}127.0.0.1:{proxy.port}").geturl()

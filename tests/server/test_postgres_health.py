@@ -10,7 +10,6 @@ import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -18,17 +17,14 @@ import pytest
 from tests.notify.receiver import until
 from tests.pg import fresh_schema
 from tests.server.conftest import Server
-from tests.tcpproxy import Proxy
+from tests.tcpproxy import Proxy, proxied
 
 
 @pytest.fixture
-def proxied(tmp_path: Path) -> Iterator[tuple[Proxy, Server]]:
+def behind_proxy(tmp_path: Path) -> Iterator[tuple[Proxy, Server]]:
     """A server on a fresh schema, reaching PostgreSQL through a proxy."""
     with fresh_schema() as url:
-        place = urlsplit(url)
-        proxy = Proxy((place.hostname or "127.0.0.1", place.port or 5432)).start()
-        user = f"{place.username}@" if place.username else ""
-        through = place._replace(netloc=f"{user}127.0.0.1:{proxy.port}").geturl()
+        proxy, through = proxied(url)
         server = Server(through, tmp_path, args=["--migrate"])  # type: ignore[arg-type]
         try:
             server.start(timeout=60)
@@ -54,9 +50,9 @@ def until_healthy(client: httpx.Client, wanted: int, seconds: float = 60) -> tup
 
 
 def test_healthz_says_whether_postgresql_answers_and_the_server_recovers(
-    proxied: tuple[Proxy, Server],
+    behind_proxy: tuple[Proxy, Server],
 ) -> None:
-    proxy, server = proxied
+    proxy, server = behind_proxy
     with httpx.Client(base_url=server.url, timeout=30) as client:
         assert health(client) == (200, {"status": "ok", "db": "ok"})
 

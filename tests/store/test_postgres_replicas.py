@@ -26,6 +26,8 @@ import pytest
 
 from tests.notify.receiver import until
 from tests.sqlstores import emptied
+from tests.tcpproxy import proxied
+from warroom.core.errors import StoreUnavailable
 from warroom.core.events import Event
 from warroom.core.times import format_time
 from warroom.services.notify import Delivery, enqueue
@@ -259,3 +261,23 @@ def test_a_watcher_whose_notifications_are_lost_still_sees_every_event(
         events = watching.result(timeout=120)
     assert [event.actor for event in events] == ["other-process"] * 4
     assert store._notifier.generation == heard  # found by its safety reads alone
+
+
+def test_a_watch_whose_database_goes_away_ends_saying_so_in_one_line(url: str) -> None:
+    proxy, through = proxied(url)
+    try:
+        with PostgresStore(through) as store:
+
+            async def follow() -> None:
+                async for _event in store.watch(0):
+                    pass
+
+            with ThreadPoolExecutor(1) as pool:
+                watching = pool.submit(asyncio.run, follow())
+                store._listener.start()
+                proxy.stop()
+                with pytest.raises(StoreUnavailable, match="unreachable") as raised:
+                    watching.result(timeout=90)
+        assert "\n" not in str(raised.value)
+    finally:
+        proxy.stop()

@@ -96,8 +96,8 @@ class PostgresStore(SQLStore):
         try:
             while True:
                 seen = wake.generation
-                rows = await asyncio.to_thread(
-                    self._db.read, *after_query(cursor, incident_id, 1000)
+                rows = await asyncio.to_thread(  # (trouble raised as StoreUnavailable)
+                    self._read, *after_query(cursor, incident_id, 1000)
                 )
                 for row in rows:
                     item = row_event(row)
