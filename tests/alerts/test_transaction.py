@@ -3,6 +3,8 @@ one request commit together; one request of a transaction fails alone."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from tests.alerts.storekit import RULES, firing, kinds
 from tests.sqlstores import sql_rows
 from warroom.core.alerts.rules import AlertSettings
@@ -64,3 +66,32 @@ def test_one_request_fails_alone_and_the_others_of_its_transaction_commit(
         e.gseq or 0 for e in sql_store.events(inc1.id)
     )
     assert sql_store.last_gseq() == 5
+
+
+def clashing(*alerts):
+    """A request whose last write breaks a constraint of the database (a
+    second row for one alert instance): the engine's own error, mid-transaction."""
+    inner = request(*alerts)
+
+    def run(tx: AlertTransaction) -> Outcome:
+        outcome = inner(tx)
+        stored = tx.latest(alerts[0].source, alerts[0].key)
+        assert stored is not None
+        tx.put_alert(replace(stored, id="f" * len(stored.id)))  # same (source, key, starts_at)
+        return outcome
+
+    return run
+
+
+def test_a_request_the_database_refuses_fails_alone_and_the_next_ones_commit(
+    sql_store: SQLStore,
+) -> None:
+    """PostgreSQL aborts the whole transaction at an error unless it is rolled
+    back to the request's savepoint; SQLite does not: both end the same."""
+    results = sql_store.alert_requests(
+        [request(firing("a")), clashing(firing("b")), request(firing("c"))]
+    )
+    assert isinstance(results[1], sql_store.db.integrity_error)
+    assert [r.ingested.incidents for r in (results[0], results[2])] == [["INC-1"], ["INC-1"]]
+    assert sorted(r.key for r in sql_store.alert_rows("all")) == ["a", "c"]
+    assert kinds(sql_store, "INC-1") == ["declared", "alert_fired", "alert_fired"]
