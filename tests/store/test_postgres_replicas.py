@@ -148,6 +148,31 @@ def test_a_delivery_enqueued_by_a_process_whose_clock_is_ahead_is_due_at_once(
     assert [row.event_id for row in claimed] == ["event-1"]
 
 
+def test_retries_set_by_a_process_whose_clock_is_off_come_when_it_meant(
+    url: str, store: PostgresStore
+) -> None:
+    enqueue(store, [delivery(1), delivery(2)])
+    queue = store.deliveries()
+    behind, ahead = real_now() - FAR, real_now() + FAR
+    lease = timedelta(minutes=5)
+    slow = queue.claim("notify", "slow-clock", wire(behind), wire(behind + lease), 1)
+    fast = queue.claim("notify", "fast-clock", wire(ahead), wire(ahead + lease), 1)
+    # Each retries in its own clock's terms: in 10 minutes, and in one second.
+    queue.failed_attempt([slow[0].id], "slow-clock", "refused", wire(behind + lease * 2), False)
+    queue.failed_attempt(
+        [fast[0].id], "fast-clock", "refused", wire(ahead + timedelta(seconds=1)), False
+    )
+    with PostgresStore(url) as other:
+
+        def due(owner: str = "right-clock") -> list:
+            now = real_now()
+            return other.deliveries().claim("notify", owner, wire(now), wire(now + lease), 10)
+
+        [retried] = until(due, timeout=60)  # the one-second retry (not in 2 h)
+        assert retried.id == fast[0].id
+        assert due("another") == []  # the 10-minute one is not due (it was not "2 h ago")
+
+
 def test_the_sender_lease_is_held_by_one_of_two_contenders_at_a_time(
     url: str, store: PostgresStore
 ) -> None:

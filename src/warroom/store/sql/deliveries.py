@@ -42,6 +42,10 @@ class SQLDeliveries:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Each claimer's clock as its last claim found it: the retry times it
+        # gives later (`failed_attempt`, `release`) move to the database's
+        # clock the same way, so a wrong clock neither delays nor hurries them.
+        self._clocks: dict[str, Callable[[str], str]] = {}
 
     def _write(self, work: Callable[[Connection], T], serial: bool = False) -> T:
         try:
@@ -85,7 +89,7 @@ class SQLDeliveries:
     def claim(
         self, kind: str, owner: str, now: str, lease_until: str, limit: int
     ) -> list[DeliveryRow]:
-        shift = self._to_db_clock(now)
+        shift = self._clocks[owner] = self._to_db_clock(now)
         now, lease_until = shift(now), shift(lease_until)
         # A read first: an idle sender polls without writing (a write would
         # wake every other process's watchers).
@@ -143,13 +147,21 @@ class SQLDeliveries:
             owner,
             "state = ?, attempts = attempts + 1, last_error = ?, next_try = ?,"
             " lease_owner = NULL, lease_until = NULL",
-            ("failed" if give_up else "pending", error, next_try),
+            ("failed" if give_up else "pending", error, self._db_time(owner, next_try)),
         )
 
     def release(self, ids: Sequence[int], owner: str, next_try: str) -> int:
         return self._update(
-            ids, owner, "next_try = ?, lease_owner = NULL, lease_until = NULL", (next_try,)
+            ids,
+            owner,
+            "next_try = ?, lease_owner = NULL, lease_until = NULL",
+            (self._db_time(owner, next_try),),
         )
+
+    def _db_time(self, owner: str, moment: str) -> str:
+        """`moment` of `owner`'s clock on the database's (as of its last claim)."""
+        shift = self._clocks.get(owner)
+        return shift(moment) if shift is not None else moment
 
     def sent_since(self, route: str, target: str, since: str) -> list[str]:
         rows = self._read(
