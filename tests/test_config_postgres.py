@@ -71,7 +71,6 @@ def one_line_error(result: Result, code: int) -> str:
 def test_a_db_flag_with_a_postgresql_url_selects_postgresql(tmp_path: Path) -> None:
     settings = load_settings({"db": URL}, env_for(tmp_path, WARROOM_DB=str(tmp_path / "x.db")))
     assert settings.db_url == URL and settings.server is None
-    assert settings.store_name == "PostgreSQL db.example:5433/incidents"
 
 
 @pytest.mark.parametrize("url", [URL, "postgres://warroom@db.example/incidents"])
