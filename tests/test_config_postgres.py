@@ -26,6 +26,7 @@ from tests.conftest import Result, isolated_environ
 from tests.pg import fresh_schema
 from warroom.config import load_settings
 from warroom.core.errors import UsageError
+from warroom.store import pg_schema
 
 URL = "postgresql://warroom@db.example:5433/incidents?target_session_attrs=read-write"
 
@@ -152,8 +153,7 @@ def test_commands_use_postgresql_from_the_flag_the_environment_and_the_file(
     tmp_path: Path,
 ) -> None:
     with fresh_schema() as url:
-        made = run(tmp_path, "db", "upgrade", "--db", url)
-        assert made.returncode == 0, made.stderr
+        pg_schema.create_or_upgrade(url, None)
         declared = run(tmp_path, "declare", "Checkout 502s", "--sev", "2", "--db", url)
         assert declared.returncode == 0, declared.stderr
         (tmp_path / "config.toml").write_text(f'db = "{url}"\n')
