@@ -20,9 +20,9 @@ def register(commands: Commands) -> None:
         "notify", "pages and notifications: their deliveries, a test message", notify
     )
     action = actions(sub, "notify_command")
-    status = action("status", "deliveries pending and failed (--all: sent ones too)")
+    status = action("status", "deliveries pending and failed (--all: sent and cancelled ones too)")
     status.add_argument("--failed", action="store_true", help="failed deliveries only")
-    status.add_argument("--all", action="store_true", help="sent ones too")
+    status.add_argument("--all", action="store_true", help="sent and cancelled ones too")
     status.add_argument("--limit", type=int, default=200, metavar="N", help="at most N (200)")
     status.add_argument(
         "--json",

@@ -7,10 +7,18 @@ notifier --db FILE` on its own).
   dead sender) or is dropped (a clean stop).
 - Routing: the active sender reads the event log after its cursor (kept in
   the lease row), enqueues each event's deliveries (`router`), then moves
-  the cursor: an event routed twice adds nothing.  A new store's sender
-  starts at the log's end (events from before any sender are not sent).
+  the cursor: an event routed twice adds nothing.  A sender that was down
+  catches up from the cursor, however long ago.  A store's first sender
+  starts at the first event recorded in the last `CATCH_UP` (an hour): an
+  incident declared while no sender ever ran is still told (and paged: see
+  `started_from`), but a store's old history is not sent on first start.
+- `started_from`: the cursor the sender started routing from when it became
+  active; the escalation runner pages never-paged incidents declared after
+  it, however long ago (`warroom.services.paging`).
 - Delivering: pages and notifications are two queues, each worked by its own
-  thread, so a storm of notifications never delays a page.  Deliveries are
+  thread, so a storm of notifications never delays a page.  A page whose
+  incident is acknowledged or no longer open when it is claimed is cancelled,
+  not sent (a level-2 page waiting for a retry stops at `warroom ack`).  Deliveries are
   claimed with a lease (`claim_seconds`) and marked sent right after each
   send: a sender killed mid-queue leaves at most the one in flight to be sent
   twice; its other claims expire and are sent by the next.
@@ -35,8 +43,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from warroom.core.clock import SYSTEM_CLOCK, Clock
-from warroom.core.errors import WarroomError
+from warroom.core.errors import NotFound, WarroomError
 from warroom.core.events import make_event
+from warroom.core.incident import Incident
 from warroom.core.notify import NotifyConfig, digest
 from warroom.core.times import format_time, parse_wire_time
 from warroom.services.notify import delivery_queue
@@ -53,6 +62,7 @@ LEASE_SECONDS = 15.0  # the sender lease; renewed every third of it
 CLAIM_SECONDS = 60.0  # a claimed delivery's lease (longer than any one send takes)
 CLAIM_BATCH = 200
 WINDOW = timedelta(minutes=1)  # of max_per_minute
+CATCH_UP = timedelta(hours=1)  # a store's first sender routes the events recorded this recently
 REMINDER_EVERY = timedelta(seconds=5)  # overdue updates looked for at most this often
 _NAMESPACE = uuid.UUID("0b6f7a52-8e1d-4c3a-9f5e-71d2c4a8e6b0")
 
@@ -62,6 +72,22 @@ Sink = Callable[[str, str], None]  # (target, text) -> None; for `notify test` a
 def backoff(attempts: int) -> float:
     """Seconds before the next try after `attempts` failed ones."""
     return min(MAX_RETRY, FIRST_RETRY * 2 ** max(0, attempts - 1))
+
+
+def catch_up_start(store: Store, since: datetime) -> int:
+    """The cursor (gseq) after which every event was recorded at or after
+    `since`: a store's first sender routes from there.  A binary search over
+    gseq (recorded times follow commit order), a few one-event reads."""
+    low, high = 0, store.last_gseq()
+    while low < high:
+        middle = (low + high) // 2
+        following = store.events_after(middle, limit=1)
+        recorded = following[0].recorded_at if following else None
+        if recorded is None or recorded >= since:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def owner_name() -> str:
@@ -101,6 +127,9 @@ class Sender:
         self.active = threading.Event()  # holding the sender lease
         self.wake = threading.Event()  # something new to route or send
         self._cursor: int | None = None
+        # Where routing started when this sender became active (None: standing
+        # by): the paging runner pages incidents declared after it.
+        self.started_from: int | None = None
         self._states = States(store)
         self._renewed: datetime | None = None
         self._reminded: datetime | None = None
@@ -120,13 +149,15 @@ class Sender:
             self._standing_by = True
             self.active.clear()
             self._cursor = None
+            self.started_from = None
             return False
-        if cursor < 0:  # a new store's first sender: from the log's end
-            cursor = self.store.last_gseq()
+        if cursor < 0:  # a new store's first sender: the last hour's events
+            cursor = catch_up_start(self.store, now - CATCH_UP)
             self.queue.set_cursor(self.owner, cursor)
         if not self.active.is_set():
             log.info("notifier: active sender for the store (%s)", self.owner)
             self._standing_by = False
+            self.started_from = cursor
         if not self.config.routes and cursor != self.store.last_gseq():
             # Nothing to route: keep the cursor at the end (one write per
             # renewal), so routes added later start from then, not from here.
@@ -181,6 +212,9 @@ class Sender:
             format_time(now + self.claim_lease),
             CLAIM_BATCH,
         )
+        handled = len(rows)
+        if kind == "page":
+            rows = self._without_moot_pages(rows)
         groups: dict[tuple[str, str], list[DeliveryRow]] = defaultdict(list)
         for row in rows:
             groups[(row.route, row.target)].append(row)
@@ -189,7 +223,21 @@ class Sender:
                 self._one_by_one(group)
             else:
                 self._limited(route, target, group)
-        return len(rows)
+        return handled
+
+    def _without_moot_pages(self, rows: Sequence[DeliveryRow]) -> list[DeliveryRow]:
+        """The claimed pages still worth sending; those of an incident that is
+        acknowledged or no longer open are cancelled (the reason kept)."""
+        reasons: dict[str, str | None] = {}
+        for incident_id in {row.incident_id for row in rows}:
+            try:
+                reasons[incident_id] = moot_reason(self.store.incident(incident_id), self.store)
+            except NotFound:
+                reasons[incident_id] = None
+        for reason in {r for r in reasons.values() if r is not None}:
+            ids = [row.id for row in rows if reasons[row.incident_id] == reason]
+            self.queue.cancel(ids, self.owner, reason)
+        return [row for row in rows if reasons[row.incident_id] is None]
 
     def _limited(self, route: str, target: str, group: list[DeliveryRow]) -> None:
         """Send a route's claimed deliveries to one target within its rate:
@@ -315,6 +363,15 @@ class Sender:
             if not handled:
                 self.wake.wait(self.poll)
                 self.wake.clear()
+
+
+def moot_reason(incident: Incident, store: Store) -> str | None:
+    """Why a page for `incident` need not go out any more (None: it must)."""
+    if incident.acked_by is not None:
+        return f"not sent: {incident.ref} was acknowledged by {incident.acked_by}"
+    if not incident.is_open(store.catalog):
+        return f"not sent: {incident.ref} is {incident.status}"
+    return None
 
 
 def _health_key(row: DeliveryRow) -> str:
