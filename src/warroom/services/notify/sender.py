@@ -23,9 +23,12 @@ notifier --db FILE` on its own).
   send: a sender killed mid-queue leaves at most the one in flight to be sent
   twice; its other claims expire and are sent by the next.
 - A failed send is retried from 1 s, doubling, at most 30 s apart, until
-  `give_up_minutes` after it was asked for; then it is failed.  The first
-  failure of a route (to a target) writes one `delivery_failing` entry on the
-  incident's timeline, its next success one `delivery_recovered`.
+  `give_up_minutes` after it was asked for; then it is failed.  While a
+  route (to a target) fails, each incident whose message it failed to carry
+  gets one `delivery_failing` entry on its timeline, and one
+  `delivery_recovered` at the route's next success (so does every open
+  incident still marked failing on that route, told by a sender before a
+  restart).
 - Each route sends at most `max_per_minute` messages a minute to each
   target; what is over goes out as one digest when there is room.
 """
@@ -43,9 +46,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from warroom.core.clock import SYSTEM_CLOCK, Clock
-from warroom.core.errors import NotFound, WarroomError
+from warroom.core.errors import Conflict, NotFound, WarroomError
 from warroom.core.events import make_event
 from warroom.core.incident import Incident
+from warroom.core.kinds.delivery import failing_key
 from warroom.core.notify import NotifyConfig, digest
 from warroom.core.times import format_time, parse_wire_time
 from warroom.services.notify import delivery_queue
@@ -134,6 +138,8 @@ class Sender:
         self._renewed: datetime | None = None
         self._reminded: datetime | None = None
         self._standing_by = False
+        # health key -> (since when it is failing, the incidents told so)
+        self._failing: dict[str, tuple[str, set[str]]] = {}
 
     # -- the lease and routing ----------------------------------------------
 
@@ -289,10 +295,23 @@ class Sender:
             return False
         now = self.clock.now()
         self.queue.sent(ids, self.owner, format_time(now), first.id if len(rows) > 1 else None)
-        since = self.queue.route_recovered(_health_key(first))
-        if since is not None:
-            self._timeline(first, "delivery_recovered", since, {})
+        key = _health_key(first)
+        since = self.queue.route_recovered(key)
+        period, told = self._failing.pop(key, (since, set()))
+        if period is not None:
+            for incident_id in sorted(told | self._marked_failing(first)):
+                self._timeline(incident_id, first, "delivery_recovered", period, {})
         return True
+
+    def _marked_failing(self, row: DeliveryRow) -> set[str]:
+        """The open incidents whose state says `row`'s route and target are
+        failing (told by this sender or one before it)."""
+        key = failing_key({"route": row.route, "target": shown(row.target)})
+        try:
+            return {i.id for i in self.store.incidents() if key in i.failing_deliveries}
+        except WarroomError as error:
+            log.warning("notifier: could not read the incidents: %s", error)
+            return set()
 
     def _failed(self, rows: Sequence[DeliveryRow], error: str) -> None:
         now = self.clock.now()
@@ -304,19 +323,29 @@ class Sender:
         for (attempts, give_up), ids in by_attempts.items():
             retry = format_time(now + timedelta(seconds=backoff(attempts)))
             self.queue.failed_attempt(ids, self.owner, error, retry, give_up)
-        first = rows[0]
-        since = format_time(now)
-        if self.queue.route_failing(_health_key(first), since, error):
-            self._timeline(first, "delivery_failing", since, {"error": error})
+        key = _health_key(rows[0])
+        started = self.queue.route_failing(key, format_time(now), error)
+        if started or key not in self._failing:
+            self._failing[key] = (format_time(now), set())
+        period, told = self._failing[key]
+        for row in rows:
+            if row.incident_id not in told:
+                told.add(row.incident_id)
+                self._timeline(row.incident_id, row, "delivery_failing", period, {"error": error})
 
-    def _timeline(self, row: DeliveryRow, kind: str, since: str, extra: dict) -> None:
-        """The route's entry on the incident's timeline (one per change: its
-        id comes from the route, the target and since when it failed)."""
-        cause = f"{kind}:{_health_key(row)}:{since}"
+    def _timeline(
+        self, incident_id: str, row: DeliveryRow, kind: str, since: str, extra: dict
+    ) -> None:
+        """The route's entry on an incident's timeline (one per change and
+        incident: its id comes from the route, the target, since when it
+        failed and the incident; one already written is left as it is)."""
+        cause = f"{kind}:{_health_key(row)}:{since}:{incident_id}"
         data = {"route": row.route, "target": shown(row.target), **extra}
         try:
-            event = make_event(row.incident_id, kind, ACTOR, data, occurred_at=self.clock.now())
+            event = make_event(incident_id, kind, ACTOR, data, occurred_at=self.clock.now())
             self.store.append(replace(event, id=str(uuid.uuid5(_NAMESPACE, cause))))
+        except Conflict:
+            pass  # written before this sender restarted
         except (WarroomError, ValueError) as error:
             log.warning("notifier: could not record %s on the timeline: %s", kind, error)
 
