@@ -2,7 +2,7 @@
 failed to carry: one `delivery_failing` entry each (however many retries),
 one `delivery_recovered` each when it works again, and the incident's state
 says which routes are failing meanwhile (what the TUI marks), so a sender
-restarted in between still tells each of them when it works again.  Real SQLite
+restarted in between tells none of them twice and each when it works again.  Real SQLite
 file, real Apprise to a receiver on 127.0.0.1, the sender driven step by step."""
 
 from __future__ import annotations
@@ -65,7 +65,13 @@ def test_a_restarted_sender_tells_the_incident_of_the_success(
     clock = FixedClock(datetime.now(UTC))
     with SQLiteStore(tmp_path / "warroom.db", clock=clock) as store:
         _, ids = failing(store, receiver, clock)
+        receiver.stop()  # still down when the sender restarts
         restarted = chat_sender(store, receiver, clock)
+        assert restarted.deliver("notify") == 2
+        for incident_id in ids:  # no second "failing" entry
+            assert entries(store, incident_id) == ["delivery_failing"]
+        receiver.start()
+        clock.advance(seconds=31)
         assert restarted.deliver("notify") == 2
         assert len(receiver.wait_for(2)) == 2
         for incident_id in ids:  # the state the earlier sender left says who to tell

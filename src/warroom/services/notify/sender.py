@@ -331,7 +331,19 @@ class Sender:
         for row in rows:
             if row.incident_id not in told:
                 told.add(row.incident_id)
-                self._timeline(row.incident_id, row, "delivery_failing", period, {"error": error})
+                if not self._marked(row):
+                    self._timeline(
+                        row.incident_id, row, "delivery_failing", period, {"error": error}
+                    )
+
+    def _marked(self, row: DeliveryRow) -> bool:
+        """Whether `row`'s incident already says its route and target are
+        failing (told by a sender before this one restarted)."""
+        key = failing_key({"route": row.route, "target": shown(row.target)})
+        try:
+            return key in self.store.incident(row.incident_id).failing_deliveries
+        except WarroomError:
+            return False
 
     def _timeline(
         self, incident_id: str, row: DeliveryRow, kind: str, since: str, extra: dict
