@@ -70,7 +70,7 @@ def _status(ctx: Context, args: argparse.Namespace) -> int:
 def _line(row: dict[str, Any]) -> str:
     error = f"  {row['last_error']}" if row["last_error"] and row["state"] != "sent" else ""
     return (
-        f"{row['id']:>6}  {row['state']:<7} {row['kind']:<6} {row['incident']:<8} "
+        f"{row['id']:>6}  {row['state']:<9} {row['kind']:<6} {row['incident']:<8} "
         f"{row['route']}  {row['target']}  tries {row['attempts']}{error}"
     )
 
