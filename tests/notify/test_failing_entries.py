@@ -41,7 +41,9 @@ def failing(store: SQLiteStore, receiver: Receiver, clock: FixedClock) -> tuple[
         clock.advance(seconds=31)
     for incident_id in ids:
         assert entries(store, incident_id) == ["delivery_failing"]
-        assert store.incident(incident_id).failing_deliveries == ["chat json://***"]
+        state = store.incident(incident_id)
+        assert state.failing_deliveries == ["chat json://***"]
+        assert state.to_public(store.catalog)["failing_deliveries"] == ["chat json://***"]
     receiver.start()
     return sender, ids
 

@@ -238,6 +238,7 @@ class Incident:
                 "acknowledged_at": format_time(self.acked_at) if self.acked_at else None,
                 "exhausted_at": format_time(self.exhausted_at) if self.exhausted_at else None,
             },
+            "failing_deliveries": list(self.failing_deliveries),  # "ROUTE TARGET" (masked)
         }
 
 
