@@ -99,7 +99,7 @@ def main(count: int) -> None:
         env=env,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(1.5)  # the notifier takes the lease and starts at the log's end
+    time.sleep(1.5)  # the notifier takes the lease (the declaration it catches up: no route)
     log = folder / "writer.jsonl"
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(db), incident_id, str(count), str(log)]

@@ -170,4 +170,6 @@ def ready_for(kind: str) -> Log:
         log.add("followup_done", SAMPLES["followup_done"])
     if kind == "alert_resolved":
         log.add("alert_fired", SAMPLES["alert_fired"], actor="alerts:alertmanager")
+    if kind == "delivery_recovered":
+        log.add("delivery_failing", SAMPLES["delivery_failing"], actor="notifier")
     return log

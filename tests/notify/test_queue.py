@@ -93,3 +93,23 @@ def test_deliveries_by_event_and_whether_a_sender_runs(sql_store: SQLStore, cloc
     assert sender_running(sql_store, clock)
     clock.advance(minutes=2)
     assert not sender_running(sql_store, clock)  # its lease ran out: it died
+
+
+def test_a_claimed_page_can_be_cancelled_by_its_holder_only(sql_store: SQLStore, clock) -> None:
+    """`cancel` (a page made moot by an acknowledgement) on both SQL engines:
+    only the holder's claimed rows, kept with the reason, never pending again."""
+    store = sql_store
+    enqueue(store, [_delivery(1, kind="page"), _delivery(2, kind="page")], clock)
+    queue = delivery_queue(store)
+    claimed = queue.claim("page", "a", T0, T1, 10)
+    ids = [row.id for row in claimed]
+    assert queue.cancel(ids, "b", "not sent: INC-1 was acknowledged by dana") == 0
+    assert queue.cancel(ids[:1], "a", "not sent: INC-1 was acknowledged by dana") == 1
+    assert queue.sent(ids[:1], "a", T0) == 0  # cancelled stays cancelled
+    (cancelled,) = queue.rows(("cancelled",))
+    assert (cancelled.id, cancelled.last_error) == (
+        ids[0],
+        "not sent: INC-1 was acknowledged by dana",
+    )
+    assert queue.claim("page", "b", T0, T1, 10) == []  # a holds the other
+    assert [r.id for r in queue.rows(("pending",))] == ids[1:]  # never pending again

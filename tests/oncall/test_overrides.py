@@ -183,7 +183,9 @@ def test_overrides_over_a_server_are_kept_in_its_store(tmp_path: Path) -> None:
 
     db = tmp_path / "server.db"
     token = make_token(db, "erik", "responder")
-    server = Server(db, tmp_path).start()
+    services = str(data_path("services.toml"))
+    (tmp_path / "config.toml").write_text(f"service_files = [{services!r}]\n".replace("'", '"'))
+    server = Server(db, tmp_path).start()  # its on-call tables: the sample's
     try:
         cli = Cli(tmp_path, isolated_environ(tmp_path, db=False))
         cli.env.update(

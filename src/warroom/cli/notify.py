@@ -20,9 +20,9 @@ def register(commands: Commands) -> None:
         "notify", "pages and notifications: their deliveries, a test message", notify
     )
     action = actions(sub, "notify_command")
-    status = action("status", "deliveries pending and failed (--all: sent ones too)")
+    status = action("status", "deliveries pending and failed (--all: sent and cancelled ones too)")
     status.add_argument("--failed", action="store_true", help="failed deliveries only")
-    status.add_argument("--all", action="store_true", help="sent ones too")
+    status.add_argument("--all", action="store_true", help="sent and cancelled ones too")
     status.add_argument("--limit", type=int, default=200, metavar="N", help="at most N (200)")
     status.add_argument(
         "--json",
@@ -70,7 +70,7 @@ def _status(ctx: Context, args: argparse.Namespace) -> int:
 def _line(row: dict[str, Any]) -> str:
     error = f"  {row['last_error']}" if row["last_error"] and row["state"] != "sent" else ""
     return (
-        f"{row['id']:>6}  {row['state']:<7} {row['kind']:<6} {row['incident']:<8} "
+        f"{row['id']:>6}  {row['state']:<9} {row['kind']:<6} {row['incident']:<8} "
         f"{row['route']}  {row['target']}  tries {row['attempts']}{error}"
     )
 

@@ -99,6 +99,7 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
         ack_secret=ack_secret_of(ctx.settings, ctx.store),
         notify=notify,
         rounds=_escalation(ctx),
+        oncall=ctx.settings.oncall(),
     )
 
 

@@ -112,6 +112,9 @@ class Incident:
     exhausted_at: datetime | None = None  # every level paged, nobody acknowledged
     nobody_paged: bool = False  # no escalation policy: the timeline says so
     drill_pages: bool = False  # a drill whose declaration asks for real pages
+    # Routes whose deliveries for this incident are failing now ("ROUTE TARGET",
+    # the target masked), from the sender's delivery_failing/recovered entries.
+    failing_deliveries: list[str] = field(default_factory=list)
 
     @property
     def unacknowledged(self) -> bool:
@@ -235,6 +238,7 @@ class Incident:
                 "acknowledged_at": format_time(self.acked_at) if self.acked_at else None,
                 "exhausted_at": format_time(self.exhausted_at) if self.exhausted_at else None,
             },
+            "failing_deliveries": list(self.failing_deliveries),  # "ROUTE TARGET" (masked)
         }
 
 

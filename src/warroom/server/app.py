@@ -26,6 +26,7 @@ from warroom.core.clock import SYSTEM_CLOCK, Clock
 from warroom.core.errors import StoreUnavailable, UsageError
 from warroom.core.events import Event
 from warroom.core.notify import NotifyConfig
+from warroom.core.oncall.model import OnCall
 from warroom.core.statuspage.config import PageConfig
 from warroom.server.alert_routes import PAGERDUTY_PATH, add_alert_routes
 from warroom.server.alerts import AlertConfig, AlertDesk
@@ -109,6 +110,7 @@ def create_app(
     ack_secret: str | None = None,
     notify: NotifyConfig | None = None,
     rounds: Sequence[Callable[[Any], object]] = (),  # each gets the Sender
+    oncall: OnCall | None = None,
 ) -> FastAPI:
     """The application over `store` (a Store, or the path of an SQLite file,
     which the app then opens and closes).  `heartbeat`: seconds between SSE
@@ -121,7 +123,8 @@ def create_app(
     the pages' ack links (`/ack/TOKEN`; none without it); `notify`: the
     `[[notify]]` routes: given, the app runs the store's sender in the
     background (`warroom.services.notify.sender`; a standby while another
-    sender is active), with `rounds` (the escalation runner) in its loop."""
+    sender is active), with `rounds` (the escalation runner) in its loop;
+    `oncall`: the on-call tables posted overrides are checked against."""
     owned = not isinstance(store, Store)
     if owned:
         from warroom.store.sqlite import SQLiteStore
@@ -186,7 +189,7 @@ def create_app(
     _add_routes(app.router, store, tokens, hub, writer, heartbeat, max_wait)
     add_alert_routes(app.router, desk, tokens)
     add_delivery_routes(app.router, store, tokens)
-    add_oncall_routes(app.router, store, tokens, clock)
+    add_oncall_routes(app.router, store, tokens, clock, oncall)
     add_public_routes(app.router, site, pinger, heartbeat)
     add_room_routes(app.router, store, tokens, hub, heartbeat, public_url)
     if ack_secret:

@@ -1,8 +1,10 @@
 """The on-call overrides kept in the server's store: GET (viewers too), POST
 and DELETE (responders and admins) /api/v1/oncall/overrides, so `warroom
 oncall` over --server reads them and `warroom oncall override` writes them.
-The client checks the schedule and person against its on-call tables; the
-actor is the token's name.
+The server checks a posted override by the same rules as a local store
+(`services.oncall.add_override`) against its own on-call tables: an unknown
+schedule or person is a 422 naming it (an alias is stored as the person's
+name).  The actor is the token's name.
 
 (No `from __future__ import annotations`: FastAPI must see the annotations.)
 """
@@ -16,11 +18,12 @@ from pydantic import BaseModel
 
 from warroom.core.clock import Clock
 from warroom.core.errors import NotFound, UsageError
+from warroom.core.oncall.model import OnCall
 from warroom.core.times import format_time, parse_wire_time
 from warroom.server.auth import requirement
 from warroom.server.errors import error_responses
 from warroom.server.tokens import READ, WRITE, TokenInfo, TokenStore
-from warroom.services.oncall import override_table
+from warroom.services.oncall import add_override, override_table
 from warroom.store.base import Store
 
 API = "/api/v1"
@@ -47,8 +50,12 @@ class OverrideIn(BaseModel):
     ends_at: str
 
 
-def add_oncall_routes(router: APIRouter, store: Store, tokens: TokenStore, clock: Clock) -> None:
-    """The overrides endpoints on `router`."""
+def add_oncall_routes(
+    router: APIRouter, store: Store, tokens: TokenStore, clock: Clock, oncall: OnCall | None = None
+) -> None:
+    """The overrides endpoints on `router`; `oncall`: the server's on-call
+    tables, which a posted override must name (none: no schedule is known)."""
+    tables = oncall or OnCall()
     Viewer = Annotated[TokenInfo, Depends(requirement(tokens, READ))]
     Responder = Annotated[TokenInfo, Depends(requirement(tokens, WRITE))]
     path = API + "/oncall/overrides"
@@ -74,17 +81,15 @@ def add_oncall_routes(router: APIRouter, store: Store, tokens: TokenStore, clock
         tags=["oncall"],
     )
     async def add(body: OverrideIn, token: Responder) -> dict[str, object]:
-        table = override_table(store)
         try:
             start, end = parse_wire_time(body.starts_at), parse_wire_time(body.ends_at)
         except ValueError as error:
             raise UsageError(f"override times: {error}") from None
         if end <= start:
             raise UsageError("ends_at must be after starts_at")
-        now = format_time(clock.now())
         row = await to_thread.run_sync(
-            lambda: table.add_override(
-                body.schedule, body.person, format_time(start), format_time(end), token.name, now
+            lambda: add_override(
+                store, tables, body.schedule, body.person, start, end, token.name, clock
             )
         )
         return asdict(row)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import uvicorn
 
 from warroom.core.notify import NotifyConfig
+from warroom.core.oncall.model import OnCall
 from warroom.core.statuspage.config import PageConfig
 from warroom.server.alerts import AlertConfig
 from warroom.server.app import create_app
@@ -85,6 +86,7 @@ def serve(
     ack_secret: str | None = None,
     notify: NotifyConfig | None = None,
     rounds: Sequence[Callable[[Sender], object]] = (),
+    oncall: OnCall | None = None,
 ) -> int:
     """Serve `store` until SIGTERM or SIGINT; returns the exit status.
     `header_timeout`: seconds a connection has to send a request's headers;
@@ -96,7 +98,8 @@ def serve(
     on this port; `public_url`: where browsers reach the server (https: the
     room view's cookie is Secure); `ack_secret`: signs the pages' ack links
     (`/ack/TOKEN`); `notify`: the `[[notify]]` routes (the app then runs the
-    store's sender, with `rounds`: the escalation runner)."""
+    store's sender, with `rounds`: the escalation runner); `oncall`: the
+    on-call tables posted overrides are checked against."""
     configure_logging()
     if isinstance(page, dict):
         page = PageConfig.from_settings(page, None)
@@ -110,6 +113,7 @@ def serve(
         notify=notify,
         rounds=rounds,
         public_url=public_url,
+        oncall=oncall,
     )
     cap = connection_cap(descriptor_limit(), max_connections)
     # One process (no `workers`): every append goes through the app's one

@@ -18,9 +18,16 @@ none has gone out `UNDELIVERED_FOR` after it was asked for, that level
 escalates at once.
 
 An incident starts paging when the runner first sees it (the first page's
-time anchors the policy's waits), only if it was declared less than
-`START_WITHIN` ago: a sender started next to an old open incident does not
-page anybody for it.  A drill pages only when its declaration says `page`.
+time anchors the policy's waits) if it was declared less than `START_WITHIN`
+ago, or after the point the sender started routing from (`routed_after`,
+the sender's `started_from`: a sender that was down pages the incidents
+declared meanwhile, however long ago; a store's first sender starts an hour
+back).  An old open incident from before that is not paged by a new sender.
+A drill pages only when its declaration says `page`.
+
+Each round reads only what changed: `PageLog` keeps, per incident being
+paged, its paging events and the last seq read, and reads an incident's
+events after that seq only when its last seq has moved.
 Escalation stops at an acknowledgement, at exhaustion, and when the incident
 is no longer open (resolved, cancelled, closed).
 """
@@ -85,22 +92,66 @@ def policy_of(tables: OnCall, service: str | None) -> Policy | None:
     return tables.escalation.get("default")
 
 
+PAGING_KINDS = frozenset({"page_sent", "escalation_exhausted"})  # what a round reads
+
+
+class PageLog:
+    """What the escalation runner has read of each incident it pages: the
+    paging events and the last seq read, so a round reads only the events
+    after it (and none when the incident has not moved); the declaration's
+    gseq of incidents not paged."""
+
+    def __init__(self) -> None:
+        self._read: dict[str, tuple[int, list[Event]]] = {}
+        self._declared: dict[str, int] = {}
+
+    def events(self, store: Store, incident: Incident) -> list[Event]:
+        """The incident's paging events, oldest first."""
+        last, found = self._read.get(incident.id, (0, []))
+        if incident.last_seq > last:
+            new = store.events(incident.id, after_seq=last)
+            found = found + [event for event in new if event.kind in PAGING_KINDS]
+            last = max([last, *(event.seq or 0 for event in new)])
+            self._read[incident.id] = (last, found)
+        return found
+
+    def declared_gseq(self, store: Store, incident: Incident) -> int:
+        """The gseq of the incident's first event (its declaration)."""
+        if incident.id not in self._declared:
+            first = store.events_before(incident.id, before_seq=2, limit=1)
+            self._declared[incident.id] = (first[0].gseq or 0) if first else 0
+        return self._declared[incident.id]
+
+    def keep_only(self, incident_ids: set[str]) -> None:
+        """Forget the incidents not in `incident_ids` (no longer open)."""
+        for known in (self._read, self._declared):
+            for gone in set(known) - incident_ids:
+                del known[gone]
+
+
 def run_escalations(
     store: Store,
     oncall: OnCall,
     clock: Clock,
     link: Callable[[str, str], str | None] | None = None,
+    routed_after: int | None = None,
+    seen: PageLog | None = None,
 ) -> list[Event]:
     """Write every page (and exhaustion, and "nobody paged" line) due now on
     the store's open incidents, its deliveries asked for first; return the
     events this call wrote.  `link(incident_id, person)`: a page's signed ack
-    link, if any (`ack_link`)."""
+    link, if any (`ack_link`); `routed_after`: the gseq the sender started
+    routing from (incidents declared after it are paged whatever their age);
+    `seen`: what earlier rounds read (a new `PageLog` reads everything)."""
     now = clock.now()
+    seen = seen if seen is not None else PageLog()
     written: list[Event] = []
     overrides: dict[str, Any] | None = None
     queue = delivery_queue(store) if isinstance(store, DeliveryStore) else None
-    for incident in store.incidents():
-        if not _wants_paging(incident, now):
+    incidents = store.incidents()
+    seen.keep_only({incident.id for incident in incidents})
+    for incident in incidents:
+        if not _wants_paging(incident, now, routed_after, store, seen):
             continue
         policy = policy_of(oncall, incident.service)
         if policy is None:
@@ -108,7 +159,7 @@ def run_escalations(
             continue
         if overrides is None:
             overrides = store_overrides(store, now - timedelta(days=1))
-        events = store.events(incident.id)
+        events = seen.events(store, incident)
         page_ids = [event.id for event in events if event.kind == "page_sent"]
         rows = queue.for_events(page_ids) if queue is not None and page_ids else []
         failed = _failed_steps(events, rows, now)
@@ -152,7 +203,7 @@ def _failed_steps(
 def _undeliverable(row: DeliveryRow, now: datetime) -> bool:
     if row.state == "failed":
         return True
-    if row.state == "sent":
+    if row.state in ("sent", "cancelled"):
         return False
     tried = row.attempts > 0  # untried: no sender runs, and the next level's would wait too
     return tried and now - parse_wire_time(row.created_at) >= UNDELIVERED_FOR
@@ -221,7 +272,9 @@ def page_text(incident: Incident, event: Event, link: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def _wants_paging(incident: Incident, now: datetime) -> bool:
+def _wants_paging(
+    incident: Incident, now: datetime, routed_after: int | None, store: Store, seen: PageLog
+) -> bool:
     if incident.acked_by is not None or incident.exhausted_at is not None:
         return False
     if incident.nobody_paged or (incident.drill and not incident.drill_pages):
@@ -229,7 +282,9 @@ def _wants_paging(incident: Incident, now: datetime) -> bool:
     if incident.paged_at is not None:
         return True
     declared = incident.declared_at
-    return declared is not None and now - declared < START_WITHIN
+    if declared is not None and now - declared < START_WITHIN:
+        return True
+    return routed_after is not None and seen.declared_gseq(store, incident) > routed_after
 
 
 def _nobody_paged(incident: Incident, now: datetime) -> Event:
@@ -399,6 +454,7 @@ class EscalationRound:
         self.oncall, self.clock, self.link = oncall, clock, link
         self.every = timedelta(seconds=every)
         self._last: datetime | None = None
+        self._seen = PageLog()
 
     def __call__(self, sender: Any) -> None:
         now = self.clock.now()
@@ -406,7 +462,9 @@ class EscalationRound:
             return
         self._last = now
         try:
-            run_escalations(sender.store, self.oncall, self.clock, self.link)
+            run_escalations(
+                sender.store, self.oncall, self.clock, self.link, sender.started_from, self._seen
+            )
         except WarroomError as error:
             log.warning("escalation: %s", error)
 

@@ -249,7 +249,7 @@ class OverrideTable(Protocol):
 
 
 DELIVERY_KINDS = ("page", "notify")  # the two queues: pages never wait behind notifications
-DELIVERY_STATES = ("pending", "sent", "failed")
+DELIVERY_STATES = ("pending", "sent", "failed", "cancelled")  # cancelled: a page made moot
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,7 +284,7 @@ class DeliveryRow:
     kind: str
     payload: str
     event: str
-    state: str  # "pending" | "sent" | "failed"
+    state: str  # "pending" | "sent" | "failed" | "cancelled" (a page made moot, never sent)
     attempts: int
     last_error: str | None
     created_at: str
@@ -327,6 +327,12 @@ class DeliveryQueue(Protocol):
 
     def release(self, ids: Sequence[int], owner: str, next_try: str) -> int:
         """Give back claimed deliveries untried, due again at `next_try`."""
+        ...
+
+    def cancel(self, ids: Sequence[int], owner: str, reason: str) -> int:
+        """Mark `owner`'s claimed deliveries cancelled, never to be sent (a
+        page whose incident was acknowledged or closed meanwhile), `reason`
+        kept as their last error; how many were."""
         ...
 
     def sent_since(self, route: str, target: str, since: str) -> list[str]:

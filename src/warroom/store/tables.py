@@ -181,7 +181,8 @@ _PENDING = "state = 'pending'"
 
 class DeliveryRow(SQLModel, table=True):
     """One message to send: one row per (event, route, target), unique.  `kind`
-    is its queue ("page" or "notify"); `state` pending, sent or failed; a
+    is its queue ("page" or "notify"); `state` pending, sent, failed or
+    cancelled (a page made moot by an acknowledgement, never sent); a
     sender claims pending rows due by `next_try` with a lease (`lease_owner`
     until `lease_until`), so a dead sender's claims expire.  `digest` is the
     id of the row whose message carried it when several went as one."""

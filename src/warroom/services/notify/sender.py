@@ -7,17 +7,28 @@ notifier --db FILE` on its own).
   dead sender) or is dropped (a clean stop).
 - Routing: the active sender reads the event log after its cursor (kept in
   the lease row), enqueues each event's deliveries (`router`), then moves
-  the cursor: an event routed twice adds nothing.  A new store's sender
-  starts at the log's end (events from before any sender are not sent).
+  the cursor: an event routed twice adds nothing.  A sender that was down
+  catches up from the cursor, however long ago.  A store's first sender
+  starts at the first event recorded in the last `CATCH_UP` (an hour): an
+  incident declared while no sender ever ran is still told (and paged: see
+  `started_from`), but a store's old history is not sent on first start.
+- `started_from`: the cursor the sender started routing from when it became
+  active; the escalation runner pages never-paged incidents declared after
+  it, however long ago (`warroom.services.paging`).
 - Delivering: pages and notifications are two queues, each worked by its own
-  thread, so a storm of notifications never delays a page.  Deliveries are
+  thread, so a storm of notifications never delays a page.  A page whose
+  incident is acknowledged or no longer open when it is claimed is cancelled,
+  not sent (a level-2 page waiting for a retry stops at `warroom ack`).  Deliveries are
   claimed with a lease (`claim_seconds`) and marked sent right after each
   send: a sender killed mid-queue leaves at most the one in flight to be sent
   twice; its other claims expire and are sent by the next.
 - A failed send is retried from 1 s, doubling, at most 30 s apart, until
-  `give_up_minutes` after it was asked for; then it is failed.  The first
-  failure of a route (to a target) writes one `delivery_failing` entry on the
-  incident's timeline, its next success one `delivery_recovered`.
+  `give_up_minutes` after it was asked for; then it is failed.  While a
+  route (to a target) fails, each incident whose message it failed to carry
+  gets one `delivery_failing` entry on its timeline, and one
+  `delivery_recovered` at the route's next success (so does every open
+  incident still marked failing on that route, told by a sender before a
+  restart).
 - Each route sends at most `max_per_minute` messages a minute to each
   target; what is over goes out as one digest when there is room.
 """
@@ -35,8 +46,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from warroom.core.clock import SYSTEM_CLOCK, Clock
-from warroom.core.errors import WarroomError
+from warroom.core.errors import Conflict, NotFound, WarroomError
 from warroom.core.events import make_event
+from warroom.core.incident import Incident
+from warroom.core.kinds.delivery import failing_key
 from warroom.core.notify import NotifyConfig, digest
 from warroom.core.times import format_time, parse_wire_time
 from warroom.services.notify import delivery_queue
@@ -53,6 +66,7 @@ LEASE_SECONDS = 15.0  # the sender lease; renewed every third of it
 CLAIM_SECONDS = 60.0  # a claimed delivery's lease (longer than any one send takes)
 CLAIM_BATCH = 200
 WINDOW = timedelta(minutes=1)  # of max_per_minute
+CATCH_UP = timedelta(hours=1)  # a store's first sender routes the events recorded this recently
 REMINDER_EVERY = timedelta(seconds=5)  # overdue updates looked for at most this often
 _NAMESPACE = uuid.UUID("0b6f7a52-8e1d-4c3a-9f5e-71d2c4a8e6b0")
 
@@ -62,6 +76,22 @@ Sink = Callable[[str, str], None]  # (target, text) -> None; for `notify test` a
 def backoff(attempts: int) -> float:
     """Seconds before the next try after `attempts` failed ones."""
     return min(MAX_RETRY, FIRST_RETRY * 2 ** max(0, attempts - 1))
+
+
+def catch_up_start(store: Store, since: datetime) -> int:
+    """The cursor (gseq) after which every event was recorded at or after
+    `since`: a store's first sender routes from there.  A binary search over
+    gseq (recorded times follow commit order), a few one-event reads."""
+    low, high = 0, store.last_gseq()
+    while low < high:
+        middle = (low + high) // 2
+        following = store.events_after(middle, limit=1)
+        recorded = following[0].recorded_at if following else None
+        if recorded is None or recorded >= since:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
 
 def owner_name() -> str:
@@ -101,10 +131,15 @@ class Sender:
         self.active = threading.Event()  # holding the sender lease
         self.wake = threading.Event()  # something new to route or send
         self._cursor: int | None = None
+        # Where routing started when this sender became active (None: standing
+        # by): the paging runner pages incidents declared after it.
+        self.started_from: int | None = None
         self._states = States(store)
         self._renewed: datetime | None = None
         self._reminded: datetime | None = None
         self._standing_by = False
+        # health key -> (since when it is failing, the incidents told so)
+        self._failing: dict[str, tuple[str, set[str]]] = {}
 
     # -- the lease and routing ----------------------------------------------
 
@@ -120,13 +155,15 @@ class Sender:
             self._standing_by = True
             self.active.clear()
             self._cursor = None
+            self.started_from = None
             return False
-        if cursor < 0:  # a new store's first sender: from the log's end
-            cursor = self.store.last_gseq()
+        if cursor < 0:  # a new store's first sender: the last hour's events
+            cursor = catch_up_start(self.store, now - CATCH_UP)
             self.queue.set_cursor(self.owner, cursor)
         if not self.active.is_set():
             log.info("notifier: active sender for the store (%s)", self.owner)
             self._standing_by = False
+            self.started_from = cursor
         if not self.config.routes and cursor != self.store.last_gseq():
             # Nothing to route: keep the cursor at the end (one write per
             # renewal), so routes added later start from then, not from here.
@@ -181,6 +218,9 @@ class Sender:
             format_time(now + self.claim_lease),
             CLAIM_BATCH,
         )
+        handled = len(rows)
+        if kind == "page":
+            rows = self._without_moot_pages(rows)
         groups: dict[tuple[str, str], list[DeliveryRow]] = defaultdict(list)
         for row in rows:
             groups[(row.route, row.target)].append(row)
@@ -189,7 +229,21 @@ class Sender:
                 self._one_by_one(group)
             else:
                 self._limited(route, target, group)
-        return len(rows)
+        return handled
+
+    def _without_moot_pages(self, rows: Sequence[DeliveryRow]) -> list[DeliveryRow]:
+        """The claimed pages still worth sending; those of an incident that is
+        acknowledged or no longer open are cancelled (the reason kept)."""
+        reasons: dict[str, str | None] = {}
+        for incident_id in {row.incident_id for row in rows}:
+            try:
+                reasons[incident_id] = moot_reason(self.store.incident(incident_id), self.store)
+            except NotFound:
+                reasons[incident_id] = None
+        for reason in {r for r in reasons.values() if r is not None}:
+            ids = [row.id for row in rows if reasons[row.incident_id] == reason]
+            self.queue.cancel(ids, self.owner, reason)
+        return [row for row in rows if reasons[row.incident_id] is None]
 
     def _limited(self, route: str, target: str, group: list[DeliveryRow]) -> None:
         """Send a route's claimed deliveries to one target within its rate:
@@ -241,10 +295,23 @@ class Sender:
             return False
         now = self.clock.now()
         self.queue.sent(ids, self.owner, format_time(now), first.id if len(rows) > 1 else None)
-        since = self.queue.route_recovered(_health_key(first))
-        if since is not None:
-            self._timeline(first, "delivery_recovered", since, {})
+        key = _health_key(first)
+        since = self.queue.route_recovered(key)
+        period, told = self._failing.pop(key, (since, set()))
+        if period is not None:
+            for incident_id in sorted(told | self._marked_failing(first)):
+                self._timeline(incident_id, first, "delivery_recovered", period, {})
         return True
+
+    def _marked_failing(self, row: DeliveryRow) -> set[str]:
+        """The open incidents whose state says `row`'s route and target are
+        failing (told by this sender or one before it)."""
+        key = failing_key({"route": row.route, "target": shown(row.target)})
+        try:
+            return {i.id for i in self.store.incidents() if key in i.failing_deliveries}
+        except WarroomError as error:
+            log.warning("notifier: could not read the incidents: %s", error)
+            return set()
 
     def _failed(self, rows: Sequence[DeliveryRow], error: str) -> None:
         now = self.clock.now()
@@ -256,19 +323,41 @@ class Sender:
         for (attempts, give_up), ids in by_attempts.items():
             retry = format_time(now + timedelta(seconds=backoff(attempts)))
             self.queue.failed_attempt(ids, self.owner, error, retry, give_up)
-        first = rows[0]
-        since = format_time(now)
-        if self.queue.route_failing(_health_key(first), since, error):
-            self._timeline(first, "delivery_failing", since, {"error": error})
+        key = _health_key(rows[0])
+        started = self.queue.route_failing(key, format_time(now), error)
+        if started or key not in self._failing:
+            self._failing[key] = (format_time(now), set())
+        period, told = self._failing[key]
+        for row in rows:
+            if row.incident_id not in told:
+                told.add(row.incident_id)
+                if not self._marked(row):
+                    self._timeline(
+                        row.incident_id, row, "delivery_failing", period, {"error": error}
+                    )
 
-    def _timeline(self, row: DeliveryRow, kind: str, since: str, extra: dict) -> None:
-        """The route's entry on the incident's timeline (one per change: its
-        id comes from the route, the target and since when it failed)."""
-        cause = f"{kind}:{_health_key(row)}:{since}"
+    def _marked(self, row: DeliveryRow) -> bool:
+        """Whether `row`'s incident already says its route and target are
+        failing (told by a sender before this one restarted)."""
+        key = failing_key({"route": row.route, "target": shown(row.target)})
+        try:
+            return key in self.store.incident(row.incident_id).failing_deliveries
+        except WarroomError:
+            return False
+
+    def _timeline(
+        self, incident_id: str, row: DeliveryRow, kind: str, since: str, extra: dict
+    ) -> None:
+        """The route's entry on an incident's timeline (one per change and
+        incident: its id comes from the route, the target, since when it
+        failed and the incident; one already written is left as it is)."""
+        cause = f"{kind}:{_health_key(row)}:{since}:{incident_id}"
         data = {"route": row.route, "target": shown(row.target), **extra}
         try:
-            event = make_event(row.incident_id, kind, ACTOR, data, occurred_at=self.clock.now())
+            event = make_event(incident_id, kind, ACTOR, data, occurred_at=self.clock.now())
             self.store.append(replace(event, id=str(uuid.uuid5(_NAMESPACE, cause))))
+        except Conflict:
+            pass  # written before this sender restarted
         except (WarroomError, ValueError) as error:
             log.warning("notifier: could not record %s on the timeline: %s", kind, error)
 
@@ -315,6 +404,15 @@ class Sender:
             if not handled:
                 self.wake.wait(self.poll)
                 self.wake.clear()
+
+
+def moot_reason(incident: Incident, store: Store) -> str | None:
+    """Why a page for `incident` need not go out any more (None: it must)."""
+    if incident.acked_by is not None:
+        return f"not sent: {incident.ref} was acknowledged by {incident.acked_by}"
+    if not incident.is_open(store.catalog):
+        return f"not sent: {incident.ref} is {incident.status}"
+    return None
 
 
 def _health_key(row: DeliveryRow) -> str:

@@ -8,14 +8,15 @@ from typing import Any
 
 from warroom.core.errors import NotFound, Refused, StoreUnavailable
 from warroom.services.notify import delivery_queue
-from warroom.store.base import DeliveryStore, Store
+from warroom.store.base import DELIVERY_STATES, DeliveryStore, Store
 
 
 def delivery_states(failed: bool = False, everything: bool = False) -> tuple[str, ...]:
-    """The states listed: failed ones only, every one, or (by default) pending and failed."""
+    """The states listed: failed ones only, every one (sent and cancelled
+    too), or (by default) pending and failed."""
     if failed:
         return ("failed",)
-    return ("pending", "sent", "failed") if everything else ("pending", "failed")
+    return DELIVERY_STATES if everything else ("pending", "failed")
 
 
 def shown_deliveries(

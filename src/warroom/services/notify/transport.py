@@ -5,8 +5,9 @@ event JSON on stdin, and has succeeded when it exits 0 within the timeout.
 An Apprise URL (or its `env:NAME` / `file:PATH` reference, revealed only
 here) gets the text; targets that read Markdown (Slack, Discord, Telegram,
 Mattermost, Teams...) get it escaped, line by line, so untrusted text adds
-no formatting or links.  Failure is `SendError` with a short reason that
-never holds the revealed URL.
+no formatting or links (Slack: no mentions either, `<` `>` `&` as
+entities).  Failure is `SendError` with a short reason that never holds the
+revealed URL.
 
 Apprise is imported here, on the first message only.
 """
@@ -32,6 +33,9 @@ MARKDOWN_SCHEMES = frozenset(
     {"slack", "discord", "mmost", "mmosts", "msteams", "matrix", "matrixs", "zulip",
      "rocket", "rockets", "gchat", "workflow", "workflows", "ncloudtalk", "nctalk"}
 )  # fmt: skip
+
+
+SLACK_SCHEMES = frozenset({"slack"})  # mrkdwn: `<...>` makes mentions and links
 
 
 class SendError(Exception):
@@ -103,7 +107,7 @@ def _apprise(address: Address, text: str, env: Mapping[str, str]) -> None:
         preferred = preferred[0]
     scheme = url.partition("://")[0].lower()
     if preferred == apprise.NotifyFormat.MARKDOWN or scheme in MARKDOWN_SCHEMES:
-        text = "\n".join(markdown_escape(line) for line in text.splitlines())
+        text = chat_markdown(text, scheme)
         body_format = apprise.NotifyFormat.MARKDOWN
     with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as captured:
         delivered = notifier.notify(body=text, title="", body_format=body_format)
@@ -111,6 +115,17 @@ def _apprise(address: Address, text: str, env: Mapping[str, str]) -> None:
         lines = [line for line in captured.getvalue().splitlines() if line.strip()]
         reason = lines[-1] if lines else "Apprise could not deliver it"
         raise SendError(_short(reason.replace(url, address.shown)))
+
+
+def chat_markdown(text: str, scheme: str) -> str:
+    """A message for a chat that renders Markdown: each line escaped so that
+    untrusted text adds no formatting or links; for Slack (whose mrkdwn
+    ignores backslashes and reads `<!here>`, `<@U123>` and `<url|label>`
+    as mentions and links) also `&`, `<` and `>` as the entities Slack asks for."""
+    text = "\n".join(markdown_escape(line) for line in text.splitlines())
+    if scheme in SLACK_SCHEMES:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
 
 
 def _short(text: str) -> str:

@@ -163,6 +163,14 @@ class SQLDeliveries:
         shift = self._clocks.get(owner)
         return shift(moment) if shift is not None else moment
 
+    def cancel(self, ids: Sequence[int], owner: str, reason: str) -> int:
+        return self._update(
+            ids,
+            owner,
+            "state = 'cancelled', last_error = ?, lease_owner = NULL, lease_until = NULL",
+            (reason,),
+        )
+
     def sent_since(self, route: str, target: str, since: str) -> list[str]:
         rows = self._read(
             "SELECT sent_at FROM deliveries WHERE route = ? AND target = ? AND sent_at > ?"

@@ -34,7 +34,7 @@ from warroom.tui.messages import LiveEvents
 from warroom.tui.safe import notify, safe_line
 from warroom.tui.screens.incident_list import IncidentListScreen
 from warroom.tui.typeahead import TypeAhead
-from warroom.tui.widgets.header import UNACKED_SHORT, severity_chip
+from warroom.tui.widgets.header import FAILING_SHORT, UNACKED_SHORT, severity_chip
 from warroom.tui.widgets.inbox_banner import InboxBanner
 from warroom.tui.widgets.keybar import KeyBar
 from warroom.tui.widgets.safe_input import SafeInput
@@ -276,6 +276,8 @@ class HomeScreen(TypeAhead, IncidentListScreen):
         title = safe_line(incident.title, title_width)
         if incident.drill:
             title = Content.assemble(("drill ", "italic"), title)
+        if incident.failing_deliveries and incident.is_open(self.catalog):
+            title = Content.assemble((f"{FAILING_SHORT} ", "bold $text-warning"), title)
         if incident.unacknowledged and incident.is_open(self.catalog):
             title = Content.assemble((f"{UNACKED_SHORT} ", "bold $text-error"), title)
         overdue = incident.update_overdue(self.catalog, now)

@@ -111,6 +111,22 @@ def paging_part(incident: Incident, catalog: Catalog) -> Content:
     return Content.assemble((UNACKED + exhausted, "bold $text-error"))
 
 
+FAILING = "✉ delivery failing"  # the sender cannot deliver this incident's messages
+FAILING_SHORT = "✉ failing"  # the same, before a title in the home list
+
+
+def deliveries_part(incident: Incident, catalog: Catalog) -> Content:
+    """`✉ delivery failing: chat, page` while the sender cannot deliver this
+    open incident's notifications or pages (`warroom notify status` lists
+    them); nothing otherwise."""
+    if not incident.failing_deliveries or not incident.is_open(catalog):
+        return Content("")
+    routes = dict.fromkeys(key.split(" ", 1)[0] for key in incident.failing_deliveries)
+    return Content.assemble(
+        (f"{FAILING}: ", "bold $text-warning"), safe_line(", ".join(routes), 60)
+    )
+
+
 def status_line(incident: Incident, catalog: Catalog) -> Content:
     lead = incident.lead
     parts: list[Content | str | tuple[str, str]] = [
@@ -125,9 +141,9 @@ def status_line(incident: Incident, catalog: Catalog) -> Content:
         parts += ["  ·  ", alerts]
     if incident.drill:
         parts.append(("  ·  DRILL", "bold"))
-    paging = paging_part(incident, catalog)
-    if paging.plain:
-        parts += ["  ·  ", paging]
+    for part in (paging_part(incident, catalog), deliveries_part(incident, catalog)):
+        if part.plain:
+            parts += ["  ·  ", part]
     return Content.assemble(*parts)
 
 
