@@ -34,7 +34,12 @@ def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     group = parser.add_argument_group("global options (before or after the command)")
     group.add_argument("--db", metavar="PATH", default=default, help="the SQLite store file")
     group.add_argument("--as", dest="user", metavar="NAME", default=default, help="act as NAME")
-    group.add_argument("--server", metavar="URL", default=default, help="a warroom server")
+    group.add_argument(
+        "--server",
+        metavar="URL",
+        default=default,
+        help="a warroom server; replicas of one store: URL1,URL2 (clients fail over)",
+    )
     group.add_argument(
         "--token", metavar="T", default=default, help="the server token (visible in ps)"
     )

@@ -9,6 +9,8 @@ refuses on delivery is kept as `rejected` with the server's reason; one the
 caller is still waiting for is refused to the caller instead (Refused /
 Conflict), as every store does.  While events are pending a background thread
 keeps trying, with backoff; `sync` and `finish` deliver before a command ends.
+With several servers' URLs, a delivery whose answer never came goes on to the
+next URL at once (the ids make it safe to repeat).
 """
 
 from __future__ import annotations
@@ -204,7 +206,7 @@ class Sender:
         events = [event for group in groups for event in group.events]
         body = {"events": [_wire(event) for event in events]}
         try:
-            answer = self.transport.call("POST", "/events/batch", json=body)
+            answer = self.transport.call("POST", "/events/batch", idempotent=True, json=body)
             if answer.status_code == 409:  # a retry of an id still being written
                 raise Unreachable("the server is still writing an earlier attempt")
         except Unreachable as error:
