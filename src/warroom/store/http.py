@@ -122,25 +122,36 @@ class HTTPStore:
         self.flush_seconds = flush_seconds
         self._file = LocalFile(Path(outbox_path).expanduser())
         self._outbox = Outbox(self._file)  # `outbox()` lists it (RemoteStore)
-
-        def adopt(store_id: str) -> None:  # the store's events in other files move in
-            if index is not None:
-                with contextlib.suppress(StoreUnavailable, OSError):
-                    index.adopt(self._outbox, store_id, urls)
-
+        self._index, self._urls = index, urls
         try:
-            self.owner = Owner(self._file, urls, index, learned=adopt)
+            self.owner = Owner(self._file, urls, index, learned=self._learned)
         except StoreUnavailable:
             self._file.close()
             raise
         if self.owner.store_id is not None:
-            adopt(self.owner.store_id)
+            self._adopt(self.owner.store_id)
         self.replica = Replica(self._file)
         self.transport = Transport(urls, token, clock, self.owner)
         self.reads = CachedReads(self.transport, self._file, self.replica, self._outbox, catalog)
         self.sender = Sender(self.transport, self._outbox, self.replica, lambda: self.catalog)
         self._inbox: RemoteInbox | None = None
         self._closed = False
+
+    def _adopt(self, store_id: str) -> int:
+        """Move in the store's events held in its other outbox files
+        (`warroom.store.outboxes`); how many."""
+        if self._index is None:
+            return 0
+        try:
+            return self._index.adopt(self._outbox, store_id, self._urls)
+        except (StoreUnavailable, OSError):
+            return 0  # they stay where they are, adopted another time
+
+    def _learned(self, store_id: str) -> None:
+        """The file learnt its store (first contact): its other files' events
+        move in and are delivered too."""
+        if self._adopt(store_id):
+            self.sender.wake()
 
     @property
     def server_url(self) -> str:

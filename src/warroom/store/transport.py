@@ -23,6 +23,7 @@ This module never imports the server package or a web framework.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sys
 import time
@@ -170,14 +171,14 @@ class Transport:
         for index in self._order():
             sent = False
             try:
-                self._check(index)
-                sent = True
-                answer = self._client_of(index).request(method, path, **kwargs)
-            except (httpx.HTTPError, _NoAnswer) as error:
-                reason = _describe(error) if isinstance(error, httpx.HTTPError) else str(error)
+                answer = self._check(index)
+                if answer is None:
+                    sent = True
+                    answer = self._client_of(index).request(method, path, **kwargs)
+            except httpx.HTTPError as error:
+                reason = _describe(error)
                 connect_only = connect_only and isinstance(error, _NOT_SENT)
-                repeatable = idempotent or method == "GET"
-                if not sent or isinstance(error, _NOT_SENT | _NoAnswer) or repeatable:
+                if not sent or isinstance(error, _NOT_SENT) or idempotent or method == "GET":
                     continue  # the next URL
                 # It may have reached a server that died before answering: the
                 # caller retries it (idempotently), beginning with the next URL.
@@ -205,27 +206,28 @@ class Transport:
     def _all(self, reason: str) -> str:
         return reason if len(self.urls) == 1 else f"no server answered ({reason})"
 
-    def _check(self, index: int) -> None:
+    def _check(self, index: int) -> httpx.Response | None:
         """Before a URL's first use: which store it serves (`GET /me`), for
-        the owner to accept or refuse (StoreUnavailable).  httpx errors and
-        _NoAnswer when it cannot say; TokenRefused on 401."""
+        the owner to accept or refuse (StoreUnavailable).  The answer if it
+        was a 5xx (the server cannot say now); httpx errors; TokenRefused on
+        401.  A server that answers without a store id is taken at its word."""
         if index in self._checked:
-            return
+            return None
         url = self.urls[index]
         if self.owner is None or self.owner.knows(url):
             self._checked.add(index)
-            return
+            return None
         answer = self._client_of(index).get("/me")
+        if answer.status_code >= 500:
+            return answer
         if answer.status_code == 401:
             raise TokenRefused(token_message(answer))
-        if answer.status_code != 200:
-            raise _NoAnswer(f"the server answered {answer.status_code}")
-        try:
-            store_id = answer.json().get("store_id")
-        except (ValueError, AttributeError):
-            raise _NoAnswer(f"the server answered {answer.status_code} without JSON") from None
+        store_id = None
+        with contextlib.suppress(ValueError, AttributeError):
+            store_id = answer.json().get("store_id") if answer.status_code == 200 else None
         self.owner.answered(url, str(store_id) if store_id else None)
         self._checked.add(index)
+        return None
 
     def get(self, path: str, **params: Any) -> Any:
         """The JSON of a GET that must answer 200."""
@@ -245,8 +247,9 @@ class Transport:
         one's if the current cannot be checked."""
         for index in self._order():
             try:
-                self._check(index)
-            except (httpx.HTTPError, _NoAnswer):
+                if self._check(index) is not None:
+                    continue
+            except httpx.HTTPError:
                 continue
             self._current = index
             break
@@ -299,10 +302,6 @@ class Transport:
 
 
 _NOT_SENT = httpx.ConnectError | httpx.ConnectTimeout  # the request never reached a server
-
-
-class _NoAnswer(Exception):
-    """A server answered, but could not say which store it serves (a 5xx)."""
 
 
 def ok(answer: httpx.Response) -> httpx.Response:
