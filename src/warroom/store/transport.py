@@ -122,6 +122,7 @@ class Transport:
         self.token_key = hashlib.sha256((token or "").encode()).hexdigest()[:16]
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._clients: dict[int, httpx.Client] = {}
+        self._client_of(0)  # now, not on the first call (the others only if needed)
         self._current = 0  # the URL that answered last
         self._checked: set[int] = set()  # URLs whose store was checked in this process
         self._stream_failures = 0  # streams that failed since one last connected
