@@ -223,12 +223,19 @@ class Writer:
 
     @staticmethod
     def start(
-        server: str, token: str, folder: Path, incident_id: str, name: str, count: int
+        server: str,
+        token: str,
+        folder: Path,
+        incident_id: str,
+        name: str,
+        count: int,
+        batch: int = 1,
     ) -> Writer:
         folder.mkdir(parents=True, exist_ok=True)
         outbox = str(folder / "outbox.db")
+        command = [str(WRITER), server, token, outbox, incident_id, name, str(count), str(batch)]
         proc = subprocess.Popen(
-            [sys.executable, str(WRITER), server, token, outbox, incident_id, name, str(count)],
+            [sys.executable, *command],
             stdout=subprocess.PIPE,
             stderr=(folder / "stderr.txt").open("w"),
             text=True,

@@ -159,6 +159,7 @@ def test_one_alert_group_posted_to_all_replicas_at_once_makes_one_incident(
         alertmanager_batch("Storm", [f"storm-{b:02}-{n:02}" for n in range(ALERTS_PER_BATCH)])
         for b in range(BATCHES)
     ]
+
     def send(job: tuple[int, dict[str, Any]]) -> list[str]:
         index, body = job
         with httpx.Client(base_url=replicas.urls[index], timeout=60) as client:

@@ -1,39 +1,50 @@
 """Three real replicas on one PostgreSQL, six real writer processes: 3,000
 events into one incident end as seq 1..3000, each sent event stored exactly
 once, and an SSE subscriber on every replica sees all of them, in order,
-once.
+once -- also when one replica is killed (SIGKILL) in the middle of the run.
 
 The writers are user programs on warroom's http client (`writer.py`:
-`HTTPStore`, an outbox file each), one request per event (no batches):
-the `declared` event and 2,999 notes, spread over the three replicas.
+`HTTPStore`, an outbox file each): the `declared` event and 2,999 notes,
+spread over the three replicas.  The first run sends one request per event;
+the run with the kill sends batches of KILL_BATCH events (`append_many`, one
+request each: all or none), to keep this directory's time reasonable on two
+cores, and because a lost answer to a whole batch is the harder retry.
 """
 
 from __future__ import annotations
 
+import signal
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tests.replicas.cluster import Cluster, Subscriber, Writer, split
+from tests.replicas.cluster import Cluster, Subscriber, Writer, cluster, split
 from tests.server.conftest import declare
 
 EVENTS = 3_000  # in the incident, its `declared` event included
 WRITERS = 6
+KILL_BATCH = 10
 DEADLINE = 240.0  # seconds for anything to finish: a hang fails, slowness does not
 
 
 def run_writers(
-    group: Cluster, root: Path, incident_id: str, server_of: Any = None
+    group: Cluster, root: Path, incident_id: str, server_of: Any = None, batch: int = 1
 ) -> list[Writer]:
     """WRITERS writer processes, writer n on replica n % 3 (or on
     `server_of(n)`), together appending EVENTS - 1 notes."""
     writers = []
     for n, count in enumerate(split(EVENTS - 1, WRITERS)):
         server = server_of(n) if server_of else group.urls[n % len(group.urls)]
+        folder = root / f"writer-{n}"
         writers.append(
-            Writer.start(server, group.token, root / f"writer-{n}", incident_id, f"w{n}", count)
+            Writer.start(server, group.token, folder, incident_id, f"w{n}", count, batch)
         )
     return writers
+
+
+def rotated(items: list[str], n: int) -> list[str]:
+    return items[n % len(items) :] + items[: n % len(items)]
 
 
 def assert_stored_once(events: list[dict[str, Any]], writers: list[Writer]) -> None:
@@ -72,3 +83,46 @@ def test_six_writers_on_three_replicas_make_seq_1_to_3000_seen_in_order_on_every
         assert [event["seq"] for event in events] == list(range(1, EVENTS + 1))
         assert events == stored  # the same events, whole, once each
         assert subscriber.connections == 1  # live all along: no resume was needed
+
+
+def test_a_replica_killed_mid_run_loses_nothing_and_stores_nothing_twice(tmp_path: Path) -> None:
+    """Every client is given all three URLs (`--server A,B,C`), each starting
+    on a different one; replica B is killed once a third of the events are
+    in, while writers and a subscriber are on it.  The writers fail over,
+    their outboxes are drained (`sync`), and the subscriber on B resumes on
+    another replica with Last-Event-ID."""
+    with cluster(tmp_path) as group:
+        urls = group.urls
+        with group.client(0) as client:
+            incident_id = declare(client, group.token, "Replica killed")
+        subscribers = [
+            Subscriber(rotated(urls, n), group.token, incident_id, EVENTS).start()
+            for n in range(len(urls))
+        ]
+        writers = run_writers(
+            group,
+            tmp_path,
+            incident_id,
+            server_of=lambda n: ",".join(rotated(urls, n)),
+            batch=KILL_BATCH,
+        )
+        deadline = time.monotonic() + DEADLINE
+        while sum(len(w.sent) for w in writers) < EVENTS // 3 or not all(w.sent for w in writers):
+            assert time.monotonic() < deadline, group.logs()
+            assert all(w.proc.poll() is None for w in writers), "a writer ended early"
+            time.sleep(0.05)
+        victim = group.replicas[1]
+        victim.signal(signal.SIGKILL)
+        victim.wait(10)
+        codes = [writer.wait(DEADLINE) for writer in writers]
+        seen = [subscriber.join(DEADLINE) for subscriber in subscribers]
+
+        assert codes == [0] * WRITERS, group.logs()
+        assert all(writer.synced for writer in writers)
+        stored = group.events(incident_id, 0)
+        assert_stored_once(stored, writers)
+        assert group.events(incident_id, 2) == stored
+        for events in seen:
+            assert [event["seq"] for event in events] == list(range(1, EVENTS + 1))
+            assert events == stored
+        assert subscribers[1].connections >= 2  # B's subscriber went on elsewhere
