@@ -51,13 +51,13 @@ def notify_config(out: Path) -> str:
 
 
 def active_sender(group: Cluster) -> int | None:
-    """The index of the replica holding the sender lease, if one does (read
-    from the lease row: its owner names the process)."""
+    """The index of the replica holding the sender lease, once it has set its
+    cursor (read from the lease row: its owner names the process)."""
     with psycopg.connect(group.db_url) as conn:
         row = conn.execute(
-            'SELECT owner, lease_until FROM delivery_sender WHERE "only" = 1'
+            'SELECT owner, lease_until, cursor FROM delivery_sender WHERE "only" = 1'
         ).fetchone()
-    if row is None or not row[1]:
+    if row is None or not row[1] or row[2] < 0:
         return None
     pid = int(row[0].split(":")[1])
     for index, replica in enumerate(group.replicas):

@@ -109,11 +109,11 @@ def test_a_replica_killed_mid_run_loses_nothing_and_stores_nothing_twice(tmp_pat
         deadline = time.monotonic() + DEADLINE
         while sum(len(w.sent) for w in writers) < EVENTS // 3 or not all(w.sent for w in writers):
             assert time.monotonic() < deadline, group.logs()
-            assert all(w.proc.poll() is None for w in writers), "a writer ended early"
             time.sleep(0.05)
         victim = group.replicas[1]
         victim.signal(signal.SIGKILL)
         victim.wait(10)
+        assert sum(len(w.sent) for w in writers) < EVENTS - 1  # killed mid-run
         codes = [writer.wait(DEADLINE) for writer in writers]
         seen = [subscriber.join(DEADLINE) for subscriber in subscribers]
 
