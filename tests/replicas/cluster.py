@@ -194,7 +194,7 @@ class Subscriber:
             path = f"{url}/api/v1/incidents/{self.incident_id}/stream"
         else:
             path = f"{url}/api/v1/stream"
-        timeout = httpx.Timeout(10, read=5)
+        timeout = httpx.Timeout(10, read=30)  # (heartbeats come every HEARTBEAT s)
         with httpx.stream("GET", path, headers=headers, timeout=timeout) as answer:
             answer.raise_for_status()
             self.connections += 1
@@ -217,6 +217,7 @@ class Writer:
     stored or queued in its outbox)."""
 
     proc: subprocess.Popen[str]
+    folder: Path  # its outbox file, output and config
     sent: list[str] = field(default_factory=list)
     synced: bool = False
     _reader: threading.Thread | None = None
@@ -242,7 +243,7 @@ class Writer:
             cwd=folder,
             env=isolated_environ(folder, db=False),
         )
-        writer = Writer(proc)
+        writer = Writer(proc, folder)
         writer._reader = threading.Thread(target=writer._read, daemon=True)
         writer._reader.start()
         return writer
@@ -255,6 +256,24 @@ class Writer:
                 self.synced = True
             elif line:
                 self.sent.append(line)
+
+    def warroom(self, server: str, token: str, *args: str) -> Result:
+        """`warroom ARGS...` as this writer's user: its outbox, `--server` SERVER."""
+        env = {
+            **isolated_environ(self.folder, db=False),
+            "WARROOM_SERVER": server,
+            "WARROOM_TOKEN": token,
+            "WARROOM_OUTBOX": str(self.folder / "outbox.db"),
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "warroom", *args],
+            capture_output=True,
+            text=True,
+            cwd=self.folder,
+            env=env,
+            timeout=60,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
 
     def wait(self, timeout: float) -> int:
         code = self.proc.wait(timeout)

@@ -136,3 +136,7 @@ def test_a_replica_killed_mid_run_loses_nothing_and_stores_nothing_twice(tmp_pat
             assert [event["seq"] for event in events] == list(range(1, EVENTS + 1))
             assert events == stored
         assert subscribers[1].connections >= 2  # B's subscriber went on elsewhere
+        # The users who were on B: `warroom sync` finds nothing left in their outboxes.
+        for writer in writers[1 :: len(urls)]:
+            synced = writer.warroom(",".join(urls), group.token, "sync")
+            assert (synced.returncode, synced.stdout.strip()) == (0, "nothing pending")
