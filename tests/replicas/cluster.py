@@ -1,7 +1,7 @@
 """Real replicas: several `warroom serve --db postgresql://...` processes on
-one fresh schema, the real `warroom` command for the database, and SSE
-subscribers that follow an incident's stream (resuming with Last-Event-ID,
-on the next replica when theirs is gone)."""
+one fresh schema, the real `warroom` command for the database, SSE
+subscribers that follow a stream (resuming with Last-Event-ID, on the next
+replica when theirs is gone), and writer processes (`writer.py`)."""
 
 from __future__ import annotations
 
