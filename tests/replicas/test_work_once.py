@@ -13,11 +13,9 @@ claim is in PostgreSQL, not in a process.
 
 from __future__ import annotations
 
-import copy
 import json
 import signal
 import sys
-import time
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -27,11 +25,11 @@ from typing import Any
 import httpx
 import psycopg
 
-from tests.alerts.conftest import payload
+from tests.alerts.conftest import alertmanager_body
+from tests.notify.receiver import until
 from tests.replicas.cluster import Cluster, cluster
-from tests.server.conftest import auth, declare_body, now_text
+from tests.server.conftest import Server, auth, declare_body, now_text
 
-DEADLINE = 60.0
 INCIDENTS = 12  # declared round robin over the replicas, each then raised to SEV1
 
 
@@ -50,9 +48,9 @@ def notify_config(out: Path) -> str:
     )
 
 
-def active_sender(group: Cluster) -> int | None:
-    """The index of the replica holding the sender lease, once it has set its
-    cursor (read from the lease row: its owner names the process)."""
+def active_sender(group: Cluster) -> Server | None:
+    """The replica holding the sender lease, once it has set its cursor (read
+    from the lease row: its owner names the process)."""
     with psycopg.connect(group.db_url) as conn:
         row = conn.execute(
             'SELECT owner, lease_until, cursor FROM delivery_sender WHERE "only" = 1'
@@ -60,20 +58,8 @@ def active_sender(group: Cluster) -> int | None:
     if row is None or not row[1] or row[2] < 0:
         return None
     pid = int(row[0].split(":")[1])
-    for index, replica in enumerate(group.replicas):
-        if replica.proc is not None and replica.proc.pid == pid and replica.proc.poll() is None:
-            return index
-    return None
-
-
-def until(check: Any, what: str, group: Cluster) -> Any:
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        value = check()
-        if value is not None and value is not False:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what}: not within {DEADLINE:g} s\n{group.logs()}")
+    running = [r for r in group.replicas if r.proc is not None and r.proc.poll() is None]
+    return next((r for r in running if r.proc is not None and r.proc.pid == pid), None)
 
 
 def write_round(group: Cluster, up: list[int], first: int, count: int) -> list[str]:
@@ -104,29 +90,24 @@ def test_three_replicas_deliver_each_notification_once_also_when_the_active_one_
     out = tmp_path / "received.jsonl"
     with cluster(tmp_path, config=notify_config(out), migrate=False) as group:
         # A new store's sender starts at the log's end: write once one is active.
-        first = until(lambda: active_sender(group), "no replica took the sender lease", group)
+        first = until(lambda: active_sender(group))
         ids = write_round(group, [0, 1, 2], 0, INCIDENTS // 2)
-        until(
-            lambda: (out.exists() and len(out.read_text().splitlines()) >= len(ids)) or None,
-            "the first deliveries",
-            group,
-        )
+        until(lambda: out.exists() and len(out.read_text().splitlines()) >= len(ids))
 
         # The active sender's replica stops (SIGTERM: it drops the lease);
         # a standby takes over and delivers what is written meanwhile.
-        group.replicas[first].signal(signal.SIGTERM)
-        assert group.replicas[first].wait(30) in (0, -signal.SIGTERM)  # (a clean stop)
-        up = [index for index in range(len(group.replicas)) if index != first]
+        first.signal(signal.SIGTERM)
+        assert first.wait(30) in (0, -signal.SIGTERM)  # (a clean stop)
+        up = [index for index, replica in enumerate(group.replicas) if replica is not first]
         ids += write_round(group, up, INCIDENTS // 2, INCIDENTS // 2)
-        second = until(lambda: active_sender(group), "no standby took over", group)
-        assert second != first
+        assert until(lambda: active_sender(group)) is not first
 
         def all_sent() -> bool:
             with group.client(up[0]) as client:
                 rows = client.get("/api/v1/deliveries", params={"all": True}).json()
             return len(rows) == len(ids) and all(row["state"] == "sent" for row in rows)
 
-        until(all_sent, "every delivery sent", group)
+        until(all_sent)
     # Every replica has stopped: nothing is sending any more.
     received = [json.loads(line)["id"] for line in out.read_text().splitlines()]
     assert Counter(received) == Counter(ids)  # each once
@@ -137,26 +118,11 @@ ALERTS_PER_BATCH = 10
 BATCHES = 20
 
 
-def alertmanager_batch(group_name: str, fingerprints: list[str]) -> dict[str, Any]:
-    """The documented Alertmanager body, for one group and these alerts."""
-    body = payload("alertmanager_firing")
-    body["groupKey"] = f'{{}}/{{severity="critical"}}:{{alertname="{group_name}"}}'
-    template = body["alerts"][0]
-    body["alerts"] = []
-    for fingerprint in fingerprints:
-        alert = copy.deepcopy(template)
-        alert["fingerprint"] = fingerprint
-        alert["labels"]["alertname"] = group_name
-        alert["labels"]["instance"] = fingerprint
-        body["alerts"].append(alert)
-    return body
-
-
 def test_one_alert_group_posted_to_all_replicas_at_once_makes_one_incident(
     replicas: Cluster,
 ) -> None:
     batches = [
-        alertmanager_batch("Storm", [f"storm-{b:02}-{n:02}" for n in range(ALERTS_PER_BATCH)])
+        alertmanager_body("Storm", *(f"storm-{b:02}-{n:02}" for n in range(ALERTS_PER_BATCH)))
         for b in range(BATCHES)
     ]
 
