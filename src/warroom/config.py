@@ -96,15 +96,6 @@ class Settings:
                 f"password_file {self.password_file}: {error.strerror or error}"
             ) from None
 
-    @property
-    def store_name(self) -> str:
-        """The store as messages name it: the file, or the PostgreSQL database."""
-        if self.db_url is None:
-            return str(self.db)
-        from warroom.store.postgres import describe
-
-        return describe(self.db_url)
-
     def alert_rules(self) -> Rules:
         """The alert rules: the user's file's, the site's, then the shipped defaults."""
         from warroom.core.alerts.rules import load_rules

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.pg import pg_url  # noqa: F401  (a fresh PostgreSQL schema per test)
 from warroom.core.clock import FixedClock
 from warroom.store.base import Store
 from warroom.store.sqlite import SQLiteStore

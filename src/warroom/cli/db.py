@@ -1,12 +1,16 @@
 """`warroom db ...`: the store itself (never through a server): its schema
-version, upgrading it (an SQLite file or a PostgreSQL database), and, for an
-SQLite file, checking it, backing it up and restoring a backup.  The logic
-is the store's (`warroom.store.schema`, `warroom.store.pg_schema`,
-`warroom.store.sqlite.upgrade`, `warroom.store.guard`)."""
+version, upgrading it (an SQLite file or a PostgreSQL database), copying a
+whole store into another, and, for an SQLite file, checking it, backing it
+up and restoring a backup.  The logic is the store's (`warroom.store.schema`,
+`warroom.store.pg_schema`, `warroom.store.sqlite.upgrade`,
+`warroom.store.copy`, `warroom.store.guard`)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,8 +26,9 @@ if TYPE_CHECKING:
 def register(commands: Commands) -> None:
     sub = commands.add(
         "db",
-        "the store itself: schema version, upgrade; an SQLite file's check, backup, restore",
+        "the store itself: schema version, upgrade, copy; an SQLite file's check, backup, restore",
         db,
+        allow_abbrev=False,  # `copy --to` is no abbreviation of --token here
     )
     action = actions(sub, "db_command")
     action(
@@ -33,6 +38,22 @@ def register(commands: Commands) -> None:
     )
     action("version", "the --db file's schema version, and this warroom's").add_argument(
         "--json", action="store_true"
+    )
+    copy_action = action(
+        "copy",
+        "copy a whole store (every event, incident, alert, token...; ids, seqs and the store "
+        "id kept) from SRC into DST, each an SQLite file or a postgresql:// URL; DST is made "
+        "or upgraded first; running it again copies only what DST lacks",
+    )
+    copy_action.add_argument(
+        "--from", dest="source", metavar="SRC", required=True, help="the store to copy"
+    )
+    copy_action.add_argument(
+        "--to",
+        dest="target",
+        metavar="DST",
+        required=True,
+        help="the store to copy into: new, empty, or an earlier copy of SRC",
     )
     action(
         "check", "check the --db file: its WAL is its own, SQLite's quick_check; exit 1 if not"
@@ -48,6 +69,8 @@ def register(commands: Commands) -> None:
 
 
 def db(ctx: Context, args: argparse.Namespace) -> int:
+    if args.db_command == "copy":  # names its own two stores: --db and --server play no part
+        return copy(ctx, args.source, args.target)
     if ctx.settings.server:
         raise UsageError(f"db {args.db_command}: works on the SQLite file: give --db, not --server")
     if args.db_command == "upgrade":
@@ -116,11 +139,51 @@ def restore(ctx: Context, source: Path) -> int:
     return 0 if restored.report.ok else 1
 
 
+def copy(ctx: Context, source: str, target: str) -> int:
+    from warroom.config import is_postgres_url
+    from warroom.core.text import clean_line
+    from warroom.store.copy import copy_store
+
+    # `password_file` is read only when an end is PostgreSQL (it is for them).
+    postgres = is_postgres_url(source) or is_postgres_url(target)
+    password = ctx.settings.db_password() if postgres else None
+    with _progress_bar() as progress:
+        summary = copy_store(source, target, password, progress)
+    if summary.upgraded:
+        sys.stderr.write(f"warroom: {clean_line(summary.upgraded)}\n")
+    say(clean_line(summary.line()))
+    return 0
+
+
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on standard error when it is a terminal (rich, loaded
+    only then), else nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(
+        TextColumn("copying"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("copy", total=None)
+    with bar:
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 def upgrade(ctx: Context) -> int:
     if ctx.settings.db_url:
+        from warroom.store.open import store_name
         from warroom.store.pg_schema import create_or_upgrade
 
-        path = ctx.settings.store_name
+        path = store_name(ctx.settings)
         before, after = create_or_upgrade(ctx.settings.db_url, ctx.settings.db_password())
     else:
         from warroom.store.sqlite import upgrade as upgrade_file
@@ -139,8 +202,9 @@ def version(ctx: Context, as_json: bool) -> int:
 
     if ctx.settings.db_url:
         from warroom.store import pg_schema
+        from warroom.store.open import store_name
 
-        path = ctx.settings.store_name
+        path = store_name(ctx.settings)
         found_version = pg_schema.read_version(ctx.settings.db_url, ctx.settings.db_password())
         if found_version is None:
             raise UsageError(pg_schema.mismatch(path, None))

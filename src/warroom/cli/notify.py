@@ -137,7 +137,9 @@ def notifier(ctx: Context, args: argparse.Namespace) -> int:
         link=room_link(ctx.settings.public_url),
         rounds=rounds,
     )
+    from warroom.store.open import store_name
+
     routes = ", ".join(sorted(config.routes)) or "none"
-    logger.info("notifier: %s, routes: %s", ctx.settings.store_name, clean_line(routes))
+    logger.info("notifier: %s, routes: %s", store_name(ctx.settings), clean_line(routes))
     sender.run(stop)
     return 0

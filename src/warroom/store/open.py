@@ -46,6 +46,16 @@ def open_store(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Store:
     )
 
 
+def store_name(settings: Settings) -> str:
+    """The store a command opens directly, as messages name it: the file, or
+    the PostgreSQL database (host, port, name; never a secret)."""
+    if settings.db_url is None:
+        return str(settings.db)
+    from warroom.store.pg_url import describe
+
+    return describe(settings.db_url)
+
+
 def _seconds(text: str | None, default: float) -> float:
     if not text:
         return default

@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 
 from warroom.core.errors import StoreUnavailable
+from warroom.store.pg_url import connect_kwargs, describe, first_line
 from warroom.store.schema import SCHEMA_VERSION
 
 MIGRATION_LOCK = 0x57415252  # "WARR": the advisory lock key of migrations
@@ -43,8 +44,6 @@ def version(conn: psycopg.Connection[Any]) -> int | None:
 def check(url: str, password: str | None) -> int:
     """The database's schema version, if it is this warroom's; else
     StoreUnavailable saying what to do (upgrade the database, or warroom)."""
-    from warroom.store.postgres import describe
-
     label = describe(url)
     found = read_version(url, password, label)
     if found == SCHEMA_VERSION:
@@ -71,14 +70,12 @@ def mismatch(label: str, found: int | None) -> str:
 def read_version(url: str, password: str | None, label: str | None = None) -> int | None:
     """The database's schema version (`version`), read on a connection of its own."""
     if label is None:
-        from warroom.store.postgres import describe
-
         label = describe(url)
     try:
-        with psycopg.connect(url, **_kwargs(password)) as conn:
+        with psycopg.connect(url, **connect_kwargs(password)) as conn:
             return version(conn)
     except psycopg.OperationalError as error:
-        raise StoreUnavailable(f"{label} is unreachable: {_first_line(error)}") from None
+        raise StoreUnavailable(f"{label} is unreachable: {first_line(error)}") from None
 
 
 def create_or_upgrade(url: str, password: str | None) -> tuple[int, int]:
@@ -88,11 +85,10 @@ def create_or_upgrade(url: str, password: str | None) -> tuple[int, int]:
     from sqlalchemy import create_engine
     from sqlalchemy.exc import DBAPIError
 
-    from warroom.store.postgres import describe
-
     label = describe(url)
     engine = create_engine(
-        "postgresql+psycopg://", creator=lambda: psycopg.connect(url, **_kwargs(password))
+        "postgresql+psycopg://",
+        creator=lambda: psycopg.connect(url, **{**connect_kwargs(password), "autocommit": False}),
     )
     try:
         with engine.begin() as conn:
@@ -108,7 +104,7 @@ def create_or_upgrade(url: str, password: str | None) -> tuple[int, int]:
                 _migrate(conn)
     except DBAPIError as error:
         orig = getattr(error, "orig", error)
-        raise StoreUnavailable(f"{label}: {_first_line(orig)}") from None
+        raise StoreUnavailable(f"{label}: {first_line(orig)}") from None
     finally:
         engine.dispose()
     return before, SCHEMA_VERSION
@@ -135,16 +131,3 @@ def _migrate(conn: Any) -> None:
     from warroom.store.schema import alembic_config
 
     command.upgrade(alembic_config(conn), "head")
-
-
-def _kwargs(password: str | None) -> dict[str, Any]:
-    from warroom.store.postgres import CONNECT_TIMEOUT
-
-    kwargs: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT}
-    if password is not None:
-        kwargs["password"] = password
-    return kwargs
-
-
-def _first_line(error: BaseException) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]

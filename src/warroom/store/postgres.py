@@ -38,10 +38,11 @@ import psycopg_pool
 
 from warroom.core.catalog import Catalog
 from warroom.core.clock import SYSTEM_CLOCK, Clock
-from warroom.core.errors import StoreUnavailable, UsageError
+from warroom.core.errors import StoreUnavailable
 from warroom.core.events import Event
 from warroom.core.times import format_time
 from warroom.store import pg_schema
+from warroom.store.pg_url import CONNECT_TIMEOUT, check_url, connect_kwargs, describe, first_line
 from warroom.store.sql.append import after_query, row_event
 from warroom.store.sql.store import SQLStore
 from warroom.store.sql.wake import Notifier
@@ -49,36 +50,7 @@ from warroom.store.sql.wake import Notifier
 log = logging.getLogger(__name__)
 
 POOL_SIZE = 8  # connections at most, per process
-CONNECT_TIMEOUT = 5  # seconds: an unreachable database is said so, quickly
 SAFETY_READ = 1.0  # seconds between a watcher's reads when no notification comes
-
-
-def check_url(url: str) -> dict[str, str]:
-    """The URL's parameters; UsageError for a malformed URL or one that
-    carries a password (it would be visible in `ps` and shell history)."""
-    try:
-        params = psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError as error:
-        raise UsageError(
-            f"--db: not a PostgreSQL URL ({error}); e.g. postgresql://HOST/DB"
-        ) from None
-    if params.get("password"):
-        raise UsageError(
-            "--db: the PostgreSQL URL holds a password, which other users see in `ps`; "
-            "remove it and use PGPASSWORD, a ~/.pgpass file, or `password_file` in the config file"
-        )
-    return {key: str(value) for key, value in params.items()}
-
-
-def describe(url: str) -> str:
-    """The database as a person names it (host:port/db), without secrets."""
-    try:
-        params = psycopg.conninfo.conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "PostgreSQL"
-    host = str(params.get("host") or "localhost")
-    port = str(params.get("port") or "5432")
-    return f"PostgreSQL {host}:{port}/{params.get('dbname') or params.get('user') or ''}"
 
 
 class PostgresStore(SQLStore):
@@ -194,7 +166,7 @@ class _Database:
             url,
             min_size=1,
             max_size=POOL_SIZE,
-            kwargs=_connect_kwargs(password),
+            kwargs=connect_kwargs(password),
             open=False,
             timeout=CONNECT_TIMEOUT * 2,
             name="warroom",
@@ -230,11 +202,11 @@ class _Database:
 
     def failure(self, error: Exception) -> Exception:
         if isinstance(error, psycopg.OperationalError | psycopg_pool.PoolTimeout):
-            return StoreUnavailable(f"{self.label} is unreachable: {_first_line(error)}")
+            return StoreUnavailable(f"{self.label} is unreachable: {first_line(error)}")
         if isinstance(error, psycopg.errors.DiskFull):
             return StoreUnavailable(f"{self.label} is out of disk space")
         if isinstance(error, psycopg.errors.InsufficientPrivilege):
-            return StoreUnavailable(f"{self.label}: {_first_line(error)}")
+            return StoreUnavailable(f"{self.label}: {first_line(error)}")
         return error
 
     def clock_now(self, now: str) -> str:
@@ -280,7 +252,7 @@ class _Listener:
         delay = 0.1
         while not self._stop.is_set():
             try:
-                with psycopg.connect(self.url, **_connect_kwargs(self.password)) as conn:
+                with psycopg.connect(self.url, **connect_kwargs(self.password)) as conn:
                     conn.execute(f'LISTEN "{self.channel}"')
                     self._listening.set()
                     self.notifier.notify()  # anything committed while not listening
@@ -289,18 +261,7 @@ class _Listener:
                         for _ in conn.notifies(timeout=SAFETY_READ, stop_after=64):
                             self.notifier.notify()
             except (psycopg.Error, OSError) as error:
-                log.warning("listening on %s: %s", self.channel, _first_line(error))
+                log.warning("listening on %s: %s", self.channel, first_line(error))
                 self._listening.set()  # watchers fall back to their safety reads
                 self._stop.wait(delay)
                 delay = min(delay * 2, 5.0)
-
-
-def _connect_kwargs(password: str | None) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"autocommit": True, "connect_timeout": CONNECT_TIMEOUT}
-    if password is not None:
-        kwargs["password"] = password
-    return kwargs
-
-
-def _first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]

@@ -31,7 +31,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("only"),
     )
     op.execute(
-        sa.text("INSERT INTO store_id (only, id, touched) VALUES (1, :id, 0)").bindparams(
+        sa.text('INSERT INTO store_id ("only", id, touched) VALUES (1, :id, 0)').bindparams(
             id=uuid.uuid4().hex
         )
     )
