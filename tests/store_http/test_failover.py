@@ -20,11 +20,15 @@ import pytest
 from tests.conftest import isolated_environ
 from tests.server.conftest import Server, auth, declare, make_token
 from tests.store_http.conftest import FLUSH_SECONDS, Cli, notes_of, seqs
+from warroom.core.clock import SYSTEM_CLOCK
 from warroom.core.errors import StoreUnavailable, UsageError
-from warroom.core.events import Event, make_event
+from warroom.core.events import Event, make_event, new_id
 from warroom.store.http import HTTPStore
+from warroom.store.localfile import LocalFile
+from warroom.store.outboxes import url_file
 
 DEADLINE = 30.0
+NOW = SYSTEM_CLOCK.now
 
 
 @dataclass
@@ -39,9 +43,9 @@ class Replicas:
     def urls(self) -> str:
         return f"{self.a.url},{self.b.url}"
 
-    def events(self, incident_id: str, through: Server | None = None) -> list[dict[str, Any]]:
-        server = through or (self.b if self.a.proc is None or self.a.proc.poll() else self.a)
-        with httpx.Client(base_url=server.url, timeout=10) as client:
+    def events(self, incident_id: str, through: Server) -> list[dict[str, Any]]:
+        """The incident's events as the replica `through` serves them."""
+        with httpx.Client(base_url=through.url, timeout=10) as client:
             answer = client.get(
                 f"/api/v1/incidents/{incident_id}/events",
                 params={"limit": 10_000},
@@ -49,6 +53,11 @@ class Replicas:
             )
         answer.raise_for_status()
         return answer.json()["events"]
+
+
+def store_id_of(server: Server, token: str) -> str:
+    answer = httpx.get(f"{server.url}/api/v1/me", headers=auth(token), timeout=10)
+    return answer.json()["store_id"]
 
 
 def kill(server: Server) -> None:
@@ -186,6 +195,33 @@ def test_the_default_outbox_follows_the_store_whatever_the_list_of_urls(
     assert texts == ["queued with both down"]
 
 
+def test_an_outbox_of_an_older_release_named_after_one_url_is_delivered_through_a_list(
+    replicas: Replicas, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WARROOM_OUTBOX", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    kill(replicas.a)
+    kill(replicas.b)
+    # What releases before store ids left: one file per URL, its URL in
+    # `meta.server`, no store id, events pending.
+    old = url_file(tmp_path / "xdg-data" / "warroom", replicas.a.url)
+    with HTTPStore(replicas.a.url, replicas.token, old, flush_seconds=0) as store:
+        declared = make_event(new_id(), "declared", "alice", {"title": "t", "severity": 2}, NOW())
+        store.append_many([declared, note(declared.incident_id, "typed long ago", store)])
+        assert store.connection_state()[1] == 2
+    legacy = LocalFile(old)
+    assert (legacy.get("server"), legacy.get("store_id")) == (replicas.a.url, None)
+    legacy.close()
+    replicas.b.start()
+    with HTTPStore(f"{replicas.b.url},{replicas.a.url}", replicas.token) as store:
+        assert store._file.path != old
+        report = store.sync(wait=10)
+        assert report.pending == [] and report.delivered == 2
+    stored = replicas.events(declared.incident_id, replicas.b)
+    assert [e["id"] for e in stored] == [declared.id, stored[1]["id"]]
+    assert [n["data"]["text"] for n in notes_of(stored)] == ["typed long ago"]
+
+
 def test_a_server_of_another_store_is_refused(replicas: Replicas, tmp_path: Path) -> None:
     other_db = tmp_path / "other" / "warroom.db"
     other_db.parent.mkdir()
@@ -193,6 +229,9 @@ def test_a_server_of_another_store_is_refused(replicas: Replicas, tmp_path: Path
     token = make_token(other_db, "alice", "responder")
     other.start()
     try:
+        # Replicas of one store answer with its id; another store with its own.
+        a, b = store_id_of(replicas.a, replicas.token), store_id_of(replicas.b, replicas.token)
+        assert a == b != store_id_of(other, token)
         outbox = tmp_path / "outbox.db"
         with HTTPStore(replicas.a.url, replicas.token, outbox) as store:
             assert store.incidents() == []  # first contact: the store id is learnt

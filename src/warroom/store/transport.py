@@ -5,9 +5,10 @@ The server may be several replicas of one store (`--server URL1,URL2`): each
 call goes to the current URL; a connect error, a timeout or a 502/503/504
 moves it on to the next URL (round robin), and the one that answered becomes
 the current one.  A request that may have reached a server that then died
-(a POST whose answer never came) is not repeated elsewhere within the call:
-the caller retries it (the outbox does, each event's id being its
-idempotency key), starting at the next URL.  Before a URL is first used, its
+(its answer never came) goes on to the next URL only when repeating it is
+harmless: a GET, or a call marked idempotent (a delivery of events, whose ids
+are their idempotency keys); any other gets `Unreachable`, and the next call
+starts at the next URL.  Before a URL is first used, its
 `GET /me` says which store it serves; `owner` (`warroom.store.owner`)
 compares that with the store the local file belongs to, and refuses a server
 of another store.
