@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,9 +19,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import isolated_environ
+from tests.conftest import Result, isolated_environ
 from tests.server.conftest import Server, auth, declare, make_token
-from tests.store_http.conftest import FLUSH_SECONDS, Cli, notes_of, seqs
+from tests.store_http.conftest import FLUSH_SECONDS, notes_of, seqs
 from warroom.core.clock import SYSTEM_CLOCK
 from warroom.core.errors import StoreUnavailable, UsageError
 from warroom.core.events import Event, make_event, new_id
@@ -28,6 +30,7 @@ from warroom.store.localfile import LocalFile
 from warroom.store.outboxes import url_file
 
 DEADLINE = 30.0
+WARROOM = Path(sys.executable).with_name("warroom")
 NOW = SYSTEM_CLOCK.now
 
 
@@ -257,26 +260,38 @@ def test_bad_urls_in_the_list_are_named(tmp_path: Path) -> None:
 
 
 def test_the_command_line_fails_over_between_replicas(replicas: Replicas, tmp_path: Path) -> None:
+    folder = tmp_path / "cli"
+    folder.mkdir()
     env = {
-        **isolated_environ(tmp_path / "cli", db=False),
+        **isolated_environ(folder, db=False),
         "WARROOM_TOKEN": replicas.token,
         "WARROOM_FLUSH_SECONDS": FLUSH_SECONDS,
     }
-    (tmp_path / "cli").mkdir()
-    cli = Cli(env, tmp_path / "cli")
+
+    def warroom(*args: str, **more: str) -> Result:  # the installed console script
+        done = subprocess.run(
+            [str(WARROOM), *args],
+            capture_output=True,
+            text=True,
+            cwd=folder,
+            env={**env, **more},
+            timeout=60,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
     servers = ["--server", replicas.urls]
-    declared = cli(*servers, "declare", "checkout down", "--sev", "2", "--json")
+    declared = warroom(*servers, "declare", "checkout down", "--sev", "2", "--json")
     assert declared.returncode == 0, declared.stderr
     incident_id = json.loads(declared.stdout)["id"]
-    assert cli(*servers, "log", incident_id[:8], "before the kill").returncode == 0
+    assert warroom(*servers, "log", incident_id[:8], "before the kill").returncode == 0
     kill(replicas.a)
-    logged = cli("log", incident_id[:8], "after the kill", WARROOM_SERVER=replicas.urls)
+    logged = warroom("log", incident_id[:8], "after the kill", WARROOM_SERVER=replicas.urls)
     assert logged.returncode == 0, logged.stderr
     assert "queued" not in logged.stderr
-    shown = cli(*servers, "timeline", incident_id[:8], "--json")
+    shown = warroom("timeline", incident_id[:8], "--json", *servers)
     assert shown.returncode == 0, shown.stderr
     texts = [e["data"].get("text") for e in json.loads(shown.stdout) if e["kind"] == "note"]
     assert texts == ["before the kill", "after the kill"]
-    bad = cli("--server", f"{replicas.b.url},htp://typo", "list")
-    assert bad.returncode != 0 and "htp://typo" in bad.stderr
+    bad = warroom("--server", f"{replicas.b.url},htp://typo", "list")
+    assert bad.returncode == 2 and "htp://typo" in bad.stderr
     assert "Traceback" not in bad.stderr
