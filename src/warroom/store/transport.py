@@ -122,8 +122,10 @@ class Transport:
         self.owner = owner
         self.token_key = hashlib.sha256((token or "").encode()).hexdigest()[:16]
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        # One TLS context for every client: loading the CA certificates is
+        # the costly part of making one (done now, not on the first call).
+        self._tls = httpx.create_ssl_context()
         self._clients: dict[int, httpx.Client] = {}
-        self._client_of(0)  # now, not on the first call (the others only if needed)
         self._current = 0  # the URL that answered last
         self._checked: set[int] = set()  # URLs whose store was checked in this process
         self._stream_failures = 0  # streams that failed since one last connected
@@ -152,6 +154,7 @@ class Transport:
                 base_url=self.urls[index] + API,
                 headers=self._headers,
                 timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=CONNECT_TIMEOUT),
+                verify=self._tls,
             )
         return client
 
@@ -241,7 +244,7 @@ class Transport:
         """A client for Server-Sent Events (absolute URLs, from `stream_base`):
         read with a timeout longer than the heartbeat."""
         timeout = httpx.Timeout(REQUEST_TIMEOUT, connect=CONNECT_TIMEOUT, read=sse.READ_TIMEOUT)
-        return httpx.AsyncClient(headers=self._headers, timeout=timeout)
+        return httpx.AsyncClient(headers=self._headers, timeout=timeout, verify=self._tls)
 
     def stream_base(self) -> str:
         """Where the next stream connects (blocking: the URL's store is
