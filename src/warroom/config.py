@@ -11,7 +11,7 @@ owner only), from the highest layer that names one; `--token` on the command
 line works but is visible to other users in `ps`, so it draws a warning.
 
 Keys: `db`, `user`, `server` (a server's URL, or the URLs of several
-replicas of one store separated by commas, `URL1,URL2`: clients fail over
+replicas of one store, separated by commas or as a list: clients fail over
 between them; checked where the store is opened, `warroom.store.transport`),
 `token`, `token_file`, `runbook_dirs` (a list of folders of
 runbooks, added to the shipped samples; the files' lists and
@@ -200,6 +200,9 @@ def load_settings(
         runbook_dirs += _paths(document, "runbook_dirs", path, 'of folders, e.g. ["runbooks"]')
         service_files += _paths(document, "service_files", path, 'of files, e.g. ["oncall.toml"]')
         documents.append((path, document))
+        servers = document.get("server")
+        if isinstance(servers, list) and all(isinstance(url, str) for url in servers):
+            document["server"] = ",".join(servers)  # replicas' URLs as a TOML list
         for name in ("db", "token_file", "password_file"):
             if isinstance(document.get(name), str) and not is_postgres_url(document[name]):
                 relative = Path(document[name]).expanduser()

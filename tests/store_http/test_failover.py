@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,14 +19,19 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import isolated_environ
+from tests.conftest import Result, isolated_environ
 from tests.server.conftest import Server, auth, declare, make_token
-from tests.store_http.conftest import FLUSH_SECONDS, Cli, notes_of, seqs
+from tests.store_http.conftest import FLUSH_SECONDS, notes_of, seqs
+from warroom.core.clock import SYSTEM_CLOCK
 from warroom.core.errors import StoreUnavailable, UsageError
-from warroom.core.events import Event, make_event
+from warroom.core.events import Event, make_event, new_id
 from warroom.store.http import HTTPStore
+from warroom.store.localfile import LocalFile
+from warroom.store.outboxes import url_file
 
 DEADLINE = 30.0
+WARROOM = Path(sys.executable).with_name("warroom")
+NOW = SYSTEM_CLOCK.now
 
 
 @dataclass
@@ -39,9 +46,9 @@ class Replicas:
     def urls(self) -> str:
         return f"{self.a.url},{self.b.url}"
 
-    def events(self, incident_id: str, through: Server | None = None) -> list[dict[str, Any]]:
-        server = through or (self.b if self.a.proc is None or self.a.proc.poll() else self.a)
-        with httpx.Client(base_url=server.url, timeout=10) as client:
+    def events(self, incident_id: str, through: Server) -> list[dict[str, Any]]:
+        """The incident's events as the replica `through` serves them."""
+        with httpx.Client(base_url=through.url, timeout=10) as client:
             answer = client.get(
                 f"/api/v1/incidents/{incident_id}/events",
                 params={"limit": 10_000},
@@ -49,6 +56,11 @@ class Replicas:
             )
         answer.raise_for_status()
         return answer.json()["events"]
+
+
+def store_id_of(server: Server, token: str) -> str:
+    answer = httpx.get(f"{server.url}/api/v1/me", headers=auth(token), timeout=10)
+    return answer.json()["store_id"]
 
 
 def kill(server: Server) -> None:
@@ -186,6 +198,33 @@ def test_the_default_outbox_follows_the_store_whatever_the_list_of_urls(
     assert texts == ["queued with both down"]
 
 
+def test_an_outbox_of_an_older_release_named_after_one_url_is_delivered_through_a_list(
+    replicas: Replicas, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WARROOM_OUTBOX", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    kill(replicas.a)
+    kill(replicas.b)
+    # What releases before store ids left: one file per URL, its URL in
+    # `meta.server`, no store id, events pending.
+    old = url_file(tmp_path / "xdg-data" / "warroom", replicas.a.url)
+    with HTTPStore(replicas.a.url, replicas.token, old, flush_seconds=0) as store:
+        declared = make_event(new_id(), "declared", "alice", {"title": "t", "severity": 2}, NOW())
+        store.append_many([declared, note(declared.incident_id, "typed long ago", store)])
+        assert store.connection_state()[1] == 2
+    legacy = LocalFile(old)
+    assert (legacy.get("server"), legacy.get("store_id")) == (replicas.a.url, None)
+    legacy.close()
+    replicas.b.start()
+    with HTTPStore(f"{replicas.b.url},{replicas.a.url}", replicas.token) as store:
+        assert store._file.path != old
+        report = store.sync(wait=10)
+        assert report.pending == [] and report.delivered == 2
+    stored = replicas.events(declared.incident_id, replicas.b)
+    assert [e["id"] for e in stored] == [declared.id, stored[1]["id"]]
+    assert [n["data"]["text"] for n in notes_of(stored)] == ["typed long ago"]
+
+
 def test_a_server_of_another_store_is_refused(replicas: Replicas, tmp_path: Path) -> None:
     other_db = tmp_path / "other" / "warroom.db"
     other_db.parent.mkdir()
@@ -193,6 +232,9 @@ def test_a_server_of_another_store_is_refused(replicas: Replicas, tmp_path: Path
     token = make_token(other_db, "alice", "responder")
     other.start()
     try:
+        # Replicas of one store answer with its id; another store with its own.
+        a, b = store_id_of(replicas.a, replicas.token), store_id_of(replicas.b, replicas.token)
+        assert a == b != store_id_of(other, token)
         outbox = tmp_path / "outbox.db"
         with HTTPStore(replicas.a.url, replicas.token, outbox) as store:
             assert store.incidents() == []  # first contact: the store id is learnt
@@ -218,26 +260,38 @@ def test_bad_urls_in_the_list_are_named(tmp_path: Path) -> None:
 
 
 def test_the_command_line_fails_over_between_replicas(replicas: Replicas, tmp_path: Path) -> None:
+    folder = tmp_path / "cli"
+    folder.mkdir()
     env = {
-        **isolated_environ(tmp_path / "cli", db=False),
+        **isolated_environ(folder, db=False),
         "WARROOM_TOKEN": replicas.token,
         "WARROOM_FLUSH_SECONDS": FLUSH_SECONDS,
     }
-    (tmp_path / "cli").mkdir()
-    cli = Cli(env, tmp_path / "cli")
+
+    def warroom(*args: str, **more: str) -> Result:  # the installed console script
+        done = subprocess.run(
+            [str(WARROOM), *args],
+            capture_output=True,
+            text=True,
+            cwd=folder,
+            env={**env, **more},
+            timeout=60,
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
     servers = ["--server", replicas.urls]
-    declared = cli(*servers, "declare", "checkout down", "--sev", "2", "--json")
+    declared = warroom(*servers, "declare", "checkout down", "--sev", "2", "--json")
     assert declared.returncode == 0, declared.stderr
     incident_id = json.loads(declared.stdout)["id"]
-    assert cli(*servers, "log", incident_id[:8], "before the kill").returncode == 0
+    assert warroom(*servers, "log", incident_id[:8], "before the kill").returncode == 0
     kill(replicas.a)
-    logged = cli("log", incident_id[:8], "after the kill", WARROOM_SERVER=replicas.urls)
+    logged = warroom("log", incident_id[:8], "after the kill", WARROOM_SERVER=replicas.urls)
     assert logged.returncode == 0, logged.stderr
     assert "queued" not in logged.stderr
-    shown = cli(*servers, "timeline", incident_id[:8], "--json")
+    shown = warroom("timeline", incident_id[:8], "--json", *servers)
     assert shown.returncode == 0, shown.stderr
     texts = [e["data"].get("text") for e in json.loads(shown.stdout) if e["kind"] == "note"]
     assert texts == ["before the kill", "after the kill"]
-    bad = cli("--server", f"{replicas.b.url},htp://typo", "list")
-    assert bad.returncode != 0 and "htp://typo" in bad.stderr
+    bad = warroom("--server", f"{replicas.b.url},htp://typo", "list")
+    assert bad.returncode == 2 and "htp://typo" in bad.stderr
     assert "Traceback" not in bad.stderr

@@ -111,11 +111,12 @@ class HTTPStore:
         *,
         catalog: Catalog | None = None,
         flush_seconds: float = FLUSH_SECONDS,
-        index: Index | None = None,
     ) -> None:
-        """`outbox_path` None: the default (`outbox_path()`, with its index);
-        `index`: the index of the default files, when `outbox_path` is one."""
+        """`servers`: one URL, or several replicas' (`URL1,URL2`);
+        `outbox_path` None: WARROOM_OUTBOX, else the store's file in the
+        user's data folder (`outbox_path()`)."""
         urls = server_urls(servers)
+        index: Index | None = None
         if outbox_path is None:
             outbox_path, index = _outbox_choice(urls)
         self.clock = clock

@@ -60,7 +60,7 @@ def store_file(folder: Path, store_id: str) -> Path:
 
 
 class Index:
-    """`outboxes.json`: the URLs known to serve each store, the files to adopt."""
+    """`outboxes.json`: the URLs known to serve each store, and each store's files."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -117,7 +117,9 @@ class Index:
         candidates = list(dict.fromkeys([*listed, store_file(self.folder, store_id), *named]))
         moved, emptied = 0, set()
         for path in candidates:
-            if path == outbox.file.path or not path.is_file():
+            if path == outbox.file.path:
+                continue  # (listed: it is adopted in turn if it is not the store's file)
+            if not path.is_file():
                 emptied.add(str(path))
                 continue
             taken = _adopt_file(outbox, path, store_id, urls)

@@ -5,9 +5,10 @@ The server may be several replicas of one store (`--server URL1,URL2`): each
 call goes to the current URL; a connect error, a timeout or a 502/503/504
 moves it on to the next URL (round robin), and the one that answered becomes
 the current one.  A request that may have reached a server that then died
-(a POST whose answer never came) is not repeated elsewhere within the call:
-the caller retries it (the outbox does, each event's id being its
-idempotency key), starting at the next URL.  Before a URL is first used, its
+(its answer never came) goes on to the next URL only when repeating it is
+harmless: a GET, or a call marked idempotent (a delivery of events, whose ids
+are their idempotency keys); any other gets `Unreachable`, and the next call
+starts at the next URL.  Before a URL is first used, its
 `GET /me` says which store it serves; `owner` (`warroom.store.owner`)
 compares that with the store the local file belongs to, and refuses a server
 of another store.
@@ -121,8 +122,10 @@ class Transport:
         self.owner = owner
         self.token_key = hashlib.sha256((token or "").encode()).hexdigest()[:16]
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        # One TLS context for every client: loading the CA certificates is
+        # the costly part of making one (done now, not on the first call).
+        self._tls = httpx.create_ssl_context()
         self._clients: dict[int, httpx.Client] = {}
-        self._client_of(0)  # now, not on the first call (the others only if needed)
         self._current = 0  # the URL that answered last
         self._checked: set[int] = set()  # URLs whose store was checked in this process
         self._stream_failures = 0  # streams that failed since one last connected
@@ -151,6 +154,7 @@ class Transport:
                 base_url=self.urls[index] + API,
                 headers=self._headers,
                 timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=CONNECT_TIMEOUT),
+                verify=self._tls,
             )
         return client
 
@@ -240,7 +244,7 @@ class Transport:
         """A client for Server-Sent Events (absolute URLs, from `stream_base`):
         read with a timeout longer than the heartbeat."""
         timeout = httpx.Timeout(REQUEST_TIMEOUT, connect=CONNECT_TIMEOUT, read=sse.READ_TIMEOUT)
-        return httpx.AsyncClient(headers=self._headers, timeout=timeout)
+        return httpx.AsyncClient(headers=self._headers, timeout=timeout, verify=self._tls)
 
     def stream_base(self) -> str:
         """Where the next stream connects (blocking: the URL's store is
