@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from tests.notify.receiver import Receiver
+from tests.sqlstores import ENGINES, emptied, open_sql_store, worker_schema
 from warroom.core.catalog import Catalog
 from warroom.core.clock import FixedClock
+from warroom.store.sql.store import SQLStore
 from warroom.store.sqlite import SQLiteStore
 
 FIXED_NOW = datetime(2026, 11, 26, 3, 40, tzinfo=UTC)
@@ -46,6 +48,27 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def sqlite_store(db_path: Path, clock: FixedClock) -> Iterator[SQLiteStore]:
     store = SQLiteStore(db_path, clock=clock)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def pg_worker_url() -> Iterator[str]:
+    """One migrated PostgreSQL schema for this test process (tests/sqlstores.py)."""
+    with worker_schema() as url:
+        yield url
+
+
+@pytest.fixture(params=ENGINES)
+def sql_store(
+    request: pytest.FixtureRequest, db_path: Path, clock: FixedClock
+) -> Iterator[SQLStore]:
+    """An empty store of each SQL engine on the test's clock: the SQLite file
+    `db_path`, then PostgreSQL (tests/sqlstores.py)."""
+    where = (
+        db_path if request.param == "sqlite" else emptied(request.getfixturevalue("pg_worker_url"))
+    )
+    store = open_sql_store(request.param, where, clock)
     yield store
     store.close()
 

@@ -12,9 +12,9 @@ from warroom.core.alerts.rules import AlertSettings, load_rules
 from warroom.core.clock import FixedClock
 from warroom.core.events import Event
 from warroom.services import alerts as service
-from warroom.store.sqlite import SQLiteStore
+from warroom.store.sql.store import SQLStore
 
-NOW = FIXED_NOW  # the root conftest's `clock`; `sqlite_store` is on it
+NOW = FIXED_NOW  # the root conftest's `clock`; `sql_store` is on it
 
 
 RULES = load_rules(
@@ -77,13 +77,13 @@ def pagerduty(key: str, action: str = "trigger", severity: str = "critical") -> 
     )
 
 
-def ingest(store: SQLiteStore, clock: FixedClock, *alerts: Alert, **options: Any) -> Ingested:
+def ingest(store: SQLStore, clock: FixedClock, *alerts: Alert, **options: Any) -> Ingested:
     return service.ingest(store, list(alerts), RULES, AlertSettings(), clock, **options)
 
 
-def kinds(store: SQLiteStore, ref: str = "INC-1") -> list[str]:
+def kinds(store: SQLStore, ref: str = "INC-1") -> list[str]:
     return [event.kind for event in store.events(store.resolve(ref))]
 
 
-def of_kind(store: SQLiteStore, kind: str, ref: str = "INC-1") -> list[Event]:
+def of_kind(store: SQLStore, kind: str, ref: str = "INC-1") -> list[Event]:
     return [event for event in store.events(store.resolve(ref)) if event.kind == kind]

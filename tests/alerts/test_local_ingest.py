@@ -14,7 +14,7 @@ from tests.alerts.storekit import kinds
 from warroom.core.alerts.rules import AlertSettings, load_rules
 from warroom.core.clock import FixedClock
 from warroom.services.alerts import LocalInbox
-from warroom.store.sqlite import SQLiteStore
+from warroom.store.sql.store import SQLStore
 
 PAYLOADS = Path(__file__).with_name("payloads")
 
@@ -24,8 +24,8 @@ def payload(name: str) -> Any:
 
 
 @pytest.fixture
-def inbox(sqlite_store: SQLiteStore, clock: FixedClock) -> LocalInbox:
-    return LocalInbox(sqlite_store, load_rules(), AlertSettings(), clock)
+def inbox(sql_store: SQLStore, clock: FixedClock) -> LocalInbox:
+    return LocalInbox(sql_store, load_rules(), AlertSettings(), clock)
 
 
 @pytest.mark.parametrize(
@@ -37,30 +37,28 @@ def inbox(sqlite_store: SQLiteStore, clock: FixedClock) -> LocalInbox:
     ],
 )
 def test_a_critical_payload_declares_and_its_resolution_resolves(
-    source: str, fires: str, resolves: str, inbox: LocalInbox, sqlite_store: SQLiteStore
+    source: str, fires: str, resolves: str, inbox: LocalInbox, sql_store: SQLStore
 ) -> None:
     first = inbox.ingest(source, payload(fires))
     assert first.accepted == 1 and first.incidents == ["INC-1"]
     again = inbox.ingest(source, payload(fires))
     assert again.incidents == ["INC-1"]  # a re-send: no new event
     inbox.ingest(source, payload(resolves))
-    timeline = kinds(sqlite_store)
+    timeline = kinds(sql_store)
     assert timeline[0] == "declared" and timeline[-2:] == ["alert_fired", "alert_resolved"]
-    incident = sqlite_store.incident(sqlite_store.resolve("INC-1"))
+    incident = sql_store.incident(sql_store.resolve("INC-1"))
     assert incident.declared_by == f"alerts:{source}"
     assert (incident.alerts_total, incident.alerts_firing) == (1, 0)
     [record] = inbox.list("all")
     assert record.status == "resolved" and record.repeats == 1
 
 
-def test_pagerduty_acknowledge_only_marks_the_alert(
-    inbox: LocalInbox, sqlite_store: SQLiteStore
-) -> None:
+def test_pagerduty_acknowledge_only_marks_the_alert(inbox: LocalInbox, sql_store: SQLStore) -> None:
     trigger = inbox.ingest("pagerduty", payload("pagerduty_trigger"))
     assert trigger.dedup_key == "srv01/mysql"
-    before = kinds(sqlite_store)
+    before = kinds(sql_store)
     inbox.ingest("pagerduty", payload("pagerduty_acknowledge"))
-    assert kinds(sqlite_store) == before
+    assert kinds(sql_store) == before
     assert inbox.list("all")[0].acknowledged
 
 
@@ -73,15 +71,15 @@ def test_grafana_warnings_wait_in_the_inbox_and_leave_it_resolved(inbox: LocalIn
 
 
 def test_hostile_text_is_kept_whole_in_the_table_and_cut_in_events(
-    inbox: LocalInbox, sqlite_store: SQLiteStore
+    inbox: LocalInbox, sql_store: SQLStore
 ) -> None:
     sent = payload("alertmanager_hostile")["alerts"][0]
     inbox.ingest("alertmanager", payload("alertmanager_hostile"))
     [record] = inbox.list("all")
     assert dict(record.labels) == sent["labels"]  # byte for byte, 10 kB included
-    incident = sqlite_store.incident(sqlite_store.resolve("INC-1"))
+    incident = sql_store.incident(sql_store.resolve("INC-1"))
     assert incident.service == sent["labels"]["service"]  # stored as data, shown through clean()
-    fired = next(e for e in sqlite_store.events(incident.id) if e.kind == "alert_fired")
+    fired = next(e for e in sql_store.events(incident.id) if e.kind == "alert_fired")
     assert fired.data["labels"]["alertname"] == "[@click=app.quit]x[/]"
     assert len(fired.data["labels"]["big"]) < len(sent["labels"]["big"])
     assert fired.data["labels"]["big"].endswith("…")
@@ -90,23 +88,21 @@ def test_hostile_text_is_kept_whole_in_the_table_and_cut_in_events(
 
 
 def test_a_pagerduty_incident_is_detected_at_the_event_timestamp(
-    inbox: LocalInbox, sqlite_store: SQLiteStore, clock: FixedClock
+    inbox: LocalInbox, sql_store: SQLStore, clock: FixedClock
 ) -> None:
     body = payload("pagerduty_trigger")
     body["payload"]["timestamp"] = "2026-11-26T03:31:00.000+0000"
     inbox.ingest("pagerduty", body)
-    incident = sqlite_store.incident(sqlite_store.resolve("INC-1"))
+    incident = sql_store.incident(sql_store.resolve("INC-1"))
     assert incident.milestones["detected"] == clock.now() - timedelta(minutes=9)
 
 
 def test_without_a_server_each_ingest_purges_alerts_past_their_retention(
-    sqlite_store: SQLiteStore, clock: FixedClock
+    sql_store: SQLStore, clock: FixedClock
 ) -> None:
     """No sweeper runs on a shared file: `warroom alert ingest` purges first."""
-    kept = LocalInbox(
-        sqlite_store, load_rules(), AlertSettings(retention=timedelta(days=40)), clock
-    )
-    inbox = LocalInbox(sqlite_store, load_rules(), AlertSettings(), clock)
+    kept = LocalInbox(sql_store, load_rules(), AlertSettings(retention=timedelta(days=40)), clock)
+    inbox = LocalInbox(sql_store, load_rules(), AlertSettings(), clock)
     inbox.ingest("generic", payload("generic_firing"))
     inbox.ingest("generic", payload("generic_resolved"))
     clock.advance(days=31)

@@ -1,12 +1,19 @@
 """The deliveries table: enqueue once per (event, route, target), claims with
 a lease that expires, sent and failed marks only by the holder, the sender
-lease (one active sender, a standby takes over when it expires)."""
+lease (one active sender, a standby takes over when it expires).
+
+Tests that let time pass by giving later times run on SQLite only
+(`SQLITE_ONLY`): PostgreSQL checks leases against its own clock, not the
+caller's, so there time must really pass (tests/store/test_postgres_replicas.py)."""
 
 from __future__ import annotations
 
-from warroom.services.notify import Delivery, delivery_queue, enqueue
-from warroom.store.sqlite import SQLiteStore
+import pytest
 
+from warroom.services.notify import Delivery, delivery_queue, enqueue
+from warroom.store.sql.store import SQLStore
+
+SQLITE_ONLY = pytest.mark.parametrize("sql_store", ["sqlite"], indirect=True)
 T0 = "2026-11-26T03:40:00.000000Z"
 T1 = "2026-11-26T03:40:10.000000Z"
 T2 = "2026-11-26T03:40:40.000000Z"
@@ -16,10 +23,10 @@ def _delivery(n: int, kind: str = "notify", route: str = "chat") -> Delivery:
     return Delivery(f"event-{n}", "incident-1", route, "json://127.0.0.1:1/hook", kind, f"m{n}")
 
 
-def test_enqueue_is_once_per_event_route_target(sqlite_store: SQLiteStore, clock) -> None:
-    assert enqueue(sqlite_store, [_delivery(1), _delivery(2)], clock) == 2
-    assert enqueue(sqlite_store, [_delivery(1), _delivery(1, route="other")], clock) == 1
-    rows = delivery_queue(sqlite_store).rows()
+def test_enqueue_is_once_per_event_route_target(sql_store: SQLStore, clock) -> None:
+    assert enqueue(sql_store, [_delivery(1), _delivery(2)], clock) == 2
+    assert enqueue(sql_store, [_delivery(1), _delivery(1, route="other")], clock) == 1
+    rows = delivery_queue(sql_store).rows()
     assert sorted((r.event_id, r.route, r.state) for r in rows) == [
         ("event-1", "chat", "pending"),
         ("event-1", "other", "pending"),
@@ -27,9 +34,10 @@ def test_enqueue_is_once_per_event_route_target(sqlite_store: SQLiteStore, clock
     ]
 
 
-def test_claims_are_leases_that_expire(sqlite_store: SQLiteStore, clock) -> None:
-    enqueue(sqlite_store, [_delivery(1), _delivery(2, kind="page")], clock)
-    queue = delivery_queue(sqlite_store)
+@SQLITE_ONLY
+def test_claims_are_leases_that_expire(sql_store: SQLStore, clock) -> None:
+    enqueue(sql_store, [_delivery(1), _delivery(2, kind="page")], clock)
+    queue = delivery_queue(sql_store)
     first = queue.claim("notify", "a", T0, T1, 10)
     assert [r.event_id for r in first] == ["event-1"]  # the page is in its own queue
     assert queue.claim("notify", "b", T0, T1, 10) == []  # held by a
@@ -41,9 +49,10 @@ def test_claims_are_leases_that_expire(sqlite_store: SQLiteStore, clock) -> None
     assert [r.state for r in queue.rows(("sent",))] == ["sent"]
 
 
-def test_failed_attempts_retry_then_give_up(sqlite_store: SQLiteStore, clock) -> None:
-    enqueue(sqlite_store, [_delivery(1)], clock)
-    queue = delivery_queue(sqlite_store)
+@SQLITE_ONLY
+def test_failed_attempts_retry_then_give_up(sql_store: SQLStore, clock) -> None:
+    enqueue(sql_store, [_delivery(1)], clock)
+    queue = delivery_queue(sql_store)
     row = queue.claim("notify", "a", T0, T1, 10)[0]
     queue.failed_attempt([row.id], "a", "connection refused", T1, give_up=False)
     assert queue.claim("notify", "a", T0, T1, 10) == []  # not due before T1
@@ -54,8 +63,9 @@ def test_failed_attempts_retry_then_give_up(sqlite_store: SQLiteStore, clock) ->
     assert (final.state, final.attempts, final.last_error) == ("failed", 2, "still refused")
 
 
-def test_one_active_sender_and_a_standby(sqlite_store: SQLiteStore) -> None:
-    queue = delivery_queue(sqlite_store)
+@SQLITE_ONLY
+def test_one_active_sender_and_a_standby(sql_store: SQLStore) -> None:
+    queue = delivery_queue(sql_store)
     assert queue.take_lease("a", T0, T1) == -1  # new: no cursor yet
     assert queue.set_cursor("a", 7)
     assert queue.take_lease("b", T0, T1) is None  # a holds it
@@ -66,19 +76,20 @@ def test_one_active_sender_and_a_standby(sqlite_store: SQLiteStore) -> None:
     assert queue.take_lease("a", T0, T1) == 7  # dropped: free at once
 
 
-def test_deliveries_by_event_and_whether_a_sender_runs(sqlite_store: SQLiteStore, clock) -> None:
+@SQLITE_ONLY
+def test_deliveries_by_event_and_whether_a_sender_runs(sql_store: SQLStore, clock) -> None:
     from warroom.services.notify import sender_running
 
-    enqueue(sqlite_store, [_delivery(1), _delivery(1, route="b"), _delivery(2)], clock)
-    queue = delivery_queue(sqlite_store)
+    enqueue(sql_store, [_delivery(1), _delivery(1, route="b"), _delivery(2)], clock)
+    queue = delivery_queue(sql_store)
     assert [(r.event_id, r.route) for r in queue.for_events(["event-1"])] == [
         ("event-1", "chat"),
         ("event-1", "b"),
     ]
-    assert not sender_running(sqlite_store, clock)  # none ever ran
+    assert not sender_running(sql_store, clock)  # none ever ran
     now = clock.now()
     later = now.replace(minute=now.minute + 1)
     queue.take_lease("a", T0, later.strftime("%Y-%m-%dT%H:%M:%S.000000Z"))
-    assert sender_running(sqlite_store, clock)
+    assert sender_running(sql_store, clock)
     clock.advance(minutes=2)
-    assert not sender_running(sqlite_store, clock)  # its lease ran out: it died
+    assert not sender_running(sql_store, clock)  # its lease ran out: it died

@@ -1,6 +1,7 @@
-"""On-call overrides kept in the store: the SQLite table (a real file, read
-back after reopening), the rules of `services.oncall`, and the commands
-`warroom oncall override | overrides | override --remove`."""
+"""On-call overrides kept in the store: the table of both SQL engines (a real
+SQLite file, a real PostgreSQL; read back by another store instance), the
+rules of `services.oncall`, and the commands `warroom oncall override |
+overrides | override --remove`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Cli, assert_fails
+from tests.sqlstores import reopen
 from warroom.core.clock import FixedClock
 from warroom.core.errors import NotFound, UsageError
 from warroom.core.oncall.load import load_oncall
@@ -18,6 +20,7 @@ from warroom.core.oncall.model import OnCall
 from warroom.resources import data_path
 from warroom.services.oncall import add_override, remove_override, who_is_on_call
 from warroom.store.base import OverrideTable
+from warroom.store.sql.store import SQLStore
 from warroom.store.sqlite import SQLiteStore
 
 NOW = datetime(2026, 12, 20, 12, 0, tzinfo=UTC)
@@ -33,16 +36,15 @@ def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
 
 
-def test_the_table_keeps_overrides_across_reopening(db_path: Path, tables: OnCall) -> None:
+def test_the_table_keeps_overrides_across_reopening(sql_store: SQLStore, tables: OnCall) -> None:
     clock = FixedClock(NOW)
-    with SQLiteStore(db_path, clock=clock) as store:
-        assert isinstance(store, OverrideTable)
-        first = add_override(
-            store, tables, "platform", "dana.k", utc(2026, 12, 21), utc(2026, 12, 22), "erik", clock
-        )
-        assert (first.id, first.person, first.created_by) == (1, "dana", "erik")  # the alias read
-        add_override(store, tables, "platform", "frank", NOW, utc(2026, 12, 21), "erik", clock)
-    with SQLiteStore(db_path, clock=clock) as store:
+    assert isinstance(sql_store, OverrideTable)
+    first = add_override(
+        sql_store, tables, "platform", "dana.k", utc(2026, 12, 21), utc(2026, 12, 22), "erik", clock
+    )
+    assert (first.id, first.person, first.created_by) == (1, "dana", "erik")  # the alias read
+    add_override(sql_store, tables, "platform", "frank", NOW, utc(2026, 12, 21), "erik", clock)
+    with reopen(sql_store) as store:  # as another process
         rows = store.override_rows()
         assert [(r.id, r.person, r.starts_at) for r in rows] == [
             (1, "dana", "2026-12-21T00:00:00.000000Z"),
@@ -53,28 +55,30 @@ def test_the_table_keeps_overrides_across_reopening(db_path: Path, tables: OnCal
         assert removed.person == "dana"
         assert [r.id for r in store.override_rows()] == [2]
         with pytest.raises(NotFound, match="no override 1 to remove"):
-            remove_override(store, "1", "gina", clock)
+            remove_override(sql_store, "1", "gina", clock)
 
 
-def test_a_store_override_beats_the_layers_and_the_file(db_path: Path, tables: OnCall) -> None:
+def test_a_store_override_beats_the_layers_and_the_file(
+    sql_store: SQLStore, tables: OnCall
+) -> None:
     clock = FixedClock(NOW)
-    with SQLiteStore(db_path, clock=clock) as store:
-        # The file puts frank on payments-primary from 24 Dec 18:00 New York; the
-        # store's override, later, puts dana on from 25 Dec 00:00Z to 26 Dec 00:00Z.
-        add_override(
-            store,
-            tables,
-            "payments-primary",
-            "dana",
-            utc(2026, 12, 25),
-            utc(2026, 12, 26),
-            "x",
-            clock,
-        )
-        (before,) = who_is_on_call(tables, ["payments-primary"], utc(2026, 12, 24, 23, 30), store)
-        assert (before.person, before.until, before.next) == ("frank", utc(2026, 12, 25), "dana")
-        (during,) = who_is_on_call(tables, ["payments-primary"], utc(2026, 12, 25, 12), store)
-        assert (during.person, during.until, during.next) == ("dana", utc(2026, 12, 26), "frank")
+    # The file puts frank on payments-primary from 24 Dec 18:00 New York; the
+    # store's override, later, puts dana on from 25 Dec 00:00Z to 26 Dec 00:00Z.
+    add_override(
+        sql_store,
+        tables,
+        "payments-primary",
+        "dana",
+        utc(2026, 12, 25),
+        utc(2026, 12, 26),
+        "x",
+        clock,
+    )
+    at = utc(2026, 12, 24, 23, 30)
+    (before,) = who_is_on_call(tables, ["payments-primary"], at, sql_store)
+    assert (before.person, before.until, before.next) == ("frank", utc(2026, 12, 25), "dana")
+    (during,) = who_is_on_call(tables, ["payments-primary"], utc(2026, 12, 25, 12), sql_store)
+    assert (during.person, during.until, during.next) == ("dana", utc(2026, 12, 26), "frank")
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,13 @@ from pathlib import Path
 import httpx
 
 from tests.server.conftest import Server
+from tests.sqlstores import reopen, sql_rows
 from warroom.core.clock import SYSTEM_CLOCK
 from warroom.core.oncall.load import load_oncall
 from warroom.services.incidents import declare
 from warroom.services.notify import delivery_queue
-from warroom.services.paging import ack_link, run_escalations
+from warroom.services.paging import ack_link, ack_secret_of, run_escalations
+from warroom.store.sql.store import SQLStore
 from warroom.store.sqlite import SQLiteStore
 
 SECRET = "s3cret-for-the-ack-links"
@@ -74,3 +76,21 @@ def test_the_link_acknowledges_once_and_only_by_its_button(tmp_path: Path) -> No
             assert refused.status_code == 404 and "not valid" in refused.text
     finally:
         server.stop()
+
+
+def test_the_ack_secret_is_made_once_for_every_process_of_a_store(sql_store: SQLStore) -> None:
+    """Without an `ack_secret`, the store makes one on first use; replicas
+    (and a notifier) starting at once on one database all get that one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from warroom.config import Settings
+
+    settings = Settings(
+        db=Path("unused.db"), db_is_default=False, user="x", public_url="https://warroom.example"
+    )
+    with reopen(sql_store) as one, reopen(sql_store) as two, ThreadPoolExecutor(4) as pool:
+        found = set(
+            pool.map(lambda store: ack_secret_of(settings, store), [sql_store, one, two] * 4)
+        )
+    assert len(found) == 1 and len(found.pop() or "") >= 32
+    assert sql_rows(sql_store, "SELECT count(*) FROM server_secrets") == [(1,)]

@@ -19,9 +19,10 @@ from tests.server.conftest import (
     note_body,
     server_env,
 )
+from tests.sqlstores import reopen, sql_rows
 from warroom.core.errors import NotFound, UsageError
 from warroom.server.tokens import TokenStore
-from warroom.store.sqlite import SQLiteStore
+from warroom.store.sql.store import SQLStore
 
 
 def _is_error(answer, status: int, code: str) -> None:
@@ -209,18 +210,33 @@ def test_token_commands_and_a_revoke_that_takes_effect_at_once(running: Running)
     assert answer.status_code == 401
 
 
-def test_token_names_are_unique_and_checked(running: Running) -> None:
-    with SQLiteStore(running.server.db) as store:
-        tokens = TokenStore.for_store(store)
-        tokens.create("twice", "viewer")
-        with pytest.raises(UsageError, match="already exists"):
-            tokens.create("twice", "admin")
-        with pytest.raises(UsageError, match="not valid"):
-            tokens.create("bad name\x1b[31m", "viewer")
-        with pytest.raises(UsageError, match="unknown role"):
-            tokens.create("fine", "root")
+def test_token_names_are_unique_and_checked(sql_store: SQLStore) -> None:
+    tokens = TokenStore.for_store(sql_store)
+    tokens.create("twice", "viewer")
+    with pytest.raises(UsageError, match="already exists"):
+        tokens.create("twice", "admin")
+    with pytest.raises(UsageError, match="not valid"):
+        tokens.create("bad name\x1b[31m", "viewer")
+    with pytest.raises(UsageError, match="unknown role"):
+        tokens.create("fine", "root")
+    tokens.revoke("twice")
+    with pytest.raises(NotFound):
         tokens.revoke("twice")
-        with pytest.raises(NotFound):
-            tokens.revoke("twice")
-        tokens.create("twice", "viewer")  # a revoked name may be reused
-        assert [t.revoked for t in tokens.list() if t.name == "twice"] == [True, False]
+    tokens.create("twice", "viewer")  # a revoked name may be reused
+    assert [t.revoked for t in tokens.list() if t.name == "twice"] == [True, False]
+
+
+def test_a_token_made_or_revoked_by_another_process_holds_at_once(sql_store: SQLStore) -> None:
+    """Replicas share the table: what one makes or revokes, the next request
+    to another sees; the token itself is never stored, only its hash."""
+    tokens = TokenStore.for_store(sql_store)
+    with reopen(sql_store) as other:
+        secret = TokenStore.for_store(other).create("pager-bot", "responder")
+        checked = tokens.verify(secret)
+        assert checked is not None and checked.name == "pager-bot" and not checked.revoked
+        assert tokens.verify(secret + "x") is None
+        tokens.revoke("pager-bot")
+        again = TokenStore.for_store(other).verify(secret)
+        assert again is not None and again.revoked
+    stored = sql_rows(sql_store, "SELECT name, role, hash, created_at, revoked_at FROM tokens")
+    assert len(stored) == 1 and secret not in repr(stored)

@@ -99,8 +99,8 @@ class PostgresStore(SQLStore):
         try:
             while True:
                 seen = wake.generation
-                rows = await asyncio.to_thread(
-                    self._db.read, *after_query(cursor, incident_id, 1000)
+                rows = await asyncio.to_thread(  # (trouble raised as StoreUnavailable)
+                    self._read, *after_query(cursor, incident_id, 1000)
                 )
                 for row in rows:
                     item = row_event(row)
@@ -113,9 +113,11 @@ class PostgresStore(SQLStore):
             self._notifier.unsubscribe(wake)
 
     def alerts_version(self) -> int:
-        """How many commits this process has heard of (`AlertTable.alerts_version`)."""
-        self._listener.start()
-        return self._notifier.generation
+        """The store row's count of serial writes, which every append and alert
+        request bumps (`AlertTable.alerts_version`): one indexed read, and it
+        has moved as soon as another process's commit is visible, not when
+        its notification arrives (or never, if it was lost)."""
+        return int(self._read('SELECT touched FROM store_id WHERE "only" = 1', ())[0][0])
 
     def close(self) -> None:
         self._listener.stop()
@@ -188,7 +190,8 @@ class _Database:
             conn = _Conn(raw)
             if serial:
                 # Locks the store's row until commit: appends run one at a time.
-                raw.execute("UPDATE store_id SET touched = touched + 1")
+                # `touched` is a 32-bit integer here: it wraps, never overflows.
+                raw.execute("UPDATE store_id SET touched = touched % 2147483647 + 1")
             yield conn
             if serial:
                 raw.execute(

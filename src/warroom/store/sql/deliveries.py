@@ -42,6 +42,10 @@ class SQLDeliveries:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        # Each claimer's clock as its last claim found it: the retry times it
+        # gives later (`failed_attempt`, `release`) move to the database's
+        # clock the same way, so a wrong clock neither delays nor hurries them.
+        self._clocks: dict[str, Callable[[str], str]] = {}
 
     def _write(self, work: Callable[[Connection], T], serial: bool = False) -> T:
         try:
@@ -59,9 +63,13 @@ class SQLDeliveries:
     def enqueue(self, deliveries: Sequence[Delivery], at: str) -> int:
         if not deliveries:
             return 0
+        # Due times on the database's clock, which claims compare them with:
+        # a delivery enqueued by a process whose clock is ahead is not held
+        # back.  (`created_at` stays the enqueuer's time.)
+        shift = self._to_db_clock(at)
         rows = [
             (d.event_id, d.incident_id, d.route, d.target, d.kind, d.payload, d.event, at,
-             d.due or at)
+             shift(d.due or at))
             for d in deliveries
         ]  # fmt: skip
 
@@ -70,10 +78,18 @@ class SQLDeliveries:
 
         return self._write(insert)
 
+    def _to_db_clock(self, now: str) -> Callable[[str], str]:
+        """Wire times of the caller's clock (whose time is `now`) moved to the
+        database's clock (`_shift`)."""
+        try:
+            return _shift(now, self._db.clock_now(now))
+        except self._db.error as error:
+            raise self._db.failure(error) from None
+
     def claim(
         self, kind: str, owner: str, now: str, lease_until: str, limit: int
     ) -> list[DeliveryRow]:
-        shift = _shift(now, self._db.clock_now(now))
+        shift = self._clocks[owner] = self._to_db_clock(now)
         now, lease_until = shift(now), shift(lease_until)
         # A read first: an idle sender polls without writing (a write would
         # wake every other process's watchers).
@@ -131,13 +147,21 @@ class SQLDeliveries:
             owner,
             "state = ?, attempts = attempts + 1, last_error = ?, next_try = ?,"
             " lease_owner = NULL, lease_until = NULL",
-            ("failed" if give_up else "pending", error, next_try),
+            ("failed" if give_up else "pending", error, self._db_time(owner, next_try)),
         )
 
     def release(self, ids: Sequence[int], owner: str, next_try: str) -> int:
         return self._update(
-            ids, owner, "next_try = ?, lease_owner = NULL, lease_until = NULL", (next_try,)
+            ids,
+            owner,
+            "next_try = ?, lease_owner = NULL, lease_until = NULL",
+            (self._db_time(owner, next_try),),
         )
+
+    def _db_time(self, owner: str, moment: str) -> str:
+        """`moment` of `owner`'s clock on the database's (as of its last claim)."""
+        shift = self._clocks.get(owner)
+        return shift(moment) if shift is not None else moment
 
     def sent_since(self, route: str, target: str, since: str) -> list[str]:
         rows = self._read(
@@ -227,7 +251,7 @@ class SQLDeliveries:
             )
             return cursor
 
-        shift = _shift(now, self._db.clock_now(now))
+        shift = self._to_db_clock(now)
         now, until = shift(now), shift(until)
         return self._write(take)
 
