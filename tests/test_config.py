@@ -49,6 +49,14 @@ def test_the_environment_beats_the_files(tmp_path: Path) -> None:
     assert settings.server == "http://user:1"
 
 
+def test_several_replicas_urls_in_a_file_the_environment_or_a_flag(tmp_path: Path) -> None:
+    (tmp_path / "user.toml").write_text('server = ["http://a:1", "http://b:1"]\n')
+    assert load_settings({}, env_for(tmp_path)).server == "http://a:1,http://b:1"
+    env = env_for(tmp_path, WARROOM_SERVER="http://c:1,http://d:1")
+    assert load_settings({}, env).server == "http://c:1,http://d:1"
+    assert load_settings({"server": "http://e:1,http://f:1"}, env).server == "http://e:1,http://f:1"
+
+
 def test_a_user_file_db_beats_a_site_server(tmp_path: Path) -> None:
     (tmp_path / "site.toml").write_text('server = "http://site:1"\n')
     (tmp_path / "user.toml").write_text('db = "mine.db"\n')

@@ -10,7 +10,10 @@ is a usage error.  The token: `token`, or `token_file` (a file readable by its
 owner only), from the highest layer that names one; `--token` on the command
 line works but is visible to other users in `ps`, so it draws a warning.
 
-Keys: `db`, `user`, `server`, `token`, `token_file`, `runbook_dirs` (a list of folders of
+Keys: `db`, `user`, `server` (a server's URL, or the URLs of several
+replicas of one store, separated by commas or as a list: clients fail over
+between them; checked where the store is opened, `warroom.store.transport`),
+`token`, `token_file`, `runbook_dirs` (a list of folders of
 runbooks, added to the shipped samples; the files' lists and
 WARROOM_RUNBOOK_DIRS, separated by the OS path separator, add up), and the
 tables `[severities.N]`, `[roles.KEY]`, `[workflow]` (merged over `data/`),
@@ -197,6 +200,9 @@ def load_settings(
         runbook_dirs += _paths(document, "runbook_dirs", path, 'of folders, e.g. ["runbooks"]')
         service_files += _paths(document, "service_files", path, 'of files, e.g. ["oncall.toml"]')
         documents.append((path, document))
+        servers = document.get("server")
+        if isinstance(servers, list) and all(isinstance(url, str) for url in servers):
+            document["server"] = ",".join(servers)  # replicas' URLs as a TOML list
         for name in ("db", "token_file", "password_file"):
             if isinstance(document.get(name), str) and not is_postgres_url(document[name]):
                 relative = Path(document[name]).expanduser()
@@ -285,7 +291,8 @@ def save_theme(path: Path, theme: str) -> None:
 
 
 def _server(layers: list[tuple[str, dict[str, Any]]]) -> str | None:
-    """The server, if the highest layer naming `db` or `server` names a server."""
+    """The server (one URL, or several separated by commas), if the highest
+    layer naming `db` or `server` names a server."""
     for where, values in reversed(layers):
         if values.get("db") and values.get("server"):
             both = "--db and --server" if where == "the command line" else "db and server"

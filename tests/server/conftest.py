@@ -37,7 +37,7 @@ def server_env(root: Path) -> dict[str, str]:
 class Server:
     """One `warroom serve` process; its output goes to `log_path`."""
 
-    db: Path
+    db: Path | str  # the store: an SQLite file, or a PostgreSQL URL
     root: Path
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.alerts.conftest import alertmanager_body as _alertmanager
 from tests.server.conftest import Server, auth, make_token, note_body, server_env
 
 PAYLOADS = Path(__file__).parents[1] / "alerts" / "payloads"
@@ -108,21 +109,6 @@ def _error(answer: httpx.Response, status: int, code: str) -> str:
     assert set(body) == {"error", "detail"} and body["error"] == code, body
     assert "Traceback" not in answer.text
     return body["detail"]
-
-
-def _alertmanager(group: str, *fingerprints: str, status: str = "firing") -> dict[str, Any]:
-    """The documented Alertmanager body, for its own group and alerts."""
-    body = payload("alertmanager_firing" if status == "firing" else "alertmanager_resolved")
-    body["groupKey"] = f'{{}}/{{severity="critical"}}:{{alertname="{group}"}}'
-    template = body["alerts"][0]
-    body["alerts"] = []
-    for fingerprint in fingerprints:
-        alert = copy.deepcopy(template)
-        alert["fingerprint"] = fingerprint
-        alert["labels"]["alertname"] = group
-        alert["labels"]["instance"] = fingerprint
-        body["alerts"].append(alert)
-    return body
 
 
 # -- the sources, end to end -----------------------------------------------------------
@@ -334,10 +320,8 @@ def test_an_alerts_token_posts_alerts_and_reads_nothing(alerts: Alerts) -> None:
         assert "alerts-1" in detail
     with client.stream("GET", "/api/v1/stream", headers=auth(poster)) as answer:
         assert answer.status_code == 403
-    assert client.get("/api/v1/me", headers=auth(poster)).json() == {
-        "name": "alerts-1",
-        "role": "alerts",
-    }
+    me = client.get("/api/v1/me", headers=auth(poster)).json()
+    assert (me["name"], me["role"]) == ("alerts-1", "alerts")
 
 
 def test_a_viewer_may_not_post_alerts_but_responder_and_admin_may(alerts: Alerts) -> None:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.server.conftest import Running
+from tests.server.conftest import Running, auth
 from tests.store_http.conftest import running_cli
 from warroom.core.clock import SYSTEM_CLOCK
-from warroom.core.errors import StoreUnavailable, UsageError
+from warroom.core.errors import UsageError
 from warroom.core.events import make_event, new_id
 from warroom.store.http import HTTPStore
 
@@ -66,17 +66,21 @@ def test_import_goes_through_the_admin_only_endpoint_and_keeps_actors(
     assert [(e["actor"], e["kind"]) for e in timeline] == [("carol", "declared"), ("dave", "note")]
 
 
-def test_the_outbox_is_one_file_per_server_in_the_user_data_folder(
+def test_the_outbox_is_one_file_per_store_in_the_user_data_folder(
     running: Running, tmp_path: Path
 ) -> None:
     cli = running_cli(running, running.responder, tmp_path)
     del cli.env["WARROOM_OUTBOX"]
-    assert cli("list", "--all").returncode == 0
+    for servers in (running.server.url, f"http://127.0.0.1:9,{running.server.url}"):
+        assert cli("list", "--all", WARROOM_SERVER=servers).returncode == 0
+    folder = tmp_path / "xdg-data" / "warroom"
+    # Named after the URL of the first contact (as releases before store ids
+    # named it), then found by the store's id whatever the list of URLs.
     digest = hashlib.sha256(running.server.url.encode()).hexdigest()[:12]
-    path = tmp_path / "xdg-data" / "warroom" / f"outbox-{digest}.db"
-    assert path.is_file()
-    with pytest.raises(StoreUnavailable, match="belongs to the server"):
-        HTTPStore("http://127.0.0.1:9", running.responder, path)
+    assert [path.name for path in folder.glob("outbox-*.db")] == [f"outbox-{digest}.db"]
+    me = running.client.get("/api/v1/me", headers=auth(running.responder)).json()
+    index = json.loads((folder / "outboxes.json").read_text())
+    assert index["servers"] == {running.server.url: me["store_id"]}
 
 
 def test_connection_state_and_pending_count_when_the_server_is_unreachable(

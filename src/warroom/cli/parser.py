@@ -39,7 +39,12 @@ def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
         help="the store: an SQLite file, or a postgresql:// URL",
     )
     group.add_argument("--as", dest="user", metavar="NAME", default=default, help="act as NAME")
-    group.add_argument("--server", metavar="URL", default=default, help="a warroom server")
+    group.add_argument(
+        "--server",
+        metavar="URL",
+        default=default,
+        help="a warroom server; replicas of one store: URL1,URL2 (clients fail over)",
+    )
     group.add_argument(
         "--token", metavar="T", default=default, help="the server token (visible in ps)"
     )

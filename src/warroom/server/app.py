@@ -77,7 +77,7 @@ from warroom.server.statuspage import Pinger, PublicSite, add_public_routes
 from warroom.server.tokens import ADMIN, READ, WRITE, TokenInfo, TokenStore
 from warroom.server.writer import GroupWriter
 from warroom.services.statuspage.board import PublicBoard
-from warroom.store.base import Store
+from warroom.store.base import Store, StoreIdentity
 
 API = "/api/v1"
 SSE = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}}
@@ -418,10 +418,13 @@ def _add_routes(
 
     # -- who, what ---------------------------------------------------------
 
+    identity = store_id_of(store)
+
     @router.get(API + "/me", response_model=WhoAmIOut, responses=reads, tags=["tokens"])
     def whoami(token: AnyToken) -> dict[str, Any]:
-        """The name (the actor of what you write) and role of your token."""
-        return {"name": token.name, "role": token.role}
+        """The name (the actor of what you write) and role of your token, and
+        the store's id (the same on every replica: clients key outboxes by it)."""
+        return {"name": token.name, "role": token.role, "store_id": identity}
 
     @router.get(API + "/catalog", responses=reads, tags=["incidents"])
     def catalog(token: Viewer) -> dict[str, Any]:
@@ -469,6 +472,20 @@ def _add_routes(
         revoked = await _run(tokens.revoke, name)
         hub.end_streams_of(name)
         return revoked.to_public()
+
+
+def store_id_of(store: Store) -> str | None:
+    """The store's id (`StoreIdentity`; an SQLite file's from its `store_id`
+    table), None for a backend without one."""
+    if isinstance(store, StoreIdentity):
+        return store.store_id()
+    from warroom.store.sqlite import SQLiteStore
+
+    if isinstance(store, SQLiteStore):
+        from warroom.store.guard import store_id
+
+        return store_id(store.path)
+    return None
 
 
 def _event_id(body_id: UUID | None, header: UUID | None) -> str:

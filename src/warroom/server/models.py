@@ -252,6 +252,9 @@ class NewTokenOut(TokenOut):
 class WhoAmIOut(BaseModel):
     name: str
     role: str
+    store_id: str | None = Field(
+        None, description="the store's id: the same on every replica of one store"
+    )
 
 
 class HealthOut(BaseModel):

@@ -226,6 +226,17 @@ class SecretTable(Protocol):
 
 
 @runtime_checkable
+class StoreIdentity(Protocol):
+    """A store that knows its own id: random, made with the store, kept by
+    copies of it, the same for every server on it (clients key their outboxes
+    by it).  Check with `isinstance(store, StoreIdentity)`."""
+
+    def store_id(self) -> str | None:
+        """The store's id (None if it has none yet)."""
+        ...
+
+
+@runtime_checkable
 class OverrideTable(Protocol):
     """A store that keeps on-call overrides (`warroom oncall override`).  The
     rules (known schedule and person, times) are the caller's; this is only the

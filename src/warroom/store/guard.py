@@ -140,6 +140,21 @@ def _file_id(path: Path) -> str | None:
     return None
 
 
+def store_id(path: Path) -> str | None:
+    """The id of the store in `path` (the `store_id` table, read through a
+    read-only connection); None when it has none or cannot be read."""
+    try:
+        conn = _read_only(path)
+    except sqlite3.Error:
+        return None
+    try:
+        return _store_id(conn)
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+
+
 def _store_id(conn: sqlite3.Connection) -> str | None:
     try:
         row = conn.execute("SELECT id FROM store_id WHERE only = 1").fetchone()

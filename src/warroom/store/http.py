@@ -12,7 +12,14 @@ server's events, brought up to date from the server when it can be reached.
   down), and `watch`, which follows the server's Server-Sent Events;
 - `warroom.store.remote_alerts`: the server's alert inbox (`alert_inbox()`);
 - `warroom.store.outbox` and `warroom.store.replica`: the outbox and the
-  replica, in one SQLite file (`warroom.store.localfile`).
+  replica, in one SQLite file (`warroom.store.localfile`), which belongs to
+  one store (`warroom.store.owner`: the store id its servers answer with) and
+  is found by that store id (`warroom.store.outboxes`).
+
+The servers may be several replicas of one store (`--server URL1,URL2`): the
+transport fails over between them, for plain calls, for delivering the
+outbox and for live streams (which resume from their own cursor, so nothing
+is lost or repeated).
 
 It is a `RemoteStore` (`warroom.store.base`).  This module never imports the
 server package or a web framework.
@@ -21,7 +28,6 @@ server package or a web framework.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -40,6 +46,8 @@ from warroom.store.base import OverrideRow
 from warroom.store.delivery import FLUSH_SECONDS, Sender
 from warroom.store.localfile import LocalFile
 from warroom.store.outbox import PENDING, REJECTED, Outbox, OutboxEntry, SyncReport
+from warroom.store.outboxes import Index
+from warroom.store.owner import Owner
 from warroom.store.reads import CachedReads
 from warroom.store.remote_alerts import RemoteInbox
 from warroom.store.remote_overrides import RemoteOverrides
@@ -54,6 +62,7 @@ from warroom.store.transport import (
     json_of,
     normalise_url,
     refusal,
+    server_urls,
 )
 
 # The server takes request bodies of up to 1 MiB: an import goes in batches of
@@ -67,57 +76,88 @@ __all__ = [
     "TokenRefused",
     "normalise_url",
     "outbox_path",
+    "server_urls",
 ]
 
 
-def outbox_path(server_url: str, env: Mapping[str, str] | None = None) -> Path:
-    """The outbox file for a server: WARROOM_OUTBOX, else one per server URL
-    under the user's data folder (`outbox-<sha256(url)[:12]>.db`)."""
+def outbox_path(servers: str | Sequence[str], env: Mapping[str, str] | None = None) -> Path:
+    """The outbox file for a server's URLs: WARROOM_OUTBOX, else its store's
+    file in the user's data folder (`warroom.store.outboxes`)."""
+    return _outbox_choice(servers, env)[0]
+
+
+def _outbox_choice(
+    servers: str | Sequence[str], env: Mapping[str, str] | None = None
+) -> tuple[Path, Index | None]:
     env = os.environ if env is None else env
     if env.get("WARROOM_OUTBOX"):
-        return Path(env["WARROOM_OUTBOX"]).expanduser()
+        return Path(env["WARROOM_OUTBOX"]).expanduser(), None
     from platformdirs import user_data_dir
 
-    digest = hashlib.sha256(normalise_url(server_url).encode()).hexdigest()[:12]
-    return Path(user_data_dir("warroom")) / f"outbox-{digest}.db"
+    index = Index(Path(user_data_dir("warroom")))
+    return index.file_for(server_urls(servers)), index
 
 
 class HTTPStore:
-    """The Store contract against a warroom server, with a durable local outbox."""
+    """The Store contract against a warroom server (one store's replicas, one
+    or more URLs), with a durable local outbox."""
 
     def __init__(
         self,
-        server_url: str,
+        servers: str | Sequence[str],
         token: str | None,
-        outbox_path: str | os.PathLike[str],
+        outbox_path: str | os.PathLike[str] | None = None,
         clock: Clock = SYSTEM_CLOCK,
         *,
         catalog: Catalog | None = None,
         flush_seconds: float = FLUSH_SECONDS,
     ) -> None:
-        self.server_url = normalise_url(server_url)
+        """`servers`: one URL, or several replicas' (`URL1,URL2`);
+        `outbox_path` None: WARROOM_OUTBOX, else the store's file in the
+        user's data folder (`outbox_path()`)."""
+        urls = server_urls(servers)
+        index: Index | None = None
+        if outbox_path is None:
+            outbox_path, index = _outbox_choice(urls)
         self.clock = clock
         self.flush_seconds = flush_seconds
         self._file = LocalFile(Path(outbox_path).expanduser())
-        self._check_owner()
         self._outbox = Outbox(self._file)  # `outbox()` lists it (RemoteStore)
+        self._index, self._urls = index, urls
+        try:
+            self.owner = Owner(self._file, urls, index, learned=self._learned)
+        except StoreUnavailable:
+            self._file.close()
+            raise
+        if self.owner.store_id is not None:
+            self._adopt(self.owner.store_id)
         self.replica = Replica(self._file)
-        self.transport = Transport(self.server_url, token, clock)
+        self.transport = Transport(urls, token, clock, self.owner)
         self.reads = CachedReads(self.transport, self._file, self.replica, self._outbox, catalog)
         self.sender = Sender(self.transport, self._outbox, self.replica, lambda: self.catalog)
         self._inbox: RemoteInbox | None = None
         self._closed = False
 
-    def _check_owner(self) -> None:
-        owner = self._file.get("server")
-        if owner is None:
-            self._file.put("server", self.server_url)
-        elif owner != self.server_url:
-            self._file.close()
-            raise StoreUnavailable(
-                f"the outbox {self._file.path} belongs to the server {owner}, not "
-                f"{self.server_url}; give another file with WARROOM_OUTBOX"
-            )
+    def _adopt(self, store_id: str) -> int:
+        """Move in the store's events held in its other outbox files
+        (`warroom.store.outboxes`); how many."""
+        if self._index is None:
+            return 0
+        try:
+            return self._index.adopt(self._outbox, store_id, self._urls)
+        except (StoreUnavailable, OSError):
+            return 0  # they stay where they are, adopted another time
+
+    def _learned(self, store_id: str) -> None:
+        """The file learnt its store (first contact): its other files' events
+        move in and are delivered too."""
+        if self._adopt(store_id):
+            self.sender.wake()
+
+    @property
+    def server_url(self) -> str:
+        """The server's URL in use (the one that answered last)."""
+        return self.transport.server_url
 
     # -- who, what (RemoteStore) -------------------------------------------------------
 
@@ -267,7 +307,9 @@ class HTTPStore:
         new = 0
         for batch in _import_batches(events):
             try:
-                answer = self.transport.call("POST", "/import", json={"events": batch})
+                answer = self.transport.call(
+                    "POST", "/import", idempotent=True, json={"events": batch}
+                )
             except Unreachable as error:
                 raise StoreUnavailable(
                     f"import needs the server, unreachable now: {error}"

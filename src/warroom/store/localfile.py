@@ -1,14 +1,14 @@
-"""The http store's local file: one SQLite file per server, holding the outbox
+"""The http store's local file: one SQLite file per store, holding the outbox
 (`warroom.store.outbox`) and the replica of the server's events
 (`warroom.store.replica`).
 
 WAL, `synchronous=FULL`, every write as `BEGIN IMMEDIATE`; shared by every
-warroom process of the user that talks to that server.  The outbox and the
+warroom process of the user that talks to that store's servers.  The outbox and the
 replica share this file's one connection, so an event the server has stored
 leaves the outbox and enters the replica in one transaction: it is never in
-both, nor in neither.  `meta` holds small facts (the server it belongs to, the
-replica's cursor, the server's catalog, who the token is, when the server was
-last reached).
+both, nor in neither.  `meta` holds small facts (the store it belongs to and
+the URLs found serving it, see `warroom.store.owner`; the replica's cursor,
+the server's catalog, who the token is, when a server was last reached).
 
 This module does no networking.  Its schema is version 1, as every release
 since the http store wrote it: a file written by an older release opens as is.

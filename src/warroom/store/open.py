@@ -11,13 +11,14 @@ from warroom.store.base import Store
 
 
 def open_store(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Store:
-    """The server of `settings.server` (the http store, with its local outbox
-    under WARROOM_OUTBOX or the user's data folder; WARROOM_FLUSH_SECONDS: how
-    long a command tries to deliver before it exits, default 2), else the
+    """The server of `settings.server` (the http store: one URL, or several
+    replicas' URLs separated by commas, with its local outbox under
+    WARROOM_OUTBOX or the user's data folder; WARROOM_FLUSH_SECONDS: how long
+    a command tries to deliver before it exits, default 2), else the
     PostgreSQL database of `settings.db_url`, else the SQLite file of
     `settings.db`."""
     if settings.server:
-        from warroom.store.http import FLUSH_SECONDS, HTTPStore, outbox_path
+        from warroom.store.http import FLUSH_SECONDS, HTTPStore
 
         if not settings.token:
             raise UsageError(
@@ -27,7 +28,7 @@ def open_store(settings: Settings, clock: Clock = SYSTEM_CLOCK) -> Store:
         return HTTPStore(
             settings.server,
             settings.token,
-            outbox_path(settings.server),
+            None,  # WARROOM_OUTBOX, else the store's file in the user's data folder
             clock,
             catalog=settings.catalog(),
             flush_seconds=_seconds(os.environ.get("WARROOM_FLUSH_SECONDS"), FLUSH_SECONDS),

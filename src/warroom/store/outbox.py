@@ -12,6 +12,7 @@ This module does no networking: `warroom.store.delivery` does.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -163,6 +164,26 @@ class Outbox:
         with self.file.write() as conn:
             return conn.execute("DELETE FROM outbox WHERE state = ?", (REJECTED,)).rowcount
 
+    def adopt(self, other: Outbox) -> int:
+        """Move `other`'s events (pending and rejected) to the end of this
+        outbox, in order, each group together; how many are new here."""
+        rows = other.file.read(f"SELECT grp, id, incident_id, {_MOVED} FROM outbox ORDER BY pos")
+        if not rows:
+            return 0
+        moved = 0
+        with self.file.write() as conn:
+            for _, members in itertools.groupby(rows, key=lambda row: row[0]):
+                moved += conn.executemany(
+                    f"INSERT OR IGNORE INTO outbox (grp, id, incident_id, {_MOVED})"
+                    " VALUES (0, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [row[1:] for row in members],
+                ).rowcount
+                group = conn.execute("SELECT min(pos) FROM outbox WHERE grp = 0").fetchone()[0]
+                conn.execute("UPDATE outbox SET grp = ? WHERE grp = 0", (group,))
+        with other.file.write() as conn:
+            conn.executemany("DELETE FROM outbox WHERE id = ?", [(row[1],) for row in rows])
+        return moved
+
     def delivered(self, sent: Iterable[str], then: Callable[[sqlite3.Connection], None]) -> None:
         """The server stored these: out of the outbox, and `then` (the replica
         taking them in) in the same transaction."""
@@ -171,6 +192,7 @@ class Outbox:
             then(conn)
 
 
+_MOVED = "event, state, code, reason, queued_at, attempts, last_error"
 _OUTBOX = "event, grp, state, queued_at, attempts, code, reason, last_error"
 
 

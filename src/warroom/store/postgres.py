@@ -76,10 +76,13 @@ class PostgresStore(SQLStore):
             pg_schema.check(url, password)
         self._db = _Database(url, password, self.label)
         super().__init__(self._db, catalog, clock)
-        store_id = self._db.read('SELECT id FROM store_id WHERE "only" = 1')[0][0]
-        self.store_id = str(store_id)
-        self._db.channel = f"warroom_{self.store_id[:16]}"
+        self._store_id = str(self._db.read('SELECT id FROM store_id WHERE "only" = 1')[0][0])
+        self._db.channel = f"warroom_{self._store_id[:16]}"
         self._listener = _Listener(url, password, self._db.channel, self._notifier)
+
+    def store_id(self) -> str:
+        """The store's id, the same for every replica (`StoreIdentity`)."""
+        return self._store_id
 
     # -- watching --------------------------------------------------------
 

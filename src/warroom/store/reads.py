@@ -6,7 +6,8 @@ cursor) into the replica, then answers from it, so the same calls work while
 the server is down.  A pending incident's state is the fold of its pending
 events on top of the replica's.  `watch` follows the server's Server-Sent
 Events streams and resumes from its own cursor (`Last-Event-ID`) after any
-disconnect; what arrives is kept in the replica too.  The server's catalog
+disconnect, from the next server's URL when there are several (replicas of
+one store number events alike); what arrives is kept in the replica too.  The server's catalog
 and who the token is are cached in the same file.
 """
 
@@ -102,7 +103,8 @@ class CachedReads:
                 with contextlib.suppress(Unreachable):
                     answer = self.transport.call("GET", "/me")
                     if answer.status_code == 200:
-                        self._me = {k: str(v) for k, v in json_of(answer).items()}
+                        me = json_of(answer)
+                        self._me = {k: str(me[k]) for k in ("name", "role")}
                         self.meta.put(key, json.dumps(self._me))
         return self._me
 
@@ -279,13 +281,19 @@ class CachedReads:
         unsaved: list[Event] = []
         saved_to = cursor  # unsaved events are every event after this (all-incidents stream)
 
+        base = ""  # the server (API URL) of the latest connection
+
         async def where() -> tuple[str, str]:
-            nonlocal seq_cursor, cursor
+            nonlocal seq_cursor, cursor, base
+            base = await asyncio.to_thread(self.transport.stream_base)
             if incident_id is None:
-                return "/stream", str(cursor)
+                return f"{base}/stream", str(cursor)
             if seq_cursor is None:  # an incident's stream counts in seqs
                 seq_cursor, cursor = await asyncio.to_thread(self._seq_cursor, incident_id, cursor)
-            return f"/incidents/{incident_id}/stream", str(seq_cursor)
+            return f"{base}/incidents/{incident_id}/stream", str(seq_cursor)
+
+        def failed(reason: str) -> None:
+            self.transport.stream_failed(base, reason)
 
         def reconnected() -> None:
             self.transport.succeeded()
@@ -300,7 +308,7 @@ class CachedReads:
             return batch, (start if incident_id is None else None)
 
         client = self.transport.stream_client()
-        stream = sse.follow(client, where, reconnected, self.transport.failed)
+        stream = sse.follow(client, where, reconnected, failed)
         try:
             async for message in stream:
                 if message.event == INBOX:  # the alert inbox changed: ids and counts only

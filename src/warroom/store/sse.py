@@ -91,8 +91,10 @@ async def follow(
     failed: Callable[[str], None],
 ) -> AsyncIterator[Message]:
     """Messages of a stream that is reconnected, with backoff, whenever it
-    ends or fails.  `where()` gives each connection's path and Last-Event-ID
-    (the reader's own cursor); a QUIET message follows every disconnect."""
+    ends or fails.  `where()` gives each connection's URL (or path) and
+    Last-Event-ID (the reader's own cursor), so a reconnection may go to
+    another server; `failed` hears why one failed; a QUIET message follows
+    every disconnect."""
     import httpx
 
     delay = BACKOFF[0]
