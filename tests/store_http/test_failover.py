@@ -117,13 +117,17 @@ async def test_writers_and_a_watcher_lose_nothing_and_repeat_nothing_when_a_repl
 
     async def collect(count: int) -> list[Event]:
         received: list[Event] = []
-        async with asyncio.timeout(DEADLINE):
-            async for event in watcher.watch(0, incident_id=incident_id):
-                received.append(event)
-                if len(received) == 10:
-                    streaming.set()
-                if len(received) == count:
-                    break
+        stream = watcher.watch(0, incident_id=incident_id)
+        try:
+            async with asyncio.timeout(DEADLINE):
+                async for event in stream:
+                    received.append(event)
+                    if len(received) == 10:
+                        streaming.set()
+                    if len(received) == count:
+                        break
+        finally:
+            await stream.aclose()
         return received
 
     assert writer.server_url == watcher.server_url == replicas.a.url
