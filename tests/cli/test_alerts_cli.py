@@ -163,7 +163,8 @@ def test_the_list_shows_the_columns(fed: Cli) -> None:
         assert "This alert was triggered for zone" in line
         assert line.split()[-4:] == ["0", "firing", "inbox", "-"]
     everything = fed.ok("alerts", "--all").stdout
-    assert "INC-1" in everything and "INC-2" in everything and "resolved" in everything
+    # --all adds the alerts routed to incidents (whatever other tests of the module did)
+    assert "INC-1" in everything and "INC-2" in everything
     limited = fed.ok("alerts", "--all", "--limit", "2").stdout.splitlines()
     assert len(limited) == 3
 
