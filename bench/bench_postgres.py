@@ -204,16 +204,20 @@ import httpx
 token, path, count, expected, out, *urls = sys.argv[1:]
 count, expected = int(count), int(expected)
 headers = {"Authorization": "Bearer " + token}
+MARK = b'data: {"id":"'
 
 async def subscribe(client, arrivals, connected):
     async with client.stream("GET", path, headers=headers) as response:
         response.raise_for_status()
         connected()
-        async for line in response.aiter_lines():
-            if line.startswith('data: {"id":"'):
-                arrivals[line[13:49]] = time.perf_counter()
-                if len(arrivals) == expected:
-                    return
+        async for chunk in response.aiter_raw():  # frames: id: N\\ndata: {"id":"<uuid>"...
+            at = time.perf_counter()
+            start = chunk.find(MARK)
+            while start >= 0:
+                arrivals[chunk[start + 13 : start + 49].decode()] = at
+                start = chunk.find(MARK, start + 49)
+            if len(arrivals) == expected:
+                return
 
 async def main():
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
@@ -228,7 +232,7 @@ async def main():
     await asyncio.wait_for(asyncio.gather(*(
         subscribe(clients[n % len(clients)], arrivals[n], connected) for n in range(count)
     )), 180)
-    Path(out).write_text(json.dumps(arrivals))
+    Path(out).write_text(json.dumps({"arrivals": arrivals, "cpu": time.process_time()}))
     for client in clients:
         await client.aclose()
 
@@ -273,6 +277,7 @@ def _deliver(poster: str, where: list[str], token: str, folder: Path, posts: int
             time.sleep(0.05)
         time.sleep(0.5)
         sent: dict[str, float] = {}
+        posting: list[float] = []
         for index in range(posts):
             body = _note(f"live {index}")
             sent[body["id"]] = time.perf_counter()
@@ -280,19 +285,28 @@ def _deliver(poster: str, where: list[str], token: str, folder: Path, posts: int
                 f"/api/v1/incidents/{incident_id}/events", json=body, headers=headers
             )
             answer.raise_for_status()
+            posting.append(time.perf_counter() - sent[body["id"]])
             time.sleep(SPACING)
     if proc.wait(120) != 0:
         raise SystemExit("a subscriber failed")
     latencies: list[float] = []
+    first: dict[str, float] = {}
     missing = 0
-    for arrivals in json.loads(out.read_text()):
+    report = json.loads(out.read_text())
+    for arrivals in report["arrivals"]:
         for event_id, at in sent.items():
             if event_id in arrivals:
                 latencies.append(arrivals[event_id] - at)
+                first[event_id] = min(first.get(event_id, 1e9), arrivals[event_id] - at)
             else:
                 missing += 1
     if missing:
         print(f"   !! {missing} deliveries missing")
+    print(f"   (the POSTs took {summary_ms(posting)})")
+    print(
+        f"   (the first subscriber of each event: {summary_ms(list(first.values()))};"
+        f" subscribers' CPU {report['cpu']:.1f} s)"
+    )
     return latencies
 
 

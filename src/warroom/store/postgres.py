@@ -57,6 +57,8 @@ class PostgresStore(SQLStore):
     """The Store contract on one PostgreSQL database (a schema of it: the
     URL's `options=-csearch_path=...` chooses another than `public`)."""
 
+    reads_over_network = True  # each read is a round trip: not on an event loop
+
     def __init__(
         self,
         url: str,
