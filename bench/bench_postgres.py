@@ -14,13 +14,17 @@ tests/pg.py); each section works in a fresh schema, dropped afterwards.
 2. throughput: single-event POSTs from 8 writer processes (bench_server.py's
    lean http.client writers) for SECONDS, against 1 `warroom serve` replica
    and against 3 replicas on the same schema (the writers round-robin over
-   them), alternately ROUNDS times; events/s, and the ratio 3/1.  Check on
+   them), and against one server on SQLite (the baseline: bench_server.py's
+   figure), in turn, ROUNDS times; events/s, and the ratio 3/1.  Check on
    this 2-core machine: 3 replicas are not slower than 1 (PASS/FAIL).
-3. delivery: 100 SSE subscribers (httpx streams in one asyncio process)
-   spread over replicas B and C, events POSTed to replica A; from the
+3. delivery: 100 SSE subscribers (httpx streams in one asyncio process,
+   reading raw chunks: `aiter_lines` cost twice the CPU) spread over
+   replicas B and C, events POSTed to replica A one at a time; from the
    POST's send to each subscriber's receipt, p50/p99.  Baseline in the same
    run: the 100 subscribers on replica A itself (woken by its own commit,
-   no NOTIFY).  Target: cross-replica p99 <= 100 ms.
+   no NOTIFY).  Also printed: the POSTs' own time, the first subscriber's
+   receipt of each event, the subscribers' CPU.  Target: cross-replica
+   p99 <= 100 ms.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 from _common import percentile, summary_ms
-from bench_server import READY, WRITER, _note, _writers, declare
+from bench_server import READY, WRITER, _note, _writers, declare, start_server
 from pg import fresh_schema
 
 from warroom.core.clock import SYSTEM_CLOCK
@@ -174,25 +178,45 @@ def _token(url: str) -> str:
 def bench_throughput(seconds: float = SECONDS, rounds: int = ROUNDS) -> bool:
     print(f"2. throughput: single-event POSTs from {WRITERS} writer processes ({seconds:g} s each)")
     folder = Path(tempfile.mkdtemp(prefix="warroom-bench-pg-"))
-    results: dict[int, list[float]] = {1: [], 3: []}
-    with schema() as url:
-        token = _token(url)
-        with replicas(url, folder, 3) as urls:
-            with httpx.Client(base_url=urls[0], timeout=60) as client:
-                incident_id = declare(client, token, "throughput")
-            for round_ in range(rounds):
-                for count in (1, 3):
-                    args = [[urls[n % count], token, incident_id] for n in range(WRITERS)]
-                    name = f"r{round_}-x{count}"
-                    rate = _writers(WRITER, args, folder, name, seconds)
-                    results[count].append(rate)
-                    print(f"   {count} replica(s), round {round_ + 1}: {rate:7,.0f} events/s")
-    one, three = statistics.median(results[1]), statistics.median(results[3])
+    results: dict[str, list[float]] = {"sqlite": [], "1": [], "3": []}
+    sqlite, sqlite_url, sqlite_token = start_server(folder)
+    try:
+        with httpx.Client(base_url=sqlite_url, timeout=60) as client:
+            sqlite_incident = declare(client, sqlite_token, "throughput")
+        with schema() as url:
+            token = _token(url)
+            with replicas(url, folder, 3) as urls:
+                with httpx.Client(base_url=urls[0], timeout=60) as client:
+                    incident_id = declare(client, token, "throughput")
+                for round_ in range(rounds):
+                    for shape in results:
+                        if shape == "sqlite":
+                            args = [[sqlite_url, sqlite_token, sqlite_incident]] * WRITERS
+                        else:
+                            used = urls[: int(shape)]
+                            args = [
+                                [used[n % len(used)], token, incident_id] for n in range(WRITERS)
+                            ]
+                        rate = _writers(WRITER, args, folder, f"r{round_}-{shape}", seconds)
+                        results[shape].append(rate)
+                        print(f"   round {round_ + 1}, {_SHAPES[shape]:<26}: {rate:7,.0f} events/s")
+    finally:
+        _stop(sqlite)
+    base, one, three = (statistics.median(results[shape]) for shape in ("sqlite", "1", "3"))
+    print(f"   median of {rounds}: {_SHAPES['sqlite']} {base:,.0f} events/s;")
+    print(f"   PostgreSQL, 1 replica {one:,.0f} events/s ({one / base:.2f} x SQLite);")
+    print(f"   PostgreSQL, 3 replicas {three:,.0f} events/s ({three / base:.2f} x SQLite)")
     ratio = three / one
     verdict = "PASS" if ratio >= 1 else "FAIL"
-    print(f"   median: 1 replica {one:,.0f} events/s, 3 replicas {three:,.0f} events/s")
-    print(f"   3/1 ratio {ratio:.2f}: {verdict} (3 replicas not slower than 1)")
+    print(f"   3 replicas / 1 replica: {ratio:.2f}: {verdict} (3 replicas not slower than 1)")
     return ratio >= 1
+
+
+_SHAPES = {
+    "sqlite": "1 server on SQLite",
+    "1": "PostgreSQL, 1 replica",
+    "3": "PostgreSQL, 3 replicas",
+}
 
 
 # -- 3. delivery -------------------------------------------------------------
