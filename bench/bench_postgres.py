@@ -1,6 +1,7 @@
 """The PostgreSQL store (issue 15): appends, replicas, cross-replica delivery.
 
-    .venv/bin/python bench/bench_postgres.py [N] [append] [throughput] [delivery] [--profile]
+    .venv/bin/python bench/bench_postgres.py [N] [append] [throughput] [delivery]
+        [--profile] [--subscribers=100]
 
 Needs the PostgreSQL of WARROOM_TEST_PG (default the machine's, see
 tests/pg.py); each section works in a fresh schema, dropped afterwards.
@@ -264,15 +265,15 @@ asyncio.run(main())
 """
 
 
-def bench_delivery(posts: int = DELIVERIES) -> bool:
-    print(f"3. delivery: POST to replica A -> {SUBSCRIBERS} SSE subscribers ({posts} events)")
+def bench_delivery(posts: int = DELIVERIES, subscribers: int = SUBSCRIBERS) -> bool:
+    print(f"3. delivery: POST to replica A -> {subscribers} SSE subscribers ({posts} events)")
     folder = Path(tempfile.mkdtemp(prefix="warroom-bench-pg-"))
     figures: dict[str, list[float]] = {}
     with schema() as url:
         token = _token(url)
         with replicas(url, folder, 3) as (a, b, c):
             for name, where in (("same replica (A)", [a]), ("cross-replica (B, C)", [b, c])):
-                figures[name] = _deliver(a, where, token, folder, posts)
+                figures[name] = _deliver(a, where, token, folder, posts, subscribers)
                 print(f"   {name:<20}: {summary_ms(figures[name])}")
     cross = figures["cross-replica (B, C)"]
     same = figures["same replica (A)"]
@@ -284,14 +285,16 @@ def bench_delivery(posts: int = DELIVERIES) -> bool:
     return met
 
 
-def _deliver(poster: str, where: list[str], token: str, folder: Path, posts: int) -> list[float]:
+def _deliver(
+    poster: str, where: list[str], token: str, folder: Path, posts: int, subscribers: int
+) -> list[float]:
     """From each POST's send to each subscriber's receipt, in seconds."""
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=poster, timeout=30) as client:
         incident_id = declare(client, token, "delivery")
         out = folder / f"subscribers-{uuid.uuid4().hex[:8]}.json"
         path = f"/api/v1/incidents/{incident_id}/stream"
-        args = [token, path, str(SUBSCRIBERS), str(posts + 1), str(out), *where]
+        args = [token, path, str(subscribers), str(posts + 1), str(out), *where]
         proc = subprocess.Popen([sys.executable, "-c", SUBSCRIBER, *args])
         deadline = time.monotonic() + 90
         while not out.with_suffix(".ready").exists():
@@ -339,16 +342,22 @@ def _deliver(poster: str, where: list[str], token: str, folder: Path, posts: int
 SECTIONS = ("append", "throughput", "delivery")
 
 
-def main(count: int, sections: tuple[str, ...], profile: bool) -> None:
+def main(count: int, sections: tuple[str, ...], profile: bool, subscribers: int) -> None:
     if "append" in sections:
         bench_append(count, profile)
     if "throughput" in sections:
         bench_throughput()
     if "delivery" in sections:
-        bench_delivery()
+        bench_delivery(subscribers=subscribers)
 
 
 if __name__ == "__main__":
     numbers = [arg for arg in sys.argv[1:] if arg.isdigit()]
     names = tuple(arg for arg in sys.argv[1:] if arg in SECTIONS)
-    main(int(numbers[0]) if numbers else 300, names or SECTIONS, "--profile" in sys.argv)
+    fans = [arg.split("=", 1)[1] for arg in sys.argv[1:] if arg.startswith("--subscribers=")]
+    main(
+        int(numbers[0]) if numbers else 300,
+        names or SECTIONS,
+        "--profile" in sys.argv,
+        int(fans[0]) if fans else SUBSCRIBERS,
+    )
