@@ -149,7 +149,7 @@ class _Conn:
 
     def execute(self, query: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
         if query.startswith(_ANSWERLESS):
-            self.later.append((query, ()))
+            self.later.append((query, tuple(params)))
             return self.raw.cursor()
         if not self.later:
             return self.raw.execute(_pg(query), tuple(params))
@@ -176,8 +176,15 @@ class _Conn:
             self.raw.execute(_pg(query), params)
 
 
-# Statements of the shared SQL sent with the next one (`_Conn.later`).
-_ANSWERLESS = ("SAVEPOINT ", "RELEASE ", "ROLLBACK TO ")
+# Statements of the shared SQL sent with the next one (`_Conn.later`): none
+# is read back, and any of them failing fails the whole transaction anyway
+# (the last: `save_state`'s snapshot upsert, sent with the COMMIT).
+_ANSWERLESS = (
+    "SAVEPOINT ",
+    "RELEASE ",
+    "ROLLBACK TO ",
+    "INSERT INTO incidents (id, number, last_seq,",
+)
 
 
 _NOTIFY = "SELECT pg_notify(?, (SELECT COALESCE(MAX(gseq), 0) FROM events)::text)"
