@@ -280,14 +280,16 @@ def bench_delivery(url: str, token: str, folder: Path, posts: int) -> None:
             print(f"   !! {missing} deliveries missing")
 
 
-def _writers(script: str, args: list[str], folder: Path, name: str, seconds: float) -> float:
-    """Run 8 processes of `script`, started together once all are ready;
-    events per second."""
+def _writers(
+    script: str, args_each: list[list[str]], folder: Path, name: str, seconds: float
+) -> float:
+    """Run a process of `script` for each of `args_each` (its arguments),
+    started together once all are ready; events per second."""
     go = folder / f"{name}.go"
-    outs = [folder / f"{name}-{n}.txt" for n in range(8)]
+    outs = [folder / f"{name}-{n}.txt" for n in range(len(args_each))]
     procs = [
         subprocess.Popen([sys.executable, "-c", script, *args, str(go), str(seconds), str(out)])
-        for out in outs
+        for args, out in zip(args_each, outs, strict=True)
     ]
     deadline = time.monotonic() + 120
     while not all(Path(f"{out}.ready").exists() for out in outs):
@@ -331,10 +333,10 @@ def bench_throughput(
     with httpx.Client(base_url=url, timeout=60) as client:
         incident_id = declare(client, token, "throughput")
         cpu = _cpu_seconds(server_pid)
-        posted = _writers(WRITER, [url, token, incident_id], folder, "post", seconds)
+        posted = _writers(WRITER, [[url, token, incident_id]] * 8, folder, "post", seconds)
         post_cpu = (_cpu_seconds(server_pid) - cpu) / (posted * seconds)
         direct = _writers(
-            DIRECT_WRITER, [str(direct_db), direct_incident], folder, "direct", seconds
+            DIRECT_WRITER, [[str(direct_db), direct_incident]] * 8, folder, "direct", seconds
         )
         print(
             f"   single-event POSTs, 8 writer processes : {posted:7,.0f} events/s  (target >= 800)"

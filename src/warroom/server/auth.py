@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
+from anyio import to_thread
 from fastapi import HTTPException, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -29,9 +30,10 @@ def authenticate(tokens: TokenStore, token: str | None) -> TokenInfo:
     """The active token `token` names; 401 if there is none, it is unknown or revoked."""
     if token is None:
         raise _unauthorized("a token is needed: send `Authorization: Bearer <token>`", False)
-    # On the event loop: one indexed read on the token store's own
-    # connection (a WAL reader never waits for writers), cheaper than a
-    # hop to the thread pool; every request sees the newest revocations.
+    # Every request sees the newest revocations.  On SQLite the server calls
+    # this on the event loop: one indexed read on the token store's own
+    # connection (a WAL reader never waits for writers), cheaper than a hop
+    # to the thread pool; on PostgreSQL (a round trip) in a worker thread.
     info = tokens.verify(token)
     if info is None:
         raise _unauthorized("the token is not valid", invalid=True)
@@ -66,7 +68,11 @@ def requirement(
     async def authorised(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
     ) -> TokenInfo:
-        info = authenticate(tokens, credentials.credentials if credentials else None)
+        token = credentials.credentials if credentials else None
+        if tokens.reads_block:
+            info = await to_thread.run_sync(authenticate, tokens, token)
+        else:
+            info = authenticate(tokens, token)
         return authorize(info, need)
 
     return authorised

@@ -116,9 +116,15 @@ class Subscription:
         self._wake.clear()
 
     async def wait(self, timeout: float) -> bool:
-        """Wait for an offer (or the hub stopping); False after `timeout` s without one."""
+        """Wait for an offer (or the hub stopping); False after `timeout` s without one.
+
+        (`asyncio.timeout`, not `wait_for`: no task per wait, and a hundred
+        streams wait again after every event.)"""
+        if self._wake.is_set():
+            return True
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
         except TimeoutError:
             return False
         return True

@@ -60,23 +60,32 @@ def reset_frame(ident: int, field: str) -> bytes:
 
 class TokenCheck:
     """Whether a stream's token still holds, asked at most once per `interval`
-    seconds; once it fails, it stays failed."""
+    seconds; once it fails, it stays failed.  `in_thread`: ask in a worker
+    thread (a read over the network: a hundred streams asking on the event
+    loop at the same heartbeat would stall it for a hundred round trips)."""
 
-    def __init__(self, still_valid: Callable[[], bool] | None, interval: float) -> None:
+    def __init__(
+        self, still_valid: Callable[[], bool] | None, interval: float, in_thread: bool = False
+    ) -> None:
         self._still_valid = still_valid
         self._interval = interval
+        self._in_thread = in_thread
         self._clock = asyncio.get_running_loop().time
         self._checked = self._clock()
         self.revoked = False
 
-    def due(self) -> bool:
+    async def due(self) -> bool:
         """True once the token is found revoked (or cannot be checked)."""
         if self.revoked or self._still_valid is None:
             return self.revoked
         if self._clock() - self._checked >= self._interval:
             self._checked = self._clock()
             try:
-                self.revoked = not self._still_valid()
+                if self._in_thread:
+                    valid = await to_thread.run_sync(self._still_valid)
+                else:
+                    valid = self._still_valid()
+                self.revoked = not valid
             except Exception:  # the token table cannot be read: end; the client retries
                 self.revoked = True
         return self.revoked
@@ -119,10 +128,12 @@ async def stream(
     heartbeat: float,
     token_name: str | None = None,
     still_valid: Callable[[], bool] | None = None,
+    check_in_thread: bool = False,
     reset: bytes | None = None,
 ) -> AsyncIterator[bytes]:
     """The SSE body: an incident's events (ids are seqs) or all (ids are gseqs).
-    `still_valid`: re-checks the stream's token (called once per heartbeat);
+    `still_valid`: re-checks the stream's token (called once per heartbeat;
+    in a worker thread with `check_in_thread`);
     `reset`: a reset frame to send first (the cursor was beyond the newest event)."""
 
     def ident(event: Event) -> int:
@@ -132,10 +143,10 @@ async def stream(
         return incident_id is None or (event.seq or 0) > after_seq
 
     subscription = hub.subscribe(incident_id, token_name)
-    token = TokenCheck(still_valid, heartbeat)
+    token = TokenCheck(still_valid, heartbeat, check_in_thread)
 
-    def over() -> bool:
-        return hub.stopping or subscription.ended or token.due()
+    async def over() -> bool:
+        return hub.stopping or subscription.ended or await token.due()
 
     try:
         yield OPENING
@@ -143,7 +154,7 @@ async def stream(
             yield reset
         cursor = after_gseq
         limit = STREAM_FIRST_PAGE
-        while not over():  # catch up from the store
+        while not await over():  # catch up from the store
             page = await to_thread.run_sync(store.events_after, cursor, incident_id, limit)
             size = 0
             for event in page:
@@ -155,10 +166,10 @@ async def stream(
             if len(page) < limit:
                 break
             limit = next_page(size, len(page))
-        while not over():  # then follow the hub
+        while not await over():  # then follow the hub
             subscription.arm()
             while (delivery := subscription.take()) is not None:
-                if over():
+                if await over():
                     return
                 gseq = delivery.event.gseq or 0
                 if gseq <= cursor:
@@ -199,6 +210,7 @@ async def token_stream(
         heartbeat=heartbeat,
         token_name=token.name,
         still_valid=lambda: tokens.still_valid(token),
+        check_in_thread=tokens.reads_block,
         reset=reset,
     )
 

@@ -93,6 +93,9 @@ class TokenStore:
     def __init__(self, table: TokenTable, clock: Clock = SYSTEM_CLOCK) -> None:
         self._table = table
         self._clock = clock
+        # A read over the network (PostgreSQL) would stall the event loop:
+        # the server verifies in a worker thread then.
+        self.reads_block: bool = getattr(table, "reads_over_network", False)
 
     @classmethod
     def for_store(cls, store: object, clock: Clock = SYSTEM_CLOCK) -> TokenStore:

@@ -57,6 +57,8 @@ class PostgresStore(SQLStore):
     """The Store contract on one PostgreSQL database (a schema of it: the
     URL's `options=-csearch_path=...` chooses another than `public`)."""
 
+    reads_over_network = True  # each read is a round trip: not on an event loop
+
     def __init__(
         self,
         url: str,
@@ -137,20 +139,60 @@ def _pg(query: str) -> str:
 
 
 class _Conn:
-    """A psycopg connection with the calls the shared SQL makes (`?` placeholders)."""
+    """A psycopg connection with the calls the shared SQL makes (`?` placeholders).
 
-    __slots__ = ("raw",)
+    Statements whose answer nobody reads (BEGIN, savepoints, the store row's
+    lock) wait in `later` and go to the server in one pipeline with the next
+    statement: on a busy machine each round trip costs a context switch of
+    the server's backend, and the store's lock is held across them."""
+
+    __slots__ = ("later", "raw")
 
     def __init__(self, raw: psycopg.Connection[Any]) -> None:
         self.raw = raw
+        self.later: list[tuple[str, tuple[Any, ...]]] = []
 
     def execute(self, query: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
-        return self.raw.execute(_pg(query), tuple(params))
+        if query.startswith(_ANSWERLESS):
+            self.later.append((query, tuple(params)))
+            return self.raw.cursor()
+        if not self.later:
+            return self.raw.execute(_pg(query), tuple(params))
+        with self.raw.pipeline():
+            self._send_later()
+            return self.raw.execute(_pg(query), tuple(params))
 
     def executemany(self, query: str, rows: Iterable[Sequence[Any]]) -> psycopg.Cursor[Any]:
         cursor = self.raw.cursor()
-        cursor.executemany(_pg(query), [tuple(row) for row in rows])
+        with self.raw.pipeline():
+            self._send_later()
+            cursor.executemany(_pg(query), [tuple(row) for row in rows])
         return cursor
+
+    def flush(self) -> None:
+        """Send what waits in `later` (in one round trip)."""
+        if self.later:
+            with self.raw.pipeline():
+                self._send_later()
+
+    def _send_later(self) -> None:
+        later, self.later = self.later, []
+        for query, params in later:
+            self.raw.execute(_pg(query), params)
+
+
+# Statements of the shared SQL sent with the next one (`_Conn.later`): none
+# is read back, and any of them failing fails the whole transaction anyway
+# (the last: `save_state`'s snapshot upsert, sent with the COMMIT).
+_ANSWERLESS = (
+    "SAVEPOINT ",
+    "RELEASE ",
+    "ROLLBACK TO ",
+    "INSERT INTO incidents (id, number, last_seq,",
+)
+
+
+_NOTIFY = "SELECT pg_notify(?, (SELECT COALESCE(MAX(gseq), 0) FROM events)::text)"
 
 
 class _Database:
@@ -186,18 +228,25 @@ class _Database:
 
     @contextlib.contextmanager
     def write(self, serial: bool = True) -> Iterator[_Conn]:
-        with self._pool.connection() as raw, raw.transaction():
+        with self._pool.connection() as raw:
             conn = _Conn(raw)
+            conn.later.append(("BEGIN", ()))
             if serial:
                 # Locks the store's row until commit: appends run one at a time.
                 # `touched` is a 32-bit integer here: it wraps, never overflows.
-                raw.execute("UPDATE store_id SET touched = touched % 2147483647 + 1")
-            yield conn
-            if serial:
-                raw.execute(
-                    "SELECT pg_notify(%s, (SELECT COALESCE(MAX(gseq), 0) FROM events)::text)",
-                    (self.channel,),
-                )
+                conn.later.append(("UPDATE store_id SET touched = touched % 2147483647 + 1", ()))
+            try:
+                yield conn
+                if serial:
+                    conn.later.append((_NOTIFY, (self.channel,)))
+                conn.later.append(("COMMIT", ()))
+                conn.flush()
+            except BaseException:
+                conn.later.clear()
+                if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                    with contextlib.suppress(psycopg.Error):
+                        raw.execute("ROLLBACK")
+                raise
 
     def read(self, query: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._pool.connection() as raw:
