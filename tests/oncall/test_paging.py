@@ -243,3 +243,20 @@ def test_an_incident_an_alert_declares_is_paged(store: SQLiteStore, clock: Fixed
     (page,) = run_escalations(store, sample(), clock)
     assert page.incident_id == incident.id and page.data["level"] == 1
     assert store.incident(incident.id).unacknowledged
+
+
+def test_the_sender_runs_the_round_for_people_without_any_policy(tmp_path: Path) -> None:
+    """Paging set up (people) but no policy at all: the sender still runs the
+    round, so the timeline says nobody was paged; no on-call tables at all:
+    no round, and nothing said on any incident."""
+    from warroom.config import load_settings
+    from warroom.services.paging import escalation_rounds
+
+    config = tmp_path / "config.toml"
+    env = {"WARROOM_CONFIG": str(config), "WARROOM_SITE_CONFIG": str(tmp_path / "none.toml")}
+    config.write_text("")
+    with SQLiteStore(tmp_path / "a.db") as store:
+        assert escalation_rounds(load_settings(env=env), FixedClock(DECLARED), store) == []
+        config.write_text('[people.dana]\napprise = ["json://localhost:1/dana"]\n')
+        (round_,) = escalation_rounds(load_settings(env=env), FixedClock(DECLARED), store)
+        assert round_.oncall.people and not round_.oncall.escalation

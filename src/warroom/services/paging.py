@@ -470,11 +470,14 @@ class EscalationRound:
 
 
 def escalation_rounds(settings: Settings, clock: Clock, store: Store) -> list[EscalationRound]:
-    """The sender's escalation round, when the on-call tables have a policy
+    """The sender's escalation round, when the on-call tables set paging up
     (`warroom serve`, `warroom notifier`); the pages' ack links when
-    `public_url` is configured (signed with `ack_secret_of`)."""
+    `public_url` is configured (signed with `ack_secret_of`).  Tables with
+    people or services but no policy at all still get the round: each
+    incident's timeline then says nobody was paged, and why.  A store with
+    no on-call tables at all pages nobody and says nothing of it."""
     tables = settings.oncall()
-    if not tables.escalation:
+    if not (tables.escalation or tables.people or tables.services):
         return []
     secret = ack_secret_of(settings, store)
     return [EscalationRound(tables, clock, link_maker(settings.public_url, secret))]
