@@ -73,6 +73,20 @@ _SAVE_STATE = (
 )
 
 
+# `Group._read_ahead`'s rows besides the events' (tag 0): an incident's
+# snapshot (tag 1: its id, the snapshot in the `data` column) and the next
+# gseq (tag 2, in the `gseq` column).
+_SNAPSHOT_ROW = "NULL, id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, snapshot FROM incidents"
+_NEXT_GSEQ_ROW = (
+    "SELECT 2, COALESCE(MAX(gseq), 0) + 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+    " FROM events"
+)
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
 @dataclass(frozen=True, slots=True)
 class Mark:
     """A point in a `Group`: how many events each incident had stored, the
@@ -80,7 +94,7 @@ class Mark:
 
     stored: dict[str, int]
     numbers: set[str]
-    next_gseq: int
+    next_gseq: int | None
 
 
 class Group:
@@ -102,10 +116,9 @@ class Group:
         self.stored: dict[str, list[Event]] = {}  # by the requests that succeeded
         self._times: dict[datetime, str] = {}
         # Appends are serialised, so the next gseq is the largest + 1 (in
-        # commit order, with no gap a rolled-back request could leave).
-        self._next_gseq: int = conn.execute(
-            "SELECT COALESCE(MAX(gseq), 0) + 1 FROM events"
-        ).fetchone()[0]
+        # commit order, with no gap a rolled-back request could leave); read
+        # with the first request's stored ids (`_read_ahead`).
+        self._next_gseq: int | None = None
 
     def request(self, events: Sequence[Event], now: datetime) -> list[Event] | Exception:
         """Append one request's events (all or none), or return why not."""
@@ -117,7 +130,7 @@ class Group:
         first_gseq = self._next_gseq
         self.conn.execute("SAVEPOINT warroom_request")
         try:
-            known = self._stored_ids([event.id for event in events])
+            known = self._read_ahead(events)
             for event in events:
                 result.append(self._append(event, now, recorded_text, recorded, known, rows, new))
             self.conn.executemany(_INSERT, rows)
@@ -204,8 +217,8 @@ class Group:
         occurred = self._times.get(checked.occurred_at)
         if occurred is None:
             occurred = self._times[checked.occurred_at] = format_time(checked.occurred_at)
-        gseq = self._next_gseq
-        self._next_gseq += 1
+        gseq = self._gseq()
+        self._next_gseq = gseq + 1
         rows.append(
             (
                 gseq,
@@ -226,17 +239,50 @@ class Group:
         new.append(final)
         return final
 
-    def _stored_ids(self, ids: list[str]) -> dict[str, Event]:
-        """The events already stored under any of `ids`."""
+    def _read_ahead(self, events: Sequence[Event]) -> dict[str, Event]:
+        """The events already stored under any of the events' ids.  The same
+        statement (one round trip on PostgreSQL) reads the snapshots of their
+        incidents not read yet and, at first, the next gseq."""
         found: dict[str, Event] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), _IDS_AT_ONCE):
+        unique = list(dict.fromkeys(event.id for event in events))
+        unread = [
+            incident_id
+            for incident_id in dict.fromkeys(event.incident_id for event in events)
+            if incident_id not in self.states
+        ][:_IDS_AT_ONCE]
+        snapshots: dict[str, str] = {}
+        for start in range(0, max(len(unique), 1), _IDS_AT_ONCE):
             chunk = unique[start : start + _IDS_AT_ONCE]
-            marks = ",".join("?" * len(chunk))
-            query = f"SELECT {COLUMNS} FROM events WHERE id IN ({marks})"
-            for row in self.conn.execute(query, chunk):
-                found[row[1]] = row_event(row)
+            parts: list[str] = []
+            params: list[Any] = []
+            if chunk:
+                parts.append(f"SELECT 0, {COLUMNS} FROM events WHERE id IN ({_marks(chunk)})")
+                params += chunk
+            if start == 0 and unread:
+                parts.append(f"SELECT 1, {_SNAPSHOT_ROW} WHERE id IN ({_marks(unread)})")
+                params += unread
+            if start == 0 and self._next_gseq is None:
+                parts.append(_NEXT_GSEQ_ROW)
+            if not parts:
+                continue
+            for row in self.conn.execute(" UNION ALL ".join(parts), params):
+                if row[0] == 0:
+                    found[row[2]] = row_event(row[1:])
+                elif row[0] == 1:
+                    snapshots[row[2]] = row[10]
+                else:
+                    self._next_gseq = row[1]
+        for incident_id in unread:
+            self.snapshots[incident_id] = snapshots.get(incident_id)
+            self.states[incident_id] = from_snapshot(snapshots.get(incident_id))
         return found
+
+    def _gseq(self) -> int:
+        """The next gseq (read if no request read it yet)."""
+        if self._next_gseq is None:
+            query = "SELECT COALESCE(MAX(gseq), 0) + 1 FROM events"
+            self._next_gseq = self.conn.execute(query).fetchone()[0]
+        return self._next_gseq
 
     def _state(self, incident_id: str) -> Incident | None:
         if incident_id not in self.states:
