@@ -38,7 +38,10 @@ def test_one_body_per_group_with_bearer_and_resolved_in_the_next(
     ]
     disk = prom_alert("DiskFull", {"cluster": "eu", "instance": "db-1"}, starts_at=began)
     with Receiver() as receiver:
-        manager = start_alertmanager(receiver.url, TOKEN, Route(group_by=("alertname", "cluster")))
+        # group_wait 3 s: on a loaded machine the API may take over 1 s to
+        # hand Alertmanager's dispatcher the alerts of one POST.
+        route = Route(group_by=("alertname", "cluster"), group_wait="3s")
+        manager = start_alertmanager(receiver.url, TOKEN, route)
         manager.post([*latency, disk])
         first = receiver.wait_for(2)
         for request in first:
