@@ -462,9 +462,11 @@ class EscalationRound:
             return
         self._last = now
         try:
-            run_escalations(
+            written = run_escalations(
                 sender.store, self.oncall, self.clock, self.link, sender.started_from, self._seen
             )
+            if written:
+                sender.wake.set()  # its pages are queued: send them now
         except WarroomError as error:
             log.warning("escalation: %s", error)
 

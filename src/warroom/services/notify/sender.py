@@ -67,6 +67,7 @@ CLAIM_SECONDS = 60.0  # a claimed delivery's lease (longer than any one send tak
 CLAIM_BATCH = 200
 WINDOW = timedelta(minutes=1)  # of max_per_minute
 CATCH_UP = timedelta(hours=1)  # a store's first sender routes the events recorded this recently
+IDLE_POLL = 0.5  # seconds: a standby's look at the lease, an idle queue's look for due work
 REMINDER_EVERY = timedelta(seconds=5)  # overdue updates looked for at most this often
 _NAMESPACE = uuid.UUID("0b6f7a52-8e1d-4c3a-9f5e-71d2c4a8e6b0")
 
@@ -111,6 +112,7 @@ class Sender:
         lease_seconds: float = LEASE_SECONDS,
         claim_seconds: float = CLAIM_SECONDS,
         poll: float = 0.05,
+        idle_poll: float = IDLE_POLL,
         env: Mapping[str, str] | None = None,
         link: Callable[[str], str | None] | None = None,
         rounds: Sequence[Callable[[Sender], object]] = (),
@@ -122,14 +124,19 @@ class Sender:
         self.owner = owner or owner_name()
         self.lease = timedelta(seconds=lease_seconds)
         self.claim_lease = timedelta(seconds=claim_seconds)
+        # The active sender routes every `poll` s; a standby looks at the
+        # lease, and an idle queue's worker for retries come due, every
+        # `idle_poll` s (a replica's sender is mostly a standby: it costs
+        # next to nothing).  Routing and paging wake the workers at once.
         self.poll = poll
+        self.idle_poll = max(poll, idle_poll)
         self.env = env
         self.link = link or (lambda incident_id: None)
         # More work for the active sender, each poll after routing (the
         # escalation runner: pages due by now, through `enqueue`).
         self.rounds = tuple(rounds)
         self.active = threading.Event()  # holding the sender lease
-        self.wake = threading.Event()  # something new to route or send
+        self.wake = _Wake()  # something new to send
         self._cursor: int | None = None
         # Where routing started when this sender became active (None: standing
         # by): the paging runner pages incidents declared after it.
@@ -369,7 +376,7 @@ class Sender:
         warm()
         workers = [
             threading.Thread(target=self._work, args=(kind, stop), daemon=True, name=kind)
-            for kind in ("page", "notify")
+            for kind in self.wake.events
         ]
         for worker in workers:
             worker.start()
@@ -382,7 +389,7 @@ class Sender:
                             work(self)
                 except WarroomError as error:
                     log.warning("notifier: %s", error)
-                stop.wait(self.poll)
+                stop.wait(self.poll if self.active.is_set() else self.idle_poll)
         finally:
             stop.set()
             self.wake.set()
@@ -393,17 +400,30 @@ class Sender:
                 self.active.clear()
 
     def _work(self, kind: str, stop: threading.Event) -> None:
+        due = self.wake.events[kind]
         while not stop.is_set():
-            if not self.active.wait(self.poll):
+            if not self.active.wait(self.idle_poll):
                 continue
+            due.clear()  # a wake from now on is seen by the wait below
             try:
                 handled = self.deliver(kind)
             except WarroomError as error:
                 log.warning("notifier: %s", error)
                 handled = 0
             if not handled:
-                self.wake.wait(self.poll)
-                self.wake.clear()
+                due.wait(self.idle_poll)
+
+
+class _Wake:
+    """Wakes each queue's worker (`set`): one event per queue, so neither
+    worker's wait swallows the other's wake."""
+
+    def __init__(self) -> None:
+        self.events = {kind: threading.Event() for kind in ("page", "notify")}
+
+    def set(self) -> None:
+        for event in self.events.values():
+            event.set()
 
 
 def moot_reason(incident: Incident, store: Store) -> str | None:
