@@ -1,10 +1,12 @@
 """Group commit keeps per-request semantics: in one transaction, a refused
 request is rolled back alone, a repeated id is stored once, seq stays gapless.
 
-First the store's `append_group` on a real SQLite file (the order of the
-requests is fixed, so every outcome is exact), then the server: concurrent
-POSTs queued behind a write lock that another connection holds, so they are
-committed as one group, answered each with its own outcome.
+First the store's `append_group` on both SQL engines (a real SQLite file, a
+real PostgreSQL; the order of the requests is fixed, so every outcome is
+exact), then the server: concurrent POSTs queued behind a write lock that
+another connection holds, so they are committed as one group, answered each
+with its own outcome; and a group that waited for the lock takes in the
+appends that arrived meanwhile.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from warroom.core.events import Event, make_event, new_id
 from warroom.core.fold import fold
 from warroom.server.app import create_app
 from warroom.server.tokens import TokenStore
+from warroom.store.sql.store import SQLStore
 from warroom.store.sqlite import SQLiteStore
 
 
@@ -38,9 +41,9 @@ def _declared(clock: FixedClock, title: str = "Checkout API 502s") -> Event:
 
 
 def test_append_group_rolls_back_a_failed_request_alone(
-    sqlite_store: SQLiteStore, clock: FixedClock
+    sql_store: SQLStore, clock: FixedClock
 ) -> None:
-    store = sqlite_store
+    store = sql_store
     incident = store.append(_declared(clock)).incident_id
     note = _event(incident, clock, "note", text="first")
     store.append(note)
@@ -85,18 +88,50 @@ def test_append_group_rolls_back_a_failed_request_alone(
     assert [e.seq for e in store.events(later_declared.incident_id)] == [1, 2]
 
 
-def test_append_many_is_one_request_of_a_group(
-    sqlite_store: SQLiteStore, clock: FixedClock
-) -> None:
-    incident = sqlite_store.append(_declared(clock)).incident_id
+def test_append_many_is_one_request_of_a_group(sql_store: SQLStore, clock: FixedClock) -> None:
+    incident = sql_store.append(_declared(clock)).incident_id
     with pytest.raises(Refused):
-        sqlite_store.append_many(
+        sql_store.append_many(
             [_event(incident, clock, "note", text="a"), _event(incident, clock, "Bad")]
         )
-    assert [e.seq for e in sqlite_store.events(incident)] == [1]
+    assert [e.seq for e in sql_store.events(incident)] == [1]
 
 
-def _refolded(store: SQLiteStore, incident_id: str) -> Any:
+def test_append_group_takes_in_the_requests_that_arrived_while_it_waited(
+    sql_store: SQLStore, clock: FixedClock
+) -> None:
+    store = sql_store
+    incident = store.append(_declared(clock)).incident_id
+    first = _event(incident, clock, "note", text="first")
+    late = [
+        [_event(incident, clock, "note", text="late")],
+        [_event(incident, clock, "severity_changed", severity=9)],  # refused alone
+        [first],  # the id the group's first request stores: that event
+        [_event(incident, clock, "title_changed", title="Late title")],
+    ]
+    asked: list[int] = []
+
+    def more() -> list[list[Event]]:
+        asked.append(1)
+        return late
+
+    outcomes = store.append_group([[first]], more)
+
+    assert asked == [1]  # asked once, with the lock held
+    assert [type(o).__name__ if isinstance(o, Exception) else len(o) for o in outcomes] == [
+        1, 1, "Refused", 1, 1,
+    ]  # fmt: skip
+    assert outcomes[3] == outcomes[0]
+    events = store.events(incident)
+    assert [e.kind for e in events] == ["declared", "note", "note", "title_changed"]
+    assert [e.seq for e in events] == [1, 2, 3, 4]
+    gseqs = [e.gseq or 0 for e in events]
+    assert gseqs == sorted(gseqs) and gseqs[-1] - gseqs[1] == 2  # no gap for the refused one
+    assert store.incident(incident).title == "Late title"
+    assert store.append_group([[_event(incident, clock, "note", text="alone")]], lambda: [])[0]
+
+
+def _refolded(store: SQLStore, incident_id: str) -> Any:
     state = fold(store.events(incident_id), store.catalog)
     state.number = store.incident(incident_id).number
     return state
@@ -225,3 +260,63 @@ async def test_writer_lanes_commit_each_kind_of_request_in_its_own_transaction(
         assert writer.health.reason is None  # a lane that commits makes it healthy again
     finally:
         await asyncio.to_thread(writer.close)
+
+
+async def test_a_group_that_waited_for_the_lock_takes_in_the_appends_queued_meanwhile(
+    sql_store: SQLStore, clock: FixedClock
+) -> None:
+    """Another writer (another replica) holds the store's write lock: the
+    group the writer took waits for it; appends queued meanwhile join that
+    group once it has the lock, so all go in one transaction."""
+    from warroom.server.writer import GroupWriter
+    from warroom.store.postgres import PostgresStore
+
+    store = sql_store
+    incident = store.append(_declared(clock)).incident_id
+    writer = GroupWriter(store)
+    postgres = isinstance(store, PostgresStore)
+    try:
+        with store.db.connection() as blocker:  # type: ignore[attr-defined]
+            if postgres:  # what every append takes first (`PostgresStore`'s write)
+                blocker.execute("BEGIN")
+                blocker.execute("UPDATE store_id SET touched = touched")
+            else:
+                blocker.execute("BEGIN IMMEDIATE")
+            first = asyncio.ensure_future(
+                writer.append([_event(incident, clock, "note", text="0")])
+            )
+            await _until_the_writer_waits(store, postgres)
+            queued = [
+                asyncio.ensure_future(writer.append(events))
+                for events in (
+                    [_event(incident, clock, "note", text="1")],
+                    [_event(incident, clock, "status_changed", to="closed")],  # refused
+                    [_event(incident, clock, "note", text="2")],
+                )
+            ]
+            await asyncio.sleep(0.2)
+            blocker.execute("ROLLBACK")
+        results = await asyncio.wait_for(asyncio.gather(first, *queued, return_exceptions=True), 20)
+        assert isinstance(results[2], Refused)
+        assert [r[0].data["text"] for r in (results[0], results[1], results[3])] == ["0", "1", "2"]
+        assert writer.groups == 1  # one transaction for all four
+        assert [e.seq for e in store.events(incident)] == [1, 2, 3, 4]
+    finally:
+        await asyncio.to_thread(writer.close)
+
+
+async def _until_the_writer_waits(store: SQLStore, postgres: bool) -> None:
+    """Until the writer's transaction waits for the lock (PostgreSQL shows it;
+    SQLite's busy wait does not, so half a second)."""
+    if not postgres:
+        await asyncio.sleep(0.5)
+        return
+    query = (
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        " AND query LIKE 'UPDATE store_id%'"
+    )
+    for _ in range(200):
+        if store.db.read(query)[0][0]:  # type: ignore[attr-defined]
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the writer never waited for the lock")

@@ -5,7 +5,11 @@ in one queue.  A single writer thread takes everything waiting (it stops
 taking more once it holds GROUP_MAX events), stores it with one `append_group` call -- one
 transaction, one fsync -- and answers each request after that commit.  While
 one group commits the next one gathers, so the busier the server, the larger
-the groups; an idle server commits each request at once, with no timer.
+the groups; an idle server commits each request at once, with no timer.  A
+group that had to wait for the store's write lock (another replica's append
+holding it) takes in the appends that arrived meanwhile once it has the lock
+(`GroupAppender.append_group`'s `more`), rather than leaving them to wait
+for the lock again.
 
 Each request keeps its own outcome: one refused by `validate` (or a
 conflicting id) is rolled back alone and answered with its error while the
@@ -24,6 +28,7 @@ import asyncio
 import contextlib
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +37,7 @@ from warroom.core.errors import StoreUnavailable
 from warroom.core.events import Event
 from warroom.server.health import StoreHealth
 from warroom.server.limits import GROUP_MAX
-from warroom.store.base import GroupAppender, Store
+from warroom.store.base import GroupAppender, Latecomers, Store
 
 Outcome = Any  # a request's result, or the Exception it failed with
 # A lane's commit: every request's work in one transaction, an outcome each.
@@ -58,11 +63,13 @@ def _settle_all(settled: list[tuple[_Pending, Outcome]]) -> None:
 _STOP = object()
 
 
-def append_group(store: Store, requests: Sequence[Sequence[Event]]) -> list[Outcome]:
-    """`store.append_group(requests)` where the store is a GroupAppender (one
-    transaction); otherwise each request on its own with `append_many`."""
+def append_group(
+    store: Store, requests: Sequence[Sequence[Event]], more: Latecomers | None = None
+) -> list[Outcome]:
+    """`store.append_group(requests, more)` where the store is a GroupAppender
+    (one transaction); otherwise each request on its own with `append_many`."""
     if isinstance(store, GroupAppender):
-        return store.append_group(requests)
+        return store.append_group(requests, more)
     outcomes: list[Outcome] = []
     for events in requests:
         try:
@@ -85,6 +92,9 @@ class GroupWriter:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._lanes: dict[str, Commit] = {EVENTS: lambda requests: append_group(store, requests)}
+        # Taken from the queue by a group's `more` but not for it (another
+        # lane's request, or the stop): the next group starts with them.
+        self._carried: deque[_Pending | object] = deque()
         self.groups = 0  # transactions committed (for tests and benchmarks)
         self.requests = 0
 
@@ -135,19 +145,29 @@ class GroupWriter:
                 )
                 self._thread.start()
 
+    def _waiting(self) -> _Pending | object | None:
+        """The next request waiting (or the stop), without blocking; None if none."""
+        if self._carried:
+            return self._carried.popleft()
+        try:
+            return self._queue.get_nowait()
+        except queue.Empty:
+            return None
+
     def _run(self) -> None:
         stopping = False
         while not stopping:
-            first = self._queue.get()
+            first = self._waiting()
+            if first is None:
+                first = self._queue.get()
             if first is _STOP:
                 return
             assert isinstance(first, _Pending)
             group = [first]
             size = first.size
             while size < self.group_max:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
+                item = self._waiting()
+                if item is None:
                     break
                 if item is _STOP:
                     stopping = True
@@ -155,25 +175,52 @@ class GroupWriter:
                 assert isinstance(item, _Pending)
                 group.append(item)
                 size += item.size
-            self._commit(group)
+            self._commit(group, 0 if stopping else self.group_max - size)
 
-    def _commit(self, group: list[_Pending]) -> None:
+    def _latecomers(self, requests: list[_Pending], room: int) -> Latecomers:
+        """`more` for the events lane's `append_group`: the appends that
+        arrived since the group was taken (up to `room` events), each added to
+        `requests` so its outcome reaches it; taking stops at anything else."""
+
+        def more() -> list[Any]:
+            nonlocal room
+            works: list[Any] = []
+            while room > 0:
+                item = self._waiting()
+                if item is None:
+                    break
+                if not isinstance(item, _Pending) or item.lane != EVENTS:
+                    self._carried.appendleft(item)
+                    break
+                requests.append(item)
+                works.append(item.work)
+                room -= item.size
+            return works
+
+        return more
+
+    def _commit(self, group: list[_Pending], room: int = 0) -> None:
         lanes: dict[str, list[_Pending]] = {}
         for pending in group:
             lanes.setdefault(pending.lane, []).append(pending)
         # One wake-up per event loop for the whole group, not one per request.
         answers: dict[asyncio.AbstractEventLoop, list[tuple[_Pending, Outcome]]] = {}
         for lane, requests in lanes.items():
-            outcomes = self._transaction(lane, requests)
+            outcomes = self._transaction(lane, requests, room)
             for pending, outcome in zip(requests, outcomes, strict=True):
                 answers.setdefault(pending.loop, []).append((pending, outcome))
         for loop, settled in answers.items():
             with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
                 loop.call_soon_threadsafe(_settle_all, settled)
 
-    def _transaction(self, lane: str, requests: list[_Pending]) -> list[Outcome]:
+    def _transaction(self, lane: str, requests: list[_Pending], room: int) -> list[Outcome]:
+        works = [pending.work for pending in requests]
         try:
-            outcomes = self._lanes[lane]([pending.work for pending in requests])
+            if lane == EVENTS and room > 0:
+                more = self._latecomers(requests, room)
+                outcomes = append_group(self.store, works, more)
+            else:
+                outcomes = self._lanes[lane](works)
         except Exception as error:  # the transaction failed: nothing was stored
             outcomes = [error] * len(requests)
             if isinstance(error, StoreUnavailable):

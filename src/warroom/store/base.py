@@ -150,15 +150,24 @@ class RemoteStore(Protocol):
         ...
 
 
+# Requests that arrived while a group waited for the store's write lock.
+Latecomers = Callable[[], Sequence[Sequence[Event]]]
+
+
 @runtime_checkable
 class GroupAppender(Protocol):
     """A store that commits several independent requests in one transaction
     (the server's group commit).  Check with `isinstance(store, GroupAppender)`."""
 
-    def append_group(self, requests: Sequence[Sequence[Event]]) -> list[list[Event] | Exception]:
+    def append_group(
+        self, requests: Sequence[Sequence[Event]], more: Latecomers | None = None
+    ) -> list[list[Event] | Exception]:
         """Append each request like `append_many`, all in one commit.  A request
         that fails is rolled back alone and its exception returned in its place;
-        StoreUnavailable if the transaction itself fails (nothing stored)."""
+        StoreUnavailable if the transaction itself fails (nothing stored).
+        `more()`, called once the transaction holds the store's write lock,
+        gives requests that arrived while it waited for it: they join this
+        commit, their outcomes after those of `requests`."""
         ...
 
 

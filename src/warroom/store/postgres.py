@@ -163,6 +163,9 @@ class _Conn:
             return self.raw.execute(_pg(query), tuple(params))
 
     def executemany(self, query: str, rows: Iterable[Sequence[Any]]) -> psycopg.Cursor[Any]:
+        if query.startswith(_ANSWERLESS):
+            self.later.extend((query, tuple(row)) for row in rows)
+            return self.raw.cursor()
         cursor = self.raw.cursor()
         with self.raw.pipeline():
             self._send_later()
@@ -183,12 +186,17 @@ class _Conn:
 
 # Statements of the shared SQL sent with the next one (`_Conn.later`): none
 # is read back, and any of them failing fails the whole transaction anyway
-# (the last: `save_state`'s snapshot upsert, sent with the COMMIT).
+# (the last: `save_state`'s snapshot upsert, sent with the COMMIT).  The
+# append's event rows are among them: under the store row's lock the append
+# checked their ids, seq and gseq against what is stored, so no constraint
+# can refuse them, and sent with the COMMIT they keep a round trip out of the
+# time the lock is held (replicas queue on it: bench_postgres.py throughput).
 _ANSWERLESS = (
     "SAVEPOINT ",
     "RELEASE ",
     "ROLLBACK TO ",
     "INSERT INTO incidents (id, number, last_seq,",
+    "INSERT INTO events (gseq, id, incident_id, seq,",
 )
 
 
@@ -201,6 +209,7 @@ class _Database:
     integrity_error = psycopg.IntegrityError
     error = psycopg.Error
     skip_locked = " FOR UPDATE SKIP LOCKED"
+    rows_deferred = True  # `_ANSWERLESS`: the events' INSERT goes with the COMMIT
     for_update = " FOR UPDATE"
 
     def __init__(self, url: str, password: str | None, label: str) -> None:

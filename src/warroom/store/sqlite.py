@@ -170,6 +170,7 @@ class _Pool:
     integrity_error = sqlite3.IntegrityError
     error = sqlite3.DatabaseError
     skip_locked = ""  # a write holds the whole file: nobody else can take the rows
+    rows_deferred = False
     for_update = ""
 
     def __init__(self, path: Path) -> None:

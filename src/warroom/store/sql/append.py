@@ -1,6 +1,7 @@
 """The append transaction both engines run: events validated against the
 stored snapshot and written with their seq and gseq, the incidents' read model
-kept in step, each request under its own savepoint (`Group`); and the event
+kept in step, each request undone alone if refused (under a savepoint where
+its rows are written at once; `Database.rows_deferred`) (`Group`); and the event
 rows read back (`row_event`, the queries by gseq and by id prefix)."""
 
 from __future__ import annotations
@@ -119,6 +120,20 @@ class Group:
         # commit order, with no gap a rolled-back request could leave); read
         # with the first request's stored ids (`_read_ahead`).
         self._next_gseq: int | None = None
+        # The events stored under the group's ids, read for all its requests
+        # at once (`prefetch`), plus those its requests stored since.
+        self._prefetched: dict[str, Event] | None = None
+
+    def prefetch(self, requests: Sequence[Sequence[Event]]) -> None:
+        """Read what all of `requests` need before the first is appended: the
+        events stored under their ids, their incidents' snapshots and the next
+        gseq, in one statement (a round trip for the group, not one each, while
+        the store is locked).  Called again before any is appended, for more."""
+        found = self._read_ahead([event for events in requests for event in events])
+        if self._prefetched is None:
+            self._prefetched = found
+        else:
+            self._prefetched.update(found)
 
     def request(self, events: Sequence[Event], now: datetime) -> list[Event] | Exception:
         """Append one request's events (all or none), or return why not."""
@@ -128,9 +143,11 @@ class Group:
         result: list[Event] = []
         rows: list[tuple[Any, ...]] = []
         first_gseq = self._next_gseq
-        self.conn.execute("SAVEPOINT warroom_request")
+        savepoint = not self.db.rows_deferred
+        if savepoint:
+            self.conn.execute("SAVEPOINT warroom_request")
         try:
-            known = self._read_ahead(events)
+            known = self._known(events)
             for event in events:
                 result.append(self._append(event, now, recorded_text, recorded, known, rows, new))
             self.conn.executemany(_INSERT, rows)
@@ -141,12 +158,16 @@ class Group:
         except Exception as error:
             failure = error
         else:
-            self.conn.execute("RELEASE warroom_request")
+            if savepoint:
+                self.conn.execute("RELEASE warroom_request")
             for item in new:
                 self.stored.setdefault(item.incident_id, []).append(item)
+                if self._prefetched is not None:
+                    self._prefetched[item.id] = item
             return result
-        self.conn.execute("ROLLBACK TO warroom_request")
-        self.conn.execute("RELEASE warroom_request")
+        if savepoint:
+            self.conn.execute("ROLLBACK TO warroom_request")
+            self.conn.execute("RELEASE warroom_request")
         self._next_gseq = first_gseq
         self._restore({event.incident_id for event in events})
         return failure
@@ -179,6 +200,10 @@ class Group:
             if len(items) != mark.stored.get(incident_id)
         } | (set(self.numbers) - mark.numbers)
         for incident_id in touched:
+            undone = self.stored.get(incident_id, [])[mark.stored.get(incident_id, 0) :]
+            if self._prefetched is not None:
+                for item in undone:
+                    self._prefetched.pop(item.id, None)
             if incident_id in mark.stored:
                 del self.stored[incident_id][mark.stored[incident_id] :]
             else:
@@ -238,6 +263,14 @@ class Group:
         known[final.id] = final  # the same id again in this request: this event
         new.append(final)
         return final
+
+    def _known(self, events: Sequence[Event]) -> dict[str, Event]:
+        """The events already stored under any of the events' ids (prefetched
+        for the group, else read now with `_read_ahead`)."""
+        if self._prefetched is None:
+            return self._read_ahead(events)
+        found = self._prefetched
+        return {event.id: found[event.id] for event in events if event.id in found}
 
     def _read_ahead(self, events: Sequence[Event]) -> dict[str, Event]:
         """The events already stored under any of the events' ids.  The same

@@ -43,6 +43,12 @@ class Database(Protocol):
     skip_locked: str
     # Appended to a SELECT whose row is read, then changed: "" or " FOR UPDATE".
     for_update: str
+    # Whether an append's event rows wait to go with the COMMIT (PostgreSQL:
+    # a round trip fewer while the store is locked).  They cannot break a
+    # constraint then (the append checked ids, seq and gseq under the lock),
+    # so a request needs no savepoint of its own: one the append refuses has
+    # written nothing.
+    rows_deferred: bool
 
     def connection(self) -> AbstractContextManager[Connection]:
         """A connection in autocommit: each statement sees the newest commit."""

@@ -21,7 +21,14 @@ from warroom.core.errors import NotFound
 from warroom.core.events import Event
 from warroom.core.fold import apply
 from warroom.core.incident import Incident
-from warroom.store.base import InboxSummary, OverrideRow, TokenRow, resolve_ref, sort_incidents
+from warroom.store.base import (
+    InboxSummary,
+    Latecomers,
+    OverrideRow,
+    TokenRow,
+    resolve_ref,
+    sort_incidents,
+)
 from warroom.store.sql import alerts
 from warroom.store.sql.append import (
     COLUMNS,
@@ -68,7 +75,9 @@ class SQLStore:
             raise outcome
         return outcome
 
-    def append_group(self, requests: Sequence[Sequence[Event]]) -> list[list[Event] | Exception]:
+    def append_group(
+        self, requests: Sequence[Sequence[Event]], more: Latecomers | None = None
+    ) -> list[list[Event] | Exception]:
         """Append several independent requests in one transaction: one commit
         for all of them.
 
@@ -79,12 +88,18 @@ class SQLStore:
         savepoint, and its exception is returned in its place; the others are
         committed.  If the transaction itself fails, StoreUnavailable is raised
         and nothing is stored.  Every result is durable when this returns.
+        `more()` is asked once the transaction holds the store's lock (its
+        first read done) for requests that arrived meanwhile: they join.
         """
         results: list[list[Event] | Exception] = []
         try:
             with self.db.write() as conn:
                 group = Group(conn, self.catalog, self.db)
-                for events in requests:
+                group.prefetch(requests)
+                late = more() if more is not None else ()
+                if late:
+                    group.prefetch(late)
+                for events in [*requests, *late]:
                     results.append(group.request(events, self.clock.now()))
                 group.save_states()
         except self.db.error as error:
