@@ -27,10 +27,11 @@ import pytest
 from tests.notify.receiver import until
 from tests.sqlstores import emptied
 from tests.tcpproxy import proxied
+from warroom.core.clock import FixedClock
 from warroom.core.errors import StoreUnavailable
 from warroom.core.events import Event
 from warroom.core.times import format_time
-from warroom.services.notify import Delivery, enqueue
+from warroom.services.notify import Delivery, enqueue, sender_running
 from warroom.store.postgres import PostgresStore
 
 CLAIMERS = 4
@@ -222,6 +223,19 @@ def test_the_sender_lease_is_checked_against_the_databases_clock(
         assert until(take_over, timeout=60) == 7  # ... then it is, with the cursor
     assert not queue.set_cursor("slow-clock", 9)  # it lost the lease
     assert queue.take_lease("slow-clock", wire(real_now() - FAR), wire(real_now())) is None
+
+
+def test_whether_a_sender_runs_is_told_by_the_databases_clock(store: PostgresStore) -> None:
+    """`warroom show` and the room warn when no sender runs: a machine whose
+    clock is off must not see a live lease as gone, nor a lapsed one as held."""
+    queue = store.deliveries()
+    behind, ahead = FixedClock(real_now() - FAR), FixedClock(real_now() + FAR)
+    assert not sender_running(store, ahead) and not sender_running(store, behind)
+    now = behind.now()  # a sender 2 h behind takes a lease for a minute (database time)
+    assert queue.take_lease("slow-clock", wire(now), wire(now + timedelta(minutes=1))) == -1
+    assert sender_running(store, ahead) and sender_running(store, behind)
+    queue.drop_lease("slow-clock")
+    assert not sender_running(store, ahead) and not sender_running(store, behind)
 
 
 # -- watching -----------------------------------------------------------------

@@ -374,6 +374,12 @@ class DeliveryQueue(Protocol):
         """The sender lease as it stands: (owner, until), None if no sender ever ran."""
         ...
 
+    def sender_active(self, now: str) -> bool:
+        """Whether a sender holds the lease at `now` (the caller's clock; the
+        lease is checked against the clock it was taken on, the database's
+        where it has one)."""
+        ...
+
     def route_failing(self, route: str, since: str, error: str) -> bool:
         """Mark the route failing from `since`; True if it was working until now."""
         ...

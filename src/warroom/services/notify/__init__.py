@@ -72,5 +72,4 @@ def sender_running(store: Store, clock: Clock = SYSTEM_CLOCK) -> bool:
     deliveries, such as a server's client: assumed yes, the server sends)."""
     if not isinstance(store, DeliveryStore):
         return True
-    held = store.deliveries().sender()
-    return held is not None and held[1] > format_time(clock.now())
+    return store.deliveries().sender_active(format_time(clock.now()))

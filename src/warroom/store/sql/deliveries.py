@@ -207,6 +207,10 @@ class SQLDeliveries:
         rows = self._read('SELECT owner, lease_until FROM delivery_sender WHERE "only" = 1', ())
         return (rows[0][0], rows[0][1]) if rows else None
 
+    def sender_active(self, now: str) -> bool:
+        held = self.sender()
+        return held is not None and held[1] > self._to_db_clock(now)(now)
+
     def route_failing(self, route: str, since: str, error: str) -> bool:
         def mark(conn: Connection) -> bool:
             row = conn.execute(
