@@ -41,7 +41,7 @@ from warroom.server.alert_models import (
     body_schema,
 )
 from warroom.server.alerts import AlertDesk
-from warroom.server.auth import authenticate, authorize, bearer, requirement
+from warroom.server.auth import authorize, bearer, checked, requirement
 from warroom.server.errors import error_response, error_responses
 from warroom.server.limits import ALERT_LIST_MAX, ALERT_PARSE_INLINE_MAX
 from warroom.server.tokens import ALERTS, READ, WRITE, TokenInfo, TokenStore
@@ -81,7 +81,7 @@ def add_alert_routes(router: APIRouter, desk: AlertDesk, tokens: TokenStore) -> 
                 payload = await _decoded(body)
                 key = payload.get("routing_key") if isinstance(payload, dict) else None
                 token = key if isinstance(key, str) else None
-            authorize(authenticate(tokens, token), ALERTS)
+            authorize(await checked(tokens, token), ALERTS)
             if payload is None:
                 payload = await _decoded(body)
             alerts = await desk.parse(source, payload, len(body))

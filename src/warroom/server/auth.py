@@ -42,6 +42,22 @@ def authenticate(tokens: TokenStore, token: str | None) -> TokenInfo:
     return info
 
 
+async def checked(tokens: TokenStore, token: str | None) -> TokenInfo:
+    """`authenticate` from the event loop: in a worker thread where the token
+    store's reads go over the network (PostgreSQL), so no request stalls the
+    loop; on it otherwise (SQLite: one indexed local read)."""
+    if tokens.reads_block:
+        return await to_thread.run_sync(authenticate, tokens, token)
+    return authenticate(tokens, token)
+
+
+async def verified(tokens: TokenStore, secret: str) -> TokenInfo | None:
+    """`tokens.verify(secret)` from the event loop, as `checked` reads."""
+    if tokens.reads_block:
+        return await to_thread.run_sync(tokens.verify, secret)
+    return tokens.verify(secret)
+
+
 def authorize(info: TokenInfo, need: str | None) -> TokenInfo:
     """`info` if its role allows `need` (a permission, or a role name meaning
     all of that role's permissions; None: any valid token); 403 otherwise."""
@@ -69,10 +85,6 @@ def requirement(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
     ) -> TokenInfo:
         token = credentials.credentials if credentials else None
-        if tokens.reads_block:
-            info = await to_thread.run_sync(authenticate, tokens, token)
-        else:
-            info = authenticate(tokens, token)
-        return authorize(info, need)
+        return authorize(await checked(tokens, token), need)
 
     return authorised

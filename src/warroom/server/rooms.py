@@ -32,6 +32,7 @@ from warroom.core.errors import NotFound
 from warroom.core.events import Event
 from warroom.core.incident import Incident
 from warroom.core.text import clean
+from warroom.server.auth import verified
 from warroom.server.hub import Hub
 from warroom.server.live import token_stream
 from warroom.server.refs import Refs
@@ -146,7 +147,7 @@ def add_room_routes(
         body = await request.body()
         fields = parse_qs(body[:SIGN_IN_BODY_MAX].decode("utf-8", "replace"))
         secret = (fields.get("token") or [""])[0].strip()
-        info = tokens.verify(secret) if secret else None
+        info = await verified(tokens, secret) if secret else None
         if info is None or info.revoked or not info.allows("viewer"):
             problem = "That token is not valid (or was revoked)."
             return _html(_render("signin.html", problem=problem), 401)
