@@ -2,22 +2,28 @@
 balancer whether the database answers: a real TCP forwarder between the
 server and PostgreSQL is stopped (every connection cut, new ones refused),
 then started again; the server answers 503 meanwhile, its background work
-(the notifications' sender) says what is wrong and lives on, and it recovers."""
+(the notifications' sender) says what is wrong and lives on, and it recovers,
+also after a write failed while reads worked (a load balancer then sends it
+nothing to write)."""
 
 from __future__ import annotations
 
 import re
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from tests.notify.receiver import until
 from tests.pg import fresh_schema
-from tests.server.conftest import Server
+from tests.server.conftest import Server, auth, declare, note_body
 from tests.tcpproxy import Proxy, proxied
+from warroom.server.tokens import TokenStore
+from warroom.store.postgres import PostgresStore
 
 
 @pytest.fixture
@@ -68,3 +74,52 @@ def test_healthz_says_whether_postgresql_answers_and_the_server_recovers(
         assert until_healthy(client, 200) == (200, {"status": "ok", "db": "ok"})
     log = server.log()
     assert "Traceback" not in log, log
+
+
+def test_a_failed_write_does_not_keep_a_replica_out_of_the_load_balancer(tmp_path: Path) -> None:
+    """A write fails (PostgreSQL ends its connection mid-transaction, as a
+    failover does) while reads work: the replica is degraded.  A load
+    balancer then sends it nothing to write, yet it comes back by itself: the
+    alert desk's sweep commits every SWEEP_SECONDS, and a commit that works
+    ends the degradation."""
+    with fresh_schema() as url:
+        server = Server(url, tmp_path, args=["--migrate"])  # type: ignore[arg-type]
+        server.start(timeout=60)
+        try:
+            with PostgresStore(url) as store:
+                token = TokenStore.for_store(store).create("ops", "responder")
+            with httpx.Client(base_url=server.url, timeout=60) as client:
+                incident_id = declare(client, token, "failover drill")
+                path = f"/api/v1/incidents/{incident_id}/events"
+                with (
+                    psycopg.connect(url, autocommit=True) as blocker,
+                    psycopg.connect(url, autocommit=True) as watcher,
+                ):
+                    blocker.execute("BEGIN")
+                    blocker.execute("UPDATE store_id SET touched = touched")  # appends wait
+                    held_by = blocker.info.backend_pid
+                    with ThreadPoolExecutor(1) as pool:
+                        posted = pool.submit(
+                            client.post, path, json=note_body("cut off"), headers=auth(token)
+                        )
+                        waiting = until(lambda: _blocked_by(watcher, held_by), timeout=30)
+                        watcher.execute("SELECT pg_terminate_backend(%s)", (waiting,))
+                        failed = posted.result(timeout=60)
+                    blocker.execute("ROLLBACK")
+                assert failed.status_code == 503, failed.text
+                status, body = health(client)
+                assert status == 503 and body["db"] == "ok", body  # reads work; writes failed
+                # Nobody writes now, yet it comes back (within a sweep or two).
+                assert until_healthy(client, 200, 30) == (200, {"status": "ok", "db": "ok"})
+                stored = client.post(path, json=note_body("after"), headers=auth(token))
+                assert stored.status_code == 201, stored.text
+            assert "Traceback" not in server.log()
+        finally:
+            server.stop()
+
+
+def _blocked_by(conn: psycopg.Connection, holder: int) -> int | None:
+    """The backend waiting for a lock `holder` holds (the append), if any."""
+    query = "SELECT pid FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))"
+    row = conn.execute(query, (holder,)).fetchone()
+    return row[0] if row else None

@@ -319,3 +319,22 @@ def test_a_watch_whose_database_goes_away_ends_saying_so_in_one_line(url: str) -
         assert "\n" not in str(raised.value)
     finally:
         proxy.stop()
+
+
+def test_a_read_only_database_refuses_writes_in_one_line_and_nothing_is_stored(
+    url: str, store: PostgresStore
+) -> None:
+    """After a failover the old primary (a standby now) still answers reads:
+    an append there is refused with what to do, not a traceback."""
+    from warroom.core.clock import SYSTEM_CLOCK
+    from warroom.services.incidents import declare
+
+    incident = declare(store, "alice", SYSTEM_CLOCK, "before the failover")
+    read_only = url.replace("options=", "options=-cdefault_transaction_read_only%3Don%20", 1)
+    with PostgresStore(read_only) as standby:
+        assert standby.incident(incident.id).title == "before the failover"  # reads work
+        with pytest.raises(StoreUnavailable, match="read-only") as raised:
+            declare(standby, "alice", SYSTEM_CLOCK, "on the standby")
+    assert "target_session_attrs=read-write" in str(raised.value)
+    assert "\n" not in str(raised.value)
+    assert [i.title for i in store.incidents()] == ["before the failover"]

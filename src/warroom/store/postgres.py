@@ -268,6 +268,11 @@ class _Database:
             return StoreUnavailable(f"{self.label} is out of disk space")
         if isinstance(error, psycopg.errors.InsufficientPrivilege):
             return StoreUnavailable(f"{self.label}: {first_line(error)}")
+        if isinstance(error, psycopg.errors.ReadOnlySqlTransaction):
+            return StoreUnavailable(
+                f"{self.label} is read-only (a standby?): writes need the primary;"
+                " list every host in the URL with target_session_attrs=read-write"
+            )
         return error
 
     def clock_now(self, now: str) -> str:
