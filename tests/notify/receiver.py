@@ -82,3 +82,21 @@ def until(check: Any, timeout: float = 60.0) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError("timed out")
+
+
+def two_levels(receiver: Receiver, first_wait: float, second_wait: float) -> str:
+    """On-call tables (TOML): dana paged first, gina `first_wait` minutes
+    later, each through Apprise json:// to `receiver`."""
+    return f"""
+[people.dana]
+apprise = ["{receiver.url("json", "/dana")}"]
+[people.gina]
+apprise = ["{receiver.url("json", "/gina")}"]
+[escalation.default]
+[[escalation.default.levels]]
+targets = ["person:dana"]
+wait_minutes = {first_wait}
+[[escalation.default.levels]]
+targets = ["person:gina"]
+wait_minutes = {second_wait}
+"""

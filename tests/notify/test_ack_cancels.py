@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.cli.conftest import Cli
-from tests.notify.receiver import Receiver
+from tests.notify.receiver import Receiver, two_levels
 from tests.notify.test_sender import routes
 from warroom.core.clock import FixedClock
 from warroom.core.oncall.load import load_oncall
@@ -25,20 +25,7 @@ from warroom.store.sqlite import SQLiteStore
 
 
 def oncall(receiver: Receiver) -> OnCall:
-    text = f"""
-[people.dana]
-apprise = ["{receiver.url("json", "/dana")}"]
-[people.gina]
-apprise = ["{receiver.url("json", "/gina")}"]
-[escalation.default]
-[[escalation.default.levels]]
-targets = ["person:dana"]
-wait_minutes = 5
-[[escalation.default.levels]]
-targets = ["person:gina"]
-wait_minutes = 5
-"""
-    return load_oncall([("oncall.toml", tomllib.loads(text))])
+    return load_oncall([("oncall.toml", tomllib.loads(two_levels(receiver, 5, 5)))])
 
 
 def escalate(running: Sender) -> None:

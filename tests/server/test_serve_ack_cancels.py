@@ -8,26 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.cli.conftest import Cli
-from tests.notify.receiver import Receiver, until
+from tests.notify.receiver import Receiver, two_levels, until
 from tests.server.conftest import Server
 from warroom.services.notify import delivery_queue
 from warroom.store.sqlite import SQLiteStore
-
-
-def tables(receiver: Receiver) -> str:
-    return f"""
-[people.dana]
-apprise = ["{receiver.url("json", "/dana")}"]
-[people.gina]
-apprise = ["{receiver.url("json", "/gina")}"]
-[escalation.default]
-[[escalation.default.levels]]
-targets = ["person:dana"]
-wait_minutes = 0.05
-[[escalation.default.levels]]
-targets = ["person:gina"]
-wait_minutes = 30
-"""
 
 
 def pages(db: Path) -> list[tuple[str, str, int]]:
@@ -38,7 +22,7 @@ def pages(db: Path) -> list[tuple[str, str, int]]:
 
 def test_an_ack_cancels_the_queued_pages_in_serve(tmp_path: Path, receiver: Receiver) -> None:
     db = tmp_path / "warroom.db"
-    (tmp_path / "oncall.toml").write_text(tables(receiver))
+    (tmp_path / "oncall.toml").write_text(two_levels(receiver, 0.05, 30))
     (tmp_path / "config.toml").write_text('service_files = ["oncall.toml"]\n')
     receiver.stop()  # nobody's phone answers
     server = Server(db, tmp_path).start()
