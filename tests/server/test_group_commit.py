@@ -131,6 +131,55 @@ def test_append_group_takes_in_the_requests_that_arrived_while_it_waited(
     assert store.append_group([[_event(incident, clock, "note", text="alone")]], lambda: [])[0]
 
 
+def _astray(store: SQLStore, clock: FixedClock) -> str:
+    """An incident whose stored state says seq 1 while its log holds seq 2
+    (a row written outside warroom)."""
+    incident = store.append(_declared(clock, "astray")).incident_id
+    with store.db.connection() as conn:  # type: ignore[attr-defined]
+        conn.execute(
+            'INSERT INTO "events" (gseq, id, incident_id, seq, kind, actor, occurred_at,'
+            " recorded_at, base_seq, data) VALUES (?, ?, ?, 2, 'note', 'x',"
+            " '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 0, '{\"text\":\"rogue\"}')",
+            (store.last_gseq() + 1, new_id(), incident),
+        )
+    return incident
+
+
+def test_an_incident_whose_state_is_behind_its_log_refuses_alone(
+    sql_store: SQLStore, clock: FixedClock
+) -> None:
+    """Its next seq is taken: its requests are refused with why, the rest of
+    the group (and of an alert transaction) is stored as answered."""
+    from warroom.core.errors import StoreUnavailable
+
+    store = sql_store
+    other = store.append(_declared(clock, "fine")).incident_id
+    astray = _astray(store, clock)
+    outcomes = store.append_group(
+        [
+            [_event(other, clock, "note", text="stored")],
+            [_event(astray, clock, "note", text="refused")],
+            [_event(other, clock, "note", text="stored too")],
+        ]
+    )
+    assert not isinstance(outcomes[0], Exception) and not isinstance(outcomes[2], Exception)
+    assert isinstance(outcomes[1], StoreUnavailable)
+    assert "seq 1" in str(outcomes[1]) and "seq 2" in str(outcomes[1])
+    assert [e.data.get("text") for e in store.events(other)][1:] == ["stored", "stored too"]
+
+    retitled = _event(other, clock, "title_changed", title="From the alert desk")
+    answers = store.alert_requests(  # type: ignore[attr-defined]
+        [
+            lambda tx: tx.append([retitled]),
+            lambda tx: tx.append([_event(astray, clock, "note", text="no")]),
+        ]
+    )
+    assert not isinstance(answers[0], Exception) and isinstance(answers[1], StoreUnavailable)
+    assert retitled.id in {e.id for e in store.events(other)}
+    assert store.incident(other).title == "From the alert desk"
+    assert [e.seq for e in store.events(astray)] == [1, 2]  # nothing added
+
+
 def _refolded(store: SQLStore, incident_id: str) -> Any:
     state = fold(store.events(incident_id), store.catalog)
     state.number = store.incident(incident_id).number

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from warroom.core.catalog import Catalog
-from warroom.core.errors import Conflict, Refused
+from warroom.core.errors import Conflict, Refused, StoreUnavailable
 from warroom.core.events import Event
 from warroom.core.fold import apply
 from warroom.core.incident import Incident
@@ -75,9 +75,13 @@ _SAVE_STATE = (
 
 
 # `Group._read_ahead`'s rows besides the events' (tag 0): an incident's
-# snapshot (tag 1: its id, the snapshot in the `data` column) and the next
-# gseq (tag 2, in the `gseq` column).
+# snapshot (tag 1: its id, the snapshot in the `data` column), the next
+# gseq (tag 2, in the `gseq` column) and an incident's last seq in the log
+# (tag 3: its id, the seq in the `seq` column).
 _SNAPSHOT_ROW = "NULL, id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, snapshot FROM incidents"
+_LOGGED_SEQ_ROW = (
+    "NULL, incident_id, NULL, MAX(seq), NULL, NULL, NULL, NULL, NULL, NULL FROM events"
+)
 _NEXT_GSEQ_ROW = (
     "SELECT 2, COALESCE(MAX(gseq), 0) + 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
     " FROM events"
@@ -123,6 +127,7 @@ class Group:
         # The events stored under the group's ids, read for all its requests
         # at once (`prefetch`), plus those its requests stored since.
         self._prefetched: dict[str, Event] | None = None
+        self._astray: dict[str, str] = {}  # incidents whose state is behind their log: why
 
     def prefetch(self, requests: Sequence[Sequence[Event]]) -> None:
         """Read what all of `requests` need before the first is appended: the
@@ -284,6 +289,7 @@ class Group:
             if incident_id not in self.states
         ][:_IDS_AT_ONCE]
         snapshots: dict[str, str] = {}
+        logged: dict[str, int] = {}
         for start in range(0, max(len(unique), 1), _IDS_AT_ONCE):
             chunk = unique[start : start + _IDS_AT_ONCE]
             parts: list[str] = []
@@ -293,7 +299,11 @@ class Group:
                 params += chunk
             if start == 0 and unread:
                 parts.append(f"SELECT 1, {_SNAPSHOT_ROW} WHERE id IN ({_marks(unread)})")
-                params += unread
+                parts.append(
+                    f"SELECT 3, {_LOGGED_SEQ_ROW} WHERE incident_id IN ({_marks(unread)})"
+                    " GROUP BY incident_id"
+                )
+                params += unread + unread
             if start == 0 and self._next_gseq is None:
                 parts.append(_NEXT_GSEQ_ROW)
             if not parts:
@@ -303,12 +313,28 @@ class Group:
                     found[row[2]] = row_event(row[1:])
                 elif row[0] == 1:
                     snapshots[row[2]] = row[10]
+                elif row[0] == 3:
+                    logged[row[2]] = row[4]
                 else:
                     self._next_gseq = row[1]
         for incident_id in unread:
-            self.snapshots[incident_id] = snapshots.get(incident_id)
-            self.states[incident_id] = from_snapshot(snapshots.get(incident_id))
+            self._load(incident_id, snapshots.get(incident_id), logged.get(incident_id))
         return found
+
+    def _load(self, incident_id: str, snapshot: str | None, logged_seq: int | None) -> None:
+        """Keep an incident's stored state, checked against its log: one whose
+        state is behind its events (changed outside warroom) takes no appends,
+        since the next seq is already taken (on PostgreSQL the rows go with the
+        COMMIT: a constraint failing there would fail the whole group)."""
+        self.snapshots[incident_id] = snapshot
+        state = self.states[incident_id] = from_snapshot(snapshot)
+        stored = state.last_seq if state is not None else 0
+        if stored != (logged_seq or 0):
+            self._astray[incident_id] = (
+                f"incident {incident_id}: its stored state ends at seq {stored} but its"
+                f" events at seq {logged_seq or 0} (changed outside warroom?); it takes"
+                " no events until the two agree"
+            )
 
     def _gseq(self) -> int:
         """The next gseq (read if no request read it yet)."""
@@ -320,10 +346,13 @@ class Group:
     def _state(self, incident_id: str) -> Incident | None:
         if incident_id not in self.states:
             row = self.conn.execute(
-                "SELECT snapshot FROM incidents WHERE id = ?", (incident_id,)
+                "SELECT (SELECT snapshot FROM incidents WHERE id = ?),"
+                " (SELECT MAX(seq) FROM events WHERE incident_id = ?)",
+                (incident_id, incident_id),
             ).fetchone()
-            self.snapshots[incident_id] = row[0] if row else None
-            self.states[incident_id] = from_snapshot(row[0] if row else None)
+            self._load(incident_id, row[0], row[1])
+        if incident_id in self._astray:
+            raise StoreUnavailable(self._astray[incident_id])
         return self.states[incident_id]
 
     def _new_incident(self, incident_id: str) -> Incident:
