@@ -75,12 +75,12 @@ _SAVE_STATE = (
 
 
 # `Group._read_ahead`'s rows besides the events' (tag 0): an incident's
-# snapshot (tag 1: its id, the snapshot in the `data` column), the next
-# gseq (tag 2, in the `gseq` column) and an incident's last seq in the log
-# (tag 3: its id, the seq in the `seq` column).
-_SNAPSHOT_ROW = "NULL, id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, snapshot FROM incidents"
-_LOGGED_SEQ_ROW = (
-    "NULL, incident_id, NULL, MAX(seq), NULL, NULL, NULL, NULL, NULL, NULL FROM events"
+# snapshot (tag 1: its id, the snapshot in the `data` column, the last seq
+# of its events in the `seq` column) and the next gseq (tag 2, in the `gseq`
+# column).
+_SNAPSHOT_ROW = (
+    "NULL, id, NULL, (SELECT MAX(seq) FROM events WHERE events.incident_id = incidents.id),"
+    " NULL, NULL, NULL, NULL, NULL, snapshot FROM incidents"
 )
 _NEXT_GSEQ_ROW = (
     "SELECT 2, COALESCE(MAX(gseq), 0) + 1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
@@ -299,11 +299,7 @@ class Group:
                 params += chunk
             if start == 0 and unread:
                 parts.append(f"SELECT 1, {_SNAPSHOT_ROW} WHERE id IN ({_marks(unread)})")
-                parts.append(
-                    f"SELECT 3, {_LOGGED_SEQ_ROW} WHERE incident_id IN ({_marks(unread)})"
-                    " GROUP BY incident_id"
-                )
-                params += unread + unread
+                params += unread
             if start == 0 and self._next_gseq is None:
                 parts.append(_NEXT_GSEQ_ROW)
             if not parts:
@@ -312,9 +308,7 @@ class Group:
                 if row[0] == 0:
                     found[row[2]] = row_event(row[1:])
                 elif row[0] == 1:
-                    snapshots[row[2]] = row[10]
-                elif row[0] == 3:
-                    logged[row[2]] = row[4]
+                    snapshots[row[2]], logged[row[2]] = row[10], row[4]
                 else:
                     self._next_gseq = row[1]
         for incident_id in unread:
