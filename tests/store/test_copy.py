@@ -27,6 +27,7 @@ from warroom.services.incidents import declare, write
 from warroom.store.base import Delivery, TokenRow
 from warroom.store.copy import copy_store
 from warroom.store.postgres import PostgresStore, describe
+from warroom.store.schema import SCHEMA_VERSION
 from warroom.store.sql.store import SQLStore
 from warroom.store.sqlite import SQLiteStore
 from warroom.store.tables import TABLES
@@ -268,7 +269,9 @@ def test_the_console_script_copies_and_says_so(tmp_path: Path, pg_url: str) -> N
     assert done.stdout == (
         f"copied 25 events of 2 incidents, 1 token from old.db to {describe(pg_url)}\n"
     )
-    assert done.stderr == "warroom: upgraded old.db from schema 1 to 7\n"  # no bar: not a terminal
+    assert (
+        done.stderr == f"warroom: upgraded old.db from schema 1 to {SCHEMA_VERSION}\n"
+    )  # no bar: not a terminal
 
     done = warroom(tmp_path, "db", "copy", "--from", pg_url, "--to", "back.db")
     assert done.stdout.startswith("copied 25 events of 2 incidents, 1 token from PostgreSQL")

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 # The newest schema revision this warroom knows: the Alembic head, as an int.
 # tests/store/test_schema.py checks that it matches the migrations.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 APPLICATION_ID = 0x57415252  # "WARR": marks the file as warroom's
 BUSY_TIMEOUT_MS = 15_000
 MIGRATIONS = Path(__file__).resolve().with_name("migrations")

@@ -12,8 +12,13 @@ Anything that must be unique is a constraint here, never process memory.
 
 from __future__ import annotations
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+# Counters that grow with the store (gseq, seq, delivery ids): 64-bit.
+# SQLite's INTEGER is already (and an INTEGER PRIMARY KEY is the row id, which
+# a BIGINT would not be); PostgreSQL's INTEGER is 32-bit (migration 0008).
+Counter = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class StoreIdRow(SQLModel, table=True):
@@ -38,15 +43,15 @@ class EventRow(SQLModel, table=True):
         Index("events_incident_gseq", "incident_id", "gseq"),
     )
 
-    gseq: int | None = Field(default=None, primary_key=True)
+    gseq: int | None = Field(default=None, primary_key=True, sa_type=Counter)
     id: str = Field(unique=True)
     incident_id: str
-    seq: int
+    seq: int = Field(sa_type=Counter)
     kind: str
     actor: str
     occurred_at: str
     recorded_at: str
-    base_seq: int
+    base_seq: int = Field(sa_type=Counter)
     data: str
 
 
@@ -58,8 +63,8 @@ class IncidentRow(SQLModel, table=True):
 
     id: str = Field(primary_key=True)
     number: int = Field(unique=True)
-    last_seq: int
-    last_gseq: int
+    last_seq: int = Field(sa_type=Counter)
+    last_gseq: int = Field(sa_type=Counter)
     severity: int
     status: str
     is_open: bool = Field(index=True)
@@ -201,7 +206,7 @@ class DeliveryRow(SQLModel, table=True):
         Index("deliveries_state", "state"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int | None = Field(default=None, primary_key=True, sa_type=Counter)
     event_id: str
     incident_id: str
     route: str
@@ -217,7 +222,7 @@ class DeliveryRow(SQLModel, table=True):
     sent_at: str | None = None
     lease_owner: str | None = None
     lease_until: str | None = None
-    digest: int | None = None
+    digest: int | None = Field(default=None, sa_type=Counter)
 
 
 class DeliveryRouteRow(SQLModel, table=True):
@@ -240,7 +245,7 @@ class SenderLeaseRow(SQLModel, table=True):
     only: int | None = Field(default=None, primary_key=True)
     owner: str
     lease_until: str
-    cursor: int = 0
+    cursor: int = Field(default=0, sa_type=Counter)
 
 
 class ServerSecretRow(SQLModel, table=True):
