@@ -22,7 +22,7 @@ def pages(db: Path) -> list[tuple[str, str, int]]:
 
 def test_an_ack_cancels_the_queued_pages_in_serve(tmp_path: Path, receiver: Receiver) -> None:
     db = tmp_path / "warroom.db"
-    (tmp_path / "oncall.toml").write_text(two_levels(receiver, 0.05, 30))
+    (tmp_path / "oncall.toml").write_text(two_levels(receiver, 0.02, 30))
     (tmp_path / "config.toml").write_text('service_files = ["oncall.toml"]\n')
     receiver.stop()  # nobody's phone answers
     server = Server(db, tmp_path).start()

@@ -40,7 +40,7 @@ async def test_the_demo_starts_with_the_briefing_and_shows_the_score_when_the_dr
 ) -> None:
     scenario = load_scenario("checkout-5xx-after-deploy")
     settings = Settings(db=tmp_path / "mine.db", db_is_default=False, user="newcomer")
-    demo = start_demo(tmp_path / "demo", scenario, speed=300, settings=settings)  # 9 s
+    demo = start_demo(tmp_path / "demo", scenario, speed=600, settings=settings)  # 4.5 s
     store = SQLiteStore(demo.settings.db, clock=SYSTEM_CLOCK)
     try:
         app = app_for_store(
