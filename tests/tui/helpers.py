@@ -131,7 +131,7 @@ async def wait_until(
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what or predicate}")
-        await pilot.pause(0.02)
+        await pilot.pause(0.005)
     await pilot.pause()
 
 
