@@ -26,6 +26,7 @@ from typing import Any
 
 from warroom.core.errors import StoreUnavailable
 from warroom.core.events import Event
+from warroom.store.schema import use_wal
 
 SCHEMA_VERSION = 1
 APPLICATION_ID = 0x5752_4F42  # "WROB": marks the file as warroom's outbox
@@ -80,7 +81,7 @@ class LocalFile:
             )
         if version > SCHEMA_VERSION:
             raise StoreUnavailable(f"the outbox {self.path} was written by a newer warroom")
-        self._conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        use_wal(self._conn)
         if app_id == APPLICATION_ID and version == SCHEMA_VERSION:
             return
         with self.write() as conn:

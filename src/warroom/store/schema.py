@@ -21,6 +21,7 @@ import functools
 import os
 import sqlite3
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,6 +65,23 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA synchronous = FULL")
     return conn
+
+
+def use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL (it stays so).  The switch needs the file to
+    itself for a moment and SQLite answers "locked" at once, without its busy
+    wait, while another process opening the same new file holds a lock:
+    tried again every 10 ms for up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            return
+        except sqlite3.OperationalError as error:
+            text = str(error)
+            if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
 
 
 def read_schema(conn: sqlite3.Connection, count_tables: bool = True) -> FileSchema:

@@ -121,7 +121,7 @@ class SQLiteStore(SQLStore):
         so another program's database is never changed."""
         try:
             with self._pool.connection() as conn:  # autocommit: no transaction may be open
-                conn.execute("PRAGMA journal_mode = WAL").fetchone()
+                schema.use_wal(conn)
         except sqlite3.Error as error:
             raise unavailable(self.path, error) from None
 
