@@ -97,12 +97,12 @@ def test_build_watch_follows_the_store_and_rewrites_only_public_changes(
     from tests.conftest import isolated_environ
 
     setup(tmp_path, warroom)
-    site = tmp_path / "site"
-    watcher = subprocess.Popen(
-        [sys.executable, "-m", "warroom", "statuspage", "build", str(site), "--watch"],
-        env=isolated_environ(tmp_path), cwd=tmp_path,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+    site, log = tmp_path / "site", tmp_path / "watch.log"
+    with log.open("w") as out:
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "warroom", "statuspage", "build", str(site), "--watch"],
+            env=isolated_environ(tmp_path), cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
     try:
         summary_file, index = site / "api/v2/summary.json", site / "index.html"
         deadline = time.monotonic() + 20
@@ -129,7 +129,11 @@ def test_build_watch_follows_the_store_and_rewrites_only_public_changes(
         assert incidents[0]["incident_updates"][0]["body"] == "Looking"
         assert "Looking" in index.read_text() and "internal only" not in index.read_text()
         assert not [name for name in os.listdir(site) if name.endswith(".tmp")]
+        # Each rewrite is a log line as it happens (not when a buffer fills).
+        while "rewritten" not in log.read_text() and time.monotonic() < deadline + 10:
+            time.sleep(0.02)
+        assert "rewritten" in log.read_text()
     finally:
         watcher.terminate()
-        out, _ = watcher.communicate(timeout=10)
-    assert "rewritten" in out and "Traceback" not in out
+        watcher.wait(timeout=10)
+    assert "Traceback" not in log.read_text()
