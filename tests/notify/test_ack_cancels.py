@@ -34,6 +34,13 @@ def escalate(running: Sender) -> None:
         work(running)
 
 
+def paging_sender(store: SQLiteStore, tables: OnCall, clock: FixedClock) -> Sender:
+    """The store's sender with the escalation round of `tables`, run by hand."""
+    return Sender(
+        store, routes(), clock=clock, owner="s", rounds=[EscalationRound(tables, clock, every=0)]
+    )
+
+
 def pages(store: SQLiteStore) -> list[tuple[str, str]]:
     return sorted(
         (row.target.rsplit("/", 1)[1], row.state) for row in delivery_queue(store).rows(kind="page")
@@ -47,13 +54,7 @@ def test_an_ack_cancels_the_pages_still_queued(tmp_path: Path, receiver: Receive
     receiver.stop()  # dana's phone is unreachable
     with SQLiteStore(tmp_path / "warroom.db", clock=clock) as store:
         incident = declare(store, "erik", clock, "Checkout 502s", severity=1, service="api")
-        sender = Sender(
-            store,
-            routes(),
-            clock=clock,
-            owner="s",
-            rounds=[EscalationRound(tables, clock, every=0)],
-        )
+        sender = paging_sender(store, tables, clock)
         escalate(sender)
         sender.deliver("page")  # fails: retried in a second
         clock.advance(minutes=5)
@@ -85,13 +86,7 @@ def test_a_resolved_incident_is_not_paged_any_more(tmp_path: Path, receiver: Rec
     receiver.stop()
     with SQLiteStore(tmp_path / "warroom.db", clock=clock) as store:
         incident = declare(store, "erik", clock, "Checkout 502s", severity=1, service="api")
-        sender = Sender(
-            store,
-            routes(),
-            clock=clock,
-            owner="s",
-            rounds=[EscalationRound(tables, clock, every=0)],
-        )
+        sender = paging_sender(store, tables, clock)
         escalate(sender)
         sender.deliver("page")
         write(store, incident.id, "status_changed", "erik", {"to": "resolved"}, clock)
