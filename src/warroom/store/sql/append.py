@@ -1,8 +1,8 @@
 """The append transaction both engines run: events validated against the
 stored snapshot and written with their seq and gseq, the incidents' read model
-kept in step, each request undone alone if refused (under a savepoint where
-its rows are written at once; `Database.rows_deferred`) (`Group`); and the event
-rows read back (`row_event`, the queries by gseq and by id prefix)."""
+kept in step, each request undone alone if refused (`Group`: under a
+savepoint where its rows are written at once, see `Database.rows_deferred`);
+and the event rows read back (`row_event`, the queries by gseq and by id prefix)."""
 
 from __future__ import annotations
 
@@ -133,7 +133,9 @@ class Group:
         """Read what all of `requests` need before the first is appended: the
         events stored under their ids, their incidents' snapshots and the next
         gseq, in one statement (a round trip for the group, not one each, while
-        the store is locked).  Called again before any is appended, for more."""
+        the store is locked).  Called again before any is appended, for more.
+        (`append_group`'s; an alert transaction reads per request and uses
+        `mark`/`undo_to`.)"""
         found = self._read_ahead([event for events in requests for event in events])
         if self._prefetched is None:
             self._prefetched = found
@@ -204,11 +206,8 @@ class Group:
             for incident_id, items in self.stored.items()
             if len(items) != mark.stored.get(incident_id)
         } | (set(self.numbers) - mark.numbers)
+        assert self._prefetched is None, "a prefetched group undoes requests, not marks"
         for incident_id in touched:
-            undone = self.stored.get(incident_id, [])[mark.stored.get(incident_id, 0) :]
-            if self._prefetched is not None:
-                for item in undone:
-                    self._prefetched.pop(item.id, None)
             if incident_id in mark.stored:
                 del self.stored[incident_id][mark.stored[incident_id] :]
             else:
